@@ -1,0 +1,99 @@
+// The only reader of process.env. Every setting is validated once at start-up; a bad value
+// stops the process with one line naming the variable (see CONTRACT.md, "Environment").
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  databaseProvider: "sqlite" | "postgresql";
+  redisUrl: string | undefined;
+  bootstrapAdminToken: string | undefined;
+  logLevel: LogLevel;
+  /** Largest accepted HTTP request body, in bytes. */
+  maxBodyBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function readPort(env: Env): number {
+  const raw = env.PORT?.trim() || "4000";
+  if (!/^\d+$/.test(raw)) throw new ConfigError("PORT", `"${raw}" is not a port number (0-65535)`);
+  const port = Number(raw);
+  if (port > 65535) throw new ConfigError("PORT", `${port} is out of range (0-65535)`);
+  return port;
+}
+
+function readDatabaseUrl(env: Env): Pick<Config, "databaseUrl" | "databaseProvider"> {
+  const raw = env.DATABASE_URL?.trim() || "file:./data/access.db";
+  if (raw.startsWith("file:")) {
+    if (raw.length <= "file:".length) throw new ConfigError("DATABASE_URL", "file: URL names no file");
+    return { databaseUrl: raw, databaseProvider: "sqlite" };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError("DATABASE_URL", "is not a parseable postgres:// URL");
+    }
+    return { databaseUrl: raw, databaseProvider: "postgresql" };
+  }
+  throw new ConfigError("DATABASE_URL", "must start with file:, postgres:// or postgresql://");
+}
+
+function readRedisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("REDIS_URL", "is not a parseable redis:// URL");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new ConfigError("REDIS_URL", "must start with redis:// or rediss://");
+  }
+  return raw;
+}
+
+function readBootstrapToken(env: Env): string | undefined {
+  const raw = env.BOOTSTRAP_ADMIN_TOKEN;
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.trim() !== raw || raw.length < 16 || raw.length > 256) {
+    throw new ConfigError("BOOTSTRAP_ADMIN_TOKEN", "must be 16 to 256 characters without surrounding spaces");
+  }
+  return raw;
+}
+
+function readLogLevel(env: Env): LogLevel {
+  const raw = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError("LOG_LEVEL", `"${raw}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return raw as LogLevel;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: readPort(env),
+    host: env.HOST?.trim() || "127.0.0.1",
+    ...readDatabaseUrl(env),
+    redisUrl: readRedisUrl(env),
+    bootstrapAdminToken: readBootstrapToken(env),
+    logLevel: readLogLevel(env),
+    maxBodyBytes: 1024 * 1024,
+  };
+}

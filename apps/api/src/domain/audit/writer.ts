@@ -1,0 +1,78 @@
+// The only writer of audit events. A transaction collects its events here and flushes them just
+// before it commits: one locking update of the chain head (so sequences stay gapless and every
+// hash links to the event committed before it, even with several writers), then the inserts.
+import type { AuditAction, Prisma } from "../../generated/prisma/client.ts";
+import { toGlobalIdOrNull } from "../global-id.ts";
+import { canonicalize, chainHash, type JsonValue } from "./canonical.ts";
+
+export interface AuditEntry {
+  action: AuditAction;
+  /** Null when the system itself acted (policy, connector, expiry). */
+  actorId: string | null;
+  requestId?: string | null;
+  ticketId?: string | null;
+  comment?: string | null;
+  data?: { [key: string]: JsonValue };
+}
+
+export class AuditWriter {
+  private readonly pending: AuditEntry[] = [];
+
+  constructor(private readonly tx: Prisma.TransactionClient) {}
+
+  append(entry: AuditEntry): void {
+    this.pending.push(entry);
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Writes the collected events; returns the sequences they got. */
+  async flush(): Promise<{ first: number; last: number } | null> {
+    const count = this.pending.length;
+    if (count === 0) return null;
+    // The increment takes the row lock first; the hash it returns is the committed chain's tip.
+    const head = await this.tx.auditHead.update({
+      where: { id: 1 },
+      data: { sequence: { increment: count } },
+    });
+    const at = new Date();
+    const atIso = at.toISOString();
+    let prevHash = head.hash;
+    let sequence = head.sequence - count;
+    const rows: Prisma.AuditEventCreateManyInput[] = [];
+    for (const entry of this.pending) {
+      sequence += 1;
+      const data = entry.data ?? {};
+      const content = {
+        sequence,
+        at: atIso,
+        actorId: toGlobalIdOrNull("Identity", entry.actorId),
+        action: entry.action,
+        requestId: toGlobalIdOrNull("Request", entry.requestId),
+        ticketId: toGlobalIdOrNull("Ticket", entry.ticketId),
+        comment: entry.comment ?? null,
+        data,
+      };
+      const hash = chainHash(prevHash, content);
+      rows.push({
+        sequence,
+        at,
+        actorId: entry.actorId,
+        action: entry.action,
+        requestId: entry.requestId ?? null,
+        ticketId: entry.ticketId ?? null,
+        comment: entry.comment ?? null,
+        data: canonicalize(data),
+        prevHash,
+        hash,
+      });
+      prevHash = hash;
+    }
+    await this.tx.auditEvent.createMany({ data: rows });
+    await this.tx.auditHead.update({ where: { id: 1 }, data: { hash: prevHash } });
+    this.pending.length = 0;
+    return { first: head.sequence - count + 1, last: head.sequence };
+  }
+}

@@ -1,0 +1,19 @@
+// What every domain transition receives: the open transaction, the audit writer bound to it,
+// and the actor. Domain functions never open transactions themselves; Database.transact does.
+import type { Prisma, Role } from "../generated/prisma/client.ts";
+import type { AuditWriter } from "./audit/writer.ts";
+
+export type Tx = Prisma.TransactionClient;
+
+export interface Work {
+  tx: Tx;
+  audit: AuditWriter;
+}
+
+/** Who acts: an authenticated identity. The system itself acts with `null` where allowed. */
+export interface Actor {
+  id: string;
+  role: Role;
+}
+
+export const isAdmin = (actor: Actor): boolean => actor.role === "ADMIN";
