@@ -1,0 +1,23 @@
+// Configuration changes are for admins; each one is audited as CONFIG_CHANGED with what changed.
+import { forbidden } from "./errors.ts";
+import type { JsonValue } from "./audit/canonical.ts";
+import { type Actor, isAdmin, type Work } from "./work.ts";
+
+export function requireAdmin(actor: Actor): void {
+  if (!isAdmin(actor)) throw forbidden("Only admins may do this.");
+}
+
+export function auditConfig(
+  work: Work,
+  actor: Actor | null,
+  entity: string,
+  entityId: string,
+  change: string,
+  details: { [key: string]: JsonValue } = {},
+): void {
+  work.audit.append({
+    action: "CONFIG_CHANGED",
+    actorId: actor?.id ?? null,
+    data: { entity, entityId, change, ...details },
+  });
+}

@@ -1,0 +1,234 @@
+// Systems and resources (admins only), with their approval steps. A resource's steps are stored
+// as configured: omitted steps become the defaults for its sensitivity at creation, an explicit
+// empty list means auto-approval (STANDARD only).
+import type { ApproverKind, ConnectorKind, Sensitivity } from "../../generated/prisma/client.ts";
+import { toGlobalId } from "../global-id.ts";
+import { DomainError, invalid, notFound } from "../errors.ts";
+import { auditConfig, requireAdmin } from "../admin-only.ts";
+import { defaultSteps, type StepSpec } from "../policy/routing.ts";
+import type { JsonValue } from "../audit/canonical.ts";
+import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
+import type { Actor, Tx, Work } from "../work.ts";
+
+export const MAX_STEPS = 10;
+const MAX_APPROVERS_PER_STEP = 20;
+
+export interface CreateSystemInput {
+  name: string;
+  description?: string | null;
+  connector: ConnectorKind;
+  connectorConfig?: unknown;
+  fulfillersGroupId?: string | null;
+}
+
+function validateConnector(connector: ConnectorKind, config: unknown): string | null {
+  if (connector !== "MANUAL") {
+    throw invalid(
+      `The ${connector} connector is not available in this version; use MANUAL and fulfill tickets by hand.`,
+      ["input", "connector"],
+    );
+  }
+  const empty = config == null || (typeof config === "object" && !Array.isArray(config) && Object.keys(config).length === 0);
+  if (!empty) throw invalid("MANUAL systems take no connector settings.", ["input", "connectorConfig"]);
+  return null;
+}
+
+async function requireGroup(tx: Tx, id: string, field: readonly string[]): Promise<void> {
+  if (!(await tx.group.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Group", field);
+}
+
+export async function createSystem(work: Work, actor: Actor | null, input: CreateSystemInput): Promise<string> {
+  if (actor) requireAdmin(actor);
+  const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
+  const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
+  const connectorConfig = validateConnector(input.connector, input.connectorConfig);
+  if (input.fulfillersGroupId) await requireGroup(work.tx, input.fulfillersGroupId, ["input", "fulfillersGroupId"]);
+  if (await work.tx.system.findUnique({ where: { name }, select: { id: true } })) {
+    throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
+  }
+  const system = await work.tx.system.create({
+    data: { name, description, connector: input.connector, connectorConfig, fulfillersGroupId: input.fulfillersGroupId ?? null },
+    select: { id: true },
+  });
+  auditConfig(work, actor, "System", toGlobalId("System", system.id), "created", {
+    name,
+    connector: input.connector,
+    fulfillersGroupId: input.fulfillersGroupId ? toGlobalId("Group", input.fulfillersGroupId) : null,
+  });
+  return system.id;
+}
+
+export interface StepInput {
+  kind: ApproverKind;
+  approverIds?: readonly string[] | null;
+  groupId?: string | null;
+}
+
+async function validateSteps(tx: Tx, steps: readonly StepInput[], field: readonly string[]): Promise<StepSpec[]> {
+  listSize(steps, 0, MAX_STEPS, field);
+  const specs: StepSpec[] = [];
+  for (const [index, step] of steps.entries()) {
+    const at = [...field, String(index)];
+    const approverIds = step.approverIds ?? [];
+    if (step.kind === "EXPLICIT") {
+      listSize(approverIds, 1, MAX_APPROVERS_PER_STEP, [...at, "approverIds"]);
+      distinct(approverIds, [...at, "approverIds"]);
+      const found = new Set(
+        (await tx.identity.findMany({ where: { id: { in: [...approverIds] } }, select: { id: true } })).map((i) => i.id),
+      );
+      approverIds.forEach((id, i) => {
+        if (!found.has(id)) throw notFound("Identity", [...at, "approverIds", String(i)]);
+      });
+    } else if (approverIds.length > 0) {
+      throw invalid(`${step.kind} steps take no approverIds.`, [...at, "approverIds"]);
+    }
+    if (step.kind === "GROUP") {
+      if (!step.groupId) throw invalid("GROUP steps need a groupId.", [...at, "groupId"]);
+      await requireGroup(tx, step.groupId, [...at, "groupId"]);
+    } else if (step.groupId) {
+      throw invalid(`${step.kind} steps take no groupId.`, [...at, "groupId"]);
+    }
+    specs.push({ kind: step.kind, approverIds: [...approverIds], groupId: step.groupId ?? null });
+  }
+  return specs;
+}
+
+function checkStepsFitSensitivity(sensitivity: Sensitivity, steps: readonly StepSpec[], field: readonly string[]): void {
+  if (steps.length === 0 && sensitivity !== "STANDARD") {
+    throw invalid("Only STANDARD resources may be approved automatically (no steps).", field);
+  }
+  if (sensitivity === "PRIVILEGED" && !steps.some((s) => s.kind === "EXPLICIT" || s.kind === "GROUP")) {
+    throw invalid("PRIVILEGED resources need a step with named approvers or a group.", field);
+  }
+}
+
+async function writeSteps(tx: Tx, resourceId: string, steps: readonly StepSpec[]): Promise<void> {
+  await tx.approvalStep.deleteMany({ where: { resourceId } });
+  for (const [index, step] of steps.entries()) {
+    await tx.approvalStep.create({
+      data: {
+        resourceId,
+        order: index + 1,
+        kind: step.kind,
+        groupId: step.groupId,
+        approvers: { connect: step.approverIds.map((id) => ({ id })) },
+      },
+    });
+  }
+}
+
+const stepsForAudit = (steps: readonly StepSpec[]): JsonValue =>
+  steps.map((s, index) => ({
+    order: index + 1,
+    kind: s.kind,
+    approverIds: s.approverIds.map((id) => toGlobalId("Identity", id)),
+    groupId: s.groupId ? toGlobalId("Group", s.groupId) : null,
+  }));
+
+export interface CreateResourceInput {
+  systemId: string;
+  name: string;
+  description?: string | null;
+  sensitivity: Sensitivity;
+  requestable?: boolean | null;
+  approvalSteps?: readonly StepInput[] | null;
+  requiresFulfillmentEvidence?: boolean | null;
+}
+
+export async function createResource(work: Work, actor: Actor | null, input: CreateResourceInput): Promise<string> {
+  if (actor) requireAdmin(actor);
+  const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
+  const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
+  const stepsField = ["input", "approvalSteps"];
+  if (!(await work.tx.system.findUnique({ where: { id: input.systemId }, select: { id: true } }))) {
+    throw notFound("System", ["input", "systemId"]);
+  }
+  let steps: StepSpec[];
+  if (input.approvalSteps == null) {
+    const defaults = defaultSteps(input.sensitivity);
+    if (!defaults) throw invalid("PRIVILEGED resources need approval steps with named approvers or a group.", stepsField);
+    steps = defaults;
+  } else {
+    steps = await validateSteps(work.tx, input.approvalSteps, stepsField);
+  }
+  checkStepsFitSensitivity(input.sensitivity, steps, stepsField);
+  if (await work.tx.resource.findFirst({ where: { systemId: input.systemId, name }, select: { id: true } })) {
+    throw new DomainError("CONFLICT", `The system has a resource named ${name} already.`, ["input", "name"]);
+  }
+  const resource = await work.tx.resource.create({
+    data: {
+      systemId: input.systemId,
+      name,
+      description,
+      sensitivity: input.sensitivity,
+      requestable: input.requestable ?? true,
+      requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? input.sensitivity === "PRIVILEGED",
+    },
+    select: { id: true, requestable: true, requiresFulfillmentEvidence: true },
+  });
+  await writeSteps(work.tx, resource.id, steps);
+  auditConfig(work, actor, "Resource", toGlobalId("Resource", resource.id), "created", {
+    systemId: toGlobalId("System", input.systemId),
+    name,
+    sensitivity: input.sensitivity,
+    requestable: resource.requestable,
+    requiresFulfillmentEvidence: resource.requiresFulfillmentEvidence,
+    approvalSteps: stepsForAudit(steps),
+    defaultSteps: input.approvalSteps == null,
+  });
+  return resource.id;
+}
+
+export interface UpdateResourceInput {
+  resourceId: string;
+  name?: string | null;
+  description?: string | null;
+  sensitivity?: Sensitivity | null;
+  requestable?: boolean | null;
+  approvalSteps?: readonly StepInput[] | null;
+  requiresFulfillmentEvidence?: boolean | null;
+}
+
+export async function updateResource(work: Work, actor: Actor, input: UpdateResourceInput): Promise<string> {
+  requireAdmin(actor);
+  const current = await work.tx.resource.findUnique({
+    where: { id: input.resourceId },
+    include: { approvalSteps: { orderBy: { order: "asc" }, include: { approvers: { select: { id: true } } } } },
+  });
+  if (!current) throw notFound("Resource", ["input", "resourceId"]);
+  const name = input.name != null ? requiredText(input.name, LIMITS.name, ["input", "name"]) : current.name;
+  const description =
+    input.description !== undefined ? optionalText(input.description, LIMITS.description, ["input", "description"]) : current.description;
+  const sensitivity = input.sensitivity ?? current.sensitivity;
+  const stepsField = ["input", "approvalSteps"];
+  const steps =
+    input.approvalSteps != null
+      ? await validateSteps(work.tx, input.approvalSteps, stepsField)
+      : current.approvalSteps.map((s) => ({ kind: s.kind, approverIds: s.approvers.map((a) => a.id), groupId: s.groupId }));
+  checkStepsFitSensitivity(sensitivity, steps, stepsField);
+  if (name !== current.name) {
+    const clash = await work.tx.resource.findFirst({ where: { systemId: current.systemId, name }, select: { id: true } });
+    if (clash) throw new DomainError("CONFLICT", `The system has a resource named ${name} already.`, ["input", "name"]);
+  }
+  const updated = await work.tx.resource.update({
+    where: { id: current.id },
+    data: {
+      name,
+      description,
+      sensitivity,
+      requestable: input.requestable ?? current.requestable,
+      requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? current.requiresFulfillmentEvidence,
+    },
+    select: { requestable: true, requiresFulfillmentEvidence: true },
+  });
+  if (input.approvalSteps != null) await writeSteps(work.tx, current.id, steps);
+  auditConfig(work, actor, "Resource", toGlobalId("Resource", current.id), "updated", {
+    name,
+    description,
+    sensitivity,
+    requestable: updated.requestable,
+    requiresFulfillmentEvidence: updated.requiresFulfillmentEvidence,
+    approvalSteps: stepsForAudit(steps),
+  });
+  return current.id;
+}

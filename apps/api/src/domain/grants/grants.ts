@@ -1,0 +1,28 @@
+// Grants: access an identity holds because a request item was fulfilled. The only writer of
+// grant rows; `activeKey` is unique while a grant is ACTIVE, so one identity never holds the
+// same resource twice.
+import { toGlobalId } from "../global-id.ts";
+import type { Work } from "../work.ts";
+
+export const activeGrantKey = (identityId: string, resourceId: string) => `${identityId}:${resourceId}`;
+
+export async function activateGrant(
+  work: Work,
+  grant: { identityId: string; resourceId: string; requestId: string; itemId: string },
+  actorId: string | null,
+): Promise<void> {
+  const created = await work.tx.grant.create({
+    data: { ...grant, status: "ACTIVE", activeKey: activeGrantKey(grant.identityId, grant.resourceId) },
+    select: { id: true },
+  });
+  work.audit.append({
+    action: "GRANT_ACTIVATED",
+    actorId,
+    requestId: grant.requestId,
+    data: {
+      grantId: toGlobalId("Grant", created.id),
+      identityId: toGlobalId("Identity", grant.identityId),
+      resourceId: toGlobalId("Resource", grant.resourceId),
+    },
+  });
+}

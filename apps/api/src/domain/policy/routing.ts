@@ -1,0 +1,147 @@
+// Approval routing and the right to act on a ticket: who is assigned a step, when admins take
+// over (no eligible approver left), and separation of duties (the requester and the target
+// never act on tickets of their request, admins included).
+import type { Prisma, Sensitivity, TicketKind, TicketStatus } from "../../generated/prisma/client.ts";
+import { DomainError } from "../errors.ts";
+import { type Actor, isAdmin, type Tx } from "../work.ts";
+
+export interface StepSpec {
+  kind: "MANAGER" | "EXPLICIT" | "GROUP";
+  approverIds: string[];
+  groupId: string | null;
+}
+
+/** The steps a resource gets when none are configured, by sensitivity. */
+export function defaultSteps(sensitivity: Sensitivity): StepSpec[] | null {
+  // PRIVILEGED's default is MANAGER then EXPLICIT, and explicit approvers cannot be defaulted.
+  return sensitivity === "PRIVILEGED" ? null : [{ kind: "MANAGER", approverIds: [], groupId: null }];
+}
+
+export interface Routing {
+  assigneeIds: string[];
+  assigneeGroupId: string | null;
+  assignedToAdmins: boolean;
+  /** Why the admins were assigned instead (null when they were not). */
+  fallbackReason: string | null;
+}
+
+interface Parties {
+  requesterId: string;
+  targetId: string;
+}
+
+const toAdmins = (reason: string): Routing => ({
+  assigneeIds: [],
+  assigneeGroupId: null,
+  assignedToAdmins: true,
+  fallbackReason: reason,
+});
+
+const eligibleIdentity = (parties: Parties): Prisma.IdentityWhereInput => ({
+  active: true,
+  id: { notIn: [parties.requesterId, parties.targetId] },
+});
+
+async function routeToGroup(tx: Tx, groupId: string, parties: Parties, emptyReason: string): Promise<Routing> {
+  const eligible = await tx.identity.count({ where: { ...eligibleIdentity(parties), groups: { some: { id: groupId } } } });
+  if (eligible === 0) return toAdmins(emptyReason);
+  return { assigneeIds: [], assigneeGroupId: groupId, assignedToAdmins: false, fallbackReason: null };
+}
+
+export async function routeApprovalStep(
+  tx: Tx,
+  step: { kind: StepSpec["kind"]; groupId: string | null; approvers: { id: string }[] },
+  parties: Parties,
+): Promise<Routing> {
+  switch (step.kind) {
+    case "MANAGER": {
+      const target = await tx.identity.findUniqueOrThrow({
+        where: { id: parties.targetId },
+        select: { manager: { select: { id: true, active: true } } },
+      });
+      const manager = target.manager;
+      if (!manager) return toAdmins("the target has no manager");
+      if (!manager.active) return toAdmins("the target's manager is inactive");
+      if (manager.id === parties.requesterId || manager.id === parties.targetId) {
+        return toAdmins("the target's manager made the request (separation of duties)");
+      }
+      return { assigneeIds: [manager.id], assigneeGroupId: null, assignedToAdmins: false, fallbackReason: null };
+    }
+    case "EXPLICIT": {
+      const eligible = await tx.identity.findMany({
+        where: { active: true, id: { in: step.approvers.map((a) => a.id), notIn: [parties.requesterId, parties.targetId] } },
+        select: { id: true },
+        orderBy: { id: "asc" },
+      });
+      if (eligible.length === 0) return toAdmins("no named approver is eligible");
+      return { assigneeIds: eligible.map((i) => i.id), assigneeGroupId: null, assignedToAdmins: false, fallbackReason: null };
+    }
+    case "GROUP":
+      if (!step.groupId) return toAdmins("the step names no group");
+      return routeToGroup(tx, step.groupId, parties, "the approver group has no eligible member");
+  }
+}
+
+export async function routeFulfillment(tx: Tx, fulfillersGroupId: string | null, parties: Parties): Promise<Routing> {
+  if (!fulfillersGroupId) return toAdmins("the system has no fulfillers group");
+  return routeToGroup(tx, fulfillersGroupId, parties, "the fulfillers group has no eligible member");
+}
+
+/** The facts about a ticket that decide who may act on it. */
+export interface TicketFacts {
+  kind: TicketKind;
+  status: TicketStatus;
+  assigneeIds: readonly string[];
+  assigneeGroupId: string | null;
+  assignedToAdmins: boolean;
+  requesterId: string;
+  targetId: string;
+}
+
+export type ActingRight = "ASSIGNED" | "OVERRIDE" | "SELF" | "NONE";
+
+export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): ActingRight {
+  if (viewer.id === ticket.requesterId || viewer.id === ticket.targetId) return "SELF";
+  const assigned =
+    ticket.assigneeIds.includes(viewer.id) ||
+    (ticket.assigneeGroupId !== null && viewerGroupIds.has(ticket.assigneeGroupId)) ||
+    (ticket.assignedToAdmins && isAdmin(viewer));
+  if (assigned) return "ASSIGNED";
+  return isAdmin(viewer) ? "OVERRIDE" : "NONE";
+}
+
+/** Statuses in which someone may still act on a ticket of this kind. */
+export function isActionable(kind: TicketKind, status: TicketStatus): boolean {
+  return kind === "APPROVAL" ? status === "OPEN" : status === "OPEN" || status === "FAILED";
+}
+
+/** Throws the contract's error for a viewer who may not act; returns whether it is an override. */
+export function requireActingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): boolean {
+  const right = actingRight(viewer, ticket, viewerGroupIds);
+  if (right === "SELF") {
+    throw new DomainError("SELF_APPROVAL", "The requester and the target of a request may not act on its tickets.");
+  }
+  if (right === "NONE") throw new DomainError("FORBIDDEN", "You are not an approver or fulfiller of this ticket.");
+  return right === "OVERRIDE";
+}
+
+/** SQL form of "the viewer may act on this ticket now", for `actionableByViewer`. */
+export function actionableWhere(viewer: Actor): Prisma.TicketWhereInput {
+  const notParty: Prisma.TicketWhereInput = {
+    request: { requesterId: { not: viewer.id }, targetId: { not: viewer.id } },
+  };
+  const actionable: Prisma.TicketWhereInput = {
+    OR: [
+      { kind: "APPROVAL", status: "OPEN" },
+      { kind: "FULFILLMENT", status: { in: ["OPEN", "FAILED"] } },
+    ],
+  };
+  if (isAdmin(viewer)) return { AND: [notParty, actionable] };
+  return {
+    AND: [
+      notParty,
+      actionable,
+      { OR: [{ assignees: { some: { id: viewer.id } } }, { assigneeGroup: { members: { some: { id: viewer.id } } } }] },
+    ],
+  };
+}

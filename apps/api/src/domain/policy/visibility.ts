@@ -1,0 +1,93 @@
+// Who may see what: the one definition of visibility for requests, tickets, grants and audit
+// events. Queries use the `...Where` builders (SQL filters), the live feed uses `canSeeRequest`
+// (in memory, over the same facts). Tests check that both agree.
+//
+// An end user sees a request when they made it, it is for them, or they are involved in one of
+// its tickets (named assignee, member of the assigned group, or the one who decided it). Tickets
+// and audit events are visible exactly when their request is. Admins see everything.
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { type Actor, isAdmin } from "../work.ts";
+
+export function involvedTicketWhere(viewer: Actor): Prisma.TicketWhereInput {
+  return {
+    OR: [
+      { assignees: { some: { id: viewer.id } } },
+      { assigneeGroup: { members: { some: { id: viewer.id } } } },
+      { decidedById: viewer.id },
+    ],
+  };
+}
+
+export function visibleRequestWhere(viewer: Actor): Prisma.RequestWhereInput {
+  if (isAdmin(viewer)) return {};
+  return {
+    OR: [{ requesterId: viewer.id }, { targetId: viewer.id }, { tickets: { some: involvedTicketWhere(viewer) } }],
+  };
+}
+
+export function visibleTicketWhere(viewer: Actor): Prisma.TicketWhereInput {
+  return isAdmin(viewer) ? {} : { request: visibleRequestWhere(viewer) };
+}
+
+/**
+ * The `tickets` list of an end user: tickets they are involved in and those of their own
+ * requests (a narrower view than visibility, which also includes sibling tickets).
+ */
+export function ticketListWhere(viewer: Actor): Prisma.TicketWhereInput {
+  if (isAdmin(viewer)) return {};
+  return {
+    OR: [{ request: { OR: [{ requesterId: viewer.id }, { targetId: viewer.id }] } }, involvedTicketWhere(viewer)],
+  };
+}
+
+export function visibleAuditEventWhere(viewer: Actor): Prisma.AuditEventWhereInput {
+  return isAdmin(viewer) ? {} : { request: visibleRequestWhere(viewer) };
+}
+
+export function visibleGrantWhere(viewer: Actor): Prisma.GrantWhereInput {
+  return isAdmin(viewer) ? {} : { identityId: viewer.id };
+}
+
+/** Resources an end user may list: the requestable ones. */
+export function visibleResourceWhere(viewer: Actor): Prisma.ResourceWhereInput {
+  return isAdmin(viewer) ? {} : { requestable: true };
+}
+
+/** The facts about a request that decide who sees it (what the live feed loads per change). */
+export interface RequestAudience {
+  requesterId: string;
+  targetId: string;
+  /** Named assignees, members of assigned groups, deciders, across all its tickets. */
+  involved: ReadonlySet<string>;
+}
+
+export const audienceSelect = {
+  requesterId: true,
+  targetId: true,
+  tickets: {
+    select: {
+      decidedById: true,
+      assignees: { select: { id: true } },
+      assigneeGroup: { select: { members: { select: { id: true } } } },
+    },
+  },
+} satisfies Prisma.RequestSelect;
+
+export function toAudience(request: Prisma.RequestGetPayload<{ select: typeof audienceSelect }>): RequestAudience {
+  const involved = new Set<string>();
+  for (const ticket of request.tickets) {
+    if (ticket.decidedById) involved.add(ticket.decidedById);
+    for (const assignee of ticket.assignees) involved.add(assignee.id);
+    for (const member of ticket.assigneeGroup?.members ?? []) involved.add(member.id);
+  }
+  return { requesterId: request.requesterId, targetId: request.targetId, involved };
+}
+
+export function canSeeRequest(viewer: Actor, audience: RequestAudience): boolean {
+  return (
+    isAdmin(viewer) ||
+    audience.requesterId === viewer.id ||
+    audience.targetId === viewer.id ||
+    audience.involved.has(viewer.id)
+  );
+}

@@ -1,0 +1,159 @@
+// Creating and cancelling requests. `createRequest` checks everything before it writes anything,
+// so a refused request leaves no trace; every problem found is reported at once.
+import { toGlobalId } from "../global-id.ts";
+import { DomainError, DomainErrors, forbidden, invalid, invalidState, notFound } from "../errors.ts";
+import { nextNumber } from "../counters.ts";
+import { activeGrantKey } from "../grants/grants.ts";
+import { visibleRequestWhere } from "../policy/visibility.ts";
+import { advanceItem } from "../tickets/open-ticket.ts";
+import { cancelOpenTickets } from "../tickets/ticket-actions.ts";
+import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
+import { type Actor, isAdmin, type Work } from "../work.ts";
+import { isOpenItem, refreshRequestStatus } from "./status.ts";
+
+export const openItemKey = (targetId: string, resourceId: string) => `${targetId}:${resourceId}`;
+
+export interface CreateRequestInput {
+  resourceIds: readonly string[];
+  justification: string;
+  targetId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface CreateRequestResult {
+  requestId: string;
+  /** False when an idempotency key returned an earlier request. */
+  created: boolean;
+}
+
+async function resolveTarget(work: Work, actor: Actor, targetId: string | null | undefined): Promise<string> {
+  const field = ["input", "targetIdentityId"];
+  if (!targetId || targetId === actor.id) return actor.id;
+  if (!isAdmin(actor)) throw new DomainError("FORBIDDEN", "Only admins may request access for someone else.", field);
+  const target = await work.tx.identity.findUnique({ where: { id: targetId }, select: { active: true } });
+  if (!target) throw notFound("Identity", field);
+  if (!target.active) throw invalid("The target identity is inactive.", field);
+  return targetId;
+}
+
+export async function createRequest(work: Work, actor: Actor, input: CreateRequestInput): Promise<CreateRequestResult> {
+  const justification = requiredText(input.justification, LIMITS.justification, ["input", "justification"]);
+  const idempotencyKey = optionalText(input.idempotencyKey, LIMITS.idempotencyKey, ["input", "idempotencyKey"]);
+  listSize(input.resourceIds, 1, LIMITS.resourcesPerRequest, ["input", "resourceIds"]);
+  distinct(input.resourceIds, ["input", "resourceIds"]);
+
+  if (idempotencyKey) {
+    const earlier = await work.tx.idempotencyKey.findUnique({
+      where: { identityId_key: { identityId: actor.id, key: idempotencyKey } },
+      select: { requestId: true },
+    });
+    if (earlier) return { requestId: earlier.requestId, created: false };
+  }
+
+  const targetId = await resolveTarget(work, actor, input.targetId);
+  const resources = await work.tx.resource.findMany({
+    where: { id: { in: [...input.resourceIds] } },
+    select: { id: true, name: true, requestable: true },
+  });
+  const byId = new Map(resources.map((r) => [r.id, r]));
+  const [granted, requested] = await Promise.all([
+    work.tx.grant.findMany({
+      where: { activeKey: { in: input.resourceIds.map((id) => activeGrantKey(targetId, id)) } },
+      select: { resourceId: true },
+    }),
+    work.tx.requestItem.findMany({
+      where: { openKey: { in: input.resourceIds.map((id) => openItemKey(targetId, id)) } },
+      select: { resourceId: true, request: { select: { number: true } } },
+    }),
+  ]);
+  const grantedIds = new Set(granted.map((g) => g.resourceId));
+  const requestedIn = new Map(requested.map((r) => [r.resourceId, r.request.number]));
+
+  const problems: DomainError[] = [];
+  input.resourceIds.forEach((id, index) => {
+    const field = ["input", "resourceIds", String(index)];
+    const resource = byId.get(id);
+    if (!resource) return problems.push(notFound("Resource", field));
+    if (!resource.requestable) {
+      return problems.push(new DomainError("NOT_REQUESTABLE", `${resource.name} cannot be requested.`, field));
+    }
+    if (grantedIds.has(id)) {
+      return problems.push(new DomainError("ALREADY_GRANTED", `The target already has ${resource.name}.`, field));
+    }
+    const number = requestedIn.get(id);
+    if (number !== undefined) {
+      return problems.push(
+        new DomainError("ALREADY_REQUESTED", `${resource.name} is already requested for the target in REQ-${number}.`, field),
+      );
+    }
+    return undefined;
+  });
+  if (problems.length === 1 && problems[0]) throw problems[0];
+  if (problems.length > 1) throw new DomainErrors(problems);
+
+  const number = await nextNumber(work.tx, "request");
+  const request = await work.tx.request.create({
+    data: {
+      number,
+      requesterId: actor.id,
+      targetId,
+      justification,
+      status: "PENDING_APPROVAL",
+      items: {
+        create: input.resourceIds.map((resourceId) => ({
+          resourceId,
+          status: "PENDING_APPROVAL",
+          openKey: openItemKey(targetId, resourceId),
+        })),
+      },
+      ...(idempotencyKey ? { idempotencyKeys: { create: { identityId: actor.id, key: idempotencyKey } } } : {}),
+    },
+    select: { id: true, items: { select: { id: true, resourceId: true } } },
+  });
+  work.audit.append({
+    action: "REQUEST_CREATED",
+    actorId: actor.id,
+    requestId: request.id,
+    comment: justification,
+    data: {
+      previousStatus: null,
+      status: "PENDING_APPROVAL",
+      number,
+      targetId: toGlobalId("Identity", targetId),
+      resourceIds: input.resourceIds.map((id) => toGlobalId("Resource", id)),
+    },
+  });
+  const itemsInOrder = input.resourceIds.map((resourceId) => request.items.find((i) => i.resourceId === resourceId));
+  for (const item of itemsInOrder) {
+    if (!item) continue;
+    await advanceItem(
+      work,
+      { itemId: item.id, requestId: request.id, resourceId: item.resourceId, requesterId: actor.id, targetId },
+      0,
+      actor.id,
+    );
+  }
+  await refreshRequestStatus(work, request.id, actor.id);
+  return { requestId: request.id, created: true };
+}
+
+export async function cancelRequest(
+  work: Work,
+  actor: Actor,
+  input: { requestId: string; reason?: string | null },
+): Promise<void> {
+  const reason = optionalText(input.reason, LIMITS.reason, ["input", "reason"]);
+  const request = await work.tx.request.findFirst({
+    where: { id: input.requestId, ...visibleRequestWhere(actor) },
+    select: { id: true, requesterId: true, targetId: true, items: { select: { id: true, status: true } } },
+  });
+  if (!request) throw notFound("Request", ["input", "requestId"]);
+  if (!isAdmin(actor) && actor.id !== request.requesterId && actor.id !== request.targetId) {
+    throw forbidden("Only the requester, the target or an admin may cancel a request.");
+  }
+  const open = request.items.filter((item) => isOpenItem(item.status)).map((item) => item.id);
+  if (open.length === 0) throw invalidState("The request has nothing left to cancel.");
+  await cancelOpenTickets(work, actor.id, request.id, open);
+  await work.tx.requestItem.updateMany({ where: { id: { in: open } }, data: { status: "CANCELLED", openKey: null } });
+  await refreshRequestStatus(work, request.id, actor.id, { action: "REQUEST_CANCELLED", comment: reason });
+}

@@ -1,0 +1,96 @@
+// Opening tickets: the approval ticket of an item's next step, or its fulfillment ticket once
+// the last approval landed. The only place tickets are created.
+import type { TicketKind } from "../../generated/prisma/client.ts";
+import { toGlobalId } from "../global-id.ts";
+import { nextNumber } from "../counters.ts";
+import { routeApprovalStep, routeFulfillment, type Routing } from "../policy/routing.ts";
+import type { Work } from "../work.ts";
+
+export interface ItemContext {
+  itemId: string;
+  requestId: string;
+  resourceId: string;
+  requesterId: string;
+  targetId: string;
+}
+
+async function createTicket(
+  work: Work,
+  item: ItemContext,
+  kind: TicketKind,
+  step: number | null,
+  routing: Routing,
+  actorId: string | null,
+): Promise<string> {
+  const number = await nextNumber(work.tx, "ticket");
+  const ticket = await work.tx.ticket.create({
+    data: {
+      number,
+      kind,
+      status: "OPEN",
+      requestId: item.requestId,
+      itemId: item.itemId,
+      resourceId: item.resourceId,
+      step,
+      assigneeGroupId: routing.assigneeGroupId,
+      assignedToAdmins: routing.assignedToAdmins,
+      assignees: { connect: routing.assigneeIds.map((id) => ({ id })) },
+    },
+    select: { id: true },
+  });
+  work.audit.append({
+    action: "TICKET_CREATED",
+    actorId,
+    requestId: item.requestId,
+    ticketId: ticket.id,
+    data: {
+      previousStatus: null,
+      status: "OPEN",
+      kind,
+      number,
+      step,
+      assigneeIds: routing.assigneeIds.map((id) => toGlobalId("Identity", id)),
+      assigneeGroupId: routing.assigneeGroupId ? toGlobalId("Group", routing.assigneeGroupId) : null,
+      assignedToAdmins: routing.assignedToAdmins,
+      fallbackReason: routing.fallbackReason,
+    },
+  });
+  return ticket.id;
+}
+
+/**
+ * Moves an item on after step `afterStep` was approved (0 = just created): opens the next
+ * approval ticket, or marks the item approved and opens its fulfillment ticket.
+ */
+export async function advanceItem(work: Work, item: ItemContext, afterStep: number, actorId: string | null): Promise<void> {
+  const parties = { requesterId: item.requesterId, targetId: item.targetId };
+  const next = await work.tx.approvalStep.findFirst({
+    where: { resourceId: item.resourceId, order: { gt: afterStep } },
+    orderBy: { order: "asc" },
+    select: { order: true, kind: true, groupId: true, approvers: { select: { id: true } } },
+  });
+  if (next) {
+    const routing = await routeApprovalStep(work.tx, next, parties);
+    await createTicket(work, item, "APPROVAL", next.order, routing, actorId);
+    return;
+  }
+  if (afterStep === 0) {
+    work.audit.append({
+      action: "POLICY_APPLIED",
+      actorId: null,
+      requestId: item.requestId,
+      data: {
+        policy: "AUTO_APPROVAL",
+        reason: "the resource is configured with no approval steps",
+        resourceId: toGlobalId("Resource", item.resourceId),
+      },
+    });
+  }
+  await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
+  const resource = await work.tx.resource.findUniqueOrThrow({
+    where: { id: item.resourceId },
+    select: { system: { select: { fulfillersGroupId: true } } },
+  });
+  const routing = await routeFulfillment(work.tx, resource.system.fulfillersGroupId, parties);
+  await createTicket(work, item, "FULFILLMENT", null, routing, actorId);
+}

@@ -1,0 +1,197 @@
+// The ticket state machine: approve, reject, fulfill, retry, comment. Each function runs inside
+// the caller's transaction, checks visibility, the actor's right (separation of duties, admin
+// override) and the ticket's state, then changes it with a conditional update so that of two
+// simultaneous decisions exactly one wins.
+import type { TicketStatus } from "../../generated/prisma/client.ts";
+import { toGlobalId } from "../global-id.ts";
+import { invalid, invalidState, notFound } from "../errors.ts";
+import { activateGrant } from "../grants/grants.ts";
+import { visibleTicketWhere } from "../policy/visibility.ts";
+import { isActionable, requireActingRight, type TicketFacts } from "../policy/routing.ts";
+import { refreshRequestStatus } from "../requests/status.ts";
+import { LIMITS, optionalText, requiredText } from "../validate.ts";
+import type { Actor, Work } from "../work.ts";
+import { advanceItem, type ItemContext } from "./open-ticket.ts";
+
+const ticketSelect = {
+  id: true,
+  kind: true,
+  status: true,
+  step: true,
+  itemId: true,
+  requestId: true,
+  resourceId: true,
+  assigneeGroupId: true,
+  assignedToAdmins: true,
+  assignees: { select: { id: true } },
+  request: { select: { requesterId: true, targetId: true } },
+  resource: { select: { requiresFulfillmentEvidence: true } },
+} as const;
+
+async function loadTicket(work: Work, actor: Actor, ticketId: string) {
+  const ticket = await work.tx.ticket.findFirst({
+    where: { id: ticketId, ...visibleTicketWhere(actor) },
+    select: ticketSelect,
+  });
+  if (!ticket) throw notFound("Ticket", ["input", "ticketId"]);
+  const facts: TicketFacts = {
+    kind: ticket.kind,
+    status: ticket.status,
+    assigneeIds: ticket.assignees.map((a) => a.id),
+    assigneeGroupId: ticket.assigneeGroupId,
+    assignedToAdmins: ticket.assignedToAdmins,
+    requesterId: ticket.request.requesterId,
+    targetId: ticket.request.targetId,
+  };
+  const item: ItemContext = {
+    itemId: ticket.itemId,
+    requestId: ticket.requestId,
+    resourceId: ticket.resourceId,
+    requesterId: ticket.request.requesterId,
+    targetId: ticket.request.targetId,
+  };
+  return { ticket, facts, item };
+}
+
+async function actorGroupIds(work: Work, actor: Actor, groupId: string | null): Promise<Set<string>> {
+  if (!groupId) return new Set();
+  const member = await work.tx.group.count({ where: { id: groupId, members: { some: { id: actor.id } } } });
+  return member > 0 ? new Set([groupId]) : new Set();
+}
+
+/** Moves the ticket from one of `from` to `to`; INVALID_STATE if someone else got there first. */
+async function transition(
+  work: Work,
+  ticketId: string,
+  from: readonly TicketStatus[],
+  to: TicketStatus,
+  deciderId: string | null,
+): Promise<void> {
+  const { count } = await work.tx.ticket.updateMany({
+    where: { id: ticketId, status: { in: [...from] } },
+    data: { status: to, ...(deciderId ? { decidedById: deciderId, decidedAt: new Date() } : {}) },
+  });
+  if (count !== 1) throw invalidState("The ticket was already decided or changed.");
+}
+
+async function addComment(work: Work, ticketId: string, authorId: string, body: string | null): Promise<void> {
+  if (body) await work.tx.ticketComment.create({ data: { ticketId, authorId, body } });
+}
+
+export interface DecideInput {
+  ticketId: string;
+  comment?: string | null;
+}
+
+export async function decideTicket(
+  work: Work,
+  actor: Actor,
+  input: DecideInput,
+  decision: "APPROVED" | "REJECTED",
+): Promise<void> {
+  const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
+  const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
+  if (ticket.kind !== "APPROVAL") throw invalidState("Only approval tickets are approved or rejected.");
+  const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
+  if (ticket.status !== "OPEN") throw invalidState(`The ticket is ${ticket.status}, not OPEN.`);
+  await transition(work, ticket.id, ["OPEN"], decision, actor.id);
+  await addComment(work, ticket.id, actor.id, comment);
+  work.audit.append({
+    action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
+    actorId: actor.id,
+    requestId: ticket.requestId,
+    ticketId: ticket.id,
+    comment,
+    data: { previousStatus: "OPEN", status: decision, kind: "APPROVAL", step: ticket.step, override },
+  });
+  if (decision === "APPROVED") {
+    await advanceItem(work, item, ticket.step ?? 0, actor.id);
+  } else {
+    await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "REJECTED", openKey: null } });
+  }
+  await refreshRequestStatus(work, ticket.requestId, actor.id);
+}
+
+export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput): Promise<void> {
+  const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
+  const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
+  if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are fulfilled.");
+  const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
+  if (!isActionable(ticket.kind, ticket.status)) throw invalidState(`The ticket is ${ticket.status}; it cannot be fulfilled.`);
+  if (ticket.resource.requiresFulfillmentEvidence && !comment) {
+    throw invalid("This resource requires fulfillment evidence: describe what was done in a comment.", ["input", "comment"]);
+  }
+  await transition(work, ticket.id, ["OPEN", "FAILED"], "FULFILLED", actor.id);
+  await addComment(work, ticket.id, actor.id, comment);
+  await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "FULFILLED", openKey: null } });
+  work.audit.append({
+    action: "TICKET_FULFILLED",
+    actorId: actor.id,
+    requestId: ticket.requestId,
+    ticketId: ticket.id,
+    comment,
+    data: { previousStatus: ticket.status, status: "FULFILLED", kind: "FULFILLMENT", override },
+  });
+  await activateGrant(work, { identityId: item.targetId, resourceId: item.resourceId, requestId: item.requestId, itemId: item.itemId }, actor.id);
+  await refreshRequestStatus(work, ticket.requestId, actor.id);
+}
+
+/**
+ * Retries a FAILED fulfillment ticket. Without a connector the ticket goes back to OPEN for
+ * its fulfillers; connector systems re-run their job (see the connectors issue).
+ */
+export async function retryFulfillment(work: Work, actor: Actor, input: DecideInput): Promise<void> {
+  const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
+  const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
+  if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are retried.");
+  const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
+  if (ticket.status !== "FAILED") throw invalidState(`The ticket is ${ticket.status}, not FAILED.`);
+  await transition(work, ticket.id, ["FAILED"], "OPEN", null);
+  await addComment(work, ticket.id, actor.id, comment);
+  await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
+  work.audit.append({
+    action: "TICKET_STATUS_CHANGED",
+    actorId: actor.id,
+    requestId: ticket.requestId,
+    ticketId: ticket.id,
+    comment,
+    data: { previousStatus: "FAILED", status: "OPEN", kind: "FULFILLMENT", reason: "retry", override },
+  });
+  await refreshRequestStatus(work, ticket.requestId, actor.id);
+}
+
+export async function commentOnTicket(work: Work, actor: Actor, input: { ticketId: string; body: string }): Promise<void> {
+  const body = requiredText(input.body, LIMITS.comment, ["input", "body"]);
+  const { ticket } = await loadTicket(work, actor, input.ticketId);
+  const created = await work.tx.ticketComment.create({
+    data: { ticketId: ticket.id, authorId: actor.id, body },
+    select: { id: true },
+  });
+  work.audit.append({
+    action: "TICKET_COMMENTED",
+    actorId: actor.id,
+    requestId: ticket.requestId,
+    ticketId: ticket.id,
+    comment: body,
+    data: { commentId: toGlobalId("TicketComment", created.id) },
+  });
+}
+
+/** Closes every still-open ticket of the given items as CANCELLED (request cancellation). */
+export async function cancelOpenTickets(work: Work, actorId: string, requestId: string, itemIds: string[]): Promise<void> {
+  const open = await work.tx.ticket.findMany({
+    where: { itemId: { in: itemIds }, status: { in: ["OPEN", "IN_PROGRESS", "FAILED"] } },
+    select: { id: true, status: true, kind: true },
+    orderBy: { number: "asc" },
+  });
+  for (const ticket of open) {
+    await transition(work, ticket.id, [ticket.status], "CANCELLED", null);
+    work.audit.append({
+      action: "TICKET_STATUS_CHANGED",
+      actorId,
+      requestId,
+      ticketId: ticket.id,
+      data: { previousStatus: ticket.status, status: "CANCELLED", kind: ticket.kind, reason: "request cancelled" },
+    });
+  }
+}

@@ -1,0 +1,99 @@
+// API tokens: issued by admins (or BOOTSTRAP_ADMIN_TOKEN), stored only as SHA-256, checked on
+// every request. A token of a deactivated identity stops working at once.
+import { createHash, randomBytes } from "node:crypto";
+import { toGlobalId } from "../global-id.ts";
+import { invalid, notFound } from "../errors.ts";
+import { requireAdmin } from "../admin-only.ts";
+import { LIMITS, requiredText } from "../validate.ts";
+import type { Actor, Tx, Work } from "../work.ts";
+
+export const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
+
+/** 256 random bits, URL-safe, with a prefix that secret scanners can recognise. */
+export const newToken = (): string => `art_${randomBytes(32).toString("base64url")}`;
+
+export async function issueApiToken(
+  work: Work,
+  actor: Actor,
+  input: { identityId: string; name: string },
+): Promise<string> {
+  requireAdmin(actor);
+  const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
+  const identity = await work.tx.identity.findUnique({ where: { id: input.identityId }, select: { active: true } });
+  if (!identity) throw notFound("Identity", ["input", "identityId"]);
+  if (!identity.active) throw invalid("Tokens cannot be issued to an inactive identity.", ["input", "identityId"]);
+  const token = newToken();
+  await storeToken(work, actor.id, input.identityId, name, token, "issued");
+  return token;
+}
+
+async function storeToken(
+  work: Work,
+  actorId: string | null,
+  identityId: string,
+  name: string,
+  token: string,
+  source: string,
+): Promise<void> {
+  const created = await work.tx.apiToken.create({
+    data: { identityId, name, tokenHash: hashToken(token) },
+    select: { id: true },
+  });
+  work.audit.append({
+    action: "TOKEN_ISSUED",
+    actorId,
+    data: { tokenId: created.id, identityId: toGlobalId("Identity", identityId), name, source },
+  });
+}
+
+export const BOOTSTRAP_ADMIN_EMAIL = "admin@localhost";
+
+/**
+ * Makes sure an active ADMIN `admin@localhost` exists and that `token` is one of its tokens.
+ * Idempotent: a second start with the same token changes nothing (and audits nothing).
+ */
+export async function ensureBootstrapAdmin(work: Work, token: string): Promise<void> {
+  const tokenHash = hashToken(token);
+  let admin = await work.tx.identity.findUnique({ where: { email: BOOTSTRAP_ADMIN_EMAIL } });
+  if (!admin) {
+    admin = await work.tx.identity.create({
+      data: { email: BOOTSTRAP_ADMIN_EMAIL, displayName: "Bootstrap admin", role: "ADMIN" },
+    });
+    work.audit.append({
+      action: "CONFIG_CHANGED",
+      actorId: null,
+      data: { entity: "Identity", entityId: toGlobalId("Identity", admin.id), change: "created", source: "BOOTSTRAP_ADMIN_TOKEN" },
+    });
+  } else if (!admin.active || admin.role !== "ADMIN") {
+    await work.tx.identity.update({ where: { id: admin.id }, data: { active: true, role: "ADMIN" } });
+    work.audit.append({
+      action: "CONFIG_CHANGED",
+      actorId: null,
+      data: {
+        entity: "Identity",
+        entityId: toGlobalId("Identity", admin.id),
+        change: "updated",
+        active: true,
+        role: "ADMIN",
+        source: "BOOTSTRAP_ADMIN_TOKEN",
+      },
+    });
+  }
+  const existing = await work.tx.apiToken.findUnique({ where: { tokenHash } });
+  if (existing && existing.identityId === admin.id && !existing.revokedAt) return;
+  if (existing) {
+    throw invalid("BOOTSTRAP_ADMIN_TOKEN is already a token of another identity or revoked.");
+  }
+  await storeToken(work, null, admin.id, "bootstrap", token, "BOOTSTRAP_ADMIN_TOKEN");
+}
+
+/** The identity a bearer token authenticates, or null. Reads only. */
+export async function authenticateToken(tx: Pick<Tx, "apiToken">, token: string): Promise<Actor | null> {
+  if (token.length === 0 || token.length > 512) return null;
+  const row = await tx.apiToken.findUnique({
+    where: { tokenHash: hashToken(token) },
+    select: { revokedAt: true, expiresAt: true, identity: { select: { id: true, role: true, active: true } } },
+  });
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()) || !row.identity.active) return null;
+  return { id: row.identity.id, role: row.identity.role };
+}
