@@ -1,0 +1,254 @@
+// Systems, resources and their approval steps: the catalogue people request from.
+import { GraphQLError } from "graphql";
+import type { Prisma } from "../generated/prisma/client.ts";
+import { createResource, createSystem, updateResource, type StepInput } from "../domain/catalog/catalog.ts";
+import { visibleResourceWhere } from "../domain/policy/visibility.ts";
+import { LIMITS } from "../domain/validate.ts";
+import type { Actor } from "../domain/work.ts";
+import { viewerOf } from "../context.ts";
+import { builder } from "./builder.ts";
+import { entityPayload, mutate } from "./errors.ts";
+import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
+import { ApproverKindEnum, ConnectorKindEnum, HealthStatusEnum, SensitivityEnum } from "./scalars.ts";
+
+const ConnectorHealth = builder
+  .objectRef<{ status: "UNKNOWN" | "HEALTHY" | "DEGRADED" | "DOWN"; checkedAt: Date | null; message: string | null }>("ConnectorHealth")
+  .implement({
+    fields: (t) => ({
+      status: t.field({ type: HealthStatusEnum, resolve: (h) => h.status }),
+      checkedAt: t.field({ type: "DateTime", nullable: true, resolve: (h) => h.checkedAt }),
+      message: t.exposeString("message", { nullable: true }),
+    }),
+  });
+
+export const System = builder.prismaNode("System", {
+  id: { field: "id" },
+  description: "A connected system: where access lives and is provisioned.",
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    description: t.exposeString("description", { nullable: true }),
+    connector: t.expose("connector", { type: ConnectorKindEnum }),
+    health: t.field({
+      type: ConnectorHealth,
+      select: { healthStatus: true, healthCheckedAt: true, healthMessage: true },
+      resolve: (system) => ({ status: system.healthStatus, checkedAt: system.healthCheckedAt, message: system.healthMessage }),
+    }),
+    fulfillers: t.relation("fulfillersGroup", {
+      nullable: true,
+      description: "Who works this system's manual fulfillment tickets.",
+    }),
+  }),
+});
+
+export const SystemConnection = builder.connectionObject({ type: System, name: "SystemConnection" }, { name: "SystemEdge" });
+
+const ApprovalStep = builder.prismaObject("ApprovalStep", {
+  fields: (t) => ({
+    order: t.exposeInt("order", { description: "1-based position; steps run in order." }),
+    kind: t.expose("kind", { type: ApproverKindEnum }),
+    approvers: t.relation("approvers", { description: "For EXPLICIT steps.", query: { orderBy: { displayName: "asc" } } }),
+    group: t.relation("group", { nullable: true, description: "For GROUP steps." }),
+  }),
+});
+
+export const Resource = builder.prismaNode("Resource", {
+  id: { field: "id" },
+  description: "Access that can be requested, in one connected system.",
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    description: t.exposeString("description", { nullable: true }),
+    system: t.relation("system"),
+    sensitivity: t.expose("sensitivity", { type: SensitivityEnum }),
+    requestable: t.exposeBoolean("requestable"),
+    approvalSteps: t.relation("approvalSteps", {
+      type: ApprovalStep,
+      description:
+        "The steps a request for this resource goes through: the configured ones, or the defaults for its sensitivity.",
+      query: { orderBy: { order: "asc" } },
+    }),
+    requiresFulfillmentEvidence: t.exposeBoolean("requiresFulfillmentEvidence", {
+      description: "Whoever fulfills a ticket for this resource must leave a comment as evidence.",
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+export const ResourceConnection = builder.connectionObject({ type: Resource, name: "ResourceConnection" }, { name: "ResourceEdge" });
+
+builder.prismaObjectField(System, "resources", (t) =>
+  t.relatedConnection(
+    "resources",
+    {
+      cursor: "id",
+      totalCount: true,
+      query: (_args, ctx) => ({ where: visibleResourceWhere(viewerOf(ctx)), orderBy: { name: "asc" } }),
+    },
+    ResourceConnection,
+  ),
+);
+
+function resourcesWhere(viewer: Actor, search: string | null | undefined, systemId: string | null): Prisma.ResourceWhereInput {
+  const term = search?.trim() ?? "";
+  if (term.length > LIMITS.search) {
+    throw new GraphQLError(`search must be at most ${LIMITS.search} characters.`, { extensions: { code: "VALIDATION", field: ["search"] } });
+  }
+  return {
+    AND: [
+      visibleResourceWhere(viewer),
+      systemId ? { systemId } : {},
+      term ? { OR: [{ name: { contains: term } }, { system: { name: { contains: term } } }] } : {},
+    ],
+  };
+}
+
+builder.queryFields((t) => ({
+  systems: t.prismaConnection(
+    {
+      type: "System",
+      cursor: "id",
+      resolve: (query, _root, _args, ctx) => ctx.prisma.system.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
+      totalCount: (_parent, _args, ctx) => ctx.prisma.system.count(),
+    },
+    SystemConnection,
+  ),
+  resources: t.prismaConnection(
+    {
+      type: "Resource",
+      cursor: "id",
+      description: "Requestable resources (admins also see the others).",
+      args: { search: t.arg.string(), systemId: t.arg.id() },
+      resolve: (query, _root, args, ctx) =>
+        ctx.prisma.resource.findMany({
+          ...query,
+          where: resourcesWhere(viewerOf(ctx), args.search, decodeOptionalId(args.systemId, "System", ["systemId"])),
+          orderBy: [{ name: "asc" }, { id: "asc" }],
+        }),
+      totalCount: (_parent, args, ctx) =>
+        ctx.prisma.resource.count({ where: resourcesWhere(viewerOf(ctx), args.search, decodeOptionalId(args.systemId, "System", ["systemId"])) }),
+    },
+    ResourceConnection,
+  ),
+}));
+
+// ---------------------------------------------------------------- mutations (admins only)
+
+const SystemPayload = entityPayload("SystemPayload", "system", "System", (ctx, query, id) =>
+  ctx.prisma.system.findUnique({ ...query, where: { id } }),
+);
+const ResourcePayload = entityPayload("ResourcePayload", "resource", "Resource", (ctx, query, id) =>
+  ctx.prisma.resource.findUnique({ ...query, where: { id } }),
+);
+
+const CreateSystemInput = builder.inputType("CreateSystemInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    description: t.string(),
+    connector: t.field({ type: ConnectorKindEnum, required: true }),
+    connectorConfig: t.field({
+      type: "JSON",
+      description: "Connector settings (URL, credentials reference, group mapping); validated per connector kind.",
+    }),
+    fulfillersGroupId: t.id(),
+  }),
+});
+
+const ApprovalStepInput = builder.inputType("ApprovalStepInput", {
+  fields: (t) => ({
+    kind: t.field({ type: ApproverKindEnum, required: true }),
+    approverIds: t.idList(),
+    groupId: t.id(),
+  }),
+});
+
+const CreateResourceInput = builder.inputType("CreateResourceInput", {
+  fields: (t) => ({
+    systemId: t.id({ required: true }),
+    name: t.string({ required: true }),
+    description: t.string(),
+    sensitivity: t.field({ type: SensitivityEnum, required: true }),
+    requestable: t.boolean(),
+    approvalSteps: t.field({ type: [ApprovalStepInput], description: "Omit to use the defaults for the sensitivity." }),
+    requiresFulfillmentEvidence: t.boolean(),
+  }),
+});
+
+const UpdateResourceInput = builder.inputType("UpdateResourceInput", {
+  fields: (t) => ({
+    resourceId: t.id({ required: true }),
+    name: t.string(),
+    description: t.string(),
+    sensitivity: t.field({ type: SensitivityEnum }),
+    requestable: t.boolean(),
+    approvalSteps: t.field({ type: [ApprovalStepInput] }),
+    requiresFulfillmentEvidence: t.boolean(),
+  }),
+});
+
+type StepArg = { kind: StepInput["kind"]; approverIds?: readonly string[] | null; groupId?: string | null };
+
+function decodeSteps(steps: readonly StepArg[] | null | undefined): StepInput[] | null {
+  if (steps == null) return null;
+  return steps.map((step, index) => {
+    const at = ["input", "approvalSteps", String(index)];
+    return {
+      kind: step.kind,
+      approverIds: decodeIds(step.approverIds ?? [], "Identity", [...at, "approverIds"]),
+      groupId: decodeOptionalId(step.groupId, "Group", [...at, "groupId"]),
+    };
+  });
+}
+
+builder.mutationFields((t) => ({
+  createSystem: t.field({
+    type: SystemPayload,
+    args: { input: t.arg({ type: CreateSystemInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) =>
+          createSystem(work, viewer, {
+            name: input.name,
+            description: input.description ?? null,
+            connector: input.connector,
+            connectorConfig: input.connectorConfig,
+            fulfillersGroupId: decodeOptionalId(input.fulfillersGroupId, "Group", ["input", "fulfillersGroupId"]),
+          }),
+        ),
+      ),
+  }),
+  createResource: t.field({
+    type: ResourcePayload,
+    args: { input: t.arg({ type: CreateResourceInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) =>
+          createResource(work, viewer, {
+            systemId: decodeId(input.systemId, "System", ["input", "systemId"]),
+            name: input.name,
+            description: input.description ?? null,
+            sensitivity: input.sensitivity,
+            requestable: input.requestable ?? null,
+            approvalSteps: decodeSteps(input.approvalSteps),
+            requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
+          }),
+        ),
+      ),
+  }),
+  updateResource: t.field({
+    type: ResourcePayload,
+    args: { input: t.arg({ type: UpdateResourceInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) =>
+          updateResource(work, viewer, {
+            resourceId: decodeId(input.resourceId, "Resource", ["input", "resourceId"]),
+            name: input.name ?? null,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            sensitivity: input.sensitivity ?? null,
+            requestable: input.requestable ?? null,
+            approvalSteps: decodeSteps(input.approvalSteps),
+            requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
+          }),
+        ),
+      ),
+  }),
+}));

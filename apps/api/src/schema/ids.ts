@@ -1,0 +1,19 @@
+// Decoding the global ids that clients send as input. A malformed id, or one of another type,
+// is a VALIDATION error naming the field; whether it exists is the domain's question.
+import { DomainError } from "../domain/errors.ts";
+import { fromGlobalId, type NodeType } from "../domain/global-id.ts";
+
+export function decodeId(globalId: string, type: NodeType, field: readonly string[]): string {
+  const decoded = fromGlobalId(globalId);
+  if (!decoded) throw new DomainError("VALIDATION", `${field.at(-1)} is not a valid id.`, field);
+  if (decoded.type !== type) throw new DomainError("VALIDATION", `${field.at(-1)} must be the id of a ${type}.`, field);
+  return decoded.id;
+}
+
+export function decodeOptionalId(globalId: string | null | undefined, type: NodeType, field: readonly string[]): string | null {
+  return globalId == null ? null : decodeId(globalId, type, field);
+}
+
+export function decodeIds(globalIds: readonly string[], type: NodeType, field: readonly string[]): string[] {
+  return globalIds.map((id, index) => decodeId(id, type, [...field, String(index)]));
+}

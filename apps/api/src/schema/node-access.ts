@@ -1,0 +1,35 @@
+// Which nodes `Query.node` may return to the viewer: the same visibility rules as the lists.
+// Directory and catalogue entries (identities, groups, systems) are visible to every signed-in
+// identity; requests, tickets, audit events, grants and non-requestable resources are not.
+import type { Context } from "../context.ts";
+import {
+  visibleAuditEventWhere,
+  visibleGrantWhere,
+  visibleRequestWhere,
+  visibleResourceWhere,
+  visibleTicketWhere,
+} from "../domain/policy/visibility.ts";
+
+export async function canSeeNode(ctx: Context, typename: string, id: string): Promise<boolean> {
+  const viewer = ctx.viewer;
+  if (!viewer) return false;
+  const p = ctx.prisma;
+  switch (typename) {
+    case "Identity":
+    case "Group":
+    case "System":
+      return true;
+    case "Resource":
+      return (await p.resource.count({ where: { id, ...visibleResourceWhere(viewer) } })) > 0;
+    case "Request":
+      return (await p.request.count({ where: { id, ...visibleRequestWhere(viewer) } })) > 0;
+    case "Ticket":
+      return (await p.ticket.count({ where: { id, ...visibleTicketWhere(viewer) } })) > 0;
+    case "AuditEvent":
+      return (await p.auditEvent.count({ where: { id, ...visibleAuditEventWhere(viewer) } })) > 0;
+    case "Grant":
+      return (await p.grant.count({ where: { id, ...visibleGrantWhere(viewer) } })) > 0;
+    default:
+      return false;
+  }
+}

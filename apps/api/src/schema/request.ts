@@ -1,0 +1,146 @@
+// Request and RequestItem: types, the request queries, and creating and cancelling requests.
+import type { Prisma } from "../generated/prisma/client.ts";
+import { cancelRequest, createRequest } from "../domain/requests/request-actions.ts";
+import { toGlobalId } from "../domain/global-id.ts";
+import { visibleRequestWhere } from "../domain/policy/visibility.ts";
+import { LIMITS, listSize } from "../domain/validate.ts";
+import type { Actor } from "../domain/work.ts";
+import { type Context, viewerOf } from "../context.ts";
+import { builder } from "./builder.ts";
+import { entityPayload, mutate } from "./errors.ts";
+import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
+import { RequestStatusEnum } from "./scalars.ts";
+
+const RequestItem = builder.prismaObject("RequestItem", {
+  description: "One requested resource inside a request, with its own progress.",
+  fields: (t) => ({
+    id: t.id({ resolve: (item) => toGlobalId("RequestItem", item.id) }),
+    resource: t.relation("resource"),
+    status: t.expose("status", { type: RequestStatusEnum }),
+    tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
+  }),
+});
+
+export const Request = builder.prismaNode("Request", {
+  id: { field: "id" },
+  fields: (t) => ({
+    number: t.exposeInt("number", { description: "Human-friendly sequence number, shown as REQ-<number>." }),
+    requester: t.relation("requester"),
+    target: t.relation("target", {
+      description: "Whom the access is for: the requester, or another identity when an admin requested on their behalf.",
+    }),
+    justification: t.exposeString("justification"),
+    status: t.expose("status", { type: RequestStatusEnum }),
+    items: t.relation("items", { type: RequestItem, query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    closedAt: t.expose("closedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+export const RequestConnection = builder.connectionObject({ type: Request, name: "RequestConnection" }, { name: "RequestEdge" });
+
+const RequestFilter = builder.inputType("RequestFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [RequestStatusEnum] }),
+    identityId: t.id({ description: "Only requests whose requester or target is this identity." }),
+    systemId: t.id({ description: "Only requests that include a resource of this system." }),
+  }),
+});
+
+type RequestFilterArg = { status?: readonly Prisma.RequestWhereInput["status"][] | null; identityId?: string | null; systemId?: string | null };
+
+function requestsWhere(viewer: Actor, filter: RequestFilterArg | null | undefined): Prisma.RequestWhereInput {
+  const and: Prisma.RequestWhereInput[] = [visibleRequestWhere(viewer)];
+  if (filter?.status) {
+    listSize(filter.status, 0, 10, ["filter", "status"]);
+    and.push({ status: { in: filter.status as never } });
+  }
+  const identityId = decodeOptionalId(filter?.identityId, "Identity", ["filter", "identityId"]);
+  if (identityId) and.push({ OR: [{ requesterId: identityId }, { targetId: identityId }] });
+  const systemId = decodeOptionalId(filter?.systemId, "System", ["filter", "systemId"]);
+  if (systemId) and.push({ items: { some: { resource: { systemId } } } });
+  return { AND: and };
+}
+
+builder.queryFields((t) => ({
+  requests: t.prismaConnection(
+    {
+      type: "Request",
+      cursor: "id",
+      description: "End users see the requests they made or that target them; admins see all.",
+      args: { filter: t.arg({ type: RequestFilter }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.prisma.request.findMany({ ...query, where: requestsWhere(viewerOf(ctx), args.filter), orderBy: { number: "desc" } }),
+      totalCount: (_parent, args, ctx) => ctx.prisma.request.count({ where: requestsWhere(viewerOf(ctx), args.filter) }),
+    },
+    RequestConnection,
+  ),
+  request: t.prismaField({
+    type: "Request",
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.request.findFirst({
+        ...query,
+        where: { id: decodeId(args.id, "Request", ["id"]), ...visibleRequestWhere(viewerOf(ctx)) },
+      }),
+  }),
+}));
+
+// ---------------------------------------------------------------- mutations
+
+const CreateRequestInput = builder.inputType("CreateRequestInput", {
+  fields: (t) => ({
+    resourceIds: t.idList({ required: true }),
+    justification: t.string({ required: true }),
+    targetIdentityId: t.id({ description: "Admins only: request on behalf of another identity. Defaults to the viewer." }),
+    idempotencyKey: t.string({
+      description: "Optional: the same key from the same viewer returns the first result instead of creating a duplicate.",
+    }),
+  }),
+});
+
+const CancelRequestInput = builder.inputType("CancelRequestInput", {
+  fields: (t) => ({
+    requestId: t.id({ required: true }),
+    reason: t.string(),
+  }),
+});
+
+const loadRequest = (ctx: Context, query: object, id: string) => ctx.prisma.request.findUnique({ ...query, where: { id } });
+const CreateRequestPayload = entityPayload("CreateRequestPayload", "request", "Request", loadRequest);
+const RequestPayload = entityPayload("RequestPayload", "request", "Request", loadRequest);
+
+builder.mutationFields((t) => ({
+  createRequest: t.field({
+    type: CreateRequestPayload,
+    args: { input: t.arg({ type: CreateRequestInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, async (viewer) => {
+        listSize(input.resourceIds, 1, LIMITS.resourcesPerRequest, ["input", "resourceIds"]);
+        const resourceIds = decodeIds(input.resourceIds, "Resource", ["input", "resourceIds"]);
+        const targetId = decodeOptionalId(input.targetIdentityId, "Identity", ["input", "targetIdentityId"]);
+        const result = await ctx.db.transact((work) =>
+          createRequest(work, viewer, {
+            resourceIds,
+            justification: input.justification,
+            targetId,
+            idempotencyKey: input.idempotencyKey ?? null,
+          }),
+        );
+        return result.requestId;
+      }),
+  }),
+  cancelRequest: t.field({
+    type: RequestPayload,
+    args: { input: t.arg({ type: CancelRequestInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, async (viewer) => {
+        const requestId = decodeId(input.requestId, "Request", ["input", "requestId"]);
+        await ctx.db.transact((work) => cancelRequest(work, viewer, { requestId, reason: input.reason ?? null }));
+        return requestId;
+      }),
+  }),
+}));

@@ -1,0 +1,100 @@
+// DateTime (ISO-8601 in UTC) and JSON scalars, and the contract's enums.
+import { GraphQLError, Kind, type ValueNode } from "graphql";
+import {
+  ApproverKind,
+  AuditAction,
+  ConnectorKind,
+  GrantStatus,
+  HealthStatus,
+  RequestStatus,
+  Role,
+  Sensitivity,
+  TicketKind,
+  TicketStatus,
+} from "../generated/prisma/enums.ts";
+import { builder } from "./builder.ts";
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseDateTime(value: unknown): Date {
+  if (typeof value !== "string" || !ISO.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new GraphQLError("DateTime must be an ISO-8601 string, e.g. 2026-11-27T09:30:00.000Z.", {
+      extensions: { code: "VALIDATION" },
+    });
+  }
+  return new Date(value);
+}
+
+builder.scalarType("DateTime", {
+  description: "An instant in time, ISO-8601 in UTC, e.g. 2026-11-27T09:30:00.000Z.",
+  serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+function literalToJson(ast: ValueNode, variables: Record<string, unknown> | null | undefined): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map((v) => literalToJson(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, literalToJson(f.value, variables)]));
+    case Kind.VARIABLE:
+      return variables?.[ast.name.value];
+    default:
+      throw new GraphQLError("Unsupported JSON literal.", { extensions: { code: "VALIDATION" } });
+  }
+}
+
+builder.scalarType("JSON", {
+  description: "Arbitrary JSON value.",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => literalToJson(ast, variables),
+});
+
+export const RoleEnum = builder.enumType(Role, { name: "Role" });
+export const ConnectorKindEnum = builder.enumType(ConnectorKind, {
+  name: "ConnectorKind",
+  values: {
+    MANUAL: { description: "No automation: a fulfillment ticket goes to the system's fulfillers." },
+    WEBHOOK: { description: "Signed HTTP POST to a configured URL." },
+    SCIM: { description: "SCIM 2.0 (RFC 7643/7644) group membership." },
+    LDAP: { description: "LDAP group membership." },
+  },
+});
+export const HealthStatusEnum = builder.enumType(HealthStatus, { name: "HealthStatus" });
+export const SensitivityEnum = builder.enumType(Sensitivity, { name: "Sensitivity" });
+export const ApproverKindEnum = builder.enumType(ApproverKind, {
+  name: "ApproverKind",
+  values: {
+    MANAGER: { description: "The target identity's manager." },
+    EXPLICIT: { description: "Named identities; any one of them decides." },
+    GROUP: { description: "Any member of a group decides." },
+  },
+});
+export const GrantStatusEnum = builder.enumType(GrantStatus, { name: "GrantStatus" });
+export const RequestStatusEnum = builder.enumType(RequestStatus, {
+  name: "RequestStatus",
+  values: {
+    APPROVED: { description: "Every approval is in; fulfillment is under way." },
+    PARTIALLY_FULFILLED: { description: "Some items were fulfilled, the others rejected or cancelled." },
+    FAILED: { description: "Fulfillment failed and needs attention." },
+  },
+});
+export const TicketKindEnum = builder.enumType(TicketKind, { name: "TicketKind" });
+export const TicketStatusEnum = builder.enumType(TicketStatus, {
+  name: "TicketStatus",
+  values: { IN_PROGRESS: { description: "Fulfillment has started (a connector call is under way)." } },
+});
+export const AuditActionEnum = builder.enumType(AuditAction, {
+  name: "AuditAction",
+  values: { POLICY_APPLIED: { description: "A policy decided on its own, e.g. auto-approval of a STANDARD resource." } },
+});

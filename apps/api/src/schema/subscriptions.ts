@@ -1,0 +1,78 @@
+// The two live subscriptions. Both read from the live feed (pubsub.ts), which delivers only the
+// changes the viewer may see, in sequence order, resuming after `afterSequence` when given.
+import type { RequestStatusChange, TicketStatusChange } from "../pubsub.ts";
+import { DomainError } from "../domain/errors.ts";
+import { viewerOf } from "../context.ts";
+import { builder } from "./builder.ts";
+import { decodeOptionalId } from "./ids.ts";
+import { RequestStatusEnum, TicketStatusEnum } from "./scalars.ts";
+
+const TicketStatusChangeType = builder.objectRef<TicketStatusChange>("TicketStatusChange").implement({
+  fields: (t) => ({
+    ticket: t.prismaField({
+      type: "Ticket",
+      resolve: (query, change, _args, ctx) => ctx.prisma.ticket.findUniqueOrThrow({ ...query, where: { id: change.ticketId } }),
+    }),
+    previousStatus: t.field({
+      type: TicketStatusEnum,
+      nullable: true,
+      description: "Null when the ticket was just created.",
+      resolve: (change) => change.previousStatus,
+    }),
+    status: t.field({ type: TicketStatusEnum, resolve: (change) => change.status }),
+    actor: t.prismaField({
+      type: "Identity",
+      nullable: true,
+      resolve: (query, change, _args, ctx) =>
+        change.actorId ? ctx.prisma.identity.findUnique({ ...query, where: { id: change.actorId } }) : null,
+    }),
+    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence", { description: "The audit sequence of the change; pass it back as afterSequence to resume." }),
+  }),
+});
+
+const RequestStatusChangeType = builder.objectRef<RequestStatusChange>("RequestStatusChange").implement({
+  fields: (t) => ({
+    request: t.prismaField({
+      type: "Request",
+      resolve: (query, change, _args, ctx) => ctx.prisma.request.findUniqueOrThrow({ ...query, where: { id: change.requestId } }),
+    }),
+    previousStatus: t.field({ type: RequestStatusEnum, nullable: true, resolve: (change) => change.previousStatus }),
+    status: t.field({ type: RequestStatusEnum, resolve: (change) => change.status }),
+    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence"),
+  }),
+});
+
+function checkAfterSequence(afterSequence: number | null | undefined): number | null {
+  if (afterSequence == null) return null;
+  if (afterSequence < 0) throw new DomainError("VALIDATION", "afterSequence must be 0 or more.", ["afterSequence"]);
+  return afterSequence;
+}
+
+builder.subscriptionFields((t) => ({
+  ticketStatusChanged: t.field({
+    type: TicketStatusChangeType,
+    description:
+      "Every ticket change that the viewer may see, in sequence order, optionally only\nfor one request. With afterSequence, the changes the viewer missed since that\nsequence are delivered first, then live ones, with no gap and no duplicate.",
+    args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
+    subscribe: (_root, args, ctx) =>
+      ctx.feed.subscribe(viewerOf(ctx), {
+        kind: "ticket",
+        requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
+        afterSequence: checkAfterSequence(args.afterSequence),
+      }) as AsyncIterable<TicketStatusChange>,
+    resolve: (change) => change,
+  }),
+  requestStatusChanged: t.field({
+    type: RequestStatusChangeType,
+    args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
+    subscribe: (_root, args, ctx) =>
+      ctx.feed.subscribe(viewerOf(ctx), {
+        kind: "request",
+        requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
+        afterSequence: checkAfterSequence(args.afterSequence),
+      }) as AsyncIterable<RequestStatusChange>,
+    resolve: (change) => change,
+  }),
+}));

@@ -1,0 +1,215 @@
+// Ticket and TicketComment: types, the ticket queries, and the actions on tickets (approve,
+// reject, fulfill, retry, comment). Who may act is decided by domain/policy/routing.ts.
+import type { Prisma, TicketKind } from "../generated/prisma/client.ts";
+import { commentOnTicket, decideTicket, fulfillTicket, retryFulfillment, type DecideInput } from "../domain/tickets/ticket-actions.ts";
+import { toGlobalId } from "../domain/global-id.ts";
+import { actingRight, actionableWhere, isActionable } from "../domain/policy/routing.ts";
+import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
+import { listSize } from "../domain/validate.ts";
+import type { Actor, Work } from "../domain/work.ts";
+import type { Identity as IdentityRow } from "../generated/prisma/client.ts";
+import { type Context, viewerOf } from "../context.ts";
+import { builder } from "./builder.ts";
+import { entityPayload, mutate } from "./errors.ts";
+import { Identity } from "./identity.ts";
+import { decodeId, decodeOptionalId } from "./ids.ts";
+import { TicketKindEnum, TicketStatusEnum } from "./scalars.ts";
+
+const TicketComment = builder.prismaObject("TicketComment", {
+  fields: (t) => ({
+    id: t.id({ resolve: (comment) => toGlobalId("TicketComment", comment.id) }),
+    author: t.relation("author"),
+    body: t.exposeString("body"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+const factsSelect = {
+  kind: true,
+  status: true,
+  assigneeGroupId: true,
+  assignedToAdmins: true,
+  assignees: { select: { id: true } },
+  request: { select: { requesterId: true, targetId: true } },
+} satisfies Prisma.TicketSelect;
+
+type FactsRow = Prisma.TicketGetPayload<{ select: typeof factsSelect }>;
+
+async function viewerMayAct(ctx: Context, ticket: FactsRow, kind: TicketKind): Promise<boolean> {
+  if (ticket.kind !== kind || !isActionable(ticket.kind, ticket.status) || !ctx.viewer) return false;
+  const right = actingRight(
+    ctx.viewer,
+    {
+      kind: ticket.kind,
+      status: ticket.status,
+      assigneeIds: ticket.assignees.map((a) => a.id),
+      assigneeGroupId: ticket.assigneeGroupId,
+      assignedToAdmins: ticket.assignedToAdmins,
+      requesterId: ticket.request.requesterId,
+      targetId: ticket.request.targetId,
+    },
+    await ctx.viewerGroupIds(),
+  );
+  return right === "ASSIGNED" || right === "OVERRIDE";
+}
+
+export const Ticket = builder.prismaNode("Ticket", {
+  id: { field: "id" },
+  fields: (t) => ({
+    number: t.exposeInt("number", { description: "Human-friendly sequence number, shown as TKT-<number>." }),
+    kind: t.expose("kind", { type: TicketKindEnum }),
+    status: t.expose("status", { type: TicketStatusEnum }),
+    request: t.relation("request"),
+    resource: t.relation("resource"),
+    step: t.exposeInt("step", { nullable: true, description: "Approval step order, for APPROVAL tickets." }),
+    assignees: t.field({
+      type: [Identity],
+      description: "Everyone who may act on this ticket now.",
+      select: {
+        kind: true,
+        status: true,
+        assignedToAdmins: true,
+        assignees: true,
+        assigneeGroup: { select: { members: { where: { active: true }, orderBy: { displayName: "asc" } } } },
+        request: { select: { requesterId: true, targetId: true } },
+      },
+      resolve: async (ticket, _args, ctx) => {
+        if (!isActionable(ticket.kind, ticket.status)) return [];
+        const parties = new Set([ticket.request.requesterId, ticket.request.targetId]);
+        const people = new Map<string, IdentityRow>();
+        const add = (identity: IdentityRow) => {
+          if (identity.active && !parties.has(identity.id)) people.set(identity.id, identity);
+        };
+        ticket.assignees.forEach(add);
+        ticket.assigneeGroup?.members.forEach(add);
+        if (ticket.assignedToAdmins) (await ctx.activeAdmins()).forEach(add);
+        return [...people.values()];
+      },
+    }),
+    assigneeGroup: t.relation("assigneeGroup", { nullable: true, description: "Set when the ticket is assigned to a group." }),
+    decidedBy: t.relation("decidedBy", { nullable: true }),
+    decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true }),
+    comments: t.relation("comments", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    viewerCanApprove: t.boolean({ select: factsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
+    viewerCanReject: t.boolean({ select: factsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
+    viewerCanFulfill: t.boolean({ select: factsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "FULFILLMENT") }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+export const TicketConnection = builder.connectionObject({ type: Ticket, name: "TicketConnection" }, { name: "TicketEdge" });
+
+const TicketFilter = builder.inputType("TicketFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [TicketStatusEnum] }),
+    kind: t.field({ type: [TicketKindEnum] }),
+    actionableByViewer: t.boolean({ description: "Only tickets that the viewer may act on now." }),
+    requestId: t.id(),
+  }),
+});
+
+type TicketFilterArg = {
+  status?: readonly Prisma.TicketWhereInput["status"][] | null;
+  kind?: readonly Prisma.TicketWhereInput["kind"][] | null;
+  actionableByViewer?: boolean | null;
+  requestId?: string | null;
+};
+
+function ticketsWhere(viewer: Actor, filter: TicketFilterArg | null | undefined): Prisma.TicketWhereInput {
+  const and: Prisma.TicketWhereInput[] = [ticketListWhere(viewer)];
+  if (filter?.status) {
+    listSize(filter.status, 0, 10, ["filter", "status"]);
+    and.push({ status: { in: filter.status as never } });
+  }
+  if (filter?.kind) and.push({ kind: { in: filter.kind as never } });
+  if (filter?.actionableByViewer) and.push(actionableWhere(viewer));
+  const requestId = decodeOptionalId(filter?.requestId, "Request", ["filter", "requestId"]);
+  if (requestId) and.push({ requestId });
+  return { AND: and };
+}
+
+builder.queryFields((t) => ({
+  tickets: t.prismaConnection(
+    {
+      type: "Ticket",
+      cursor: "id",
+      description: "End users see the tickets they may act on and those of their own requests; admins see all.",
+      args: { filter: t.arg({ type: TicketFilter }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.prisma.ticket.findMany({ ...query, where: ticketsWhere(viewerOf(ctx), args.filter), orderBy: { number: "desc" } }),
+      totalCount: (_parent, args, ctx) => ctx.prisma.ticket.count({ where: ticketsWhere(viewerOf(ctx), args.filter) }),
+    },
+    TicketConnection,
+  ),
+  ticket: t.prismaField({
+    type: "Ticket",
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.ticket.findFirst({
+        ...query,
+        where: { id: decodeId(args.id, "Ticket", ["id"]), ...visibleTicketWhere(viewerOf(ctx)) },
+      }),
+  }),
+}));
+
+// ---------------------------------------------------------------- mutations
+
+const DecideTicketInput = builder.inputType("DecideTicketInput", {
+  fields: (t) => ({ ticketId: t.id({ required: true }), comment: t.string() }),
+});
+const FulfillTicketInput = builder.inputType("FulfillTicketInput", {
+  fields: (t) => ({ ticketId: t.id({ required: true }), comment: t.string() }),
+});
+const CommentOnTicketInput = builder.inputType("CommentOnTicketInput", {
+  fields: (t) => ({ ticketId: t.id({ required: true }), body: t.string({ required: true }) }),
+});
+
+const TicketPayload = entityPayload("TicketPayload", "ticket", "Ticket", (ctx, query, id) =>
+  ctx.prisma.ticket.findUnique({ ...query, where: { id } }),
+);
+
+function actOnTicket(
+  ctx: Context,
+  input: { ticketId: string; comment?: string | null },
+  action: (work: Work, viewer: Actor, input: DecideInput) => Promise<void>,
+) {
+  return mutate(ctx, async (viewer) => {
+    const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
+    await ctx.db.transact((work) => action(work, viewer, { ticketId, comment: input.comment ?? null }));
+    return ticketId;
+  });
+}
+
+builder.mutationFields((t) => ({
+  approveTicket: t.field({
+    type: TicketPayload,
+    args: { input: t.arg({ type: DecideTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "APPROVED")),
+  }),
+  rejectTicket: t.field({
+    type: TicketPayload,
+    args: { input: t.arg({ type: DecideTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "REJECTED")),
+  }),
+  fulfillTicket: t.field({
+    type: TicketPayload,
+    args: { input: t.arg({ type: FulfillTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, fulfillTicket),
+  }),
+  retryFulfillment: t.field({
+    type: TicketPayload,
+    description: "Retry a FAILED fulfillment ticket (admins and the system's fulfillers).",
+    args: { input: t.arg({ type: DecideTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, retryFulfillment),
+  }),
+  commentOnTicket: t.field({
+    type: TicketPayload,
+    args: { input: t.arg({ type: CommentOnTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      actOnTicket(ctx, { ticketId: input.ticketId, comment: input.body }, (work, viewer, i) =>
+        commentOnTicket(work, viewer, { ticketId: i.ticketId, body: i.comment ?? "" }),
+      ),
+  }),
+}));
