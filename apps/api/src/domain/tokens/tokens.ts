@@ -14,16 +14,16 @@ export const newToken = (): string => `art_${randomBytes(32).toString("base64url
 
 export async function issueApiToken(
   work: Work,
-  actor: Actor,
+  actor: Actor | null,
   input: { identityId: string; name: string },
 ): Promise<string> {
-  requireAdmin(actor);
+  if (actor) requireAdmin(actor);
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
   const identity = await work.tx.identity.findUnique({ where: { id: input.identityId }, select: { active: true } });
   if (!identity) throw notFound("Identity", ["input", "identityId"]);
   if (!identity.active) throw invalid("Tokens cannot be issued to an inactive identity.", ["input", "identityId"]);
   const token = newToken();
-  await storeToken(work, actor.id, input.identityId, name, token, "issued");
+  await storeToken(work, actor?.id ?? null, input.identityId, name, token, actor ? "issued" : "system");
   return token;
 }
 

@@ -1,0 +1,280 @@
+// The HTTP server: GraphQL over HTTP, SSE and WebSocket (graphql-ws) on /graphql, GraphiQL,
+// health and readiness, the audit export, and the dashboard's files. Also owns start-up
+// (bootstrap admin, live feed) and graceful shutdown.
+import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { GraphQLError, type ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
+import pino, { type Logger } from "pino";
+import { WebSocketServer } from "ws";
+import type { Config } from "./config.ts";
+import { createContext, type Context, type Services } from "./context.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { DomainError } from "./domain/errors.ts";
+import { ensureBootstrapAdmin } from "./domain/tokens/tokens.ts";
+import type { Actor } from "./domain/work.ts";
+import { isAdmin } from "./domain/work.ts";
+import { ExportParamError, exportWhere, streamExport } from "./http/audit-export.ts";
+import { authenticate, unauthenticatedBody } from "./http/auth.ts";
+import { serveDashboard } from "./http/dashboard.ts";
+import { LiveFeed } from "./pubsub.ts";
+import { schema } from "./schema/index.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Database;
+  feed: LiveFeed;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+  res.end(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
+
+/** Maps every error leaving GraphQL: domain and validation errors keep their code; anything else is masked. */
+function maskError(log: Logger) {
+  return (error: unknown): GraphQLError => {
+    const graphqlError = error instanceof GraphQLError ? error : null;
+    const original = graphqlError?.originalError ?? error;
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, {
+        nodes: graphqlError?.nodes,
+        path: graphqlError?.path,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+      });
+    }
+    if (original instanceof GraphQLError && original.extensions?.code) return original;
+    if (graphqlError && (!graphqlError.originalError || graphqlError.originalError instanceof GraphQLError)) {
+      if (original instanceof Error && original.name === "PothosValidationError") {
+        return new GraphQLError(original.message, { path: graphqlError.path, extensions: { code: "VALIDATION" } });
+      }
+      return graphqlError;
+    }
+    if (original instanceof Error && original.name === "PothosValidationError") {
+      return new GraphQLError(original.message, { path: graphqlError?.path, extensions: { code: "VALIDATION" } });
+    }
+    const errorId = randomUUID();
+    log.error({ err: original, errorId, path: graphqlError?.path }, "internal error");
+    return new GraphQLError("Internal error; it was logged.", {
+      path: graphqlError?.path,
+      extensions: { code: "INTERNAL_SERVER_ERROR", errorId },
+    });
+  };
+}
+
+export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+  const log = options.logger ?? pino({ level: config.logLevel, base: { service: "access-api" } });
+  const db = await openDatabase(config.databaseUrl);
+  if (config.bootstrapAdminToken) {
+    const token = config.bootstrapAdminToken;
+    await db.transact((work) => ensureBootstrapAdmin(work, token));
+  }
+  const feed = new LiveFeed(db.read, (err) => log.error({ err }, "live feed failed"));
+  await feed.start();
+  db.onCommit(() => feed.poke());
+  const services: Services = { db, feed, log };
+
+  // Who a WebSocket connection or an HTTP request authenticated as (set before GraphQL runs).
+  const httpViewers = new WeakMap<Request, Actor>();
+  const requestIds = new WeakMap<Request, string>();
+
+  const authPlugin: Plugin = {
+    async onRequest({ request, url, endResponse }) {
+      if (url.pathname !== "/graphql") return;
+      const wantsGraphiQL = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
+      if (wantsGraphiQL) return;
+      const viewer = await authenticate(db.read, request.headers.get("authorization"));
+      if (!viewer) {
+        endResponse(
+          new Response(unauthenticatedBody(), { status: 401, headers: { "content-type": "application/json; charset=utf-8" } }),
+        );
+        return;
+      }
+      httpViewers.set(request, viewer);
+    },
+  };
+
+  const armor = EnvelopArmorPlugin({
+    maxDepth: { n: 15, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    maxAliases: { n: 30, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    costLimit: { maxCost: 20_000, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    maxTokens: { n: 4_000, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    maxDirectives: { n: 50, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    blockFieldSuggestion: { enabled: true },
+  });
+
+  type WsInitial = { extra?: { viewer?: Actor; requestId?: string } };
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    logging: false,
+    graphiql: { title: "Access requests — GraphiQL", defaultEditorToolsVisibility: "headers", headers: '{\n  "Authorization": "Bearer <paste a token>"\n}' },
+    renderGraphiQL,
+    maskedErrors: { maskError: maskError(log) },
+    plugins: [authPlugin, armor],
+    context: (initial: YogaInitialContext & WsInitial) => {
+      const viewer = initial.extra?.viewer ?? httpViewers.get(initial.request) ?? null;
+      const requestId = initial.extra?.requestId ?? requestIds.get(initial.request) ?? randomUUID();
+      return createContext(services, viewer, requestId);
+    },
+  });
+
+  const inFlight = new Set<ServerResponse>();
+  const server: Server = createHttpServer((req, res) => {
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, "request failed");
+      if (!res.headersSent) json(res, 500, errorBody("INTERNAL_SERVER_ERROR", "Internal error; it was logged."));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      log.info(
+        { requestId, method: req.method, path: req.url?.split("?")[0], status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        "request",
+      );
+    });
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const length = Number(req.headers["content-length"] ?? 0);
+    if (length > config.maxBodyBytes) {
+      json(res, 413, errorBody("BAD_REQUEST", `Request bodies are limited to ${config.maxBodyBytes} bytes.`));
+      return;
+    }
+    switch (url.pathname) {
+      case "/graphql":
+        await yoga(req, res, { requestId });
+        return;
+      case "/healthz":
+        json(res, 200, { status: "ok" });
+        return;
+      case "/readyz": {
+        const readiness = await db.readiness();
+        json(res, readiness.ok ? 200 : 503, { status: readiness.ok ? "ready" : "not ready", database: readiness.detail });
+        return;
+      }
+      case "/audit/export.jsonl":
+      case "/audit/export.csv": {
+        if (req.method !== "GET") {
+          json(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
+          return;
+        }
+        const viewer = await authenticate(db.read, req.headers.authorization);
+        if (!viewer) {
+          json(res, 401, unauthenticatedBody());
+          return;
+        }
+        if (!isAdmin(viewer)) {
+          json(res, 403, errorBody("FORBIDDEN", "Only admins may export the audit trail."));
+          return;
+        }
+        let where;
+        try {
+          where = exportWhere(url.searchParams);
+        } catch (error) {
+          if (error instanceof ExportParamError) {
+            json(res, 400, errorBody("VALIDATION", error.message));
+            return;
+          }
+          throw error;
+        }
+        await streamExport(db.read, res, url.pathname.endsWith(".csv") ? "csv" : "jsonl", where);
+        return;
+      }
+      default:
+        await serveDashboard(req, res, url);
+    }
+  }
+
+  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: config.maxBodyBytes });
+  useServer<Record<string, unknown>, { viewer?: Actor; requestId?: string }>(
+    {
+      onConnect: async (ctx) => {
+        const viewer = await authenticate(db.read, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
+        if (!viewer) return false;
+        ctx.extra.viewer = viewer;
+        ctx.extra.requestId = randomUUID();
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: (ctx.extra as { request?: IncomingMessage }).request,
+          socket: (ctx.extra as { socket?: unknown }).socket,
+          params: payload,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError("Malformed query.")];
+        }
+        const args: ExecutionArgs = {
+          schema: enveloped,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length > 0) return errors;
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, database: db.provider }, "listening");
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    db,
+    feed,
+    log,
+    close() {
+      closing ??= (async () => {
+        server.close();
+        for (const client of wss.clients) client.close(1001, "server shutting down");
+        const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+        while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+        server.closeAllConnections();
+        for (const client of wss.clients) client.terminate();
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        feed.stop();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
