@@ -42,32 +42,41 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
 
+// graphql-js may be loaded twice (ESM and CJS copies), so GraphQL errors are recognised by shape.
+function asGraphQLError(error: unknown): GraphQLError | null {
+  return error instanceof Error && "extensions" in error && "locations" in error ? (error as GraphQLError) : null;
+}
+
+const isPothosValidationError = (error: unknown): error is Error =>
+  error instanceof Error && error.constructor.name === "PothosValidationError";
+
 /** Maps every error leaving GraphQL: domain and validation errors keep their code; anything else is masked. */
 function maskError(log: Logger) {
   return (error: unknown): GraphQLError => {
-    const graphqlError = error instanceof GraphQLError ? error : null;
+    const graphqlError = asGraphQLError(error);
     const original = graphqlError?.originalError ?? error;
+    const at = { nodes: graphqlError?.nodes, path: graphqlError?.path };
     if (original instanceof DomainError) {
       return new GraphQLError(original.message, {
-        nodes: graphqlError?.nodes,
-        path: graphqlError?.path,
+        ...at,
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       });
     }
-    if (original instanceof GraphQLError && original.extensions?.code) return original;
-    if (graphqlError && (!graphqlError.originalError || graphqlError.originalError instanceof GraphQLError)) {
-      if (original instanceof Error && original.name === "PothosValidationError") {
-        return new GraphQLError(original.message, { path: graphqlError.path, extensions: { code: "VALIDATION" } });
-      }
-      return graphqlError;
+    if (isPothosValidationError(original)) {
+      return new GraphQLError(original.message, { ...at, extensions: { code: "VALIDATION" } });
     }
-    if (original instanceof Error && original.name === "PothosValidationError") {
-      return new GraphQLError(original.message, { path: graphqlError?.path, extensions: { code: "VALIDATION" } });
+    const originalGraphQLError = asGraphQLError(original);
+    if (originalGraphQLError?.extensions?.code) {
+      // Yoga attaches the parser's error as extensions.originalError: never send it out.
+      // Yoga attaches the parser's error as extensions.originalError: never send it out.
+      const { originalError: _hidden, ...extensions } = originalGraphQLError.extensions as Record<string, unknown>;
+      return new GraphQLError(originalGraphQLError.message, { ...at, extensions });
     }
+    if (graphqlError && (!graphqlError.originalError || originalGraphQLError)) return graphqlError;
     const errorId = randomUUID();
     log.error({ err: original, errorId, path: graphqlError?.path }, "internal error");
     return new GraphQLError("Internal error; it was logged.", {
-      path: graphqlError?.path,
+      ...at,
       extensions: { code: "INTERNAL_SERVER_ERROR", errorId },
     });
   };
@@ -105,6 +114,29 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     },
   };
 
+  // Malformed and rejected operations (parse, validation, limits) answer 400 whatever the Accept
+  // header; yoga would answer 200 to application/json clients (the spec's legacy mode).
+  const badRequest = (error: GraphQLError, code: string) =>
+    new GraphQLError(error.message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      extensions: { ...error.extensions, code: error.extensions?.code ?? code, http: { status: 400 } },
+    });
+  const requestErrorsPlugin: Plugin = {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        const error = asGraphQLError(result);
+        if (error) replaceParseResult(badRequest(error, "GRAPHQL_PARSE_FAILED"));
+      };
+    },
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e) => badRequest(e, "GRAPHQL_VALIDATION_FAILED")));
+      };
+    },
+  };
+
   const armor = EnvelopArmorPlugin({
     maxDepth: { n: 15, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
     maxAliases: { n: 30, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
@@ -123,7 +155,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     graphiql: { title: "Access requests — GraphiQL", defaultEditorToolsVisibility: "headers", headers: '{\n  "Authorization": "Bearer <paste a token>"\n}' },
     renderGraphiQL,
     maskedErrors: { maskError: maskError(log) },
-    plugins: [authPlugin, armor],
+    plugins: [authPlugin, requestErrorsPlugin, armor],
     context: (initial: YogaInitialContext & WsInitial) => {
       const viewer = initial.extra?.viewer ?? httpViewers.get(initial.request) ?? null;
       const requestId = initial.extra?.requestId ?? requestIds.get(initial.request) ?? randomUUID();
