@@ -68,9 +68,13 @@ function maskError(log: Logger) {
     const originalGraphQLError = asGraphQLError(original);
     if (originalGraphQLError?.extensions?.code) {
       // Yoga attaches the parser's error as extensions.originalError: never send it out.
-      // Yoga attaches the parser's error as extensions.originalError: never send it out.
-      const { originalError: _hidden, ...extensions } = originalGraphQLError.extensions as Record<string, unknown>;
-      return new GraphQLError(originalGraphQLError.message, { ...at, extensions });
+      // Yoga attaches the parser's error as extensions.originalError: never send it out. Its
+      // `spec` flag would turn a 400 into 200 for application/json clients: drop it too.
+      const { originalError: _hidden, http, ...extensions } = originalGraphQLError.extensions as Record<string, unknown> & {
+        http?: { spec?: boolean };
+      };
+      const { spec: _spec, ...httpWithoutSpec } = http ?? {};
+      return new GraphQLError(originalGraphQLError.message, { ...at, extensions: { ...extensions, ...(http ? { http: httpWithoutSpec } : {}) } });
     }
     if (graphqlError && (!graphqlError.originalError || originalGraphQLError)) return graphqlError;
     const errorId = randomUUID();
