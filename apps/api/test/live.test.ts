@@ -1,0 +1,124 @@
+// Live updates over graphql-ws and SSE: delivery after commit, filtering by visibility, order,
+// resumption with afterSequence, and refusal of bad tokens (4403).
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromGlobalId } from "../src/domain/global-id.ts";
+import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+
+const TICKETS = `subscription($requestId: ID, $after: Int) {
+  ticketStatusChanged(requestId: $requestId, afterSequence: $after) { sequence previousStatus status actor { email } ticket { kind request { id } } }
+}`;
+const REQUESTS = `subscription { requestStatusChanged { sequence previousStatus status request { id } } }`;
+
+type TicketChange = { ticketStatusChanged: { sequence: number; previousStatus: string | null; status: string; actor: { email: string } | null; ticket: { kind: string; request: { id: string } } } };
+
+async function createRequest(token: string) {
+  const res = await t.gql(token, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`, {
+    input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "live test" },
+  });
+  expect(res.data?.createRequest.errors).toEqual([]);
+  return res.data?.createRequest.request as { id: string; tickets: { id: string }[] };
+}
+
+async function cancel(token: string, id: string) {
+  const res = await t.gql(token, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`, { id });
+  expect(res.data?.cancelRequest.errors).toEqual([]);
+}
+
+describe("ticketStatusChanged over graphql-ws", () => {
+  it("delivers a ticket's changes live, in sequence order, to those who may see it", async () => {
+    const bob = collect<TicketChange>(t.ws(t.org.tokens.bob), TICKETS, {}, 3);
+    const carol = collect<TicketChange>(t.ws(t.org.tokens.carol), TICKETS, {}, 1, 1500);
+    await new Promise((r) => setTimeout(r, 200));
+    const request = await createRequest(t.org.tokens.alice);
+    await t.gql(t.org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`, { id: request.tickets[0]?.id });
+    const got = await bob.done;
+    expect(got.map((g) => [g.ticketStatusChanged.previousStatus, g.ticketStatusChanged.status, g.ticketStatusChanged.ticket.kind])).toEqual([
+      [null, "OPEN", "APPROVAL"],
+      ["OPEN", "APPROVED", "APPROVAL"],
+      [null, "OPEN", "FULFILLMENT"],
+    ]);
+    expect(got[1]?.ticketStatusChanged.actor).toEqual({ email: "bob.manager@example.com" });
+    expect(got[0]!.ticketStatusChanged.sequence).toBeLessThan(got[1]!.ticketStatusChanged.sequence);
+    expect(await carol.done).toEqual([]);
+    bob.stop();
+    carol.stop();
+    await cancel(t.org.tokens.alice, request.id);
+  });
+
+  it("filters by requestId", async () => {
+    const first = await createRequest(t.org.tokens.alice);
+    const sub = collect<TicketChange>(t.ws(t.org.tokens.alice), TICKETS, { requestId: first.id }, 1);
+    await new Promise((r) => setTimeout(r, 200));
+    await createRequest(t.org.tokens.dave);
+    await cancel(t.org.tokens.alice, first.id);
+    const got = await sub.done;
+    expect(got.map((g) => [g.ticketStatusChanged.status, g.ticketStatusChanged.ticket.request.id])).toEqual([["CANCELLED", first.id]]);
+    sub.stop();
+  });
+
+  it("replays what a client missed after afterSequence, then goes on live, without gap or duplicate", async () => {
+    const request = await createRequest(t.org.tokens.alice);
+    const base = (await t.server.db.read.auditEvent.findFirstOrThrow({ where: { requestId: fromGlobalId(request.id)?.id }, orderBy: { sequence: "asc" } })).sequence - 1;
+    const sub = collect<TicketChange>(t.ws(t.org.tokens.alice), TICKETS, { requestId: request.id, after: base }, 2);
+    await new Promise((r) => setTimeout(r, 200));
+    await cancel(t.org.tokens.alice, request.id);
+    const got = await sub.done;
+    expect(got.map((g) => g.ticketStatusChanged.status)).toEqual(["OPEN", "CANCELLED"]);
+    sub.stop();
+  });
+});
+
+describe("requestStatusChanged", () => {
+  it("delivers request status changes to the requester", async () => {
+    const sub = collect<{ requestStatusChanged: { previousStatus: string | null; status: string } }>(t.ws(t.org.tokens.alice), REQUESTS, {}, 2);
+    await new Promise((r) => setTimeout(r, 200));
+    const request = await createRequest(t.org.tokens.alice);
+    await cancel(t.org.tokens.alice, request.id);
+    expect((await sub.done).map((g) => [g.requestStatusChanged.previousStatus, g.requestStatusChanged.status])).toEqual([
+      [null, "PENDING_APPROVAL"],
+      ["PENDING_APPROVAL", "CANCELLED"],
+    ]);
+    sub.stop();
+  });
+
+  it("works over Server-Sent Events with the bearer header", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${t.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${t.org.tokens.alice}` },
+      body: JSON.stringify({ query: REQUESTS }),
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await new Promise((r) => setTimeout(r, 200));
+    const request = await createRequest(t.org.tokens.alice);
+    let text = "";
+    while (!text.includes("PENDING_APPROVAL")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    expect(text).toContain(request.id);
+    await cancel(t.org.tokens.alice, request.id);
+  });
+});
+
+describe("WebSocket authentication", () => {
+  it("closes the socket with 4403 on a bad token", async () => {
+    const socket = new WebSocket(`${t.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
+    const code = await new Promise<number>((resolve) => {
+      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: "Bearer nope" } })));
+      socket.on("close", (c) => resolve(c));
+    });
+    expect(code).toBe(4403);
+  });
+});
