@@ -42,6 +42,8 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
 
+const REQUEST_ERROR_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST"]);
+
 // graphql-js may be loaded twice (ESM and CJS copies), so GraphQL errors are recognised by shape.
 function asGraphQLError(error: unknown): GraphQLError | null {
   return error instanceof Error && "extensions" in error && "locations" in error ? (error as GraphQLError) : null;
@@ -68,13 +70,7 @@ function maskError(log: Logger) {
     const originalGraphQLError = asGraphQLError(original);
     if (originalGraphQLError?.extensions?.code) {
       // Yoga attaches the parser's error as extensions.originalError: never send it out.
-      // Yoga attaches the parser's error as extensions.originalError: never send it out. Its
-      // `spec` flag would turn a 400 into 200 for application/json clients: drop it too.
-      const { originalError: _hidden, http, ...extensions } = originalGraphQLError.extensions as Record<string, unknown> & {
-        http?: { spec?: boolean };
-      };
-      const { spec: _spec, ...httpWithoutSpec } = http ?? {};
-      return new GraphQLError(originalGraphQLError.message, { ...at, extensions: { ...extensions, ...(http ? { http: httpWithoutSpec } : {}) } });
+      return new GraphQLError(originalGraphQLError.message, { ...at, extensions: originalGraphQLError.extensions });
     }
     if (graphqlError && (!graphqlError.originalError || originalGraphQLError)) return graphqlError;
     const errorId = randomUUID();
@@ -118,26 +114,18 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     },
   };
 
-  // Malformed and rejected operations (parse, validation, limits) answer 400 whatever the Accept
-  // header; yoga would answer 200 to application/json clients (the spec's legacy mode).
-  const badRequest = (error: GraphQLError, code: string) =>
-    new GraphQLError(error.message, {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      extensions: { ...error.extensions, code: error.extensions?.code ?? code, http: { status: 400 } },
-    });
+  // Malformed and rejected operations (bad JSON, parse, validation, limits) answer 400 whatever
+  // the Accept header (yoga would answer 200 to application/json clients, the spec's legacy
+  // mode), and never carry the parser's own error object.
   const requestErrorsPlugin: Plugin = {
-    onParse() {
-      return ({ result, replaceParseResult }) => {
-        const error = asGraphQLError(result);
-        if (error) replaceParseResult(badRequest(error, "GRAPHQL_PARSE_FAILED"));
-      };
-    },
-    onValidate() {
-      return ({ result, setResult }) => {
-        if (result.length > 0) setResult(result.map((e) => badRequest(e, "GRAPHQL_VALIDATION_FAILED")));
-      };
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !("errors" in result) || !result.errors?.length || ("data" in result && result.data != null)) return;
+      const errors = result.errors.map((error) => {
+        const { originalError: _hidden, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+        return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+      });
+      const malformed = errors.some((e) => REQUEST_ERROR_CODES.has(String(e.extensions.code)));
+      setResult({ ...result, errors, ...(malformed ? { extensions: { ...result.extensions, http: { status: 400 } } } : {}) });
     },
   };
 

@@ -1,0 +1,116 @@
+// The audit chain under concurrency, the export endpoints, the verifier and the append-only trail.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyRecords } from "../src/domain/audit/verify.ts";
+import { repoRoot } from "../src/paths.ts";
+import { gid, startTestServer, type TestServer } from "./harness.ts";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+
+async function* linesOf(text: string) {
+  let line = 0;
+  for (const l of text.split("\n")) {
+    line += 1;
+    if (l.trim()) yield { line, text: l };
+  }
+}
+
+const exportUrl = (format: string, query = "") => `${t.url}/audit/export.${format}${query}`;
+const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+describe("concurrent decisions", () => {
+  it("lets exactly one of twelve simultaneous approvals win; the others get INVALID_STATE", async () => {
+    const created = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { tickets { id } } } }`, {
+      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "race" },
+    });
+    const ticketId = created.data?.createRequest.request.tickets[0].id;
+    const attempts = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.gql(t.org.tokens[i % 2 === 0 ? "bob" : "admin"], `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`, {
+          id: ticketId,
+        }),
+      ),
+    );
+    const errors = attempts.map((a) => a.data?.approveTicket.errors.map((e: { code: string }) => e.code).join(",") ?? "http");
+    expect(errors.filter((e) => e === "")).toHaveLength(1);
+    expect(errors.filter((e) => e === "INVALID_STATE")).toHaveLength(11);
+    const approvals = await t.server.db.read.auditEvent.count({ where: { action: "TICKET_APPROVED" } });
+    expect(approvals).toBe(1);
+  });
+});
+
+describe("the audit chain and its export", () => {
+  it("keeps sequences gapless and exports a chain that verifies", async () => {
+    const res = await fetch(exportUrl("jsonl"), auth(t.org.tokens.admin));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/x-ndjson");
+    const text = await res.text();
+    const records = text.trim().split("\n").map((l) => JSON.parse(l) as { sequence: number });
+    expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i + 1));
+    expect(Object.keys(records[0] ?? {})).toEqual(["sequence", "at", "actorId", "action", "requestId", "ticketId", "comment", "data", "prevHash", "hash"]);
+    const report = await verifyRecords(linesOf(text));
+    expect(report).toMatchObject({ ok: true, count: records.length, first: 1, segments: 1 });
+  });
+
+  it("exports one request's events and a time range", async () => {
+    const requests = await t.gql(t.org.tokens.admin, `{ requests(first: 1) { edges { node { id auditEvents { totalCount } } } } }`);
+    const node = requests.data?.requests.edges[0].node;
+    const text = await (await fetch(exportUrl("jsonl", `?requestId=${encodeURIComponent(node.id)}`), auth(t.org.tokens.admin))).text();
+    const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { requestId: string });
+    expect(lines).toHaveLength(node.auditEvents.totalCount);
+    expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set([node.id]));
+    expect((await verifyRecords(linesOf(text))).ok).toBe(true);
+    const future = await (await fetch(exportUrl("jsonl", "?from=2999-01-01T00:00:00Z"), auth(t.org.tokens.admin))).text();
+    expect(future).toBe("");
+  });
+
+  it("exports CSV with a header row and one row per event", async () => {
+    const res = await fetch(exportUrl("csv"), auth(t.org.tokens.admin));
+    const text = await res.text();
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    expect(text.split("\r\n")[0]).toBe("sequence,at,actorId,action,requestId,ticketId,comment,data,prevHash,hash");
+    const total = await t.server.db.read.auditEvent.count();
+    expect(text.match(/\r\n\d+,\d{4}-/g)?.length).toBe(total);
+  });
+
+  it("refuses the export to end users (403), anonymous callers (401) and bad parameters (400)", async () => {
+    expect((await fetch(exportUrl("jsonl"), auth(t.org.tokens.alice))).status).toBe(403);
+    expect((await fetch(exportUrl("csv"))).status).toBe(401);
+    expect((await fetch(exportUrl("jsonl", "?from=yesterday"), auth(t.org.tokens.admin))).status).toBe(400);
+    expect((await fetch(exportUrl("jsonl", "?requestId=abc"), auth(t.org.tokens.admin))).status).toBe(400);
+  });
+
+  it("finds a tampered or removed event, and the CLI says where", async () => {
+    const text = await (await fetch(exportUrl("jsonl"), auth(t.org.tokens.admin))).text();
+    const lines = text.trim().split("\n");
+    const altered = lines.map((l, i) => (i === 2 ? l.replace(/"action":"[A-Z_]+"/, '"action":"TICKET_APPROVED"') : l));
+    const tamperedReport = await verifyRecords(linesOf(altered.join("\n")));
+    expect(tamperedReport).toMatchObject({ ok: false, failure: { line: 3, sequence: 3 } });
+    const removed = lines.filter((_, i) => i !== 4);
+    // Removing one event from the middle: the next one no longer links (its sequence jumps, so it
+    // is a new segment) — the verifier reports segments, and a full export must have exactly one.
+    expect((await verifyRecords(linesOf(removed.join("\n")))).segments).toBe(2);
+
+    const dir = mkdtempSync(path.join(tmpdir(), "audit-"));
+    writeFileSync(path.join(dir, "good.jsonl"), text);
+    writeFileSync(path.join(dir, "bad.jsonl"), altered.join("\n"));
+    const cli = path.join(repoRoot, "apps", "api", "src", "cli", "audit-verify.ts");
+    const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
+    expect(execFileSync(tsx, [cli, path.join(dir, "good.jsonl")], { encoding: "utf8" })).toMatch(/^OK: \d+ events verified/);
+    const bad = spawnSync(tsx, [cli, path.join(dir, "bad.jsonl")], { encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain("BROKEN at line 3");
+  });
+
+  it("refuses to update or delete audit events in the database itself", async () => {
+    await expect(t.server.db.read.$executeRawUnsafe(`UPDATE "AuditEvent" SET "comment" = 'x' WHERE "sequence" = 1`)).rejects.toThrow(/append-only/);
+    await expect(t.server.db.read.$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE "sequence" = 1`)).rejects.toThrow(/append-only/);
+  });
+});

@@ -1,0 +1,76 @@
+// The printed schema stays in sync with the served one and keeps the public contract; nested
+// lists load in a constant number of SQL statements, whatever the page size.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { buildSchema, findBreakingChanges } from "graphql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../src/paths.ts";
+import { printedSchema, schema } from "../src/schema/index.ts";
+import { gid, startTestServer, type TestServer } from "./harness.ts";
+
+const contractFile = path.join(repoRoot, "..", "shared", "contract", "schema.graphql");
+
+describe("the schema", () => {
+  it("is printed to apps/api/schema.graphql (run `npm run schema:print` after a change)", () => {
+    expect(readFileSync(path.join(repoRoot, "apps", "api", "schema.graphql"), "utf8")).toBe(printedSchema());
+  });
+
+  it("keeps every type, field and argument of the public contract", () => {
+    const breaks = findBreakingChanges(buildSchema(readFileSync(contractFile, "utf8")), schema);
+    expect(breaks).toEqual([]);
+  });
+
+  it("passes the contract's own checker", () => {
+    const out = execFileSync("node", [path.join(repoRoot, "..", "shared", "tools", "contract-check.mjs"), "apps/api/schema.graphql"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
+    expect(out).toContain("contract holds: 0 breaking changes");
+  });
+});
+
+describe("nested lists", () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+    // 24 requests from two requesters over twelve resources: enough tickets for two page sizes.
+    for (let i = 0; i < 12; i += 1) {
+      const created = await t.gql(t.org.tokens.admin, `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } } }`, {
+        input: { systemId: gid("System", t.org.githubSystemId), name: `N+1 ${i}`, sensitivity: "STANDARD" },
+      });
+      const resourceId = created.data?.createResource.resource.id;
+      for (const who of ["alice", "dave"] as const) {
+        await t.gql(t.org.tokens[who], `mutation($input: CreateRequestInput!) { createRequest(input: $input) { errors { code } } }`, {
+          input: { resourceIds: [resourceId], justification: "load" },
+        });
+      }
+    }
+  });
+  afterAll(() => t.close());
+
+  const QUERY = `query($first: Int) { tickets(first: $first) { totalCount edges { node {
+    number status assignees { email } viewerCanApprove
+    resource { name system { name } }
+    request { number requester { email } target { email manager { email } } items { status } }
+  } } } }`;
+
+  async function statementsFor(first: number): Promise<number> {
+    let count = 0;
+    const stop = t.server.db.onQuery(() => {
+      count += 1;
+    });
+    const res = await t.gql(t.org.tokens.admin, QUERY, { first });
+    stop();
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.tickets.edges).toHaveLength(first);
+    return count;
+  }
+
+  it("runs the same number of SQL statements for 5 and 20 tickets", async () => {
+    const small = await statementsFor(5);
+    const large = await statementsFor(20);
+    expect(large).toBe(small);
+    expect(small).toBeLessThanOrEqual(20);
+  });
+});
