@@ -4,21 +4,11 @@ import type { ServerResponse } from "node:http";
 import type { Client } from "../db/database.ts";
 import { fromGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { ChainedRecord, JsonValue } from "../domain/audit/canonical.ts";
 
 const PAGE = 1000;
 
-export interface ExportRecord {
-  sequence: number;
-  at: string;
-  actorId: string | null;
-  action: string;
-  requestId: string | null;
-  ticketId: string | null;
-  comment: string | null;
-  data: unknown;
-  prevHash: string;
-  hash: string;
-}
+export type ExportRecord = ChainedRecord;
 
 export const EXPORT_COLUMNS: readonly (keyof ExportRecord)[] = [
   "sequence",
@@ -75,7 +65,7 @@ export async function* exportRecords(db: Client, where: Prisma.AuditEventWhereIn
         requestId: toGlobalIdOrNull("Request", e.requestId),
         ticketId: toGlobalIdOrNull("Ticket", e.ticketId),
         comment: e.comment,
-        data: JSON.parse(e.data) as unknown,
+        data: JSON.parse(e.data) as JsonValue,
         prevHash: e.prevHash,
         hash: e.hash,
       };

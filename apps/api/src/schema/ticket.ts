@@ -3,7 +3,7 @@
 import type { Prisma, TicketKind } from "../generated/prisma/client.ts";
 import { commentOnTicket, decideTicket, fulfillTicket, retryFulfillment, type DecideInput } from "../domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
-import { actingRight, actionableWhere, isActionable } from "../domain/policy/routing.ts";
+import { actingRight, actionableWhere, isActionable, ticketFacts, ticketFactsSelect } from "../domain/policy/routing.ts";
 import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
 import type { Actor, Work } from "../domain/work.ts";
@@ -24,32 +24,11 @@ const TicketComment = builder.prismaObject("TicketComment", {
   }),
 });
 
-const factsSelect = {
-  kind: true,
-  status: true,
-  assigneeGroupId: true,
-  assignedToAdmins: true,
-  assignees: { select: { id: true } },
-  request: { select: { requesterId: true, targetId: true } },
-} satisfies Prisma.TicketSelect;
-
-type FactsRow = Prisma.TicketGetPayload<{ select: typeof factsSelect }>;
+type FactsRow = Prisma.TicketGetPayload<{ select: typeof ticketFactsSelect }>;
 
 async function viewerMayAct(ctx: Context, ticket: FactsRow, kind: TicketKind): Promise<boolean> {
   if (ticket.kind !== kind || !isActionable(ticket.kind, ticket.status) || !ctx.viewer) return false;
-  const right = actingRight(
-    ctx.viewer,
-    {
-      kind: ticket.kind,
-      status: ticket.status,
-      assigneeIds: ticket.assignees.map((a) => a.id),
-      assigneeGroupId: ticket.assigneeGroupId,
-      assignedToAdmins: ticket.assignedToAdmins,
-      requesterId: ticket.request.requesterId,
-      targetId: ticket.request.targetId,
-    },
-    await ctx.viewerGroupIds(),
-  );
+  const right = actingRight(ctx.viewer, ticketFacts(ticket), await ctx.viewerGroupIds());
   return right === "ASSIGNED" || right === "OVERRIDE";
 }
 
@@ -90,9 +69,9 @@ export const Ticket = builder.prismaNode("Ticket", {
     decidedBy: t.relation("decidedBy", { nullable: true }),
     decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true }),
     comments: t.relation("comments", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
-    viewerCanApprove: t.boolean({ select: factsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
-    viewerCanReject: t.boolean({ select: factsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
-    viewerCanFulfill: t.boolean({ select: factsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "FULFILLMENT") }),
+    viewerCanApprove: t.boolean({ select: ticketFactsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
+    viewerCanReject: t.boolean({ select: ticketFactsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
+    viewerCanFulfill: t.boolean({ select: ticketFactsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "FULFILLMENT") }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),

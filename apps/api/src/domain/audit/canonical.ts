@@ -45,6 +45,12 @@ export interface ChainedContent {
   data: JsonValue;
 }
 
+/** One exported event: its hashed content plus the chain links (what the export streams). */
+export interface ChainedRecord extends ChainedContent {
+  prevHash: string;
+  hash: string;
+}
+
 export function chainHash(prevHash: string, content: ChainedContent): string {
   const canonical = canonicalize({
     sequence: content.sequence,

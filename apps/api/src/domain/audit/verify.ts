@@ -2,7 +2,7 @@
 // sha256(prevHash + canonical(content)); consecutive sequences must link (prevHash = the previous
 // hash); sequence 1 must start from the genesis hash. A filtered export has gaps between
 // segments; each segment is verified on its own.
-import { chainHash, GENESIS_HASH, type JsonValue } from "./canonical.ts";
+import { chainHash, type ChainedRecord, GENESIS_HASH } from "./canonical.ts";
 
 export interface VerifyReport {
   ok: boolean;
@@ -13,37 +13,25 @@ export interface VerifyReport {
   failure: { line: number; sequence: number | null; reason: string } | null;
 }
 
-interface Record {
-  sequence: number;
-  at: string;
-  actorId: string | null;
-  action: string;
-  requestId: string | null;
-  ticketId: string | null;
-  comment: string | null;
-  data: JsonValue;
-  prevHash: string;
-  hash: string;
-}
 
-function parse(text: string): Record {
-  const value = JSON.parse(text) as Partial<Record>;
+function parse(text: string): ChainedRecord {
+  const value = JSON.parse(text) as Partial<ChainedRecord>;
   if (typeof value.sequence !== "number" || typeof value.hash !== "string" || typeof value.prevHash !== "string") {
     throw new Error("not an audit record (sequence, hash and prevHash are required)");
   }
-  return value as Record;
+  return value as ChainedRecord;
 }
 
 export async function verifyRecords(lines: AsyncIterable<{ line: number; text: string }>): Promise<VerifyReport> {
   const report: VerifyReport = { ok: true, count: 0, first: null, last: null, segments: 0, failure: null };
-  let previous: Record | null = null;
+  let previous: ChainedRecord | null = null;
   const fail = (line: number, sequence: number | null, reason: string): VerifyReport => ({
     ...report,
     ok: false,
     failure: { line, sequence, reason },
   });
   for await (const { line, text } of lines) {
-    let record: Record;
+    let record: ChainedRecord;
     try {
       record = parse(text);
     } catch (error) {

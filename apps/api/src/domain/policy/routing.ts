@@ -98,6 +98,28 @@ export interface TicketFacts {
   targetId: string;
 }
 
+/** The facts of a ticket row loaded with `ticketFactsSelect`. */
+export const ticketFactsSelect = {
+  kind: true,
+  status: true,
+  assigneeGroupId: true,
+  assignedToAdmins: true,
+  assignees: { select: { id: true } },
+  request: { select: { requesterId: true, targetId: true } },
+} satisfies Prisma.TicketSelect;
+
+export function ticketFacts(row: Prisma.TicketGetPayload<{ select: typeof ticketFactsSelect }>): TicketFacts {
+  return {
+    kind: row.kind,
+    status: row.status,
+    assigneeIds: row.assignees.map((a) => a.id),
+    assigneeGroupId: row.assigneeGroupId,
+    assignedToAdmins: row.assignedToAdmins,
+    requesterId: row.request.requesterId,
+    targetId: row.request.targetId,
+  };
+}
+
 export type ActingRight = "ASSIGNED" | "OVERRIDE" | "SELF" | "NONE";
 
 export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): ActingRight {

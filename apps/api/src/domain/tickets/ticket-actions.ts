@@ -7,24 +7,19 @@ import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { activateGrant } from "../grants/grants.ts";
 import { visibleTicketWhere } from "../policy/visibility.ts";
-import { isActionable, requireActingRight, type TicketFacts } from "../policy/routing.ts";
+import { isActionable, requireActingRight, ticketFacts, ticketFactsSelect } from "../policy/routing.ts";
 import { refreshRequestStatus } from "../requests/status.ts";
 import { LIMITS, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Work } from "../work.ts";
 import { advanceItem, type ItemContext } from "./open-ticket.ts";
 
 const ticketSelect = {
+  ...ticketFactsSelect,
   id: true,
-  kind: true,
-  status: true,
   step: true,
   itemId: true,
   requestId: true,
   resourceId: true,
-  assigneeGroupId: true,
-  assignedToAdmins: true,
-  assignees: { select: { id: true } },
-  request: { select: { requesterId: true, targetId: true } },
   resource: { select: { requiresFulfillmentEvidence: true } },
 } as const;
 
@@ -34,15 +29,7 @@ async function loadTicket(work: Work, actor: Actor, ticketId: string) {
     select: ticketSelect,
   });
   if (!ticket) throw notFound("Ticket", ["input", "ticketId"]);
-  const facts: TicketFacts = {
-    kind: ticket.kind,
-    status: ticket.status,
-    assigneeIds: ticket.assignees.map((a) => a.id),
-    assigneeGroupId: ticket.assigneeGroupId,
-    assignedToAdmins: ticket.assignedToAdmins,
-    requesterId: ticket.request.requesterId,
-    targetId: ticket.request.targetId,
-  };
+  const facts = ticketFacts(ticket);
   const item: ItemContext = {
     itemId: ticket.itemId,
     requestId: ticket.requestId,
