@@ -2,7 +2,7 @@
 // changes the viewer may see, in sequence order, resuming after `afterSequence` when given.
 import type { RequestStatusChange, TicketStatusChange } from "../pubsub.ts";
 import { DomainError } from "../domain/errors.ts";
-import { viewerOf } from "../context.ts";
+import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { decodeOptionalId } from "./ids.ts";
 import { RequestStatusEnum, TicketStatusEnum } from "./scalars.ts";
@@ -50,29 +50,29 @@ function checkAfterSequence(afterSequence: number | null | undefined): number | 
   return afterSequence;
 }
 
+/** Subscribes the viewer to one kind of change, optionally for one request, resuming after a sequence. */
+function subscribeTo(kind: "ticket" | "request") {
+  return (_root: unknown, args: { requestId?: string | null; afterSequence?: number | null }, ctx: Context) =>
+    ctx.feed.subscribe(viewerOf(ctx), {
+      kind,
+      requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
+      afterSequence: checkAfterSequence(args.afterSequence),
+    });
+}
+
 builder.subscriptionFields((t) => ({
   ticketStatusChanged: t.field({
     type: TicketStatusChangeType,
     description:
       "Every ticket change that the viewer may see, in sequence order, optionally only\nfor one request. With afterSequence, the changes the viewer missed since that\nsequence are delivered first, then live ones, with no gap and no duplicate.",
     args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
-    subscribe: (_root, args, ctx) =>
-      ctx.feed.subscribe(viewerOf(ctx), {
-        kind: "ticket",
-        requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
-        afterSequence: checkAfterSequence(args.afterSequence),
-      }) as AsyncIterable<TicketStatusChange>,
+    subscribe: (root, args, ctx) => subscribeTo("ticket")(root, args, ctx) as AsyncIterable<TicketStatusChange>,
     resolve: (change) => change,
   }),
   requestStatusChanged: t.field({
     type: RequestStatusChangeType,
     args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
-    subscribe: (_root, args, ctx) =>
-      ctx.feed.subscribe(viewerOf(ctx), {
-        kind: "request",
-        requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
-        afterSequence: checkAfterSequence(args.afterSequence),
-      }) as AsyncIterable<RequestStatusChange>,
+    subscribe: (root, args, ctx) => subscribeTo("request")(root, args, ctx) as AsyncIterable<RequestStatusChange>,
     resolve: (change) => change,
   }),
 }));
