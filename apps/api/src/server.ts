@@ -21,6 +21,7 @@ import { isAdmin } from "./domain/work.ts";
 import { ExportParamError, exportWhere, streamExport } from "./http/audit-export.ts";
 import { authenticate, unauthenticatedBody } from "./http/auth.ts";
 import { serveDashboard } from "./http/dashboard.ts";
+import { localSignal, redisSignal } from "./live-signal.ts";
 import { LiveFeed } from "./pubsub.ts";
 import { schema } from "./schema/index.ts";
 
@@ -91,7 +92,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   }
   const feed = new LiveFeed(db.read, (err) => log.error({ err }, "live feed failed"));
   await feed.start();
-  db.onCommit(() => feed.poke());
+  const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
+  signal.onSignal(() => feed.poke());
+  db.onCommit(() => signal.publish());
   const services: Services = { db, feed, log };
 
   // Who a WebSocket connection or an HTTP request authenticated as (set before GraphQL runs).
@@ -190,8 +193,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         json(res, 200, { status: "ok" });
         return;
       case "/readyz": {
+        // Without Redis the instance still serves everything (live updates fall back to polling):
+        // it stays in the load balancer, and says it is degraded.
         const readiness = await db.readiness();
-        json(res, readiness.ok ? 200 : 503, { status: readiness.ok ? "ready" : "not ready", database: readiness.detail });
+        const redis = signal.status();
+        const status = !readiness.ok ? "not ready" : redis === "unreachable" ? "degraded" : "ready";
+        json(res, readiness.ok ? 200 : 503, { status, database: readiness.detail, ...(redis ? { redis } : {}) });
         return;
       }
       case "/audit/export.jsonl":
@@ -296,6 +303,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         for (const client of wss.clients) client.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         feed.stop();
+        await signal.close();
         await db.close();
       })();
       return closing;

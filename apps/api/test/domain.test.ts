@@ -1,9 +1,6 @@
 // Domain functions on a real SQLite database, without GraphQL: the in-memory visibility check
 // of the live feed agrees with the SQL filter of the queries, and a refused transition writes
 // nothing.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation, type DemoPerson } from "../../../prisma/demo-organisation.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
@@ -12,20 +9,21 @@ import { audienceSelect, canSeeRequest, toAudience, visibleRequestWhere } from "
 import { createRequest } from "../src/domain/requests/request-actions.ts";
 import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
 import type { Actor } from "../src/domain/work.ts";
+import { freshDatabase, type TestDatabase } from "./databases.ts";
 
-let dir: string;
+let database: TestDatabase;
 let db: Database;
 let org: DemoOrganisation;
 const actor = (who: DemoPerson): Actor => ({ id: org.ids[who], role: who === "admin" ? "ADMIN" : "END_USER" });
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), "access-domain-"));
-  db = await openDatabase(`file:${path.join(dir, "domain.db")}`);
+  database = await freshDatabase();
+  db = await openDatabase(database.url);
   org = await loadDemoOrganisation(db);
 });
 afterAll(async () => {
   await db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await database.drop();
 });
 
 describe("visibility", () => {

@@ -1,14 +1,12 @@
 // A real server per suite: HTTP and WebSocket on a random port, its own SQLite file, the demo
 // organisation loaded through the domain; everything is removed afterwards.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { createClient, type Client as WsClient } from "graphql-ws";
 import pino from "pino";
 import WebSocket from "ws";
 import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
 import { loadConfig } from "../src/config.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
+import { freshDatabase } from "./databases.ts";
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -26,8 +24,14 @@ export interface TestServer {
 }
 
 export async function startTestServer(): Promise<TestServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), "access-test-"));
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `file:${path.join(dir, "test.db")}`, LOG_LEVEL: "silent" });
+  const database = await freshDatabase();
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.TEST_REDIS_URL,
+    LOG_LEVEL: "silent",
+  });
   const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   const org = await loadDemoOrganisation(server.db);
   const clients: WsClient[] = [];
@@ -59,7 +63,7 @@ export async function startTestServer(): Promise<TestServer> {
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

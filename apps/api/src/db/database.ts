@@ -1,18 +1,25 @@
-// Opens the database named by DATABASE_URL, applies committed migrations, and runs every state
-// change through `transact`: one transaction, its audit events flushed inside it, and the
-// commit listeners (live updates) told only after it committed.
+// Opens the database named by DATABASE_URL (embedded SQLite or PostgreSQL, one model, one typed
+// client), applies committed migrations, and runs every state change through `transact`: one
+// transaction, its audit events flushed inside it, and the commit listeners (live updates) told
+// only after it committed.
 //
 // SQLite: one better-sqlite3 connection writes (Prisma serialises its transactions), another
-// reads. With WAL the reader sees only committed data and is never blocked by the writer.
+// reads; with WAL the reader sees only committed data and never waits for the writer.
+// PostgreSQL: one pooled client does both; row locks (audit head, counters, tickets) order
+// concurrent writers, and transactions that lose a deadlock or serialisation race are retried.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Sqlite from "better-sqlite3";
+import pg from "pg";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { PrismaClient as PostgresPrismaClient } from "../generated/prisma-postgresql/client.ts";
 import { AuditWriter } from "../domain/audit/writer.ts";
 import type { Work } from "../domain/work.ts";
-import { migrateSqlite, migrationsDir, pendingSqlite, readMigrations } from "./migrate.ts";
+import { migratePostgres, migrateSqlite, pendingSqlite, readMigrations, type Provider } from "./migrate.ts";
 
+/** The client type (generated for SQLite; the PostgreSQL client has the same models and shapes). */
 export type Client = PrismaClient<"query">;
 
 export interface CommitInfo {
@@ -26,7 +33,7 @@ export interface Readiness {
 }
 
 export interface Database {
-  readonly provider: "sqlite" | "postgresql";
+  readonly provider: Provider;
   /** Reads committed data; what resolvers and the live feed use. */
   readonly read: Client;
   transact<T>(fn: (work: Work) => Promise<T>): Promise<T>;
@@ -40,61 +47,50 @@ export interface Database {
 export class DatabaseUnavailableError extends Error {}
 
 const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
+const MAX_ATTEMPTS = 4;
 
-function sqlitePath(url: string): string {
-  const file = url.slice("file:".length).split("?")[0] ?? "";
-  return file === ":memory:" ? file : path.resolve(process.cwd(), file);
+/** PostgreSQL deadlock (40P01) or serialisation failure (40001): safe to run again. */
+function isRetryable(error: unknown): boolean {
+  const text = `${(error as { code?: string }).code ?? ""} ${(error as Error).message ?? ""}`;
+  return /40P01|40001|deadlock detected|could not serialize/i.test(text);
 }
 
-export async function openDatabase(url: string): Promise<Database> {
-  if (!url.startsWith("file:")) {
-    throw new DatabaseUnavailableError("PostgreSQL support is not part of this build yet; use a file: URL");
-  }
-  const file = sqlitePath(url);
-  if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
-  const migrations = readMigrations(migrationsDir("sqlite"));
+interface Parts {
+  provider: Provider;
+  read: Client;
+  write: Client;
+  pending(): Promise<string[]>;
+  closeExtra(): Promise<void>;
+}
 
-  let admin: Sqlite.Database;
-  try {
-    admin = new Sqlite(file, { timeout: 10_000 });
-    admin.pragma("journal_mode = WAL");
-    admin.pragma("foreign_keys = ON");
-    migrateSqlite(admin, migrations);
-  } catch (error) {
-    throw new DatabaseUnavailableError(`cannot open ${file}: ${(error as Error).message}`);
-  }
-
-  const adapterUrl = `file:${file}`;
-  const write: Client = new PrismaClient({
-    adapter: new PrismaBetterSQLite3({ url: adapterUrl, timeout: 10_000 }),
-    log: [{ emit: "event", level: "query" }],
-  });
-  const read: Client = new PrismaClient({
-    adapter: new PrismaBetterSQLite3({ url: adapterUrl, timeout: 10_000 }),
-    log: [{ emit: "event", level: "query" }],
-  });
-
+function assemble(parts: Parts): Database {
   const commitListeners = new Set<(info: CommitInfo) => void>();
   const queryListeners = new Set<(sql: string) => void>();
-  for (const client of [write, read]) {
+  for (const client of new Set([parts.write, parts.read])) {
     client.$on("query", (event) => {
       for (const listener of queryListeners) listener(event.query);
     });
   }
-
   return {
-    provider: "sqlite",
-    read,
+    provider: parts.provider,
+    read: parts.read,
     async transact(fn) {
-      let sequences: CommitInfo["sequences"] = null;
-      const result = await write.$transaction(async (tx) => {
-        const audit = new AuditWriter(tx);
-        const value = await fn({ tx, audit });
-        sequences = await audit.flush();
-        return value;
-      }, TX_OPTIONS);
-      for (const listener of commitListeners) listener({ sequences });
-      return result;
+      for (let attempt = 1; ; attempt += 1) {
+        let sequences: CommitInfo["sequences"] = null;
+        try {
+          const result = await parts.write.$transaction(async (tx) => {
+            const audit = new AuditWriter(tx);
+            const value = await fn({ tx, audit });
+            sequences = await audit.flush();
+            return value;
+          }, TX_OPTIONS);
+          for (const listener of commitListeners) listener({ sequences });
+          return result;
+        } catch (error) {
+          if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5 * attempt * Math.random()));
+        }
+      }
     },
     onCommit(listener) {
       commitListeners.add(listener);
@@ -106,17 +102,87 @@ export async function openDatabase(url: string): Promise<Database> {
     },
     async readiness() {
       try {
-        const pending = pendingSqlite(admin, migrations);
+        const pending = await parts.pending();
         if (pending.length > 0) return { ok: false, detail: `pending migrations: ${pending.join(", ")}` };
-        await read.$queryRawUnsafe("SELECT 1");
-        return { ok: true, detail: "sqlite" };
+        await parts.read.$queryRawUnsafe("SELECT 1");
+        return { ok: true, detail: parts.provider };
       } catch (error) {
         return { ok: false, detail: (error as Error).message };
       }
     },
     async close() {
-      await Promise.allSettled([write.$disconnect(), read.$disconnect()]);
-      admin.close();
+      await Promise.allSettled([...new Set([parts.write, parts.read])].map((c) => c.$disconnect()));
+      await parts.closeExtra();
     },
   };
+}
+
+function sqlitePath(url: string): string {
+  const file = url.slice("file:".length).split("?")[0] ?? "";
+  return file === ":memory:" ? file : path.resolve(process.cwd(), file);
+}
+
+async function openSqlite(url: string): Promise<Database> {
+  const file = sqlitePath(url);
+  if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+  const migrations = readMigrations("sqlite");
+  let admin: Sqlite.Database;
+  try {
+    admin = new Sqlite(file, { timeout: 10_000 });
+    admin.pragma("journal_mode = WAL");
+    admin.pragma("foreign_keys = ON");
+    migrateSqlite(admin, migrations);
+  } catch (error) {
+    throw new DatabaseUnavailableError(`cannot open ${file}: ${(error as Error).message}`);
+  }
+  const client = () =>
+    new PrismaClient({
+      adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 10_000 }),
+      log: [{ emit: "event", level: "query" }],
+    });
+  return assemble({
+    provider: "sqlite",
+    write: client(),
+    read: client(),
+    pending: () => pendingSqlite(admin, migrations),
+    closeExtra: async () => {
+      admin.close();
+    },
+  });
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const migrations = readMigrations("postgresql");
+  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await admin.connect();
+    await migratePostgres(admin, migrations);
+  } catch (error) {
+    throw new DatabaseUnavailableError(`cannot use ${new URL(url).host}${new URL(url).pathname}: ${(error as Error).message}`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const client = new PostgresPrismaClient({
+    adapter: new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 }),
+    log: [{ emit: "event", level: "query" }],
+  }) as unknown as Client;
+  return assemble({
+    provider: "postgresql",
+    write: client,
+    read: client,
+    pending: async () => {
+      const applied = await client.$queryRawUnsafe<{ migration_name: string }[]>(
+        `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      );
+      const names = new Set(applied.map((row) => row.migration_name));
+      return migrations.filter((m) => !names.has(m.name)).map((m) => m.name);
+    },
+    closeExtra: async () => undefined,
+  });
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  if (url.startsWith("file:")) return openSqlite(url);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  throw new DatabaseUnavailableError("DATABASE_URL must start with file:, postgres:// or postgresql://");
 }

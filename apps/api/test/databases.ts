@@ -1,0 +1,35 @@
+// Where a test suite's data lives: a fresh SQLite file by default; a fresh PostgreSQL database
+// (created on TEST_DATABASE_URL's server, dropped afterwards) when TEST_DATABASE_URL is set.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function onServer(base: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: base, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) {
+    const dir = mkdtempSync(path.join(tmpdir(), "access-test-"));
+    return { url: `file:${path.join(dir, "test.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `access_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  await onServer(base, `CREATE DATABASE "${name}"`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => onServer(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
