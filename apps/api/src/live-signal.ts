@@ -30,9 +30,11 @@ export function localSignal(): CommitSignal {
 const TOPIC = "access:committed";
 
 export function redisSignal(url: string, log: Logger): CommitSignal {
-  const options = { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 };
-  const publishClient = new Redis(url, options);
-  const subscribeClient = new Redis(url, { ...options, enableOfflineQueue: true });
+  const options = { connectTimeout: 2_000, retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) };
+  // PUBLISH fails fast while Redis is away (the poll covers); SUBSCRIBE waits in the offline
+  // queue for as long as it takes, so it never rejects (the event target would not catch it).
+  const publishClient = new Redis(url, { ...options, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const subscribeClient = new Redis(url, { ...options, maxRetriesPerRequest: null, enableOfflineQueue: true });
   let reported = false;
   for (const client of [publishClient, subscribeClient]) {
     client.on("error", (err: Error) => {

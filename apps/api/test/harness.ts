@@ -23,13 +23,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: { redisUrl?: string } = {}): Promise<TestServer> {
   const database = await freshDatabase();
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
     DATABASE_URL: database.url,
-    REDIS_URL: process.env.TEST_REDIS_URL,
+    REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL,
     LOG_LEVEL: "silent",
   });
   const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });

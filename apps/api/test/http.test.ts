@@ -85,6 +85,15 @@ describe("bad requests", () => {
   });
 });
 
+describe("search", () => {
+  it("finds resources by name or system, whatever the case", async () => {
+    const byName = await t.gql(t.org.tokens.alice, `{ resources(search: "write ACCESS") { totalCount edges { node { name } } } }`);
+    expect(byName.data?.resources).toEqual({ totalCount: 1, edges: [{ node: { name: "GitHub Write Access" } }] });
+    const bySystem = await t.gql(t.org.tokens.alice, `{ resources(search: "github") { totalCount } }`);
+    expect(bySystem.data?.resources.totalCount).toBe(2);
+  });
+});
+
 describe("authorization of queries", () => {
   it("keeps the audit trail, the directory lists and others' grants from end users (FORBIDDEN)", async () => {
     for (const query of [`{ auditEvents { totalCount } }`, `{ identities { totalCount } }`, `{ groups { totalCount } }`]) {

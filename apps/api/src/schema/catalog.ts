@@ -1,11 +1,9 @@
 // Systems, resources and their approval steps: the catalogue people request from.
-import { GraphQLError } from "graphql";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { createResource, createSystem, updateResource, type StepInput } from "../domain/catalog/catalog.ts";
 import { visibleResourceWhere } from "../domain/policy/visibility.ts";
-import { LIMITS } from "../domain/validate.ts";
-import type { Actor } from "../domain/work.ts";
-import { viewerOf } from "../context.ts";
+import { type Context, viewerOf } from "../context.ts";
+import { containsText, searchTerm } from "./text-search.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
 import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
@@ -87,16 +85,13 @@ builder.prismaObjectField(System, "resources", (t) =>
   ),
 );
 
-function resourcesWhere(viewer: Actor, search: string | null | undefined, systemId: string | null): Prisma.ResourceWhereInput {
-  const term = search?.trim() ?? "";
-  if (term.length > LIMITS.search) {
-    throw new GraphQLError(`search must be at most ${LIMITS.search} characters.`, { extensions: { code: "VALIDATION", field: ["search"] } });
-  }
+function resourcesWhere(ctx: Context, search: string | null | undefined, systemId: string | null): Prisma.ResourceWhereInput {
+  const term = searchTerm(search);
   return {
     AND: [
-      visibleResourceWhere(viewer),
+      visibleResourceWhere(viewerOf(ctx)),
       systemId ? { systemId } : {},
-      term ? { OR: [{ name: { contains: term } }, { system: { name: { contains: term } } }] } : {},
+      term ? { OR: [{ name: containsText(ctx, term) }, { system: { name: containsText(ctx, term) } }] } : {},
     ],
   };
 }
@@ -120,11 +115,11 @@ builder.queryFields((t) => ({
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.resource.findMany({
           ...query,
-          where: resourcesWhere(viewerOf(ctx), args.search, decodeOptionalId(args.systemId, "System", ["systemId"])),
+          where: resourcesWhere(ctx, args.search, decodeOptionalId(args.systemId, "System", ["systemId"])),
           orderBy: [{ name: "asc" }, { id: "asc" }],
         }),
       totalCount: (_parent, args, ctx) =>
-        ctx.prisma.resource.count({ where: resourcesWhere(viewerOf(ctx), args.search, decodeOptionalId(args.systemId, "System", ["systemId"])) }),
+        ctx.prisma.resource.count({ where: resourcesWhere(ctx, args.search, decodeOptionalId(args.systemId, "System", ["systemId"])) }),
     },
     ResourceConnection,
   ),

@@ -1,8 +1,8 @@
 // Identity and Group: types, the directory queries, and the admin mutations that change them.
-import { GraphQLError } from "graphql";
+import type { Prisma } from "../generated/prisma/client.ts";
 import { changeGroupMembership, createGroup, createIdentity, updateIdentity } from "../domain/directory/directory.ts";
-import { LIMITS } from "../domain/validate.ts";
-import { viewerOf } from "../context.ts";
+import { type Context, viewerOf } from "../context.ts";
+import { containsText, searchTerm } from "./text-search.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
 import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
@@ -38,13 +38,9 @@ export const Group = builder.prismaNode("Group", {
 
 export const GroupConnection = builder.connectionObject({ type: Group, name: "GroupConnection" }, { name: "GroupEdge" });
 
-function searchWhere(search: string | null | undefined) {
-  if (search == null || search.trim() === "") return {};
-  if (search.length > LIMITS.search) {
-    throw new GraphQLError(`search must be at most ${LIMITS.search} characters.`, { extensions: { code: "VALIDATION", field: ["search"] } });
-  }
-  const term = search.trim();
-  return { OR: [{ email: { contains: term } }, { displayName: { contains: term } }] };
+function searchWhere(ctx: Context, search: string | null | undefined): Prisma.IdentityWhereInput {
+  const term = searchTerm(search);
+  return term ? { OR: [{ email: containsText(ctx, term) }, { displayName: containsText(ctx, term) }] } : {};
 }
 
 builder.queryFields((t) => ({
@@ -61,8 +57,8 @@ builder.queryFields((t) => ({
       authScopes: { admin: true },
       args: { search: t.arg.string() },
       resolve: (query, _root, args, ctx) =>
-        ctx.prisma.identity.findMany({ ...query, where: searchWhere(args.search), orderBy: [{ displayName: "asc" }, { id: "asc" }] }),
-      totalCount: (_parent, args, ctx) => ctx.prisma.identity.count({ where: searchWhere(args.search) }),
+        ctx.prisma.identity.findMany({ ...query, where: searchWhere(ctx, args.search), orderBy: [{ displayName: "asc" }, { id: "asc" }] }),
+      totalCount: (_parent, args, ctx) => ctx.prisma.identity.count({ where: searchWhere(ctx, args.search) }),
     },
     IdentityConnection,
   ),

@@ -1,0 +1,37 @@
+// Losing Redis: the instance keeps serving queries and mutations, readiness says "degraded"
+// (still 200, so a load balancer keeps it), and live updates keep arriving through the feed's
+// own poll of the audit trail.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
+
+let t: TestServer;
+beforeAll(async () => {
+  // Nothing listens on port 1: Redis is unreachable from the start.
+  t = await startTestServer({ redisUrl: "redis://127.0.0.1:1" });
+});
+afterAll(() => t.close());
+
+describe("without Redis", () => {
+  it("reports readiness as degraded but keeps the instance in service", async () => {
+    const res = await fetch(`${t.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "degraded", redis: "unreachable" });
+  });
+
+  it("still serves mutations and delivers live updates", async () => {
+    const sub = collect<{ requestStatusChanged: { status: string } }>(
+      t.ws(t.org.tokens.alice),
+      `subscription { requestStatusChanged { status } }`,
+      {},
+      1,
+      8000,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { status } errors { code } } }`, {
+      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "redis is down" },
+    });
+    expect(res.data?.createRequest.errors).toEqual([]);
+    expect((await sub.done).map((d) => d.requestStatusChanged.status)).toEqual(["PENDING_APPROVAL"]);
+    sub.stop();
+  });
+});
