@@ -234,3 +234,27 @@ describe("admin configuration", () => {
     expect((await t.gql(token, `{ viewer { id } }`)).status).toBe(401);
   });
 });
+
+describe("races on createRequest", () => {
+  const send = (key: string | null, resourceId: string) =>
+    t.gql(t.org.tokens.dave, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } errors { code } } }`, {
+      input: { resourceIds: [resourceId], justification: "race", ...(key ? { idempotencyKey: key } : {}) },
+    });
+
+  it("creates one request of eight simultaneous ones for the same access; the others are ALREADY_REQUESTED", async () => {
+    const resource = await newResource();
+    const results = await Promise.all(Array.from({ length: 8 }, () => send(null, resource)));
+    expect(results.every((r) => r.errors === undefined)).toBe(true);
+    const codes = results.map((r) => r.data?.createRequest.errors.map((e: { code: string }) => e.code).join(","));
+    expect(codes.filter((c) => c === "")).toHaveLength(1);
+    expect(codes.filter((c) => c === "ALREADY_REQUESTED")).toHaveLength(7);
+  });
+
+  it("returns the same request to eight simultaneous calls with one idempotency key", async () => {
+    const resource = await newResource();
+    const results = await Promise.all(Array.from({ length: 8 }, () => send("same-key", resource)));
+    const ids = new Set(results.map((r) => r.data?.createRequest.request?.id));
+    expect(results.every((r) => r.data?.createRequest.errors.length === 0)).toBe(true);
+    expect(ids.size).toBe(1);
+  });
+});

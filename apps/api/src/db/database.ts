@@ -46,13 +46,20 @@ export interface Database {
 
 export class DatabaseUnavailableError extends Error {}
 
+
+
 const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
 const MAX_ATTEMPTS = 4;
 
-/** PostgreSQL deadlock (40P01) or serialisation failure (40001): safe to run again. */
+/**
+ * Safe to run again: a PostgreSQL deadlock (40P01) or serialisation failure (40001), or a unique
+ * index violation (P2002) — a concurrent writer committed the same thing first, and the domain's
+ * own checks, run again, give the right answer (ALREADY_REQUESTED, CONFLICT, the first request
+ * for an idempotency key).
+ */
 function isRetryable(error: unknown): boolean {
   const text = `${(error as { code?: string }).code ?? ""} ${(error as Error).message ?? ""}`;
-  return /40P01|40001|deadlock detected|could not serialize/i.test(text);
+  return /P2002|40P01|40001|deadlock detected|could not serialize/i.test(text);
 }
 
 interface Parts {
