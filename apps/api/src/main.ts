@@ -29,6 +29,10 @@ try {
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
 } catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`configuration error: ${error.message}`);
+    process.exit(2);
+  }
   if (error instanceof DatabaseUnavailableError) {
     console.error(`DATABASE_URL: ${error.message}`);
     process.exit(2);

@@ -11,7 +11,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { createContext, type Context, type Services } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { DomainError } from "./domain/errors.ts";
@@ -88,7 +88,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const db = await openDatabase(config.databaseUrl);
   if (config.bootstrapAdminToken) {
     const token = config.bootstrapAdminToken;
-    await db.transact((work) => ensureBootstrapAdmin(work, token));
+    try {
+      await db.transact((work) => ensureBootstrapAdmin(work, token));
+    } catch (error) {
+      await db.close();
+      if (error instanceof DomainError) throw new ConfigError("BOOTSTRAP_ADMIN_TOKEN", error.message);
+      throw error;
+    }
   }
   const feed = new LiveFeed(db.read, (err) => log.error({ err }, "live feed failed"));
   await feed.start();

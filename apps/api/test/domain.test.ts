@@ -8,6 +8,7 @@ import { DomainError } from "../src/domain/errors.ts";
 import { audienceSelect, canSeeRequest, toAudience, visibleRequestWhere } from "../src/domain/policy/visibility.ts";
 import { createRequest } from "../src/domain/requests/request-actions.ts";
 import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
+import { authenticateToken, ensureBootstrapAdmin } from "../src/domain/tokens/tokens.ts";
 import type { Actor } from "../src/domain/work.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
 
@@ -52,5 +53,18 @@ describe("transactions", () => {
     ).rejects.toBeInstanceOf(DomainError);
     expect(await counts()).toEqual(countsBefore);
     expect(await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual(before);
+  });
+});
+
+describe("BOOTSTRAP_ADMIN_TOKEN", () => {
+  it("creates admin@localhost with the token once, and changes nothing on the next start", async () => {
+    const token = "bootstrap-token-0123456789";
+    await db.transact((work) => ensureBootstrapAdmin(work, token));
+    const events = await db.read.auditEvent.count();
+    await db.transact((work) => ensureBootstrapAdmin(work, token));
+    expect(await db.read.auditEvent.count()).toBe(events);
+    const viewer = await authenticateToken(db.read, token);
+    const admin = await db.read.identity.findUniqueOrThrow({ where: { email: "admin@localhost" } });
+    expect(viewer).toEqual({ id: admin.id, role: "ADMIN" });
   });
 });
