@@ -218,18 +218,19 @@ export class LiveFeed {
     // everything up to `seam` comes from the replay, everything after it from the feed.
     this.subscribers.add(subscriber);
     const seam = this.cursor;
-    const replay = options.afterSequence != null && options.afterSequence < seam
-      ? this.replay(viewer, options, options.afterSequence, seam)
-      : Promise.resolve<StatusChange[]>([]);
+    const after = options.afterSequence;
+    const replay = after != null && after < seam ? this.replay(viewer, options, after, seam) : null;
     const subscribers = this.subscribers;
     let closed = false;
 
     const stream = (async function* stream() {
       let last = options.afterSequence ?? -1;
       try {
-        for (const change of await replay) {
-          last = change.sequence;
-          yield change;
+        if (replay) {
+          for await (const change of replay) {
+            last = change.sequence;
+            yield change;
+          }
         }
         for (;;) {
           while (queue.length > 0) {
@@ -260,18 +261,28 @@ export class LiveFeed {
     return stream;
   }
 
-  private async replay(viewer: Actor, options: SubscribeOptions, after: number, upTo: number): Promise<StatusChange[]> {
-    const events = await this.db.auditEvent.findMany({
-      where: {
-        sequence: { gt: after, lte: upTo },
-        action: { in: [...(options.kind === "ticket" ? TICKET_ACTIONS : REQUEST_ACTIONS)] },
-        ...(options.requestId ? { requestId: options.requestId } : {}),
-        request: visibleRequestWhere(viewer),
-      },
-      orderBy: { sequence: "asc" },
-      select: eventSelect,
-    });
-    return events.map(toChange).filter((c): c is StatusChange => c !== null && matches(options, c));
+  /** The stored changes in (after, upTo] the viewer may see, read page by page. */
+  private async *replay(viewer: Actor, options: SubscribeOptions, after: number, upTo: number): AsyncGenerator<StatusChange> {
+    let cursor = after;
+    for (;;) {
+      const events = await this.db.auditEvent.findMany({
+        where: {
+          sequence: { gt: cursor, lte: upTo },
+          action: { in: [...(options.kind === "ticket" ? TICKET_ACTIONS : REQUEST_ACTIONS)] },
+          ...(options.requestId ? { requestId: options.requestId } : {}),
+          request: visibleRequestWhere(viewer),
+        },
+        orderBy: { sequence: "asc" },
+        take: BATCH,
+        select: eventSelect,
+      });
+      for (const event of events) {
+        const change = toChange(event);
+        if (change && matches(options, change)) yield change;
+      }
+      if (events.length < BATCH) return;
+      cursor = events.at(-1)?.sequence ?? upTo;
+    }
   }
 }
 
