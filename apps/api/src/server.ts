@@ -141,7 +141,18 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const armor = EnvelopArmorPlugin({
     maxDepth: { n: 15, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
     maxAliases: { n: 30, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
-    costLimit: { maxCost: 20_000, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    // Cost = the selected fields once fragments are expanded (objects 2, scalars 1, no extra
+    // depth factor: connections make every real query deep), multiplied by literal `first`/`last`
+    // page sizes — 100 systems × 100 resources each is refused, one page of 100 tickets is not.
+    // It bounds what the token limit cannot: fragments and nested pages that multiply.
+    costLimit: {
+      maxCost: 100_000,
+      objectCost: 2,
+      scalarCost: 1,
+      depthCostFactor: 1,
+      propagateOnRejection: false,
+      onReject: [(ctx, err) => ctx?.reportError(err)],
+    },
     maxTokens: { n: 4_000, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
     maxDirectives: { n: 50, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
     blockFieldSuggestion: { enabled: true },

@@ -85,6 +85,7 @@ const TicketFilter = builder.inputType("TicketFilter", {
     kind: t.field({ type: [TicketKindEnum] }),
     actionableByViewer: t.boolean({ description: "Only tickets that the viewer may act on now." }),
     requestId: t.id(),
+    systemId: t.id({ description: "Only tickets for resources of this system." }),
   }),
 });
 
@@ -93,6 +94,7 @@ type TicketFilterArg = {
   kind?: readonly Prisma.TicketWhereInput["kind"][] | null;
   actionableByViewer?: boolean | null;
   requestId?: string | null;
+  systemId?: string | null;
 };
 
 function ticketsWhere(viewer: Actor, filter: TicketFilterArg | null | undefined): Prisma.TicketWhereInput {
@@ -105,6 +107,8 @@ function ticketsWhere(viewer: Actor, filter: TicketFilterArg | null | undefined)
   if (filter?.actionableByViewer) and.push(actionableWhere(viewer));
   const requestId = decodeOptionalId(filter?.requestId, "Request", ["filter", "requestId"]);
   if (requestId) and.push({ requestId });
+  const systemId = decodeOptionalId(filter?.systemId, "System", ["filter", "systemId"]);
+  if (systemId) and.push({ resource: { systemId } });
   return { AND: and };
 }
 

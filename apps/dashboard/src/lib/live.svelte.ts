@@ -1,0 +1,92 @@
+// Live updates: one graphql-ws connection per signed-in tab, subscribed to every ticket and
+// request change the viewer may see. Each change bumps `version`, which the views' queries
+// depend on. After a lost connection the client reconnects and resumes from the last sequence it
+// saw (afterSequence), so no change is missed; `online` says when it is offline.
+import { type Client as WsClient, createClient } from "graphql-ws";
+import { auth } from "./auth.svelte.ts";
+
+const SUBSCRIPTIONS = [
+  "subscription Tickets($after: Int) { ticketStatusChanged(afterSequence: $after) { sequence } }",
+  "subscription Requests($after: Int) { requestStatusChanged(afterSequence: $after) { sequence } }",
+];
+
+class Live {
+  /** Changes seen so far; queries re-run when it moves. */
+  version = $state(0);
+  online = $state(false);
+  /** The token was refused (4403): the tab must sign in again. */
+  refused = $state(false);
+  private lastSequence: number | null = null;
+  private socket: WsClient | null = null;
+  private stops: (() => void)[] = [];
+
+  start(token: string): void {
+    this.stop();
+    this.refused = false;
+    const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql`;
+    this.socket = createClient({
+      url,
+      connectionParams: { authorization: `Bearer ${token}` },
+      lazy: false,
+      keepAlive: 10_000,
+      retryAttempts: Infinity,
+      shouldRetry: (event) => !(event instanceof CloseEvent && event.code === 4403),
+      retryWait: async (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 5_000))),
+      on: {
+        connected: () => {
+          this.online = true;
+          this.subscribe();
+        },
+        closed: (event) => {
+          this.online = false;
+          this.unsubscribe();
+          if (event instanceof CloseEvent && event.code === 4403) this.refused = true;
+        },
+      },
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+    void this.socket?.dispose();
+    this.socket = null;
+    this.online = false;
+  }
+
+  private subscribe(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const after = this.lastSequence;
+    // A fresh connection resumes where the last one stopped; the very first one starts now.
+    if (after !== null) this.version += 1;
+    this.stops = SUBSCRIPTIONS.map((query) =>
+      socket.subscribe<Record<string, { sequence: number }>>(
+        { query, variables: { after } },
+        {
+          next: ({ data }) => {
+            const change = data && Object.values(data)[0];
+            if (!change) return;
+            this.lastSequence = Math.max(this.lastSequence ?? 0, change.sequence);
+            this.version += 1;
+          },
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      ),
+    );
+  }
+
+  private unsubscribe(): void {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+  }
+}
+
+export const live = new Live();
+
+$effect.root(() => {
+  $effect(() => {
+    if (auth.token) live.start(auth.token);
+    else live.stop();
+  });
+});

@@ -1,0 +1,61 @@
+// The dashboard's routes (the product documentation's links): path plus ?section=/&request=.
+export type RouteName =
+  | "my-requests"
+  | "my-tickets"
+  | "request"
+  | "admin-new-request"
+  | "admin-tickets"
+  | "admin-requests"
+  | "admin-audit"
+  | "admin-systems"
+  | "not-found";
+
+export interface Route {
+  name: RouteName;
+  admin: boolean;
+  params: URLSearchParams;
+}
+
+const PATHS: Record<string, RouteName> = {
+  "/request": "request",
+  "/admin/requests/new": "admin-new-request",
+  "/admin/tickets": "admin-tickets",
+  "/admin/requests": "admin-requests",
+  "/admin/audit": "admin-audit",
+  "/admin/systems": "admin-systems",
+};
+
+export function parseRoute(pathname: string, search: string): Route {
+  const params = new URLSearchParams(search);
+  const path = pathname.replace(/\/+$/, "") || "/";
+  const name: RouteName = path === "/" ? (params.get("section") === "tickets" ? "my-tickets" : "my-requests") : (PATHS[path] ?? "not-found");
+  return { name, admin: path.startsWith("/admin/"), params };
+}
+
+class Router {
+  route = $state<Route>(parseRoute(location.pathname, location.search));
+
+  constructor() {
+    addEventListener("popstate", () => this.sync());
+  }
+
+  navigate(href: string): void {
+    history.pushState(null, "", href);
+    this.sync();
+    scrollTo(0, 0);
+  }
+
+  private sync(): void {
+    this.route = parseRoute(location.pathname, location.search);
+  }
+}
+
+export const router = new Router();
+
+/** Click handler for internal links: navigate without reloading (modifier keys keep the browser's behaviour). */
+export function link(event: MouseEvent): void {
+  const anchor = event.currentTarget as HTMLAnchorElement;
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  router.navigate(anchor.getAttribute("href") ?? "/");
+}

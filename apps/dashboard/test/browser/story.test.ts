@@ -1,0 +1,127 @@
+// The seed's story through the dashboard, in headless Chromium (Debian's, never a download),
+// against the real API on a random port: three people in three browser contexts, live.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../../../api/test/harness.ts";
+import { repoRoot } from "../../../api/src/paths.ts";
+
+const shots = path.join(repoRoot, "artifacts", "screenshots");
+let t: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  t = await startTestServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
+  await browser?.close();
+  await t?.close();
+});
+
+/** A signed-in tab for one person (the token goes where the sign-in form would put it). */
+async function signedIn(token: string, pathname: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  await context.addInitScript((value) => sessionStorage.setItem("access.token", value), token);
+  const page = await context.newPage();
+  await page.goto(`${t.url}${pathname}`);
+  await page.getByTestId("signed-in").waitFor();
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+describe("the GitHub Write Access story in the dashboard", () => {
+  it("runs from request to fulfilled, live, across three people", async () => {
+    // Alice signs in with the form.
+    const aliceContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(aliceContext);
+    const alice = await aliceContext.newPage();
+    await alice.goto(`${t.url}/request`);
+    await shot(alice, "sign-in");
+    await alice.getByLabel("API token").fill(t.org.tokens.alice);
+    await alice.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => alice.getByTestId("signed-in").textContent()).toContain("Alice Employee");
+
+    // Bob and Dave watch their tickets before anything exists.
+    const bob = await signedIn(t.org.tokens.bob, "/?section=tickets");
+    const dave = await signedIn(t.org.tokens.dave, "/?section=tickets");
+    await bob.getByText("Nothing is waiting for you").waitFor();
+    await shot(bob, "my-tickets-empty");
+
+    // Alice requests GitHub Write Access.
+    await alice.getByLabel("Search by name or system").fill("write");
+    await alice.getByLabel(/GitHub Write Access/).check();
+    await alice.getByRole("button", { name: "Submit request" }).click();
+    await alice.getByText("must not be empty").waitFor();
+    await shot(alice, "request-field-error");
+    await alice.getByLabel("Justification").fill("I maintain the documentation repository.");
+    await shot(alice, "request");
+    await alice.getByRole("button", { name: "Submit request" }).click();
+    await alice.waitForURL(/\?request=/);
+    await alice.getByRole("heading", { name: /REQ-\d+/ }).waitFor();
+    await shot(alice, "request-detail");
+
+    // Alice goes to her requests and keeps the page open.
+    await alice.getByRole("navigation").getByRole("link", { name: "My requests" }).click();
+    const aliceRow = alice.locator("tr[data-request]").first();
+    await expect.poll(() => aliceRow.locator("[data-status]").getAttribute("data-status")).toBe("PENDING_APPROVAL");
+    await shot(alice, "my-requests");
+
+    // Bob's ticket list shows the approval without a reload; he approves.
+    const bobTicket = bob.locator("article.ticket").first();
+    await bobTicket.waitFor({ timeout: 5_000 });
+    await shot(bob, "my-tickets");
+    await bobTicket.getByLabel("Comment").fill("Approved, docs team.");
+    await bobTicket.getByRole("button", { name: "Approve" }).click();
+    await bob.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
+
+    // Dave's list shows the fulfillment ticket without a reload; he fulfills with evidence.
+    const daveTicket = dave.locator("article.ticket").first();
+    await daveTicket.getByText("Fulfillment").waitFor({ timeout: 5_000 });
+    await daveTicket.getByLabel(/Comment|Evidence/).fill("Added alice to the docs-writers team.");
+    await shot(dave, "fulfillment-ticket");
+    await daveTicket.getByRole("button", { name: "Mark fulfilled" }).click();
+    await dave.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
+
+    // Alice's list shows FULFILLED without a reload.
+    await expect.poll(() => aliceRow.locator("[data-status]").getAttribute("data-status"), { timeout: 5_000 }).toBe("FULFILLED");
+    await shot(alice, "my-requests-fulfilled");
+  });
+
+  it("lets an admin request access for someone else", async () => {
+    const admin = await signedIn(t.org.tokens.admin, "/admin/requests/new");
+    await admin.getByLabel("Find a person").fill("carol");
+    await admin.getByLabel("Requested for").selectOption({ label: "Carol Security (carol.security@example.com)" });
+    await admin.getByLabel(/GitHub Write Access/).check();
+    await admin.getByLabel("Justification").fill("Carol joins the docs rota.");
+    await shot(admin, "admin-new-request");
+    await admin.getByRole("button", { name: "Submit request" }).click();
+    await admin.waitForURL(/\?request=/);
+    await admin.getByText("For Carol Security, requested by Erin Admin").waitFor();
+    for (const view of ["tickets", "requests", "audit", "systems"]) {
+      await admin.goto(`${t.url}/admin/${view}`);
+      await admin.locator("main h1").waitFor();
+      await admin.waitForLoadState("networkidle");
+      await shot(admin, `admin-${view}`);
+    }
+    await admin.goto(`${t.url}/admin/systems`);
+    await admin.getByText("GitHub Organisation Owner").waitFor();
+  });
+
+  it("refuses the admin pages to an end user", async () => {
+    const alice = await signedIn(t.org.tokens.alice, "/admin/tickets");
+    await alice.getByRole("heading", { name: "Admins only" }).waitFor();
+    expect(await alice.getByRole("link", { name: "All tickets" }).count()).toBe(0);
+    await shot(alice, "admin-refused");
+  });
+});
