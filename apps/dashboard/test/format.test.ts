@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { errorsByField, relativeTime, requestLabel, statusText, statusTone, ticketLabel } from "../src/lib/format.ts";
+
+describe("format", () => {
+  it("shows numbers as REQ-n and TKT-n", () => {
+    expect(requestLabel(12)).toBe("REQ-12");
+    expect(ticketLabel(3)).toBe("TKT-3");
+  });
+
+  it("reads statuses for people, with a tone for the badge", () => {
+    expect(statusText("PENDING_APPROVAL")).toBe("Pending approval");
+    expect(statusTone("FULFILLED")).toBe("good");
+    expect(statusTone("REJECTED")).toBe("bad");
+    expect(statusTone("OPEN")).toBe("waiting");
+    expect(statusTone("CANCELLED")).toBe("muted");
+  });
+
+  it("writes relative times", () => {
+    const now = Date.parse("2026-11-27T10:00:00Z");
+    expect(relativeTime("2026-11-27T09:59:50Z", now)).toBe("just now");
+    expect(relativeTime("2026-11-27T09:57:00Z", now)).toBe("3 minutes ago");
+    expect(relativeTime("2026-11-26T10:00:00Z", now)).toBe("yesterday");
+  });
+
+  it("groups mutation errors by input field, for showing next to each field", () => {
+    expect(
+      errorsByField([
+        { message: "Justification must not be empty.", field: ["input", "justification"] },
+        { message: "Unknown resource.", field: ["input", "resourceIds", "0"] },
+        { message: "Try again.", field: null },
+      ]),
+    ).toEqual({ justification: "Justification must not be empty.", resourceIds: "Unknown resource.", _form: "Try again." });
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { parseRoute } from "../src/router.svelte.ts";
+
+describe("routes of the product documentation", () => {
+  it.each([
+    ["/", "", "my-requests", false],
+    ["/", "?section=tickets", "my-tickets", false],
+    ["/request", "", "request", false],
+    ["/admin/requests/new", "", "admin-new-request", true],
+    ["/admin/tickets", "", "admin-tickets", true],
+    ["/admin/requests", "", "admin-requests", true],
+    ["/admin/audit", "", "admin-audit", true],
+    ["/admin/systems/", "", "admin-systems", true],
+    ["/nowhere", "", "not-found", false],
+  ])("%s%s → %s", (path, search, name, admin) => {
+    expect(parseRoute(path, search)).toMatchObject({ name, admin });
+  });
+
+  it("keeps the open request in the query", () => {
+    expect(parseRoute("/", "?request=abc").params.get("request")).toBe("abc");
+  });
+});
