@@ -17,12 +17,15 @@ class Live {
   /** The token was refused (4403): the tab must sign in again. */
   refused = $state(false);
   private lastSequence: number | null = null;
+  private connectedBefore = false;
   private socket: WsClient | null = null;
   private stops: (() => void)[] = [];
 
   start(token: string): void {
     this.stop();
     this.refused = false;
+    this.connectedBefore = false;
+    let pongTimeout: ReturnType<typeof setTimeout> | undefined;
     const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql`;
     this.socket = createClient({
       url,
@@ -33,6 +36,13 @@ class Live {
       shouldRetry: (event) => !(event instanceof CloseEvent && event.code === 4403),
       retryWait: async (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 5_000))),
       on: {
+        // A connection that stops answering pings is dead even if the socket looks open.
+        ping: (received) => {
+          if (!received) pongTimeout = setTimeout(() => this.socket?.terminate(), 5_000);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimeout);
+        },
         connected: () => {
           this.online = true;
           this.subscribe();
@@ -46,6 +56,11 @@ class Live {
     });
   }
 
+  /** The browser went offline: drop the socket now (it reconnects and resumes when it can). */
+  dropConnection(): void {
+    this.socket?.terminate();
+  }
+
   stop(): void {
     this.unsubscribe();
     void this.socket?.dispose();
@@ -57,8 +72,11 @@ class Live {
     const socket = this.socket;
     if (!socket) return;
     const after = this.lastSequence;
-    // A fresh connection resumes where the last one stopped; the very first one starts now.
-    if (after !== null) this.version += 1;
+    // A reconnection resumes after the last change this tab saw (afterSequence) and re-runs the
+    // views' queries, so whatever changed while it was offline shows up even when the tab had
+    // not seen any change before.
+    if (this.connectedBefore) this.version += 1;
+    this.connectedBefore = true;
     this.stops = SUBSCRIPTIONS.map((query) =>
       socket.subscribe<Record<string, { sequence: number }>>(
         { query, variables: { after } },
@@ -83,6 +101,8 @@ class Live {
 }
 
 export const live = new Live();
+
+addEventListener("offline", () => live.dropConnection());
 
 $effect.root(() => {
   $effect(() => {

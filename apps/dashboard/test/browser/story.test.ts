@@ -118,6 +118,22 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await admin.getByText("GitHub Organisation Owner").waitFor();
   });
 
+  it("says when it is offline, then reconnects and shows what changed meanwhile", async () => {
+    const carol = await signedIn(t.org.tokens.carol, "/");
+    await carol.getByText(/REQ-\d+/).first().waitFor();
+    await carol.context().setOffline(true);
+    await carol.getByText("Offline: live updates are paused").waitFor({ timeout: 15_000 });
+    await shot(carol, "offline");
+    // While Carol is offline, the admin cancels her request (made for her in the previous test).
+    const requests = await t.gql(t.org.tokens.carol, `{ requests(first: 1) { edges { node { id } } } }`);
+    const id = requests.data?.requests.edges[0].node.id;
+    const cancelled = await t.gql(t.org.tokens.admin, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`, { id });
+    expect(cancelled.data?.cancelRequest.errors).toEqual([]);
+    await carol.context().setOffline(false);
+    await carol.getByText("Offline: live updates are paused").waitFor({ state: "detached", timeout: 15_000 });
+    await expect.poll(() => carol.locator("tr[data-request] [data-status]").first().getAttribute("data-status"), { timeout: 10_000 }).toBe("CANCELLED");
+  });
+
   it("refuses the admin pages to an end user", async () => {
     const alice = await signedIn(t.org.tokens.alice, "/admin/tickets");
     await alice.getByRole("heading", { name: "Admins only" }).waitFor();
