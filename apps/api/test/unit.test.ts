@@ -4,6 +4,7 @@ import { loadConfig } from "../src/config.ts";
 import { canonicalize, chainHash, GENESIS_HASH } from "../src/domain/audit/canonical.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { deriveRequestStatus } from "../src/domain/requests/status.ts";
+import { fieldLabel } from "../src/domain/validate.ts";
 
 describe("canonicalize (RFC 8785)", () => {
   it("sorts keys at every level and writes no whitespace", () => {
@@ -59,5 +60,13 @@ describe("loadConfig", () => {
     [{ BOOTSTRAP_ADMIN_TOKEN: "short" }, /^BOOTSTRAP_ADMIN_TOKEN: /],
   ])("names the variable of a bad value (%j)", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe("fieldLabel", () => {
+  it("names input fields the way people read them", () => {
+    expect(fieldLabel(["input", "justification"])).toBe("Justification");
+    expect(fieldLabel(["input", "resourceIds", "3"])).toBe("Resource ids");
+    expect(fieldLabel(["input", "displayName"])).toBe("Display name");
   });
 });

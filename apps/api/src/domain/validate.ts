@@ -16,10 +16,17 @@ export const LIMITS = {
   connectorConfig: 16 * 1024,
 } as const;
 
+/** "displayName" → "Display name": how a field reads in an error message. */
+export function fieldLabel(field: readonly string[]): string {
+  const name = [...field].reverse().find((part) => !/^\d+$/.test(part)) ?? "value";
+  const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export function requiredText(value: string, max: number, field: readonly string[]): string {
   const trimmed = value.trim();
-  if (trimmed.length === 0) throw invalid(`${field.at(-1)} must not be empty.`, field);
-  if (trimmed.length > max) throw invalid(`${field.at(-1)} must be at most ${max} characters.`, field);
+  if (trimmed.length === 0) throw invalid(`${fieldLabel(field)} must not be empty.`, field);
+  if (trimmed.length > max) throw invalid(`${fieldLabel(field)} must be at most ${max} characters.`, field);
   return trimmed;
 }
 
@@ -31,7 +38,7 @@ export function optionalText(value: string | null | undefined, max: number, fiel
 
 export function listSize<T>(values: readonly T[], min: number, max: number, field: readonly string[]): readonly T[] {
   if (values.length < min || values.length > max) {
-    throw invalid(`${field.at(-1)} must list ${min} to ${max} entries.`, field);
+    throw invalid(`${fieldLabel(field)} must list ${min} to ${max} entries.`, field);
   }
   return values;
 }
@@ -39,7 +46,7 @@ export function listSize<T>(values: readonly T[], min: number, max: number, fiel
 export function distinct(values: readonly string[], field: readonly string[]): void {
   const seen = new Set<string>();
   values.forEach((value, index) => {
-    if (seen.has(value)) throw invalid(`${field.at(-1)} lists the same entry twice.`, [...field, String(index)]);
+    if (seen.has(value)) throw invalid(`${fieldLabel(field)} lists the same entry twice.`, [...field, String(index)]);
     seen.add(value);
   });
 }

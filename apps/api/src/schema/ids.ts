@@ -2,11 +2,12 @@
 // is a VALIDATION error naming the field; whether it exists is the domain's question.
 import { DomainError } from "../domain/errors.ts";
 import { fromGlobalId, type NodeType } from "../domain/global-id.ts";
+import { fieldLabel } from "../domain/validate.ts";
 
 export function decodeId(globalId: string, type: NodeType, field: readonly string[]): string {
   const decoded = fromGlobalId(globalId);
-  if (!decoded) throw new DomainError("VALIDATION", `${field.at(-1)} is not a valid id.`, field);
-  if (decoded.type !== type) throw new DomainError("VALIDATION", `${field.at(-1)} must be the id of a ${type}.`, field);
+  if (!decoded) throw new DomainError("VALIDATION", `${fieldLabel(field)} is not a valid id.`, field);
+  if (decoded.type !== type) throw new DomainError("VALIDATION", `${fieldLabel(field)} must be the id of a ${type}.`, field);
   return decoded.id;
 }
 
