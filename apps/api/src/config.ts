@@ -13,6 +13,30 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest accepted HTTP request body, in bytes. */
   maxBodyBytes: number;
+  /** Connector jobs: attempts per call before the ticket is FAILED, first retry delay. */
+  connectorMaxAttempts: number;
+  connectorRetryBaseMs: number;
+  /** How often each connector system's health is checked. */
+  healthCheckIntervalMs: number;
+  /**
+   * Connector secrets are never stored: connector settings name them as `env:NAME`, and this
+   * resolves NAME from the environment (only ACCESS_SECRET_* names, so a setting cannot read
+   * arbitrary variables).
+   */
+  resolveSecret(reference: string): string | undefined;
+}
+
+const SECRET_REFERENCE = /^env:(ACCESS_SECRET_[A-Z0-9_]+)$/;
+
+export const isSecretReference = (value: unknown): value is string => typeof value === "string" && SECRET_REFERENCE.test(value);
+
+function readPositiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `"${raw}" must be a whole number from ${min} to ${max}`);
+  }
+  return Number(raw);
 }
 
 export class ConfigError extends Error {
@@ -95,5 +119,12 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapAdminToken: readBootstrapToken(env),
     logLevel: readLogLevel(env),
     maxBodyBytes: 1024 * 1024,
+    connectorMaxAttempts: readPositiveInt(env, "CONNECTOR_MAX_ATTEMPTS", 5, 1, 50),
+    connectorRetryBaseMs: readPositiveInt(env, "CONNECTOR_RETRY_BASE_MS", 2_000, 10, 3_600_000),
+    healthCheckIntervalMs: readPositiveInt(env, "HEALTH_CHECK_INTERVAL_MS", 60_000, 100, 86_400_000),
+    resolveSecret: (reference) => {
+      const name = SECRET_REFERENCE.exec(reference)?.[1];
+      return name ? env[name] : undefined;
+    },
   };
 }

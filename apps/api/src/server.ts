@@ -22,6 +22,7 @@ import { ExportParamError, exportWhere, streamExport } from "./http/audit-export
 import { authenticate, unauthenticatedBody } from "./http/auth.ts";
 import { serveDashboard } from "./http/dashboard.ts";
 import { localSignal, redisSignal } from "./live-signal.ts";
+import { JobRunner } from "./jobs/runner.ts";
 import { LiveFeed } from "./pubsub.ts";
 import { schema } from "./schema/index.ts";
 
@@ -30,6 +31,7 @@ export interface RunningServer {
   port: number;
   db: Database;
   feed: LiveFeed;
+  jobs: JobRunner;
   log: Logger;
   close(): Promise<void>;
 }
@@ -100,7 +102,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   await feed.start();
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
-  db.onCommit(() => signal.publish());
+  const jobs = new JobRunner(db, config, log);
+  db.onCommit(() => {
+    signal.publish();
+    jobs.kick();
+  });
+  jobs.start();
   const services: Services = { db, feed, log };
 
   // Who a WebSocket connection or an HTTP request authenticated as (set before GraphQL runs).
@@ -309,6 +316,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     port,
     db,
     feed,
+    jobs,
     log,
     close() {
       closing ??= (async () => {
@@ -320,6 +328,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         for (const client of wss.clients) client.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         feed.stop();
+        await jobs.stop();
         await signal.close();
         await db.close();
       })();

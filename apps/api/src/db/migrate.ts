@@ -88,11 +88,20 @@ export function migrateSqlite(db: Sqlite.Database, migrations: Migration[]): str
     (db.prepare(APPLIED).all() as { migration_name: string; checksum: string }[]).map((r) => [r.migration_name, r.checksum]),
   );
   const pending = pendingOf(done, migrations);
-  for (const migration of pending) {
-    db.transaction(() => {
-      db.exec(migration.sql);
-      void sqliteDriver(db).record(migration);
-    }).immediate();
+  // Prisma's SQLite migrations redefine tables (create, copy, drop, rename): that needs foreign
+  // keys off for the duration (the pragma is ignored inside a transaction), and a check after.
+  db.pragma("foreign_keys = OFF");
+  try {
+    for (const migration of pending) {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        void sqliteDriver(db).record(migration);
+        const broken = db.pragma("foreign_key_check") as unknown[];
+        if (broken.length > 0) throw new MigrationError(`migration ${migration.name} leaves ${broken.length} broken foreign keys`);
+      }).immediate();
+    }
+  } finally {
+    db.pragma("foreign_keys = ON");
   }
   return pending.map((m) => m.name);
 }

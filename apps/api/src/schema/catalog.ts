@@ -164,6 +164,10 @@ const CreateResourceInput = builder.inputType("CreateResourceInput", {
     requestable: t.boolean(),
     approvalSteps: t.field({ type: [ApprovalStepInput], description: "Omit to use the defaults for the sensitivity." }),
     requiresFulfillmentEvidence: t.boolean(),
+    connectorTarget: t.field({
+      type: "JSON",
+      description: "Where the resource lives in the connector's system (WEBHOOK: extra payload fields); validated per connector kind.",
+    }),
   }),
 });
 
@@ -176,6 +180,7 @@ const UpdateResourceInput = builder.inputType("UpdateResourceInput", {
     requestable: t.boolean(),
     approvalSteps: t.field({ type: [ApprovalStepInput] }),
     requiresFulfillmentEvidence: t.boolean(),
+    connectorTarget: t.field({ type: "JSON" }),
   }),
 });
 
@@ -224,6 +229,7 @@ builder.mutationFields((t) => ({
             requestable: input.requestable ?? null,
             approvalSteps: decodeSteps(input.approvalSteps),
             requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
+            connectorTarget: input.connectorTarget,
           }),
         ),
       ),
@@ -242,6 +248,7 @@ builder.mutationFields((t) => ({
             requestable: input.requestable ?? null,
             approvalSteps: decodeSteps(input.approvalSteps),
             requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
+            ...(input.connectorTarget !== undefined ? { connectorTarget: input.connectorTarget } : {}),
           }),
         ),
       ),

@@ -9,6 +9,7 @@ import { defaultSteps, type StepSpec } from "../policy/routing.ts";
 import type { JsonValue } from "../audit/canonical.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
+import { parseConnectorConfig, parseConnectorTarget, storedConfig } from "../../connectors/settings.ts";
 
 export const MAX_STEPS = 10;
 const MAX_APPROVERS_PER_STEP = 20;
@@ -21,18 +22,6 @@ export interface CreateSystemInput {
   fulfillersGroupId?: string | null;
 }
 
-function validateConnector(connector: ConnectorKind, config: unknown): string | null {
-  if (connector !== "MANUAL") {
-    throw invalid(
-      `The ${connector} connector is not available in this version; use MANUAL and fulfill tickets by hand.`,
-      ["input", "connector"],
-    );
-  }
-  const empty = config == null || (typeof config === "object" && !Array.isArray(config) && Object.keys(config).length === 0);
-  if (!empty) throw invalid("MANUAL systems take no connector settings.", ["input", "connectorConfig"]);
-  return null;
-}
-
 async function requireGroup(tx: Tx, id: string, field: readonly string[]): Promise<void> {
   if (!(await tx.group.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Group", field);
 }
@@ -41,7 +30,7 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
   if (actor) requireAdmin(actor);
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
   const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
-  const connectorConfig = validateConnector(input.connector, input.connectorConfig);
+  const connectorConfig = storedConfig(parseConnectorConfig(input.connector, input.connectorConfig));
   if (input.fulfillersGroupId) await requireGroup(work.tx, input.fulfillersGroupId, ["input", "fulfillersGroupId"]);
   if (await work.tx.system.findUnique({ where: { name }, select: { id: true } })) {
     throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
@@ -133,6 +122,7 @@ export interface CreateResourceInput {
   requestable?: boolean | null;
   approvalSteps?: readonly StepInput[] | null;
   requiresFulfillmentEvidence?: boolean | null;
+  connectorTarget?: unknown;
 }
 
 export async function createResource(work: Work, actor: Actor | null, input: CreateResourceInput): Promise<string> {
@@ -140,9 +130,9 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
   const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
   const stepsField = ["input", "approvalSteps"];
-  if (!(await work.tx.system.findUnique({ where: { id: input.systemId }, select: { id: true } }))) {
-    throw notFound("System", ["input", "systemId"]);
-  }
+  const system = await work.tx.system.findUnique({ where: { id: input.systemId }, select: { connector: true } });
+  if (!system) throw notFound("System", ["input", "systemId"]);
+  const connectorTarget = parseConnectorTarget(system.connector, input.connectorTarget);
   let steps: StepSpec[];
   if (input.approvalSteps == null) {
     const defaults = defaultSteps(input.sensitivity);
@@ -163,6 +153,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
       sensitivity: input.sensitivity,
       requestable: input.requestable ?? true,
       requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? input.sensitivity === "PRIVILEGED",
+      connectorTarget,
     },
     select: { id: true, requestable: true, requiresFulfillmentEvidence: true },
   });
@@ -175,6 +166,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
     requiresFulfillmentEvidence: resource.requiresFulfillmentEvidence,
     approvalSteps: stepsForAudit(steps),
     defaultSteps: input.approvalSteps == null,
+    connectorTarget: connectorTarget ? (JSON.parse(connectorTarget) as JsonValue) : null,
   });
   return resource.id;
 }
@@ -187,19 +179,25 @@ export interface UpdateResourceInput {
   requestable?: boolean | null;
   approvalSteps?: readonly StepInput[] | null;
   requiresFulfillmentEvidence?: boolean | null;
+  connectorTarget?: unknown;
 }
 
 export async function updateResource(work: Work, actor: Actor, input: UpdateResourceInput): Promise<string> {
   requireAdmin(actor);
   const current = await work.tx.resource.findUnique({
     where: { id: input.resourceId },
-    include: { approvalSteps: { orderBy: { order: "asc" }, include: { approvers: { select: { id: true } } } } },
+    include: {
+      system: { select: { connector: true } },
+      approvalSteps: { orderBy: { order: "asc" }, include: { approvers: { select: { id: true } } } },
+    },
   });
   if (!current) throw notFound("Resource", ["input", "resourceId"]);
   const name = input.name != null ? requiredText(input.name, LIMITS.name, ["input", "name"]) : current.name;
   const description =
     input.description !== undefined ? optionalText(input.description, LIMITS.description, ["input", "description"]) : current.description;
   const sensitivity = input.sensitivity ?? current.sensitivity;
+  const connectorTarget =
+    input.connectorTarget !== undefined ? parseConnectorTarget(current.system.connector, input.connectorTarget) : current.connectorTarget;
   const stepsField = ["input", "approvalSteps"];
   const steps =
     input.approvalSteps != null
@@ -218,6 +216,7 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
       sensitivity,
       requestable: input.requestable ?? current.requestable,
       requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? current.requiresFulfillmentEvidence,
+      connectorTarget,
     },
     select: { requestable: true, requiresFulfillmentEvidence: true },
   });
@@ -229,6 +228,7 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
     requestable: updated.requestable,
     requiresFulfillmentEvidence: updated.requiresFulfillmentEvidence,
     approvalSteps: stepsForAudit(steps),
+    connectorTarget: connectorTarget ? (JSON.parse(connectorTarget) as JsonValue) : null,
   });
   return current.id;
 }

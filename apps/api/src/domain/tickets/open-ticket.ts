@@ -3,6 +3,7 @@
 import type { TicketKind } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { nextNumber } from "../counters.ts";
+import { enqueueJob } from "../jobs.ts";
 import { routeApprovalStep, routeFulfillment, type Routing } from "../policy/routing.ts";
 import type { Work } from "../work.ts";
 
@@ -21,13 +22,14 @@ async function createTicket(
   step: number | null,
   routing: Routing,
   actorId: string | null,
+  status: "OPEN" | "IN_PROGRESS" = "OPEN",
 ): Promise<string> {
   const number = await nextNumber(work.tx, "ticket");
   const ticket = await work.tx.ticket.create({
     data: {
       number,
       kind,
-      status: "OPEN",
+      status,
       requestId: item.requestId,
       itemId: item.itemId,
       resourceId: item.resourceId,
@@ -45,7 +47,7 @@ async function createTicket(
     ticketId: ticket.id,
     data: {
       previousStatus: null,
-      status: "OPEN",
+      status,
       kind,
       number,
       step,
@@ -89,8 +91,20 @@ export async function advanceItem(work: Work, item: ItemContext, afterStep: numb
   await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
   const resource = await work.tx.resource.findUniqueOrThrow({
     where: { id: item.resourceId },
-    select: { system: { select: { fulfillersGroupId: true } } },
+    select: { system: { select: { id: true, connector: true, fulfillersGroupId: true } } },
   });
+  // Fulfillers stay assigned on connector systems too: they take over if the connector fails.
   const routing = await routeFulfillment(work.tx, resource.system.fulfillersGroupId, parties);
-  await createTicket(work, item, "FULFILLMENT", null, routing, actorId);
+  if (resource.system.connector === "MANUAL") {
+    await createTicket(work, item, "FULFILLMENT", null, routing, actorId);
+    return;
+  }
+  const ticketId = await createTicket(work, item, "FULFILLMENT", null, routing, actorId, "IN_PROGRESS");
+  await enqueueJob(work, {
+    kind: "PROVISION",
+    systemId: resource.system.id,
+    ticketId,
+    identityId: item.targetId,
+    resourceId: item.resourceId,
+  });
 }

@@ -11,6 +11,7 @@ import { isActionable, requireActingRight, ticketFacts, ticketFactsSelect } from
 import { refreshRequestStatus } from "../requests/status.ts";
 import { LIMITS, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Work } from "../work.ts";
+import { cancelPendingJobs, enqueueJob } from "../jobs.ts";
 import { advanceItem, type ItemContext } from "./open-ticket.ts";
 
 const ticketSelect = {
@@ -124,8 +125,8 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
 }
 
 /**
- * Retries a FAILED fulfillment ticket. Without a connector the ticket goes back to OPEN for
- * its fulfillers; connector systems re-run their job (see the connectors issue).
+ * Retries a FAILED fulfillment ticket: connector systems run a fresh job (IN_PROGRESS); without
+ * a connector the ticket goes back to OPEN for its fulfillers.
  */
 export async function retryFulfillment(work: Work, actor: Actor, input: DecideInput): Promise<void> {
   const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
@@ -133,7 +134,9 @@ export async function retryFulfillment(work: Work, actor: Actor, input: DecideIn
   if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are retried.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
   if (ticket.status !== "FAILED") throw invalidState(`The ticket is ${ticket.status}, not FAILED.`);
-  await transition(work, ticket.id, ["FAILED"], "OPEN", null);
+  const system = await work.tx.resource.findUniqueOrThrow({ where: { id: item.resourceId }, select: { system: { select: { id: true, connector: true } } } });
+  const next = system.system.connector === "MANUAL" ? "OPEN" : "IN_PROGRESS";
+  await transition(work, ticket.id, ["FAILED"], next, null);
   await addComment(work, ticket.id, actor.id, comment);
   await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
   work.audit.append({
@@ -142,8 +145,11 @@ export async function retryFulfillment(work: Work, actor: Actor, input: DecideIn
     requestId: ticket.requestId,
     ticketId: ticket.id,
     comment,
-    data: { previousStatus: "FAILED", status: "OPEN", kind: "FULFILLMENT", reason: "retry", override },
+    data: { previousStatus: "FAILED", status: next, kind: "FULFILLMENT", reason: "retry", override },
   });
+  if (next === "IN_PROGRESS") {
+    await enqueueJob(work, { kind: "PROVISION", systemId: system.system.id, ticketId: ticket.id, identityId: item.targetId, resourceId: item.resourceId });
+  }
   await refreshRequestStatus(work, ticket.requestId, actor.id);
 }
 
@@ -164,13 +170,35 @@ export async function commentOnTicket(work: Work, actor: Actor, input: { ticketI
   });
 }
 
-/** Closes every still-open ticket of the given items as CANCELLED (request cancellation). */
+/**
+ * Closes every still-open ticket of the given items as CANCELLED (request cancellation). A
+ * connector call already under way (or failed half-way) may have provisioned the access: its
+ * pending job stops and a revocation job is queued, which is harmless when nothing was given.
+ */
 export async function cancelOpenTickets(work: Work, actorId: string, requestId: string, itemIds: string[]): Promise<void> {
   const open = await work.tx.ticket.findMany({
     where: { itemId: { in: itemIds }, status: { in: ["OPEN", "IN_PROGRESS", "FAILED"] } },
-    select: { id: true, status: true, kind: true },
+    select: {
+      id: true,
+      status: true,
+      kind: true,
+      resourceId: true,
+      resource: { select: { systemId: true, system: { select: { connector: true } } } },
+      request: { select: { targetId: true } },
+    },
     orderBy: { number: "asc" },
   });
+  const connectorTickets = open.filter((t) => t.kind === "FULFILLMENT" && t.resource.system.connector !== "MANUAL");
+  await cancelPendingJobs(work, connectorTickets.map((t) => t.id));
+  for (const ticket of connectorTickets) {
+    await enqueueJob(work, {
+      kind: "REVOKE",
+      systemId: ticket.resource.systemId,
+      ticketId: ticket.id,
+      identityId: ticket.request.targetId,
+      resourceId: ticket.resourceId,
+    });
+  }
   for (const ticket of open) {
     await transition(work, ticket.id, [ticket.status], "CANCELLED", null);
     work.audit.append({

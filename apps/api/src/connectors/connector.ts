@@ -1,0 +1,42 @@
+// The one small interface every connector kind implements, and the errors it reports. A call
+// either succeeds, fails for now (retry later) or fails for good (no retry helps).
+
+export interface ConnectorSubject {
+  identity: { id: string; email: string; displayName: string };
+  resource: { id: string; name: string };
+  system: { id: string; name: string };
+  requestId: string | null;
+  ticketId: string | null;
+  /** Stable for every attempt of one job: the peer can recognise a retried call. */
+  idempotencyKey: string;
+}
+
+export interface Connector {
+  provision(subject: ConnectorSubject): Promise<void>;
+  revoke(subject: ConnectorSubject): Promise<void>;
+  /** Reads the state back: does the identity hold the access now? (null: the protocol cannot tell) */
+  verify(subject: ConnectorSubject): Promise<boolean | null>;
+  /** Resolves when the peer answers; throws a ConnectorError otherwise. */
+  checkHealth(): Promise<void>;
+}
+
+export class ConnectorError extends Error {
+  constructor(
+    message: string,
+    /** False when retrying cannot help (rejected request, bad mapping, missing user). */
+    readonly retryable: boolean,
+    /** The peer did not answer at all (refused, timed out): health goes DOWN. */
+    readonly unreachable = false,
+  ) {
+    super(message);
+    this.name = "ConnectorError";
+  }
+}
+
+/** Any error as a ConnectorError (unknown failures are retried). */
+export function asConnectorError(error: unknown): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timeout|aborted/i.test(`${message} ${(error as { cause?: { code?: string } }).cause?.code ?? ""}`);
+  return new ConnectorError(message, true, unreachable);
+}

@@ -1,0 +1,28 @@
+// Builds the connector of a system from its stored settings, resolving secret references.
+import type { ConnectorKind } from "../generated/prisma/client.ts";
+import { type Connector, ConnectorError } from "./connector.ts";
+import { loadConfig } from "./settings.ts";
+import { webhookConnector } from "./webhook.ts";
+
+export interface SystemSettings {
+  connector: ConnectorKind;
+  connectorConfig: string | null;
+}
+
+export function connectorFor(
+  system: SystemSettings,
+  connectorTarget: string | null,
+  resolveSecret: (reference: string) => string | undefined,
+): Connector {
+  const config = loadConfig(system.connector, system.connectorConfig);
+  switch (config.kind) {
+    case "WEBHOOK": {
+      const secret = resolveSecret(config.secret);
+      if (!secret) throw new ConnectorError(`the webhook secret ${config.secret.slice(4)} is not set on this server`, false);
+      const fields = connectorTarget ? (JSON.parse(connectorTarget) as Record<string, unknown>) : {};
+      return webhookConnector({ url: config.url, secret, timeoutMs: config.timeoutMs }, fields);
+    }
+    case "MANUAL":
+      throw new ConnectorError("MANUAL systems have no connector", false);
+  }
+}

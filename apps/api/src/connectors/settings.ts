@@ -1,0 +1,101 @@
+// Validation of connector settings (per system) and targets (per resource), per connector kind.
+// Settings are stored as JSON text and never contain a secret, only a reference to one
+// (`env:ACCESS_SECRET_…`, resolved from the environment when a call is made).
+import type { ConnectorKind } from "../generated/prisma/client.ts";
+import { invalid } from "../domain/errors.ts";
+import { isSecretReference } from "../config.ts";
+
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+}
+
+export type ConnectorConfig = { kind: "MANUAL" } | ({ kind: "WEBHOOK" } & WebhookConfig);
+
+const CONFIG_FIELD = ["input", "connectorConfig"];
+const TARGET_FIELD = ["input", "connectorTarget"];
+
+function objectOf(raw: unknown, field: readonly string[]): Record<string, unknown> {
+  if (raw == null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) throw invalid("Connector settings must be a JSON object.", field);
+  return raw as Record<string, unknown>;
+}
+
+function only(value: Record<string, unknown>, allowed: readonly string[], field: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw invalid(`Unknown setting "${key}" (allowed: ${allowed.join(", ") || "none"}).`, [...field, key]);
+  }
+}
+
+function httpUrl(value: unknown, field: readonly string[]): string {
+  if (typeof value !== "string" || value.length > 2000) throw invalid("url must be an http(s) URL.", field);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid("url must be an http(s) URL.", field);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid("url must be an http(s) URL.", field);
+  if (url.username || url.password) throw invalid("url must not carry credentials; use a secret reference.", field);
+  return url.toString();
+}
+
+function secretReference(value: unknown, field: readonly string[]): string {
+  if (!isSecretReference(value)) {
+    throw invalid('Secrets are given as a reference to an environment variable, e.g. "env:ACCESS_SECRET_GITHUB_WEBHOOK".', field);
+  }
+  return value;
+}
+
+/** The stored form of a system's connector settings (null for MANUAL). */
+export function parseConnectorConfig(kind: ConnectorKind, raw: unknown): ConnectorConfig {
+  const config = objectOf(raw, CONFIG_FIELD);
+  switch (kind) {
+    case "MANUAL":
+      only(config, [], CONFIG_FIELD);
+      return { kind };
+    case "WEBHOOK": {
+      only(config, ["url", "secret", "timeoutMs"], CONFIG_FIELD);
+      const timeoutMs = config.timeoutMs ?? 10_000;
+      if (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
+        throw invalid("timeoutMs must be a whole number of milliseconds from 100 to 60000.", [...CONFIG_FIELD, "timeoutMs"]);
+      }
+      return {
+        kind,
+        url: httpUrl(config.url, [...CONFIG_FIELD, "url"]),
+        secret: secretReference(config.secret, [...CONFIG_FIELD, "secret"]),
+        timeoutMs,
+      };
+    }
+    default:
+      throw invalid(`The ${kind} connector is not available in this version yet; use MANUAL or WEBHOOK.`, ["input", "connector"]);
+  }
+}
+
+export function storedConfig(config: ConnectorConfig): string | null {
+  if (config.kind === "MANUAL") return null;
+  const { kind: _kind, ...settings } = config;
+  return JSON.stringify(settings);
+}
+
+export function loadConfig(kind: ConnectorKind, stored: string | null): ConnectorConfig {
+  return parseConnectorConfig(kind, stored ? (JSON.parse(stored) as unknown) : null);
+}
+
+/** The stored form of a resource's connector target (payload fields for webhooks). */
+export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string | null {
+  if (raw == null) return null;
+  const target = objectOf(raw, TARGET_FIELD);
+  switch (kind) {
+    case "MANUAL":
+      throw invalid("Resources of MANUAL systems take no connector target.", TARGET_FIELD);
+    case "WEBHOOK": {
+      const text = JSON.stringify(target);
+      if (text.length > 8_000) throw invalid("The webhook fields must stay under 8,000 characters of JSON.", TARGET_FIELD);
+      return text;
+    }
+    default:
+      throw invalid(`The ${kind} connector is not available in this version yet.`, TARGET_FIELD);
+  }
+}
