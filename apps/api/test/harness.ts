@@ -23,7 +23,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { redisUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
   const database = await freshDatabase();
   const config = loadConfig({
     PORT: "0",
@@ -31,6 +31,7 @@ export async function startTestServer(options: { redisUrl?: string } = {}): Prom
     DATABASE_URL: database.url,
     REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL,
     LOG_LEVEL: "silent",
+    ...options.env,
   });
   const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   const org = await loadDemoOrganisation(server.db);

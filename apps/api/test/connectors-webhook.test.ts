@@ -1,0 +1,178 @@
+// Fulfillment through the WEBHOOK connector against a real HTTP peer: signed calls, retries with
+// the same idempotency key, permanent failures (ticket and request FAILED, retry and manual
+// fulfillment), a peer that is down or too slow, health, and revocation on cancel.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gid, startTestServer, type TestServer } from "./harness.ts";
+import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
+
+const SECRET = "test-webhook-secret-0123456789";
+let t: TestServer;
+let peer: WebhookPeer;
+let systemId = "";
+
+beforeAll(async () => {
+  peer = await startWebhookPeer(SECRET);
+  t = await startTestServer({
+    env: {
+      ACCESS_SECRET_TEST_WEBHOOK: SECRET,
+      CONNECTOR_MAX_ATTEMPTS: "3",
+      CONNECTOR_RETRY_BASE_MS: "50",
+      HEALTH_CHECK_INTERVAL_MS: "3600000",
+    },
+  });
+  const created = await admin(`mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id connector } errors { code field message } } }`, {
+    input: {
+      name: "Docs site",
+      connector: "WEBHOOK",
+      connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 300 },
+      fulfillersGroupId: gid("Group", t.org.fulfillersGroupId),
+    },
+  });
+  expect(created.createSystem.errors).toEqual([]);
+  systemId = created.createSystem.system.id;
+});
+afterAll(async () => {
+  await t.close();
+  await peer.close();
+});
+
+async function admin(query: string, variables?: Record<string, unknown>) {
+  const res = await t.gql(t.org.tokens.admin, query, variables);
+  expect(res.errors).toBeUndefined();
+  return res.data as Record<string, any>;
+}
+
+let counter = 0;
+/** An auto-approved resource on the webhook system, requested by Alice: goes straight to the connector. */
+async function requestThroughWebhook(): Promise<{ requestId: string; ticketId: string }> {
+  counter += 1;
+  const resource = await admin(`mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code field } } }`, {
+    input: { systemId, name: `Editor ${counter}`, sensitivity: "STANDARD", approvalSteps: [], connectorTarget: { team: `editors-${counter}` } },
+  });
+  expect(resource.createResource.errors).toEqual([]);
+  const res = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id kind status } } errors { code } } }`, {
+    input: { resourceIds: [resource.createResource.resource.id], justification: "edit the docs" },
+  });
+  const request = res.data?.createRequest.request;
+  expect(request.tickets).toEqual([{ id: expect.any(String), kind: "FULFILLMENT", status: "IN_PROGRESS" }]);
+  return { requestId: request.id, ticketId: request.tickets[0].id };
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const requestState = (id: string) =>
+  t.gql(t.org.tokens.admin, `query($id: ID!) { request(id: $id) { status tickets { status } target { grants { totalCount } } } }`, { id }).then((r) => r.data?.request);
+
+const connectorEvents = (requestId: string) =>
+  admin(`query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { actor { id } data } } } }`, { id: requestId }).then(
+    (d) => d.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => e.node.data),
+  );
+
+const health = () => admin(`query($id: ID!) { node(id: $id) { ... on System { health { status message checkedAt } } } }`, { id: systemId }).then((d) => d.node.health);
+
+describe("webhook fulfillment", () => {
+  it("provisions with one signed, idempotent call and fulfills the request", async () => {
+    peer.script(200);
+    const before = peer.calls.length;
+    const { requestId } = await requestThroughWebhook();
+    const state = await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+    expect(state.tickets).toEqual([{ status: "FULFILLED" }]);
+    const calls = peer.calls.slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ event: "access.provision", signatureValid: true, idempotencyKey: expect.any(String) });
+    expect(calls[0]?.body).toMatchObject({ identity: { email: "alice@example.com" }, fields: { team: expect.stringMatching(/^editors-/) } });
+    expect(await connectorEvents(requestId)).toEqual([expect.objectContaining({ operation: "provision", outcome: "success", attempt: 1 })]);
+    expect((await health()).status).toBe("HEALTHY");
+  });
+
+  it("retries a failing peer with the same idempotency key until it succeeds", async () => {
+    peer.script(503, 200);
+    const before = peer.calls.length;
+    const { requestId } = await requestThroughWebhook();
+    await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+    const calls = peer.calls.slice(before);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.idempotencyKey).toBe(calls[0]?.idempotencyKey);
+    const events = await connectorEvents(requestId);
+    expect(events.map((e: Record<string, unknown>) => [e.attempt, e.outcome])).toEqual([
+      [1, "failure"],
+      [2, "success"],
+    ]);
+  });
+
+  it("fails the ticket and the request on a permanent error, and retryFulfillment starts again", async () => {
+    peer.script(422);
+    const { requestId, ticketId } = await requestThroughWebhook();
+    const failed = await until(() => requestState(requestId), (r) => r.status === "FAILED");
+    expect(failed.tickets).toEqual([{ status: "FAILED" }]);
+    expect((await health()).status).toBe("DEGRADED");
+    const trail = await admin(`query($id: ID!) { auditEvents(filter: { requestId: $id, action: [TICKET_FAILED] }) { edges { node { comment } } } }`, { id: requestId });
+    expect(trail.auditEvents.edges[0].node.comment).toBe("webhook answered HTTP 422");
+    peer.script(200);
+    const retried = await t.gql(t.org.tokens.dave, `mutation($id: ID!) { retryFulfillment(input: { ticketId: $id }) { ticket { status } errors { code } } }`, { id: ticketId });
+    expect(retried.data?.retryFulfillment).toEqual({ ticket: { status: "IN_PROGRESS" }, errors: [] });
+    await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+  });
+
+  it("gives up after the last attempt when the peer does not answer in time; a fulfiller may then fulfill by hand", async () => {
+    peer.script("hang");
+    const { requestId, ticketId } = await requestThroughWebhook();
+    await until(() => requestState(requestId), (r) => r.status === "FAILED");
+    const events = await connectorEvents(requestId);
+    expect(events).toHaveLength(3);
+    expect(events.at(-1)).toMatchObject({ outcome: "failure", final: true, error: expect.stringContaining("no answer within 300 ms") });
+    expect((await health()).status).toBe("DOWN");
+    const byHand = await t.gql(t.org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added by hand" }) { ticket { status } errors { code } } }`, {
+      id: ticketId,
+    });
+    expect(byHand.data?.fulfillTicket).toEqual({ ticket: { status: "FULFILLED" }, errors: [] });
+    expect((await requestState(requestId)).status).toBe("FULFILLED");
+    peer.script(200);
+  });
+
+  it("revokes through the connector when a request is cancelled while its call is retrying", async () => {
+    peer.script(503);
+    const before = peer.calls.length;
+    const { requestId } = await requestThroughWebhook();
+    await until(async () => peer.calls.length, (n) => n > before);
+    peer.script(200);
+    const cancelled = await t.gql(t.org.tokens.alice, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`, { id: requestId });
+    expect(cancelled.data?.cancelRequest.request.status).toBe("CANCELLED");
+    await until(async () => peer.calls.slice(before).map((c) => c.event), (events) => events.includes("access.revoke"));
+    const events = await until(() => connectorEvents(requestId), (e) => e.some((x: Record<string, unknown>) => x.operation === "revoke"));
+    expect(events.find((e: Record<string, unknown>) => e.operation === "revoke")).toMatchObject({ outcome: "success" });
+    expect(peer.calls.slice(before).filter((c) => c.event === "access.provision").length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("checks health on demand and after calls, without the secret ever leaving the server", async () => {
+    peer.script(200);
+    await t.server.jobs.checkHealth();
+    expect(await health()).toMatchObject({ status: "HEALTHY", message: null, checkedAt: expect.any(String) });
+    const trail = await fetch(`${t.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${t.org.tokens.admin}` } }).then((r) => r.text());
+    expect(trail).not.toContain(SECRET);
+  });
+});
+
+describe("webhook settings", () => {
+  it("refuses settings without a usable URL or with an inline secret", async () => {
+    const attempt = (connectorConfig: unknown) =>
+      admin(`mutation($input: CreateSystemInput!) { createSystem(input: $input) { errors { code field } } }`, {
+        input: { name: `Bad ${Math.random()}`, connector: "WEBHOOK", connectorConfig },
+      }).then((d) => d.createSystem.errors);
+    expect(await attempt({ url: "ftp://x", secret: "env:ACCESS_SECRET_X" })).toEqual([{ code: "VALIDATION", field: ["input", "connectorConfig", "url"] }]);
+    expect(await attempt({ url: "https://hooks.example.com/x", secret: "plain-text-secret" })).toEqual([
+      { code: "VALIDATION", field: ["input", "connectorConfig", "secret"] },
+    ]);
+    expect(await attempt({ url: "https://hooks.example.com/x", secret: "env:ACCESS_SECRET_X", extra: 1 })).toEqual([
+      { code: "VALIDATION", field: ["input", "connectorConfig", "extra"] },
+    ]);
+  });
+});

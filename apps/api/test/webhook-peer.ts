@@ -1,0 +1,54 @@
+// A real HTTP peer for the webhook connector: answers each call with the next scripted status
+// (then the last one), can hang, and records what it received with the signature checked.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { signWebhook } from "../src/connectors/webhook.ts";
+
+export interface ReceivedCall {
+  event: string;
+  idempotencyKey: string | undefined;
+  signatureValid: boolean;
+  body: Record<string, any>;
+}
+
+export interface WebhookPeer {
+  url: string;
+  calls: ReceivedCall[];
+  script(...statuses: (number | "hang")[]): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
+  let statuses: (number | "hang")[] = [200];
+  const calls: ReceivedCall[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (chunk: Buffer) => (raw += chunk.toString()));
+    req.on("end", () => {
+      const timestamp = String(req.headers["x-access-timestamp"] ?? "");
+      const body = JSON.parse(raw) as Record<string, any>;
+      calls.push({
+        event: body.event,
+        idempotencyKey: req.headers["idempotency-key"] as string | undefined,
+        signatureValid: req.headers["x-access-signature"] === signWebhook(secret, timestamp, raw),
+        body,
+      });
+      const status = statuses.length > 1 ? statuses.shift() : statuses[0];
+      if (status === "hang") return;
+      res.writeHead(status ?? 200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/access`,
+    calls,
+    script: (...next) => {
+      statuses = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
