@@ -2,6 +2,7 @@
 import type { ConnectorKind } from "../generated/prisma/client.ts";
 import { type Connector, ConnectorError } from "./connector.ts";
 import { loadConfig } from "./settings.ts";
+import { scimConnector } from "./scim.ts";
 import { webhookConnector } from "./webhook.ts";
 
 export interface SystemSettings {
@@ -21,6 +22,13 @@ export function connectorFor(
       if (!secret) throw new ConnectorError(`the webhook secret ${config.secret.slice(4)} is not set on this server`, false);
       const fields = connectorTarget ? (JSON.parse(connectorTarget) as Record<string, unknown>) : {};
       return webhookConnector({ url: config.url, secret, timeoutMs: config.timeoutMs }, fields);
+    }
+    case "SCIM": {
+      const token = resolveSecret(config.token);
+      if (!token) throw new ConnectorError(`the SCIM token ${config.token.slice(4)} is not set on this server`, false);
+      const groupId = connectorTarget ? (JSON.parse(connectorTarget) as { groupId?: string }).groupId : undefined;
+      // Health checks have no resource: any group id will do for a connector only asked for health.
+      return scimConnector({ baseUrl: config.baseUrl, token, timeoutMs: config.timeoutMs }, groupId ?? "");
     }
     case "MANUAL":
       throw new ConnectorError("MANUAL systems have no connector", false);

@@ -11,7 +11,13 @@ export interface WebhookConfig {
   timeoutMs: number;
 }
 
-export type ConnectorConfig = { kind: "MANUAL" } | ({ kind: "WEBHOOK" } & WebhookConfig);
+export interface ScimConfig {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+}
+
+export type ConnectorConfig = { kind: "MANUAL" } | ({ kind: "WEBHOOK" } & WebhookConfig) | ({ kind: "SCIM" } & ScimConfig);
 
 const CONFIG_FIELD = ["input", "connectorConfig"];
 const TARGET_FIELD = ["input", "connectorTarget"];
@@ -48,6 +54,14 @@ function secretReference(value: unknown, field: readonly string[]): string {
   return value;
 }
 
+function timeout(value: unknown): number {
+  const timeoutMs = value ?? 10_000;
+  if (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
+    throw invalid("timeoutMs must be a whole number of milliseconds from 100 to 60000.", [...CONFIG_FIELD, "timeoutMs"]);
+  }
+  return timeoutMs;
+}
+
 /** The stored form of a system's connector settings (null for MANUAL). */
 export function parseConnectorConfig(kind: ConnectorKind, raw: unknown): ConnectorConfig {
   const config = objectOf(raw, CONFIG_FIELD);
@@ -55,21 +69,24 @@ export function parseConnectorConfig(kind: ConnectorKind, raw: unknown): Connect
     case "MANUAL":
       only(config, [], CONFIG_FIELD);
       return { kind };
-    case "WEBHOOK": {
+    case "WEBHOOK":
       only(config, ["url", "secret", "timeoutMs"], CONFIG_FIELD);
-      const timeoutMs = config.timeoutMs ?? 10_000;
-      if (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
-        throw invalid("timeoutMs must be a whole number of milliseconds from 100 to 60000.", [...CONFIG_FIELD, "timeoutMs"]);
-      }
       return {
         kind,
         url: httpUrl(config.url, [...CONFIG_FIELD, "url"]),
         secret: secretReference(config.secret, [...CONFIG_FIELD, "secret"]),
-        timeoutMs,
+        timeoutMs: timeout(config.timeoutMs),
       };
-    }
+    case "SCIM":
+      only(config, ["baseUrl", "token", "timeoutMs"], CONFIG_FIELD);
+      return {
+        kind,
+        baseUrl: httpUrl(config.baseUrl, [...CONFIG_FIELD, "baseUrl"]),
+        token: secretReference(config.token, [...CONFIG_FIELD, "token"]),
+        timeoutMs: timeout(config.timeoutMs),
+      };
     default:
-      throw invalid(`The ${kind} connector is not available in this version yet; use MANUAL or WEBHOOK.`, ["input", "connector"]);
+      throw invalid(`The ${kind} connector is not available in this version yet; use MANUAL, WEBHOOK or SCIM.`, ["input", "connector"]);
   }
 }
 
@@ -85,7 +102,10 @@ export function loadConfig(kind: ConnectorKind, stored: string | null): Connecto
 
 /** The stored form of a resource's connector target (payload fields for webhooks). */
 export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string | null {
-  if (raw == null) return null;
+  if (raw == null) {
+    if (kind === "SCIM") throw invalid('SCIM resources need the id of their SCIM group: { "groupId": "…" }.', TARGET_FIELD);
+    return null;
+  }
   const target = objectOf(raw, TARGET_FIELD);
   switch (kind) {
     case "MANUAL":
@@ -94,6 +114,14 @@ export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string 
       const text = JSON.stringify(target);
       if (text.length > 8_000) throw invalid("The webhook fields must stay under 8,000 characters of JSON.", TARGET_FIELD);
       return text;
+    }
+    case "SCIM": {
+      only(target, ["groupId"], TARGET_FIELD);
+      const groupId = target.groupId;
+      if (typeof groupId !== "string" || groupId.trim() === "" || groupId.length > 200) {
+        throw invalid("SCIM resources need the id of their SCIM group: { \"groupId\": \"…\" }.", [...TARGET_FIELD, "groupId"]);
+      }
+      return JSON.stringify({ groupId });
     }
     default:
       throw invalid(`The ${kind} connector is not available in this version yet.`, TARGET_FIELD);
