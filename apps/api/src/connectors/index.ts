@@ -2,6 +2,7 @@
 import type { ConnectorKind } from "../generated/prisma/client.ts";
 import { type Connector, ConnectorError } from "./connector.ts";
 import { loadConfig } from "./settings.ts";
+import { ldapConnector } from "./ldap.ts";
 import { scimConnector } from "./scim.ts";
 import { webhookConnector } from "./webhook.ts";
 
@@ -29,6 +30,12 @@ export function connectorFor(
       const groupId = connectorTarget ? (JSON.parse(connectorTarget) as { groupId?: string }).groupId : undefined;
       // Health checks have no resource: any group id will do for a connector only asked for health.
       return scimConnector({ baseUrl: config.baseUrl, token, timeoutMs: config.timeoutMs }, groupId ?? "");
+    }
+    case "LDAP": {
+      const bindPassword = resolveSecret(config.bindPassword);
+      if (!bindPassword) throw new ConnectorError(`the LDAP bind password ${config.bindPassword.slice(4)} is not set on this server`, false);
+      const groupDn = connectorTarget ? ((JSON.parse(connectorTarget) as { groupDn?: string }).groupDn ?? "") : "";
+      return ldapConnector({ url: config.url, bindDn: config.bindDn, bindPassword, userBaseDn: config.userBaseDn, timeoutMs: config.timeoutMs }, groupDn);
     }
     case "MANUAL":
       throw new ConnectorError("MANUAL systems have no connector", false);

@@ -17,7 +17,19 @@ export interface ScimConfig {
   timeoutMs: number;
 }
 
-export type ConnectorConfig = { kind: "MANUAL" } | ({ kind: "WEBHOOK" } & WebhookConfig) | ({ kind: "SCIM" } & ScimConfig);
+export interface LdapConfig {
+  url: string;
+  bindDn: string;
+  bindPassword: string;
+  userBaseDn: string;
+  timeoutMs: number;
+}
+
+export type ConnectorConfig =
+  | { kind: "MANUAL" }
+  | ({ kind: "WEBHOOK" } & WebhookConfig)
+  | ({ kind: "SCIM" } & ScimConfig)
+  | ({ kind: "LDAP" } & LdapConfig);
 
 const CONFIG_FIELD = ["input", "connectorConfig"];
 const TARGET_FIELD = ["input", "connectorTarget"];
@@ -45,6 +57,18 @@ function httpUrl(value: unknown, field: readonly string[]): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid("url must be an http(s) URL.", field);
   if (url.username || url.password) throw invalid("url must not carry credentials; use a secret reference.", field);
   return url.toString();
+}
+
+function ldapUrl(value: unknown, field: readonly string[]): string {
+  if (typeof value !== "string" || !/^ldaps?:\/\/[^/\s]+\/?$/.test(value)) throw invalid("url must be ldap://host[:port] or ldaps://host[:port].", field);
+  return value;
+}
+
+function distinguishedName(value: unknown, field: readonly string[]): string {
+  if (typeof value !== "string" || value.length > 1000 || !/^[A-Za-z][\w-]*=[^,]+(,\s*[A-Za-z][\w-]*=[^,]+)*$/.test(value)) {
+    throw invalid("Expected a distinguished name, e.g. cn=access,dc=example,dc=com.", field);
+  }
+  return value;
 }
 
 function secretReference(value: unknown, field: readonly string[]): string {
@@ -85,8 +109,18 @@ export function parseConnectorConfig(kind: ConnectorKind, raw: unknown): Connect
         token: secretReference(config.token, [...CONFIG_FIELD, "token"]),
         timeoutMs: timeout(config.timeoutMs),
       };
+    case "LDAP":
+      only(config, ["url", "bindDn", "bindPassword", "userBaseDn", "timeoutMs"], CONFIG_FIELD);
+      return {
+        kind,
+        url: ldapUrl(config.url, [...CONFIG_FIELD, "url"]),
+        bindDn: distinguishedName(config.bindDn, [...CONFIG_FIELD, "bindDn"]),
+        bindPassword: secretReference(config.bindPassword, [...CONFIG_FIELD, "bindPassword"]),
+        userBaseDn: distinguishedName(config.userBaseDn, [...CONFIG_FIELD, "userBaseDn"]),
+        timeoutMs: timeout(config.timeoutMs),
+      };
     default:
-      throw invalid(`The ${kind} connector is not available in this version yet; use MANUAL, WEBHOOK or SCIM.`, ["input", "connector"]);
+      throw invalid(`Unknown connector ${String(kind)}.`, ["input", "connector"]);
   }
 }
 
@@ -104,6 +138,7 @@ export function loadConfig(kind: ConnectorKind, stored: string | null): Connecto
 export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string | null {
   if (raw == null) {
     if (kind === "SCIM") throw invalid('SCIM resources need the id of their SCIM group: { "groupId": "…" }.', TARGET_FIELD);
+    if (kind === "LDAP") throw invalid('LDAP resources need the DN of their group: { "groupDn": "cn=…" }.', TARGET_FIELD);
     return null;
   }
   const target = objectOf(raw, TARGET_FIELD);
@@ -115,6 +150,10 @@ export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string 
       if (text.length > 8_000) throw invalid("The webhook fields must stay under 8,000 characters of JSON.", TARGET_FIELD);
       return text;
     }
+    case "LDAP": {
+      only(target, ["groupDn"], TARGET_FIELD);
+      return JSON.stringify({ groupDn: distinguishedName(target.groupDn, [...TARGET_FIELD, "groupDn"]) });
+    }
     case "SCIM": {
       only(target, ["groupId"], TARGET_FIELD);
       const groupId = target.groupId;
@@ -123,7 +162,5 @@ export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string 
       }
       return JSON.stringify({ groupId });
     }
-    default:
-      throw invalid(`The ${kind} connector is not available in this version yet.`, TARGET_FIELD);
   }
 }
