@@ -2,7 +2,15 @@
 // the same idempotency key, permanent failures (ticket and request FAILED, retry and manual
 // fulfillment), a peer that is down or too slow, health, and revocation on cancel.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gid, startTestServer, type TestServer } from "./harness.ts";
+import {
+  asAdmin,
+  connectorEvents as connectorEventsOf,
+  createConnectorSystem,
+  requestOnConnector,
+  requestState as requestStateOf,
+  until,
+} from "./connector-helpers.ts";
+import { startTestServer, type TestServer } from "./harness.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "test-webhook-secret-0123456789";
@@ -20,63 +28,21 @@ beforeAll(async () => {
       HEALTH_CHECK_INTERVAL_MS: "3600000",
     },
   });
-  const created = await admin(`mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id connector } errors { code field message } } }`, {
-    input: {
-      name: "Docs site",
-      connector: "WEBHOOK",
-      connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 300 },
-      fulfillersGroupId: gid("Group", t.org.fulfillersGroupId),
-    },
-  });
-  expect(created.createSystem.errors).toEqual([]);
-  systemId = created.createSystem.system.id;
+  systemId = await createConnectorSystem(t, "Docs site", "WEBHOOK", { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 300 });
 });
 afterAll(async () => {
   await t.close();
   await peer.close();
 });
 
-async function admin(query: string, variables?: Record<string, unknown>) {
-  const res = await t.gql(t.org.tokens.admin, query, variables);
-  expect(res.errors).toBeUndefined();
-  return res.data as Record<string, any>;
-}
-
+const admin = (query: string, variables?: Record<string, unknown>) => asAdmin(t, query, variables);
 let counter = 0;
 /** An auto-approved resource on the webhook system, requested by Alice: goes straight to the connector. */
-async function requestThroughWebhook(): Promise<{ requestId: string; ticketId: string }> {
-  counter += 1;
-  const resource = await admin(`mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code field } } }`, {
-    input: { systemId, name: `Editor ${counter}`, sensitivity: "STANDARD", approvalSteps: [], connectorTarget: { team: `editors-${counter}` } },
-  });
-  expect(resource.createResource.errors).toEqual([]);
-  const res = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id kind status } } errors { code } } }`, {
-    input: { resourceIds: [resource.createResource.resource.id], justification: "edit the docs" },
-  });
-  const request = res.data?.createRequest.request;
-  expect(request.tickets).toEqual([{ id: expect.any(String), kind: "FULFILLMENT", status: "IN_PROGRESS" }]);
-  return { requestId: request.id, ticketId: request.tickets[0].id };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const requestState = (id: string) =>
-  t.gql(t.org.tokens.admin, `query($id: ID!) { request(id: $id) { status tickets { status } target { grants { totalCount } } } }`, { id }).then((r) => r.data?.request);
-
-const connectorEvents = (requestId: string) =>
-  admin(`query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { actor { id } data } } } }`, { id: requestId }).then(
-    (d) => d.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => e.node.data),
-  );
-
-const health = () => admin(`query($id: ID!) { node(id: $id) { ... on System { health { status message checkedAt } } } }`, { id: systemId }).then((d) => d.node.health);
+const requestThroughWebhook = () => requestOnConnector(t, systemId, { team: `editors-${++counter}` });
+const requestState = (id: string) => requestStateOf(t, id);
+const connectorEvents = (requestId: string) => connectorEventsOf(t, requestId);
+const health = () =>
+  admin(`query($id: ID!) { node(id: $id) { ... on System { health { status message checkedAt } } } }`, { id: systemId }).then((d) => d.node.health);
 
 describe("webhook fulfillment", () => {
   it("provisions with one signed, idempotent call and fulfills the request", async () => {
@@ -174,5 +140,22 @@ describe("webhook settings", () => {
     expect(await attempt({ url: "https://hooks.example.com/x", secret: "env:ACCESS_SECRET_X", extra: 1 })).toEqual([
       { code: "VALIDATION", field: ["input", "connectorConfig", "extra"] },
     ]);
+  });
+});
+
+describe("revokeGrant", () => {
+  it("revokes the grant at once and through the connector, and only admins may do it", async () => {
+    peer.script(200);
+    const { requestId } = await requestThroughWebhook();
+    await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+    const grants = await admin(`query($id: ID!) { request(id: $id) { target { grants(first: 100) { edges { node { id status request { id } } } } } } }`, { id: requestId });
+    const grant = grants.request.target.grants.edges.find((e: { node: { request: { id: string } } }) => e.node.request.id === requestId).node;
+    const revoke = `mutation($id: ID!) { revokeGrant(input: { grantId: $id, reason: "left the team" }) { grant { status revokedAt } errors { code } } }`;
+    expect((await t.gql(t.org.tokens.alice, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([{ code: "FORBIDDEN" }]);
+    const before = peer.calls.length;
+    const done = await t.gql(t.org.tokens.admin, revoke, { id: grant.id });
+    expect(done.data?.revokeGrant).toEqual({ grant: { status: "REVOKED", revokedAt: expect.any(String) }, errors: [] });
+    await until(async () => peer.calls.slice(before).map((c) => c.event), (events) => events.includes("access.revoke"));
+    expect((await t.gql(t.org.tokens.admin, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([{ code: "INVALID_STATE" }]);
   });
 });

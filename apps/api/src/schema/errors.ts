@@ -78,7 +78,7 @@ export async function mutate<T>(ctx: Context, run: (viewer: Actor) => Promise<T>
   }
 }
 
-type PayloadModel = "Identity" | "Group" | "System" | "Resource" | "Request" | "Ticket";
+type PayloadModel = "Identity" | "Group" | "System" | "Resource" | "Request" | "Ticket" | "Grant";
 
 /**
  * A mutation payload: the changed entity (loaded after commit with the client's selection, so

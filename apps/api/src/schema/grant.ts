@@ -1,9 +1,12 @@
 // Grant: access an identity holds. Visible to that identity and to admins.
+import { revokeGrant } from "../domain/grants/revoke-grant.ts";
 import { visibleGrantWhere } from "../domain/policy/visibility.ts";
 import { isAdmin } from "../domain/work.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
+import { entityPayload, mutate } from "./errors.ts";
 import { Identity } from "./identity.ts";
+import { decodeId } from "./ids.ts";
 import { GrantStatusEnum } from "./scalars.ts";
 
 export const Grant = builder.prismaNode("Grant", {
@@ -35,3 +38,23 @@ builder.prismaObjectField(Identity, "grants", (t) =>
     GrantConnection,
   ),
 );
+
+// ---------------------------------------------------------------- mutations (admins only)
+
+const RevokeGrantInput = builder.inputType("RevokeGrantInput", {
+  fields: (t) => ({ grantId: t.id({ required: true }), reason: t.string() }),
+});
+
+const GrantPayload = entityPayload("GrantPayload", "grant", "Grant", (ctx, query, id) => ctx.prisma.grant.findUnique({ ...query, where: { id } }));
+
+builder.mutationFields((t) => ({
+  revokeGrant: t.field({
+    type: GrantPayload,
+    description: "Admins only: take access away; connector systems revoke it in the connected system too.",
+    args: { input: t.arg({ type: RevokeGrantInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) => revokeGrant(work, viewer, { grantId: decodeId(input.grantId, "Grant", ["input", "grantId"]), reason: input.reason ?? null })),
+      ),
+  }),
+}));
