@@ -16,6 +16,8 @@ export interface Config {
   /** Connector jobs: attempts per call before the ticket is FAILED, first retry delay. */
   connectorMaxAttempts: number;
   connectorRetryBaseMs: number;
+  /** How long a claimed job stays with its instance before another may take it over. */
+  connectorLeaseMs: number;
   /** How often each connector system's health is checked. */
   healthCheckIntervalMs: number;
   /**
@@ -121,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: 1024 * 1024,
     connectorMaxAttempts: readPositiveInt(env, "CONNECTOR_MAX_ATTEMPTS", 5, 1, 50),
     connectorRetryBaseMs: readPositiveInt(env, "CONNECTOR_RETRY_BASE_MS", 2_000, 10, 3_600_000),
+    connectorLeaseMs: readPositiveInt(env, "CONNECTOR_LEASE_MS", 120_000, 500, 3_600_000),
     healthCheckIntervalMs: readPositiveInt(env, "HEALTH_CHECK_INTERVAL_MS", 60_000, 100, 86_400_000),
     resolveSecret: (reference) => {
       const name = SECRET_REFERENCE.exec(reference)?.[1];

@@ -13,10 +13,12 @@ import { recordHealth } from "../domain/catalog/health.ts";
 import { recordConnectorFailure, recordConnectorSuccess } from "../domain/tickets/connector-outcome.ts";
 
 const POLL_MS = 250;
-const LEASE_MS = 120_000;
 const MAX_BACKOFF_MS = 3_600_000;
 
-export type JobSettings = Pick<Config, "connectorMaxAttempts" | "connectorRetryBaseMs" | "healthCheckIntervalMs" | "resolveSecret">;
+export type JobSettings = Pick<
+  Config,
+  "connectorMaxAttempts" | "connectorRetryBaseMs" | "connectorLeaseMs" | "healthCheckIntervalMs" | "resolveSecret"
+>;
 
 /** Exponential backoff with ±20 % jitter: base, 2×base, 4×base, … capped at an hour. */
 export function backoffMs(attempt: number, baseMs: number): number {
@@ -87,7 +89,7 @@ export class JobRunner {
           where: { id: candidate.id, status: "PENDING", attempts: candidate.attempts },
           data: {
             lockedBy: this.owner,
-            lockedUntil: new Date(Date.now() + LEASE_MS),
+            lockedUntil: new Date(Date.now() + this.settings.connectorLeaseMs),
             attempts: { increment: 1 },
             maxAttempts: candidate.maxAttempts || this.settings.connectorMaxAttempts,
           },

@@ -10,7 +10,7 @@ import { openDatabase } from "../../src/db/database.ts";
 import { verifyRecords } from "../../src/domain/audit/verify.ts";
 import { freshDatabase, type TestDatabase } from "../databases.ts";
 import { gid } from "../harness.ts";
-import { type Instance, startInstance } from "./instances.ts";
+import { type Instance, startInstance } from "../instances.ts";
 
 let database: TestDatabase;
 let org: DemoOrganisation;

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
-import { repoRoot } from "../../src/paths.ts";
+import { repoRoot } from "../src/paths.ts";
 
 export interface Instance {
   url: string;
@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startInstance(env: { DATABASE_URL: string; REDIS_URL: string }): Promise<Instance> {
+export async function startInstance(env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "apps", "api", "src", "main.ts")], {
     cwd: repoRoot,
