@@ -60,7 +60,10 @@ function writeMigration(provider: keyof typeof providers, name: string): void {
     encoding: "utf8",
   });
   if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) {
-    console.log(`${provider}: no change`);
+    // Nothing to run for this provider (e.g. a new enum value is plain text on SQLite): the latest
+    // migration's snapshot moves on, so the next diff starts from the current model.
+    if (latest) writeFileSync(path.join(migrations, latest, "schema.snapshot.prisma"), readFileSync(schema, "utf8"));
+    console.log(`${provider}: no SQL change${latest ? `; snapshot of ${latest} updated` : ""}`);
     return;
   }
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);

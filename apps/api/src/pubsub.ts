@@ -4,7 +4,9 @@
 // from any sequence (`afterSequence`): first the stored changes, then the live ones, with no gap
 // and no duplicate at the seam. Nothing is published for a transaction that rolled back, since
 // its events never exist.
-import type { AuditAction, RequestStatus, TicketStatus } from "./generated/prisma/client.ts";
+import type { AuditAction, HealthStatus, RequestStatus, TicketStatus } from "./generated/prisma/client.ts";
+import { fromGlobalId } from "./domain/global-id.ts";
+import { isAdmin } from "./domain/work.ts";
 import type { Client } from "./db/database.ts";
 import { audienceSelect, canSeeRequest, type RequestAudience, toAudience, visibleRequestWhere } from "./domain/policy/visibility.ts";
 import type { Actor } from "./domain/work.ts";
@@ -18,7 +20,9 @@ const TICKET_ACTIONS: readonly AuditAction[] = [
   "TICKET_STATUS_CHANGED",
 ];
 const REQUEST_ACTIONS: readonly AuditAction[] = ["REQUEST_CREATED", "REQUEST_STATUS_CHANGED", "REQUEST_CANCELLED"];
-const STATUS_ACTIONS = [...TICKET_ACTIONS, ...REQUEST_ACTIONS];
+const HEALTH_ACTIONS: readonly AuditAction[] = ["SYSTEM_HEALTH_CHANGED"];
+const STATUS_ACTIONS = [...TICKET_ACTIONS, ...REQUEST_ACTIONS, ...HEALTH_ACTIONS];
+const ACTIONS_OF = { ticket: TICKET_ACTIONS, request: REQUEST_ACTIONS, health: HEALTH_ACTIONS } as const;
 
 const BATCH = 500;
 /** Safety net for writers that cannot tell this process (another process on the same file). */
@@ -47,7 +51,17 @@ export interface RequestStatusChange {
   status: RequestStatus;
 }
 
-export type StatusChange = TicketStatusChange | RequestStatusChange;
+export interface SystemHealthChange {
+  kind: "health";
+  sequence: number;
+  at: Date;
+  systemId: string;
+  previousStatus: HealthStatus | null;
+  status: HealthStatus;
+  message: string | null;
+}
+
+export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange;
 
 interface StoredEvent {
   sequence: number;
@@ -60,9 +74,22 @@ interface StoredEvent {
 }
 
 function toChange(event: StoredEvent): StatusChange | null {
-  if (!event.requestId) return null;
-  const data = JSON.parse(event.data) as { previousStatus?: string | null; status?: string };
+  const data = JSON.parse(event.data) as { previousStatus?: string | null; status?: string; systemId?: string; message?: string | null };
   if (!data.status) return null;
+  if (HEALTH_ACTIONS.includes(event.action)) {
+    const systemId = data.systemId ? fromGlobalId(data.systemId)?.id : undefined;
+    if (!systemId) return null;
+    return {
+      kind: "health",
+      sequence: event.sequence,
+      at: event.at,
+      systemId,
+      previousStatus: (data.previousStatus ?? null) as HealthStatus | null,
+      status: data.status as HealthStatus,
+      message: data.message ?? null,
+    };
+  }
+  if (!event.requestId) return null;
   const base = {
     sequence: event.sequence,
     at: event.at,
@@ -177,13 +204,10 @@ export class LiveFeed {
       });
       if (events.length === 0) return;
       const changes = events.map(toChange).filter((c): c is StatusChange => c !== null);
-      const audiences = this.subscribers.size > 0 ? await this.loadAudiences(changes) : new Map();
+      const audiences = this.subscribers.size > 0 ? await this.loadAudiences(changes) : new Map<string, RequestAudience>();
       for (const change of changes) {
-        const audience = audiences.get(change.requestId);
         for (const subscriber of this.subscribers) {
-          if (matches(subscriber.options, change) && audience && canSeeRequest(subscriber.viewer, audience)) {
-            subscriber.push(change);
-          }
+          if (matches(subscriber.options, change) && maySee(subscriber.viewer, change, audiences)) subscriber.push(change);
         }
       }
       this.cursor = events.at(-1)?.sequence ?? this.cursor;
@@ -192,7 +216,7 @@ export class LiveFeed {
   }
 
   private async loadAudiences(changes: StatusChange[]): Promise<Map<string, RequestAudience>> {
-    const ids = [...new Set(changes.map((c) => c.requestId))];
+    const ids = [...new Set(changes.flatMap((c) => (c.kind === "health" ? [] : [c.requestId])))];
     const requests = await this.db.request.findMany({ where: { id: { in: ids } }, select: { id: true, ...audienceSelect } });
     return new Map(requests.map((r) => [r.id, toAudience(r)]));
   }
@@ -263,14 +287,15 @@ export class LiveFeed {
 
   /** The stored changes in (after, upTo] the viewer may see, read page by page. */
   private async *replay(viewer: Actor, options: SubscribeOptions, after: number, upTo: number): AsyncGenerator<StatusChange> {
+    if (options.kind === "health" && !isAdmin(viewer)) return;
     let cursor = after;
     for (;;) {
       const events = await this.db.auditEvent.findMany({
         where: {
           sequence: { gt: cursor, lte: upTo },
-          action: { in: [...(options.kind === "ticket" ? TICKET_ACTIONS : REQUEST_ACTIONS)] },
+          action: { in: [...ACTIONS_OF[options.kind]] },
           ...(options.requestId ? { requestId: options.requestId } : {}),
-          request: visibleRequestWhere(viewer),
+          ...(options.kind === "health" ? {} : { request: visibleRequestWhere(viewer) }),
         },
         orderBy: { sequence: "asc" },
         take: BATCH,
@@ -287,5 +312,13 @@ export class LiveFeed {
 }
 
 function matches(options: SubscribeOptions, change: StatusChange): boolean {
-  return change.kind === options.kind && (!options.requestId || options.requestId === change.requestId);
+  if (change.kind !== options.kind) return false;
+  return change.kind === "health" || !options.requestId || options.requestId === change.requestId;
+}
+
+/** Ticket and request changes: whoever may see the request; connector health: admins. */
+function maySee(viewer: Actor, change: StatusChange, audiences: Map<string, RequestAudience>): boolean {
+  if (change.kind === "health") return isAdmin(viewer);
+  const audience = audiences.get(change.requestId);
+  return audience !== undefined && canSeeRequest(viewer, audience);
 }

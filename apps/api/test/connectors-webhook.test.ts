@@ -10,7 +10,7 @@ import {
   requestState as requestStateOf,
   until,
 } from "./connector-helpers.ts";
-import { startTestServer, type TestServer } from "./harness.ts";
+import { collect, startTestServer, type TestServer } from "./harness.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "test-webhook-secret-0123456789";
@@ -157,5 +157,25 @@ describe("revokeGrant", () => {
     expect(done.data?.revokeGrant).toEqual({ grant: { status: "REVOKED", revokedAt: expect.any(String) }, errors: [] });
     await until(async () => peer.calls.slice(before).map((c) => c.event), (events) => events.includes("access.revoke"));
     expect((await t.gql(t.org.tokens.admin, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([{ code: "INVALID_STATE" }]);
+  });
+});
+
+describe("systemHealthChanged", () => {
+  it("tells admins live when a system's health changes, and refuses end users", async () => {
+    peer.script(200);
+    await t.server.jobs.checkHealth();
+    const query = `subscription { systemHealthChanged { previousStatus status message system { name } } }`;
+    const adminSub = collect<{ systemHealthChanged: { previousStatus: string; status: string; system: { name: string } } }>(t.ws(t.org.tokens.admin), query, {}, 1);
+    const userSub = collect(t.ws(t.org.tokens.alice), query, {}, 1, 1500);
+    await new Promise((r) => setTimeout(r, 200));
+    peer.script(422);
+    const { requestId } = await requestThroughWebhook();
+    await until(() => requestState(requestId), (r) => r.status === "FAILED");
+    const [change] = await adminSub.done;
+    expect(change?.systemHealthChanged).toMatchObject({ previousStatus: "HEALTHY", status: "DEGRADED", system: { name: "Docs site" } });
+    expect(await userSub.done).toEqual([]);
+    expect(JSON.stringify(userSub.errors)).toContain("FORBIDDEN");
+    adminSub.stop();
+    peer.script(200);
   });
 });

@@ -1,11 +1,11 @@
 // The two live subscriptions. Both read from the live feed (pubsub.ts), which delivers only the
 // changes the viewer may see, in sequence order, resuming after `afterSequence` when given.
-import type { RequestStatusChange, TicketStatusChange } from "../pubsub.ts";
+import type { RequestStatusChange, SystemHealthChange, TicketStatusChange } from "../pubsub.ts";
 import { DomainError } from "../domain/errors.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { decodeOptionalId } from "./ids.ts";
-import { RequestStatusEnum, TicketStatusEnum } from "./scalars.ts";
+import { HealthStatusEnum, RequestStatusEnum, TicketStatusEnum } from "./scalars.ts";
 
 const TicketStatusChangeType = builder.objectRef<TicketStatusChange>("TicketStatusChange").implement({
   fields: (t) => ({
@@ -44,6 +44,21 @@ const RequestStatusChangeType = builder.objectRef<RequestStatusChange>("RequestS
   }),
 });
 
+const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHealthChange").implement({
+  description: "A connector system's health changed (admins only).",
+  fields: (t) => ({
+    system: t.prismaField({
+      type: "System",
+      resolve: (query, change, _args, ctx) => ctx.prisma.system.findUniqueOrThrow({ ...query, where: { id: change.systemId } }),
+    }),
+    previousStatus: t.field({ type: HealthStatusEnum, nullable: true, resolve: (change) => change.previousStatus }),
+    status: t.field({ type: HealthStatusEnum, resolve: (change) => change.status }),
+    message: t.string({ nullable: true, resolve: (change) => change.message }),
+    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence"),
+  }),
+});
+
 function checkAfterSequence(afterSequence: number | null | undefined): number | null {
   if (afterSequence == null) return null;
   if (afterSequence < 0) throw new DomainError("VALIDATION", "afterSequence must be 0 or more.", ["afterSequence"]);
@@ -51,7 +66,7 @@ function checkAfterSequence(afterSequence: number | null | undefined): number | 
 }
 
 /** Subscribes the viewer to one kind of change, optionally for one request, resuming after a sequence. */
-function subscribeTo(kind: "ticket" | "request") {
+function subscribeTo(kind: "ticket" | "request" | "health") {
   return (_root: unknown, args: { requestId?: string | null; afterSequence?: number | null }, ctx: Context) =>
     ctx.feed.subscribe(viewerOf(ctx), {
       kind,
@@ -73,6 +88,14 @@ builder.subscriptionFields((t) => ({
     type: RequestStatusChangeType,
     args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
     subscribe: (root, args, ctx) => subscribeTo("request")(root, args, ctx) as AsyncIterable<RequestStatusChange>,
+    resolve: (change) => change,
+  }),
+  systemHealthChanged: t.field({
+    type: SystemHealthChangeType,
+    description: "Admins only: every change of a connector system's health, resumable like the others.",
+    authScopes: { admin: true },
+    args: { afterSequence: t.arg.int() },
+    subscribe: (root, args, ctx) => subscribeTo("health")(root, args, ctx) as AsyncIterable<SystemHealthChange>,
     resolve: (change) => change,
   }),
 }));

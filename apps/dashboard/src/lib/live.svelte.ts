@@ -9,6 +9,8 @@ const SUBSCRIPTIONS = [
   "subscription Tickets($after: Int) { ticketStatusChanged(afterSequence: $after) { sequence } }",
   "subscription Requests($after: Int) { requestStatusChanged(afterSequence: $after) { sequence } }",
 ];
+/** Admins also follow connector health (the systems view). */
+const ADMIN_SUBSCRIPTIONS = ["subscription Health($after: Int) { systemHealthChanged(afterSequence: $after) { sequence } }"];
 
 class Live {
   /** Changes seen so far; queries re-run when it moves. */
@@ -18,6 +20,7 @@ class Live {
   refused = $state(false);
   private lastSequence: number | null = null;
   private connectedBefore = false;
+  private admin = false;
   private socket: WsClient | null = null;
   private stops: (() => void)[] = [];
 
@@ -56,6 +59,16 @@ class Live {
     });
   }
 
+  /** Called once the viewer is known to be an admin: adds the admin feeds. */
+  followAsAdmin(admin: boolean): void {
+    if (admin === this.admin) return;
+    this.admin = admin;
+    if (this.online) {
+      this.unsubscribe();
+      this.subscribe();
+    }
+  }
+
   /** The browser went offline: drop the socket now (it reconnects and resumes when it can). */
   dropConnection(): void {
     this.socket?.terminate();
@@ -77,7 +90,7 @@ class Live {
     // not seen any change before.
     if (this.connectedBefore) this.version += 1;
     this.connectedBefore = true;
-    this.stops = SUBSCRIPTIONS.map((query) =>
+    this.stops = [...SUBSCRIPTIONS, ...(this.admin ? ADMIN_SUBSCRIPTIONS : [])].map((query) =>
       socket.subscribe<Record<string, { sequence: number }>>(
         { query, variables: { after } },
         {
