@@ -1,0 +1,273 @@
+// `npm run bench`: figures as ratios against baselines measured in the same run on the same
+// machine (absolute numbers on shared machines are noise). Prints a table, writes JSON under
+// bench-results/ (git-ignored), never fails on a number. Servers run as child processes pinned to
+// core 0, the load generator (this process) to core 1, when the machine has two cores.
+//   BENCH_ROUNDS (default 5) rounds after a warm-up; BENCH_SECONDS (default 3) per round.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { isDeepStrictEqual } from "node:util";
+import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
+import { loadConfig } from "../src/config.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { createResource } from "../src/domain/catalog/catalog.ts";
+import { createRequest } from "../src/domain/requests/request-actions.ts";
+import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
+import { toGlobalId } from "../src/domain/global-id.ts";
+import { repoRoot } from "../src/paths.ts";
+import { startServer } from "../src/server.ts";
+
+const twoCores = availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).status === 0;
+if (twoCores && !process.env.BENCH_PINNED) {
+  const child = spawnSync("taskset", ["-c", "1", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1" },
+  });
+  process.exit(child.status ?? 1);
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+// ---------------------------------------------------------------- data
+
+const dir = mkdtempSync(path.join(tmpdir(), "access-bench-"));
+const dbFile = path.join(dir, "bench.db");
+const FLOW_RESOURCES = 700;
+
+async function prepare(): Promise<{ org: DemoOrganisation; flowResources: string[] }> {
+  const db = await openDatabase(`file:${dbFile}`);
+  const org = await loadDemoOrganisation(db);
+  const make = (name: string) =>
+    db.transact((work) => createResource(work, null, { systemId: org.githubSystemId, name, sensitivity: "STANDARD" }));
+  // 120 requests: every page size up to 100 is full; half approved, so both ticket kinds show.
+  for (let i = 0; i < 120; i += 1) {
+    const resourceId = await make(`Listed ${i}`);
+    const { requestId } = await db.transact((work) =>
+      createRequest(work, { id: org.ids.alice, role: "END_USER" }, { resourceIds: [resourceId], justification: "bench" }),
+    );
+    if (i % 2 === 0) {
+      const ticket = await db.read.ticket.findFirstOrThrow({ where: { requestId } });
+      await db.transact((work) => decideTicket(work, { id: org.ids.bob, role: "END_USER" }, { ticketId: ticket.id }, "APPROVED"));
+    }
+  }
+  const flowResources: string[] = [];
+  for (let i = 0; i < FLOW_RESOURCES; i += 1) flowResources.push(toGlobalId("Resource", await make(`Flow ${i}`)));
+  await db.close();
+  return { org, flowResources };
+}
+
+// ---------------------------------------------------------------- processes
+
+function pinned(args: string[], env: Record<string, string>): ChildProcess {
+  const command = twoCores ? "taskset" : process.execPath;
+  const argv = twoCores ? ["-c", "0", process.execPath, ...args] : args;
+  return spawn(command, argv, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+}
+
+async function waitReady(url: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if (await fetch(url).then((r) => r.status < 500, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not ready: ${url}`);
+}
+
+// ---------------------------------------------------------------- load
+
+interface Load {
+  url: string;
+  method?: "GET" | "POST";
+  body?: string;
+  token?: string;
+  connections: number;
+}
+
+async function cannon(load: Load, seconds: number) {
+  const result = await autocannon({
+    url: load.url,
+    method: load.method ?? "GET",
+    body: load.body,
+    headers: { "content-type": "application/json", ...(load.token ? { authorization: `Bearer ${load.token}` } : {}) },
+    connections: load.connections,
+    duration: seconds,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${load.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+/** Warm-up, then ROUNDS alternating rounds of the two loads; medians of each. */
+async function compare(subject: Load, baseline: Load) {
+  await cannon(subject, 1);
+  await cannon(baseline, 1);
+  const s: Awaited<ReturnType<typeof cannon>>[] = [];
+  const b: Awaited<ReturnType<typeof cannon>>[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    s.push(await cannon(subject, SECONDS));
+    b.push(await cannon(baseline, SECONDS));
+  }
+  const pick = (runs: typeof s, key: "rps" | "p50" | "p99") => median(runs.map((r) => r[key]));
+  return {
+    subject: { rps: pick(s, "rps"), p50: pick(s, "p50"), p99: pick(s, "p99") },
+    baseline: { rps: pick(b, "rps"), p50: pick(b, "p50"), p99: pick(b, "p99") },
+  };
+}
+
+const gqlBody = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
+const NESTED = `query($first: Int) { tickets(first: $first) { edges { node {
+  number status
+  request { number requester { displayName } target { displayName } }
+  resource { name system { name } }
+  assignees { displayName }
+} } } }`;
+
+// ---------------------------------------------------------------- figures
+
+async function main() {
+  const started = Date.now();
+  console.log(`preparing data in ${dir} …`);
+  const { org, flowResources } = await prepare();
+  const apiPort = 4700 + Math.floor(Math.random() * 200);
+  const barePort = apiPort + 300;
+  const api = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
+    DATABASE_URL: `file:${dbFile}`,
+    PORT: String(apiPort),
+    LOG_LEVEL: "warn",
+  });
+  const bare = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/bench/bare-server.ts")], {
+    BENCH_DB: dbFile,
+    BENCH_VIEWER_ID: org.ids.alice,
+    PORT: String(barePort),
+  });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const figures: Record<string, unknown> = {};
+  try {
+    await Promise.all([waitReady(`${apiUrl}/readyz`), waitReady(`${bareUrl}/viewer`)]);
+
+    // 1. Overhead of a small authenticated query.
+    const viewer = await compare(
+      { url: `${apiUrl}/graphql`, method: "POST", body: gqlBody("{ viewer { id displayName } }"), token: org.tokens.alice, connections: 10 },
+      { url: `${bareUrl}/viewer`, connections: 10 },
+    );
+    figures.overhead = { apiRps: viewer.subject.rps, bareRps: viewer.baseline.rps, ratio: viewer.subject.rps / viewer.baseline.rps, goal: ">= 0.5" };
+
+    // 2. Nested list: same JSON as the raw prepared statements, p50 ratio, statements per page size.
+    const graphqlPage = await fetch(`${apiUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.admin}` },
+      body: gqlBody(NESTED, { first: 50 }),
+    }).then((r) => r.json());
+    const rawPage = await fetch(`${bareUrl}/tickets?first=50`).then((r) => r.json());
+    const nested = await compare(
+      { url: `${apiUrl}/graphql`, method: "POST", body: gqlBody(NESTED, { first: 50 }), token: org.tokens.admin, connections: 1 },
+      { url: `${bareUrl}/tickets?first=50`, connections: 1 },
+    );
+    figures.nestedList = {
+      sameJson: isDeepStrictEqual(graphqlPage, rawPage),
+      apiP50Ms: nested.subject.p50,
+      rawP50Ms: nested.baseline.p50,
+      ratio: nested.subject.p50 / Math.max(nested.baseline.p50, 0.001),
+      statements: await statementCounts(org),
+      goal: "<= 3x; statements constant",
+    };
+
+    // 4. Write path: create → approve → fulfill through the API, concurrency 1 and 32.
+    let next = 0;
+    const flow = async () => {
+      const resourceId = flowResources[next++];
+      if (!resourceId) throw new Error("out of flow resources");
+      const call = async (token: string, query: string, variables: Record<string, unknown>) => {
+        const res = await fetch(`${apiUrl}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: gqlBody(query, variables),
+        });
+        const json = (await res.json()) as { data?: Record<string, { errors?: unknown[]; request?: { tickets: { id: string }[] }; ticket?: unknown }> };
+        const payload = json.data && Object.values(json.data)[0];
+        if (!payload || (payload.errors && payload.errors.length > 0)) throw new Error(`flow step failed: ${JSON.stringify(json)}`);
+        return payload;
+      };
+      const created = await call(org.tokens.alice, `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id } } errors { code } } }`, {
+        i: { resourceIds: [resourceId], justification: "bench flow" },
+      });
+      const approvalId = created.request?.tickets[0]?.id;
+      const approved = await call(org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`, {
+        id: approvalId,
+      });
+      const fulfillment = (approved.ticket as { request: { tickets: { id: string; kind: string }[] } }).request.tickets.find((t) => t.kind === "FULFILLMENT");
+      await call(org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`, { id: fulfillment?.id });
+    };
+    const flowsPerSecond = async (concurrency: number, total: number) => {
+      const t0 = performance.now();
+      let launched = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (launched < total) {
+            launched += 1;
+            await flow();
+          }
+        }),
+      );
+      return total / ((performance.now() - t0) / 1000);
+    };
+    await flowsPerSecond(4, 20);
+    figures.writePathSqlite = {
+      concurrency1: await flowsPerSecond(1, 150),
+      concurrency32: await flowsPerSecond(32, 500),
+      goal: ">= 300 flows/s",
+    };
+  } finally {
+    api.kill("SIGTERM");
+    bare.kill("SIGTERM");
+  }
+
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: twoCores },
+    rounds: ROUNDS,
+    secondsPerRound: SECONDS,
+    figures,
+    tookSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const out = path.join(repoRoot, "bench-results");
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, `bench-${report.at.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(`written to ${path.relative(process.cwd(), file)}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** SQL statements one nested page runs, at page sizes 10, 50 and 100 (in-process server). */
+async function statementCounts(org: DemoOrganisation): Promise<Record<string, number>> {
+  const server = await startServer(loadConfig({ PORT: "0", DATABASE_URL: `file:${dbFile}`, LOG_LEVEL: "silent" }));
+  try {
+    const counts: Record<string, number> = {};
+    for (const first of [10, 50, 100]) {
+      let count = 0;
+      const stop = server.db.onQuery((sql) => {
+        if (!/"(AuditEvent|Job)"/.test(sql)) count += 1;
+      });
+      await fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.admin}` },
+        body: gqlBody(NESTED, { first }),
+      });
+      stop();
+      counts[`first${first}`] = count;
+    }
+    return counts;
+  } finally {
+    await server.close();
+  }
+}
+
+await main();
