@@ -15,7 +15,7 @@ import { Identity } from "./identity.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 import { TicketKindEnum, TicketStatusEnum } from "./scalars.ts";
 
-const TicketComment = builder.prismaObject("TicketComment", {
+builder.prismaObject("TicketComment", {
   fields: (t) => ({
     id: t.id({ resolve: (comment) => toGlobalId("TicketComment", comment.id) }),
     author: t.relation("author"),
