@@ -18,6 +18,7 @@ import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../src/domain/global-id.ts";
 import { repoRoot } from "../src/paths.ts";
 import { startServer } from "../src/server.ts";
+import { fanout } from "./fanout.ts";
 
 const twoCores = availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).status === 0;
 if (twoCores && !process.env.BENCH_PINNED) {
@@ -40,7 +41,8 @@ const median = (values: number[]) => {
 
 const dir = mkdtempSync(path.join(tmpdir(), "access-bench-"));
 const dbFile = path.join(dir, "bench.db");
-const FLOW_RESOURCES = 700;
+const FLOW_RESOURCES = 760;
+const FANOUT_SIZES = (process.env.BENCH_FANOUT ?? "1000,5000").split(",").map(Number);
 
 async function prepare(): Promise<{ org: DemoOrganisation; flowResources: string[] }> {
   const db = await openDatabase(`file:${dbFile}`);
@@ -218,6 +220,29 @@ async function main() {
       );
       return total / ((performance.now() - t0) / 1000);
     };
+    // 3. Fan-out to N subscribers on one instance (commit → delivery to the last subscriber).
+    let fanoutResource = 0;
+    const oneChange = async () => {
+      const resourceId = flowResources[flowResources.length - 1 - fanoutResource++];
+      await fetch(`${apiUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.alice}` },
+        body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, { i: { resourceIds: [resourceId], justification: "fan-out" } }),
+      });
+    };
+    const fanoutFigures: Record<string, unknown> = {};
+    for (const subscribers of FANOUT_SIZES) {
+      fanoutFigures[`inProcess${subscribers}`] = await fanout({
+        subscribeUrls: [`${apiUrl.replace("http", "ws")}/graphql`],
+        serverPids: [api.pid ?? 0],
+        token: org.tokens.admin,
+        subscribers,
+        changes: 10,
+        change: oneChange,
+      });
+    }
+    figures.fanout = { ...fanoutFigures, goal: "p99 <= 100 ms (<= 150 ms at 5k), 0 lost, <= 50 KB per subscriber; two instances via Redis: not measured yet" };
+
     await flowsPerSecond(4, 20);
     figures.writePathSqlite = {
       concurrency1: await flowsPerSecond(1, 150),

@@ -1,0 +1,97 @@
+// Figure 3 of `npm run bench`: commit → delivery latency to the last of N graphql-ws subscribers
+// (p50/p99 over the changes), lost and duplicated deliveries, and server memory per idle
+// subscriber. Subscribers select only `sequence status`, so the figure measures fan-out, not
+// per-subscriber field resolution.
+import { readFileSync } from "node:fs";
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+
+export interface FanoutResult {
+  subscribers: number;
+  changes: number;
+  p50Ms: number;
+  p99Ms: number;
+  lost: number;
+  duplicated: number;
+  rssPerSubscriberKb: number;
+}
+
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+export async function fanout(options: {
+  subscribeUrls: string[];
+  serverPids: number[];
+  token: string;
+  subscribers: number;
+  changes: number;
+  /** Makes one change and resolves when its mutation answered (i.e. after commit). */
+  change: () => Promise<void>;
+}): Promise<FanoutResult> {
+  const before = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
+  const received: Map<number, number>[] = [];
+  const clients: Client[] = [];
+  const lastArrival = new Map<number, number>();
+  let duplicated = 0;
+  let ready = 0;
+  for (let i = 0; i < options.subscribers; i += 1) {
+    const url = options.subscribeUrls[i % options.subscribeUrls.length] ?? "";
+    const seen = new Map<number, number>();
+    received.push(seen);
+    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${options.token}` }, retryAttempts: 0, lazy: false });
+    clients.push(client);
+    await new Promise<void>((resolve) => {
+      const off = client.on("connected", () => {
+        off();
+        resolve();
+      });
+    });
+    client.subscribe<{ ticketStatusChanged: { sequence: number } }>(
+      { query: "subscription { ticketStatusChanged { sequence status } }" },
+      {
+        next: ({ data }) => {
+          const sequence = data?.ticketStatusChanged.sequence;
+          if (sequence === undefined) return;
+          if (seen.has(sequence)) duplicated += 1;
+          const now = performance.now();
+          seen.set(sequence, now);
+          lastArrival.set(sequence, Math.max(lastArrival.get(sequence) ?? 0, now));
+        },
+        error: () => undefined,
+        complete: () => undefined,
+      },
+    );
+    ready += 1;
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
+
+  const commits: number[] = [];
+  const sequencesBefore = new Set(lastArrival.keys());
+  for (let i = 0; i < options.changes; i += 1) {
+    const t0 = performance.now();
+    await options.change();
+    commits.push(t0);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  const sequences = [...lastArrival.keys()].filter((s) => !sequencesBefore.has(s)).sort((a, b) => a - b);
+  // Each change is one ticket event here (a new approval ticket), in order.
+  const latencies = sequences.map((s, i) => (lastArrival.get(s) ?? 0) - (commits[i] ?? 0));
+  const expected = sequences.length * ready;
+  const got = received.reduce((sum, seen) => sum + sequences.filter((s) => seen.has(s)).length, 0);
+  await Promise.all(clients.map((c) => c.dispose()));
+  return {
+    subscribers: ready,
+    changes: sequences.length,
+    p50Ms: Math.round(percentile(latencies, 50)),
+    p99Ms: Math.round(percentile(latencies, 99)),
+    lost: expected - got + Math.max(0, options.changes - sequences.length) * ready,
+    duplicated,
+    rssPerSubscriberKb: Math.round((idle - before) / Math.max(ready, 1)),
+  };
+}
