@@ -241,7 +241,37 @@ async function main() {
         change: oneChange,
       });
     }
-    figures.fanout = { ...fanoutFigures, goal: "p99 <= 100 ms (<= 150 ms at 5k), 0 lost, <= 50 KB per subscriber; two instances via Redis: not measured yet" };
+    // The same across two instances through Redis (subscribers split, changes made on the first).
+    const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+    if (await redisAnswers(redisUrl)) {
+      const ports = [apiPort + 1, apiPort + 2];
+      const pair = ports.map((port) =>
+        pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
+          DATABASE_URL: `file:${dbFile}`,
+          PORT: String(port),
+          LOG_LEVEL: "warn",
+          REDIS_URL: redisUrl,
+        }),
+      );
+      try {
+        await Promise.all(ports.map((port) => waitReady(`http://127.0.0.1:${port}/readyz`)));
+        for (const subscribers of FANOUT_SIZES) {
+          fanoutFigures[`redisTwoInstances${subscribers}`] = await fanout({
+            subscribeUrls: ports.map((port) => `ws://127.0.0.1:${port}/graphql`),
+            serverPids: pair.map((p) => p.pid ?? 0),
+            token: org.tokens.admin,
+            subscribers,
+            changes: 10,
+            change: oneChange,
+          });
+        }
+      } finally {
+        for (const p of pair) p.kill("SIGTERM");
+      }
+    } else {
+      fanoutFigures.redisTwoInstances = `not measured: no Redis answers at ${redisUrl}`;
+    }
+    figures.fanout = { ...fanoutFigures, goal: "p99 <= 100 ms (<= 150 ms at 5k), 0 lost, <= 50 KB per subscriber" };
 
     await flowsPerSecond(4, 20);
     figures.writePathSqlite = {
@@ -269,6 +299,19 @@ async function main() {
   console.log(JSON.stringify(figures, null, 2));
   console.log(`written to ${path.relative(process.cwd(), file)}`);
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** SQL statements one nested page runs, at page sizes 10, 50 and 100 (in-process server). */
