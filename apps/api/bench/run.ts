@@ -18,6 +18,7 @@ import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../src/domain/global-id.ts";
 import { repoRoot } from "../src/paths.ts";
 import { startServer } from "../src/server.ts";
+import { generate } from "./data.ts";
 import { fanout } from "./fanout.ts";
 
 const twoCores = availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).status === 0;
@@ -284,6 +285,9 @@ async function main() {
     bare.kill("SIGTERM");
   }
 
+  // 5. Growth: the same first pages with 1k vs 100k requests (and 10k vs 1M audit events).
+  if (process.env.BENCH_GROWTH !== "0") figures.growth = await growth();
+
   const report = {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: twoCores },
@@ -299,6 +303,39 @@ async function main() {
   console.log(JSON.stringify(figures, null, 2));
   console.log(`written to ${path.relative(process.cwd(), file)}`);
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function growth() {
+  const sizes = [
+    { name: "small", requests: 1_000, events: 10_000 },
+    { name: "large", requests: 100_000, events: 1_000_000 },
+  ];
+  const REQUESTS_PAGE = `{ requests(first: 20) { totalCount edges { node { number status requester { displayName } items { resource { name } } } } } }`;
+  const results: Record<string, { nestedP50: number; requestsP50: number }> = {};
+  for (const size of sizes) {
+    const file = path.join(dir, `growth-${size.name}.db`);
+    console.log(`generating ${size.requests} requests and ${size.events} audit events …`);
+    const { adminToken } = await generate(file, size.requests, size.events);
+    const port = 5200 + Math.floor(Math.random() * 300);
+    const server = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], { DATABASE_URL: `file:${file}`, PORT: String(port), LOG_LEVEL: "warn" });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitReady(`${url}/readyz`);
+      const p50 = async (body: string) => {
+        await cannon({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, 1);
+        const runs: number[] = [];
+        for (let round = 0; round < ROUNDS; round += 1) {
+          runs.push((await cannon({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, SECONDS)).p50);
+        }
+        return median(runs);
+      };
+      results[size.name] = { nestedP50: await p50(gqlBody(NESTED, { first: 50 })), requestsP50: await p50(gqlBody(REQUESTS_PAGE)) };
+    } finally {
+      server.kill("SIGTERM");
+    }
+  }
+  const ratio = (key: "nestedP50" | "requestsP50") => (results.large?.[key] ?? 0) / Math.max(results.small?.[key] ?? 0, 0.001);
+  return { ...results, nestedRatio: ratio("nestedP50"), requestsRatio: ratio("requestsP50"), goal: "<= 1.3x" };
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
