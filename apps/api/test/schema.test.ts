@@ -69,8 +69,11 @@ describe("nested lists", () => {
   }
 
   it("runs the same number of SQL statements for 5 and 20 tickets", async () => {
-    const small = await statementsFor(5);
-    const large = await statementsFor(20);
+    // The server's background work (live feed, job runner) may add a statement to a window but
+    // never remove one: the fewest of three runs is the query's own count.
+    const fewest = async (first: number) => Math.min(...[await statementsFor(first), await statementsFor(first), await statementsFor(first)]);
+    const small = await fewest(5);
+    const large = await fewest(20);
     expect(large).toBe(small);
     expect(small).toBeLessThanOrEqual(20);
   });
