@@ -1,7 +1,7 @@
 // Builds the connector of a system from its stored settings, resolving secret references.
 import type { ConnectorKind } from "../generated/prisma/client.ts";
 import { type Connector, ConnectorError } from "./connector.ts";
-import { loadConfig } from "./settings.ts";
+import { readStoredConfig } from "./settings.ts";
 import { ldapConnector } from "./ldap.ts";
 import { scimConnector } from "./scim.ts";
 import { webhookConnector } from "./webhook.ts";
@@ -16,7 +16,7 @@ export function connectorFor(
   connectorTarget: string | null,
   resolveSecret: (reference: string) => string | undefined,
 ): Connector {
-  const config = loadConfig(system.connector, system.connectorConfig);
+  const config = readStoredConfig(system.connector, system.connectorConfig);
   switch (config.kind) {
     case "WEBHOOK": {
       const secret = resolveSecret(config.secret);

@@ -130,7 +130,8 @@ export function storedConfig(config: ConnectorConfig): string | null {
   return JSON.stringify(settings);
 }
 
-export function loadConfig(kind: ConnectorKind, stored: string | null): ConnectorConfig {
+/** A system's stored settings, parsed (and checked) again for use. */
+export function readStoredConfig(kind: ConnectorKind, stored: string | null): ConnectorConfig {
   return parseConnectorConfig(kind, stored ? (JSON.parse(stored) as unknown) : null);
 }
 

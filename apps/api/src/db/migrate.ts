@@ -39,7 +39,7 @@ export function readMigrations(provider: Provider): Migration[] {
 
 export class MigrationError extends Error {}
 
-/** What the runner needs from a database connection. */
+/** What the PostgreSQL runner needs from its connection. */
 interface Driver {
   exec(sql: string): Promise<void>;
   rows<T>(sql: string): Promise<T[]>;
@@ -70,24 +70,18 @@ const SQLITE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "logs" TEXT, "rolled_back_at" DATETIME, "started_at" DATETIME NOT NULL DEFAULT current_timestamp,
   "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`;
 
-function sqliteDriver(db: Sqlite.Database): Driver {
-  return {
-    exec: async (sql) => void db.exec(sql),
-    rows: async <T>(sql: string) => db.prepare(sql).all() as T[],
-    record: async (m) =>
-      void db
-        .prepare(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count, started_at) VALUES (?, ?, ?, ?, 1, ?)`)
-        .run(randomUUID(), m.checksum, Date.now(), m.name, Date.now()),
-  };
+function appliedSqlite(db: Sqlite.Database): Map<string, string> {
+  const rows = db.prepare(APPLIED).all() as { migration_name: string; checksum: string }[];
+  return new Map(rows.map((row) => [row.migration_name, row.checksum]));
 }
 
 /** Applies pending migrations; returns the names it applied. */
 export function migrateSqlite(db: Sqlite.Database, migrations: Migration[]): string[] {
   db.exec(SQLITE_TABLE);
-  const done = new Map(
-    (db.prepare(APPLIED).all() as { migration_name: string; checksum: string }[]).map((r) => [r.migration_name, r.checksum]),
+  const pending = pendingOf(appliedSqlite(db), migrations);
+  const record = db.prepare(
+    `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count, started_at) VALUES (?, ?, ?, ?, 1, ?)`,
   );
-  const pending = pendingOf(done, migrations);
   // Prisma's SQLite migrations redefine tables (create, copy, drop, rename): that needs foreign
   // keys off for the duration (the pragma is ignored inside a transaction), and a check after.
   db.pragma("foreign_keys = OFF");
@@ -95,7 +89,7 @@ export function migrateSqlite(db: Sqlite.Database, migrations: Migration[]): str
     for (const migration of pending) {
       db.transaction(() => {
         db.exec(migration.sql);
-        void sqliteDriver(db).record(migration);
+        record.run(randomUUID(), migration.checksum, Date.now(), migration.name, Date.now());
         const broken = db.pragma("foreign_key_check") as unknown[];
         if (broken.length > 0) throw new MigrationError(`migration ${migration.name} leaves ${broken.length} broken foreign keys`);
       }).immediate();
@@ -109,7 +103,7 @@ export function migrateSqlite(db: Sqlite.Database, migrations: Migration[]): str
 export async function pendingSqlite(db: Sqlite.Database, migrations: Migration[]): Promise<string[]> {
   const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
   if (!exists) return migrations.map((m) => m.name);
-  return pendingOf(await applied(sqliteDriver(db)), migrations).map((m) => m.name);
+  return pendingOf(appliedSqlite(db), migrations).map((m) => m.name);
 }
 
 // ---------------------------------------------------------------- PostgreSQL
