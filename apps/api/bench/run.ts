@@ -18,6 +18,7 @@ import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../src/domain/global-id.ts";
 import { repoRoot } from "../src/paths.ts";
 import { startServer } from "../src/server.ts";
+import { freshDatabase } from "../test/databases.ts";
 import { generate } from "./data.ts";
 import { fanout } from "./fanout.ts";
 
@@ -42,11 +43,11 @@ const median = (values: number[]) => {
 
 const dir = mkdtempSync(path.join(tmpdir(), "access-bench-"));
 const dbFile = path.join(dir, "bench.db");
-const FLOW_RESOURCES = 760;
 const FANOUT_SIZES = (process.env.BENCH_FANOUT ?? "1000,5000").split(",").map(Number);
+const FANOUT_CHANGES = 10;
 
-async function prepare(): Promise<{ org: DemoOrganisation; flowResources: string[] }> {
-  const db = await openDatabase(`file:${dbFile}`);
+async function prepare(url: string, flowCount: number): Promise<{ org: DemoOrganisation; flowResources: string[] }> {
+  const db = await openDatabase(url);
   const org = await loadDemoOrganisation(db);
   const make = (name: string) =>
     db.transact((work) => createResource(work, null, { systemId: org.githubSystemId, name, sensitivity: "STANDARD" }));
@@ -62,7 +63,7 @@ async function prepare(): Promise<{ org: DemoOrganisation; flowResources: string
     }
   }
   const flowResources: string[] = [];
-  for (let i = 0; i < FLOW_RESOURCES; i += 1) flowResources.push(toGlobalId("Resource", await make(`Flow ${i}`)));
+  for (let i = 0; i < flowCount; i += 1) flowResources.push(toGlobalId("Resource", await make(`Flow ${i}`)));
   await db.close();
   return { org, flowResources };
 }
@@ -106,15 +107,41 @@ async function cannon(load: Load, seconds: number) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
+/**
+ * One connection, one request after another, each timed with performance.now(): latency to the
+ * microsecond (autocannon's histogram has whole milliseconds, too coarse for a fast baseline).
+ */
+async function sequential(load: Load, seconds: number) {
+  const init = {
+    method: load.method ?? "GET",
+    body: load.body,
+    headers: { "content-type": "application/json", ...(load.token ? { authorization: `Bearer ${load.token}` } : {}) },
+  };
+  const times: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    const res = await fetch(load.url, init);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${load.url}: ${res.status}`);
+    times.push(performance.now() - t0);
+  }
+  const sorted = times.sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { rps: times.length / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
 /** Warm-up, then ROUNDS alternating rounds of the two loads; medians of each. */
 async function compare(subject: Load, baseline: Load) {
-  await cannon(subject, 1);
-  await cannon(baseline, 1);
+  // Several connections: autocannon (throughput); one: timed requests in sequence (latency).
+  const measure = subject.connections > 1 ? cannon : sequential;
+  await measure(subject, 1);
+  await measure(baseline, 1);
   const s: Awaited<ReturnType<typeof cannon>>[] = [];
   const b: Awaited<ReturnType<typeof cannon>>[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    s.push(await cannon(subject, SECONDS));
-    b.push(await cannon(baseline, SECONDS));
+    s.push(await measure(subject, SECONDS));
+    b.push(await measure(baseline, SECONDS));
   }
   const pick = (runs: typeof s, key: "rps" | "p50" | "p99") => median(runs.map((r) => r[key]));
   return {
@@ -136,7 +163,7 @@ const NESTED = `query($first: Int) { tickets(first: $first) { edges { node {
 async function main() {
   const started = Date.now();
   console.log(`preparing data in ${dir} …`);
-  const { org, flowResources } = await prepare();
+  const { org, flowResources } = await prepare(`file:${dbFile}`, FANOUT_CHANGES * (FANOUT_SIZES.length * 2));
   const apiPort = 4700 + Math.floor(Math.random() * 200);
   const barePort = apiPort + 300;
   const api = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
@@ -182,7 +209,103 @@ async function main() {
       goal: "<= 3x; statements constant",
     };
 
-    // 4. Write path: create → approve → fulfill through the API, concurrency 1 and 32.
+    // 3. Fan-out to N subscribers on one instance (commit → delivery to the last subscriber).
+    let fanoutResource = 0;
+    const oneChange = async () => {
+      const resourceId = flowResources[flowResources.length - 1 - fanoutResource++];
+      await fetch(`${apiUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.alice}` },
+        body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, { i: { resourceIds: [resourceId], justification: "fan-out" } }),
+      });
+    };
+    const fanoutFigures: Record<string, unknown> = {};
+    for (const subscribers of FANOUT_SIZES) {
+      fanoutFigures[`inProcess${subscribers}`] = await fanout({
+        subscribeUrls: [`${apiUrl.replace("http", "ws")}/graphql`],
+        serverPids: [api.pid ?? 0],
+        token: org.tokens.admin,
+        subscribers,
+        changes: FANOUT_CHANGES,
+        change: oneChange,
+      });
+    }
+    // The same across two instances through Redis (subscribers split, changes made on the first).
+    const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+    if (await redisAnswers(redisUrl)) {
+      const ports = [apiPort + 1, apiPort + 2];
+      const pair = ports.map((port) =>
+        pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
+          DATABASE_URL: `file:${dbFile}`,
+          PORT: String(port),
+          LOG_LEVEL: "warn",
+          REDIS_URL: redisUrl,
+        }),
+      );
+      try {
+        await Promise.all(ports.map((port) => waitReady(`http://127.0.0.1:${port}/readyz`)));
+        for (const subscribers of FANOUT_SIZES) {
+          fanoutFigures[`redisTwoInstances${subscribers}`] = await fanout({
+            subscribeUrls: ports.map((port) => `ws://127.0.0.1:${port}/graphql`),
+            serverPids: pair.map((p) => p.pid ?? 0),
+            token: org.tokens.admin,
+            subscribers,
+            changes: FANOUT_CHANGES,
+            change: oneChange,
+          });
+        }
+      } finally {
+        for (const p of pair) p.kill("SIGTERM");
+      }
+    } else {
+      fanoutFigures.redisTwoInstances = `not measured: no Redis answers at ${redisUrl}`;
+    }
+    figures.fanout = { ...fanoutFigures, goal: "p99 <= 100 ms (<= 150 ms at 5k), 0 lost, <= 50 KB per subscriber" };
+
+  } finally {
+    api.kill("SIGTERM");
+    bare.kill("SIGTERM");
+  }
+
+  // 4. Write path on a fresh database of each provider.
+  figures.writePath = {
+    sqlite: await writePath(`file:${path.join(dir, "write.db")}`),
+    postgresql: await writePathOnPostgres(),
+    goal: ">= 300 flows/s on SQLite",
+  };
+
+  // 5. Growth: the same first pages with 1k vs 100k requests (and 10k vs 1M audit events).
+  if (process.env.BENCH_GROWTH !== "0") figures.growth = await growth();
+
+  const report = {
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: twoCores },
+    rounds: ROUNDS,
+    secondsPerRound: SECONDS,
+    figures,
+    tookSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const out = path.join(repoRoot, "bench-results");
+  mkdirSync(out, { recursive: true });
+  const file = path.join(out, `bench-${report.at.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(figures, null, 2));
+  console.log(`written to ${path.relative(process.cwd(), file)}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- write path
+
+const FLOWS = { warmUp: 20, one: 150, many: 500 };
+
+/** Full flows per second through the API on `url`, at concurrency 1 and 32. */
+async function writePath(url: string) {
+  const { org, flowResources } = await prepare(url, FLOWS.warmUp + FLOWS.one + FLOWS.many);
+  const apiPort = 5600 + Math.floor(Math.random() * 200);
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const api = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], { DATABASE_URL: url, PORT: String(apiPort), LOG_LEVEL: "warn" });
+  try {
+    await waitReady(`${apiUrl}/readyz`);
     let next = 0;
     const flow = async () => {
       const resourceId = flowResources[next++];
@@ -221,88 +344,27 @@ async function main() {
       );
       return total / ((performance.now() - t0) / 1000);
     };
-    // 3. Fan-out to N subscribers on one instance (commit → delivery to the last subscriber).
-    let fanoutResource = 0;
-    const oneChange = async () => {
-      const resourceId = flowResources[flowResources.length - 1 - fanoutResource++];
-      await fetch(`${apiUrl}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.alice}` },
-        body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, { i: { resourceIds: [resourceId], justification: "fan-out" } }),
-      });
-    };
-    const fanoutFigures: Record<string, unknown> = {};
-    for (const subscribers of FANOUT_SIZES) {
-      fanoutFigures[`inProcess${subscribers}`] = await fanout({
-        subscribeUrls: [`${apiUrl.replace("http", "ws")}/graphql`],
-        serverPids: [api.pid ?? 0],
-        token: org.tokens.admin,
-        subscribers,
-        changes: 10,
-        change: oneChange,
-      });
-    }
-    // The same across two instances through Redis (subscribers split, changes made on the first).
-    const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-    if (await redisAnswers(redisUrl)) {
-      const ports = [apiPort + 1, apiPort + 2];
-      const pair = ports.map((port) =>
-        pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
-          DATABASE_URL: `file:${dbFile}`,
-          PORT: String(port),
-          LOG_LEVEL: "warn",
-          REDIS_URL: redisUrl,
-        }),
-      );
-      try {
-        await Promise.all(ports.map((port) => waitReady(`http://127.0.0.1:${port}/readyz`)));
-        for (const subscribers of FANOUT_SIZES) {
-          fanoutFigures[`redisTwoInstances${subscribers}`] = await fanout({
-            subscribeUrls: ports.map((port) => `ws://127.0.0.1:${port}/graphql`),
-            serverPids: pair.map((p) => p.pid ?? 0),
-            token: org.tokens.admin,
-            subscribers,
-            changes: 10,
-            change: oneChange,
-          });
-        }
-      } finally {
-        for (const p of pair) p.kill("SIGTERM");
-      }
-    } else {
-      fanoutFigures.redisTwoInstances = `not measured: no Redis answers at ${redisUrl}`;
-    }
-    figures.fanout = { ...fanoutFigures, goal: "p99 <= 100 ms (<= 150 ms at 5k), 0 lost, <= 50 KB per subscriber" };
-
-    await flowsPerSecond(4, 20);
-    figures.writePathSqlite = {
-      concurrency1: await flowsPerSecond(1, 150),
-      concurrency32: await flowsPerSecond(32, 500),
-      goal: ">= 300 flows/s",
-    };
+    await flowsPerSecond(4, FLOWS.warmUp);
+    return { concurrency1: await flowsPerSecond(1, FLOWS.one), concurrency32: await flowsPerSecond(32, FLOWS.many) };
   } finally {
     api.kill("SIGTERM");
-    bare.kill("SIGTERM");
   }
+}
 
-  // 5. Growth: the same first pages with 1k vs 100k requests (and 10k vs 1M audit events).
-  if (process.env.BENCH_GROWTH !== "0") figures.growth = await growth();
-
-  const report = {
-    at: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, pinned: twoCores },
-    rounds: ROUNDS,
-    secondsPerRound: SECONDS,
-    figures,
-    tookSeconds: Math.round((Date.now() - started) / 1000),
-  };
-  const out = path.join(repoRoot, "bench-results");
-  mkdirSync(out, { recursive: true });
-  const file = path.join(out, `bench-${report.at.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(JSON.stringify(figures, null, 2));
-  console.log(`written to ${path.relative(process.cwd(), file)}`);
-  rmSync(dir, { recursive: true, force: true });
+/** The write path on a fresh database of BENCH_DATABASE_URL's server (default: the local one). */
+async function writePathOnPostgres() {
+  const base = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  try {
+    database = await freshDatabase(base);
+  } catch (error) {
+    return `not measured: no PostgreSQL at ${base} (${(error as Error).message})`;
+  }
+  try {
+    return await writePath(database.url);
+  } finally {
+    await database.drop();
+  }
 }
 
 async function growth() {
@@ -322,10 +384,10 @@ async function growth() {
       const url = `http://127.0.0.1:${port}`;
       await waitReady(`${url}/readyz`);
       const p50 = async (body: string) => {
-        await cannon({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, 1);
+        await sequential({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, 1);
         const runs: number[] = [];
         for (let round = 0; round < ROUNDS; round += 1) {
-          runs.push((await cannon({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, SECONDS)).p50);
+          runs.push((await sequential({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, SECONDS)).p50);
         }
         return median(runs);
       };

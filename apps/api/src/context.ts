@@ -19,6 +19,8 @@ export interface Context {
   log: Logger;
   requestId: string;
   viewer: Actor | null;
+  /** The viewer's identity row when authentication just read it (HTTP requests), else null. */
+  viewerIdentity: Identity | null;
   viewerGroupIds(): Promise<ReadonlySet<string>>;
   /** Active admins: who works tickets that fell back to the admins. */
   activeAdmins(): Promise<readonly Identity[]>;
@@ -29,7 +31,7 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (value ??= load());
 }
 
-export function createContext(services: Services, viewer: Actor | null, requestId: string): Context {
+export function createContext(services: Services, viewer: Actor | null, requestId: string, viewerIdentity?: Identity): Context {
   const prisma = services.db.read;
   return {
     db: services.db,
@@ -38,6 +40,7 @@ export function createContext(services: Services, viewer: Actor | null, requestI
     log: services.log.child({ requestId }),
     requestId,
     viewer,
+    viewerIdentity: viewerIdentity ?? null,
     viewerGroupIds: once(async () => {
       if (!viewer) return new Set<string>();
       const groups = await prisma.group.findMany({ where: { members: { some: { id: viewer.id } } }, select: { id: true } });

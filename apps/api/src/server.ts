@@ -17,6 +17,7 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { DomainError } from "./domain/errors.ts";
 import { ensureBootstrapAdmin } from "./domain/tokens/tokens.ts";
 import type { Actor } from "./domain/work.ts";
+import type { AuthenticatedIdentity } from "./domain/tokens/tokens.ts";
 import { isAdmin } from "./domain/work.ts";
 import { ExportParamError, exportWhere, streamExport } from "./http/audit-export.ts";
 import { authenticate, unauthenticatedBody } from "./http/auth.ts";
@@ -103,15 +104,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
   const jobs = new JobRunner(db, config, log);
-  db.onCommit(() => {
-    signal.publish();
-    jobs.kick();
+  db.onCommit((info) => {
+    if (info.sequences) signal.publish();
+    if (info.jobsQueued) jobs.kick();
   });
   jobs.start();
   const services: Services = { db, feed, log };
 
   // Who a WebSocket connection or an HTTP request authenticated as (set before GraphQL runs).
-  const httpViewers = new WeakMap<Request, Actor>();
+  const httpViewers = new WeakMap<Request, AuthenticatedIdentity>();
   const requestIds = new WeakMap<Request, string>();
 
   const authPlugin: Plugin = {
@@ -176,9 +177,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     maskedErrors: { maskError: maskError(log) },
     plugins: [authPlugin, requestErrorsPlugin, armor],
     context: (initial: YogaInitialContext & WsInitial) => {
-      const viewer = initial.extra?.viewer ?? httpViewers.get(initial.request) ?? null;
       const requestId = initial.extra?.requestId ?? requestIds.get(initial.request) ?? randomUUID();
-      return createContext(services, viewer, requestId);
+      // A WebSocket keeps its actor for the connection; an HTTP request also brings the identity
+      // row it authenticated with, read a moment ago (so `viewer` costs no second statement).
+      if (initial.extra?.viewer) return createContext(services, initial.extra.viewer, requestId);
+      const authenticated = httpViewers.get(initial.request);
+      return createContext(services, authenticated ? { id: authenticated.id, role: authenticated.role } : null, requestId, authenticated?.identity);
     },
   });
 
@@ -264,7 +268,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       onConnect: async (ctx) => {
         const viewer = await authenticate(db.read, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
         if (!viewer) return false;
-        ctx.extra.viewer = viewer;
+        ctx.extra.viewer = { id: viewer.id, role: viewer.role };
         ctx.extra.requestId = randomUUID();
         return true;
       },

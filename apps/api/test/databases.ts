@@ -21,8 +21,8 @@ async function onServer(base: string, sql: string): Promise<void> {
   }
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
-  const base = process.env.TEST_DATABASE_URL;
+/** A fresh database: on `base`'s PostgreSQL server when given, else a SQLite file. */
+export async function freshDatabase(base = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   if (!base) {
     const dir = mkdtempSync(path.join(tmpdir(), "access-test-"));
     return { url: `file:${path.join(dir, "test.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };

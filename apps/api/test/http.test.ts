@@ -18,6 +18,18 @@ describe("authentication", () => {
     }
   });
 
+  it("answers viewer from the row authentication read, the same as reading the identity", async () => {
+    const fields = `id email displayName role active createdAt manager { displayName } groups { name }`;
+    const viewer = await t.gql(t.org.tokens.alice, `{ viewer { ${fields} } }`);
+    const node = await t.gql(t.org.tokens.admin, `query($id: ID!) { node(id: $id) { ... on Identity { ${fields} } } }`, {
+      id: gid("Identity", t.org.ids.alice),
+    });
+    expect(viewer.errors).toBeUndefined();
+    expect(viewer.data?.viewer).toEqual(node.data?.node);
+    expect(viewer.data?.viewer.manager.displayName).toBeTruthy();
+    expect(viewer.data?.viewer.groups.length).toBeGreaterThanOrEqual(0);
+  });
+
   it("serves the self-contained GraphiQL page without a token", async () => {
     const res = await fetch(`${t.url}/graphql`, { headers: { accept: "text/html" } });
     expect(res.status).toBe(200);

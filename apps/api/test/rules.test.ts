@@ -72,6 +72,16 @@ describe("createRequest", () => {
     expect(after.auditEvents.totalCount).toBe(afterCreate.auditEvents.totalCount);
   });
 
+  it("counts every request for admins from the request counter, exactly as the table holds them", async () => {
+    await request(t.org.tokens.alice, [await newResource({ requestable: false })]); // refused: rolled back
+    await request(t.org.tokens.dave, [await newResource()]);
+    const rows = await t.server.db.read.request.count();
+    const res = await admin(`{ requests { totalCount } open: requests(filter: { status: [PENDING_APPROVAL] }) { totalCount } }`);
+    expect(res.requests.totalCount).toBe(rows);
+    expect(res.open.totalCount).toBe(await t.server.db.read.request.count({ where: { status: "PENDING_APPROVAL" } }));
+    expect(res.open.totalCount).toBeLessThanOrEqual(rows);
+  });
+
   it("refuses a second open request for the same target and resource (ALREADY_REQUESTED)", async () => {
     const resource = await newResource();
     expect((await request(t.org.tokens.dave, [resource])).errors).toEqual([]);

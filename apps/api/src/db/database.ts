@@ -25,6 +25,8 @@ export type Client = PrismaClient<"query">;
 export interface CommitInfo {
   /** The audit sequences the transaction wrote, if any. */
   sequences: { first: number; last: number } | null;
+  /** Whether it queued connector jobs (the job runner only looks when it did). */
+  jobsQueued: boolean;
 }
 
 export interface Readiness {
@@ -84,14 +86,15 @@ function assemble(parts: Parts): Database {
     async transact(fn) {
       for (let attempt = 1; ; attempt += 1) {
         let sequences: CommitInfo["sequences"] = null;
+        const effects = { jobsQueued: false };
         try {
           const result = await parts.write.$transaction(async (tx) => {
             const audit = new AuditWriter(tx);
-            const value = await fn({ tx, audit });
+            const value = await fn({ tx, audit, effects });
             sequences = await audit.flush();
             return value;
           }, TX_OPTIONS);
-          for (const listener of commitListeners) listener({ sequences });
+          for (const listener of commitListeners) listener({ sequences, jobsQueued: effects.jobsQueued });
           return result;
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;

@@ -14,6 +14,7 @@ export interface JobSpec {
 export async function enqueueJob(work: Work, spec: JobSpec): Promise<string> {
   // maxAttempts 0: the runner applies CONNECTOR_MAX_ATTEMPTS when it first claims the job.
   const job = await work.tx.job.create({ data: { ...spec, maxAttempts: 0, runAt: new Date() }, select: { id: true } });
+  work.effects.jobsQueued = true;
   return job.id;
 }
 

@@ -8,6 +8,8 @@ export type Tx = Prisma.TransactionClient;
 export interface Work {
   tx: Tx;
   audit: AuditWriter;
+  /** What the transaction left for after its commit (set by the domain, read by `transact`). */
+  effects: { jobsQueued: boolean };
 }
 
 /** Who acts: an authenticated identity. The system itself acts with `null` where allowed. */

@@ -1,7 +1,6 @@
 // Bearer-token authentication for HTTP, SSE and WebSocket: one parser, one lookup.
 import type { Client } from "../db/database.ts";
-import { authenticateToken } from "../domain/tokens/tokens.ts";
-import type { Actor } from "../domain/work.ts";
+import { type AuthenticatedIdentity, authenticateToken } from "../domain/tokens/tokens.ts";
 
 export function bearerToken(header: unknown): string | null {
   if (typeof header !== "string") return null;
@@ -9,7 +8,7 @@ export function bearerToken(header: unknown): string | null {
   return match?.[1] ?? null;
 }
 
-export async function authenticate(db: Client, header: unknown): Promise<Actor | null> {
+export async function authenticate(db: Client, header: unknown): Promise<AuthenticatedIdentity | null> {
   const token = bearerToken(header);
   return token ? authenticateToken(db, token) : null;
 }

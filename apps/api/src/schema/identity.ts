@@ -47,7 +47,10 @@ builder.queryFields((t) => ({
   viewer: t.prismaField({
     type: "Identity",
     description: "The authenticated identity.",
-    resolve: (query, _root, _args, ctx) => ctx.prisma.identity.findUniqueOrThrow({ ...query, where: { id: viewerOf(ctx).id } }),
+    // The row authentication read is enough for scalar fields; Pothos loads any selected
+    // relation of it by id.
+    resolve: (query, _root, _args, ctx) =>
+      ctx.viewerIdentity ?? ctx.prisma.identity.findUniqueOrThrow({ ...query, where: { id: viewerOf(ctx).id } }),
   }),
   identities: t.prismaConnection(
     {

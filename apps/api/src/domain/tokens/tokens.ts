@@ -1,6 +1,7 @@
 // API tokens: issued by admins (or BOOTSTRAP_ADMIN_TOKEN), stored only as SHA-256, checked on
 // every request. A token of a deactivated identity stops working at once.
 import { createHash, randomBytes } from "node:crypto";
+import type { Identity } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { invalid, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin-only.ts";
@@ -89,8 +90,13 @@ export async function ensureBootstrapAdmin(work: Work, token: string): Promise<v
 
 interface TokenRow {
   id: string;
+  email: string;
+  displayName: string;
   role: string;
   active: unknown;
+  managerId: string | null;
+  createdAt: unknown;
+  updatedAt: unknown;
   revokedAt: unknown;
   expiresAt: unknown;
 }
@@ -98,20 +104,38 @@ interface TokenRow {
 const truthy = (value: unknown) => value === true || value === 1 || value === 1n;
 const instant = (value: unknown) => (value == null ? null : new Date(value as string | number | Date));
 
+/** An authenticated caller: the actor the domain checks, and its identity row as read. */
+export interface AuthenticatedIdentity extends Actor {
+  identity: Identity;
+}
+
 /**
  * The identity a bearer token authenticates, or null. Reads only. It runs on every request, so
  * it is one raw statement (portable: quoted identifiers only) instead of a query the ORM would
- * plan each time.
+ * plan each time; it reads the whole identity row so that `viewer` needs no second statement.
  */
-export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: string): Promise<Actor | null> {
+export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: string): Promise<AuthenticatedIdentity | null> {
   if (token.length === 0 || token.length > 512) return null;
   const rows = await client.$queryRaw<TokenRow[]>`
-    SELECT i."id" AS "id", i."role" AS "role", i."active" AS "active", t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
+    SELECT i."id" AS "id", i."email" AS "email", i."displayName" AS "displayName", i."role" AS "role",
+           i."active" AS "active", i."managerId" AS "managerId", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
+           t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
   const row = rows[0];
   if (!row || !truthy(row.active) || row.revokedAt != null) return null;
   const expiresAt = instant(row.expiresAt);
   if (expiresAt && expiresAt <= new Date()) return null;
-  return { id: row.id, role: row.role === "ADMIN" ? "ADMIN" : "END_USER" };
+  const role = row.role === "ADMIN" ? "ADMIN" : "END_USER";
+  const identity: Identity = {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    role,
+    active: true,
+    managerId: row.managerId,
+    createdAt: instant(row.createdAt) ?? new Date(0),
+    updatedAt: instant(row.updatedAt) ?? new Date(0),
+  };
+  return { id: row.id, role, identity };
 }
