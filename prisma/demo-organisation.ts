@@ -77,7 +77,7 @@ export function loadDemoOrganisation(db: Database): Promise<DemoOrganisation> {
 
     const tokens = {} as Record<DemoPerson, string>;
     for (const person of people) {
-      tokens[person.key] = await issueApiToken(work, null, { identityId: id(person.key), name: "seed:demo" });
+      tokens[person.key] = (await issueApiToken(work, null, { identityId: id(person.key), name: "seed:demo" })).token;
     }
     return {
       ids: Object.fromEntries(ids) as Record<DemoPerson, string>,

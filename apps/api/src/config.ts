@@ -20,6 +20,18 @@ export interface Config {
   connectorLeaseMs: number;
   /** How often each connector system's health is checked. */
   healthCheckIntervalMs: number;
+  /** Requests per minute per API token and per client IP address (0 = no limit). */
+  rateLimitPerToken: number;
+  rateLimitPerIp: number;
+  /** Open WebSocket connections and live subscriptions (WebSocket + SSE) per API token. */
+  wsMaxConnectionsPerToken: number;
+  maxSubscriptionsPerToken: number;
+  /** A WebSocket whose unsent output exceeds this many bytes (a client not reading) is dropped. */
+  wsMaxBufferedBytes: number;
+  /** How often live connections' tokens are checked again (revoked, expired, deactivated). */
+  liveRecheckMs: number;
+  /** Origins allowed to call /graphql from a browser (CORS); empty = none (same origin only). */
+  corsOrigins: readonly string[];
   /**
    * Connector secrets are never stored: connector settings name them as `env:NAME`, and this
    * resolves NAME from the environment (only ACCESS_SECRET_* names, so a setting cannot read
@@ -104,6 +116,24 @@ function readBootstrapToken(env: Env): string | undefined {
   return raw;
 }
 
+function readCorsOrigins(env: Env): string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(",").map((entry) => {
+    const origin = entry.trim();
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError("CORS_ORIGINS", `"${origin}" is not an origin like https://dashboard.example.com`);
+    }
+    if (!/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      throw new ConfigError("CORS_ORIGINS", `"${origin}" is not an origin like https://dashboard.example.com (scheme, host, optional port; no path)`);
+    }
+    return origin;
+  });
+}
+
 function readLogLevel(env: Env): LogLevel {
   const raw = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -125,6 +155,13 @@ export function loadConfig(env: Env = process.env): Config {
     connectorRetryBaseMs: readPositiveInt(env, "CONNECTOR_RETRY_BASE_MS", 2_000, 10, 3_600_000),
     connectorLeaseMs: readPositiveInt(env, "CONNECTOR_LEASE_MS", 120_000, 500, 3_600_000),
     healthCheckIntervalMs: readPositiveInt(env, "HEALTH_CHECK_INTERVAL_MS", 60_000, 100, 86_400_000),
+    rateLimitPerToken: readPositiveInt(env, "RATE_LIMIT_PER_TOKEN", 1_200, 0, 10_000_000),
+    rateLimitPerIp: readPositiveInt(env, "RATE_LIMIT_PER_IP", 3_000, 0, 10_000_000),
+    wsMaxConnectionsPerToken: readPositiveInt(env, "WS_MAX_CONNECTIONS_PER_TOKEN", 20, 1, 100_000),
+    maxSubscriptionsPerToken: readPositiveInt(env, "MAX_SUBSCRIPTIONS_PER_TOKEN", 100, 1, 1_000_000),
+    wsMaxBufferedBytes: readPositiveInt(env, "WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    liveRecheckMs: readPositiveInt(env, "LIVE_RECHECK_MS", 5_000, 100, 3_600_000),
+    corsOrigins: readCorsOrigins(env),
     resolveSecret: (reference) => {
       const name = SECRET_REFERENCE.exec(reference)?.[1];
       return name ? env[name] : undefined;

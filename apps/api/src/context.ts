@@ -4,12 +4,22 @@ import type { Logger } from "pino";
 import type { Client, Database } from "./db/database.ts";
 import type { Actor } from "./domain/work.ts";
 import type { Identity } from "./generated/prisma/client.ts";
+import type { LiveSessions } from "./http/live-sessions.ts";
 import type { LiveFeed } from "./pubsub.ts";
 
 export interface Services {
   db: Database;
   feed: LiveFeed;
   log: Logger;
+  sessions: LiveSessions;
+  maxSubscriptionsPerToken: number;
+}
+
+/** Who is calling: the actor, the token it presented and (HTTP only) the identity row just read. */
+export interface Caller {
+  viewer: Actor;
+  tokenId: string;
+  identity?: Identity;
 }
 
 export interface Context {
@@ -21,6 +31,10 @@ export interface Context {
   viewer: Actor | null;
   /** The viewer's identity row when authentication just read it (HTTP requests), else null. */
   viewerIdentity: Identity | null;
+  /** The API token the viewer authenticated with. */
+  tokenId: string | null;
+  sessions: LiveSessions;
+  maxSubscriptionsPerToken: number;
   viewerGroupIds(): Promise<ReadonlySet<string>>;
   /** Active admins: who works tickets that fell back to the admins. */
   activeAdmins(): Promise<readonly Identity[]>;
@@ -31,8 +45,9 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (value ??= load());
 }
 
-export function createContext(services: Services, viewer: Actor | null, requestId: string, viewerIdentity?: Identity): Context {
+export function createContext(services: Services, caller: Caller | null, requestId: string): Context {
   const prisma = services.db.read;
+  const viewer = caller?.viewer ?? null;
   return {
     db: services.db,
     prisma,
@@ -40,7 +55,10 @@ export function createContext(services: Services, viewer: Actor | null, requestI
     log: services.log.child({ requestId }),
     requestId,
     viewer,
-    viewerIdentity: viewerIdentity ?? null,
+    viewerIdentity: caller?.identity ?? null,
+    tokenId: caller?.tokenId ?? null,
+    sessions: services.sessions,
+    maxSubscriptionsPerToken: services.maxSubscriptionsPerToken,
     viewerGroupIds: once(async () => {
       if (!viewer) return new Set<string>();
       const groups = await prisma.group.findMany({ where: { members: { some: { id: viewer.id } } }, select: { id: true } });

@@ -10,6 +10,7 @@ import { isAdmin } from "./domain/work.ts";
 import type { Client } from "./db/database.ts";
 import { audienceSelect, canSeeRequest, type RequestAudience, toAudience, visibleRequestWhere } from "./domain/policy/visibility.ts";
 import type { Actor } from "./domain/work.ts";
+import { CoalescedTask } from "./coalesced-task.ts";
 
 const TICKET_ACTIONS: readonly AuditAction[] = [
   "TICKET_CREATED",
@@ -141,15 +142,16 @@ const eventSelect = {
 export class LiveFeed {
   private cursor = 0;
   private readonly subscribers = new Set<Subscriber>();
-  private draining: Promise<void> | null = null;
-  private again = false;
+  private readonly draining: CoalescedTask;
   private timer: NodeJS.Timeout | null = null;
   private started = false;
 
   constructor(
     private readonly db: Client,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+    onError: (error: unknown) => void,
+  ) {
+    this.draining = new CoalescedTask(() => this.drain(), onError);
+  }
 
   async start(): Promise<void> {
     const head = await this.db.auditHead.findUnique({ where: { id: 1 } });
@@ -173,25 +175,12 @@ export class LiveFeed {
 
   /** Something committed: read and dispatch what is new (coalesced). */
   poke(): void {
-    if (!this.started) return;
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    this.draining = this.drain()
-      .catch(this.onError)
-      .finally(() => {
-        this.draining = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    if (this.started) this.draining.trigger();
   }
 
   /** Resolves once everything committed so far has been dispatched (tests, shutdown). */
-  async settle(): Promise<void> {
-    while (this.draining) await this.draining;
+  settle(): Promise<void> {
+    return this.draining.settle();
   }
 
   private async drain(): Promise<void> {
@@ -225,7 +214,7 @@ export class LiveFeed {
    * The viewer's changes, in sequence order: with `afterSequence`, first the stored ones after
    * it, then live ones. Ends (for the client to resume) if the consumer falls too far behind.
    */
-  subscribe(viewer: Actor, options: SubscribeOptions): AsyncGenerator<StatusChange> {
+  subscribe(viewer: Actor, options: SubscribeOptions, onEnd?: () => void): AsyncGenerator<StatusChange> {
     const queue: StatusChange[] = [];
     let wake: (() => void) | null = null;
     let overflowed = false;
@@ -271,6 +260,7 @@ export class LiveFeed {
         }
       } finally {
         subscribers.delete(subscriber);
+        onEnd?.();
       }
     })();
     // An async generator waiting for the next change would only see return() after that change
@@ -279,6 +269,7 @@ export class LiveFeed {
     stream.return = (value?: unknown) => {
       closed = true;
       subscribers.delete(subscriber);
+      onEnd?.();
       wake?.();
       return finish(value as undefined);
     };

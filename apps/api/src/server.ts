@@ -12,16 +12,18 @@ import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import pino, { type Logger } from "pino";
 import { WebSocketServer } from "ws";
 import { type Config, ConfigError } from "./config.ts";
-import { createContext, type Context, type Services } from "./context.ts";
+import { type Caller, createContext, type Context, type Services } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { DomainError } from "./domain/errors.ts";
 import { ensureBootstrapAdmin } from "./domain/tokens/tokens.ts";
-import type { Actor } from "./domain/work.ts";
 import type { AuthenticatedIdentity } from "./domain/tokens/tokens.ts";
 import { isAdmin } from "./domain/work.ts";
 import { ExportParamError, exportWhere, streamExport } from "./http/audit-export.ts";
-import { authenticate, unauthenticatedBody } from "./http/auth.ts";
+import { authenticate, bearerToken, unauthenticatedBody } from "./http/auth.ts";
 import { serveDashboard } from "./http/dashboard.ts";
+import { LiveSessions } from "./http/live-sessions.ts";
+import { RateLimiter, rateLimitedBody, tokenKey } from "./http/rate-limit.ts";
+import { graphiqlCsp, newNonce, setSecurityHeaders, withNonce } from "./http/security-headers.ts";
 import { localSignal, redisSignal } from "./live-signal.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { LiveFeed } from "./pubsub.ts";
@@ -104,14 +106,28 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
   const jobs = new JobRunner(db, config, log);
+  const sessions = new LiveSessions(db, log);
+  sessions.start(config.liveRecheckMs);
   db.onCommit((info) => {
     if (info.sequences) signal.publish();
-    if (info.jobsQueued) jobs.kick();
+    if (info.effects.jobsQueued) jobs.kick();
+    if (info.effects.credentialsChanged) sessions.recheck();
   });
   jobs.start();
-  const services: Services = { db, feed, log };
+  const services: Services = { db, feed, log, sessions, maxSubscriptionsPerToken: config.maxSubscriptionsPerToken };
+  const perToken = new RateLimiter(config.rateLimitPerToken);
+  const perIp = new RateLimiter(config.rateLimitPerIp);
 
-  // Who a WebSocket connection or an HTTP request authenticated as (set before GraphQL runs).
+  /** Counts one request against its address and the token it presents; null when allowed. */
+  function limit(address: string | undefined, authorization: unknown): number | null {
+    const byIp = perIp.take(`ip:${address ?? "unknown"}`);
+    if (!byIp.ok) return byIp.retryAfterSeconds;
+    const token = bearerToken(authorization);
+    const byToken = token ? perToken.take(tokenKey(token)) : null;
+    return byToken && !byToken.ok ? byToken.retryAfterSeconds : null;
+  }
+
+  // Who an HTTP request authenticated as (set before GraphQL runs).
   const httpViewers = new WeakMap<Request, AuthenticatedIdentity>();
   const requestIds = new WeakMap<Request, string>();
 
@@ -120,7 +136,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       if (url.pathname !== "/graphql") return;
       const wantsGraphiQL = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
       if (wantsGraphiQL) return;
-      const viewer = await authenticate(db.read, request.headers.get("authorization"));
+      const viewer = await authenticate(db, request.headers.get("authorization"));
       if (!viewer) {
         endResponse(
           new Response(unauthenticatedBody(), { status: 401, headers: { "content-type": "application/json; charset=utf-8" } }),
@@ -166,23 +182,41 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     blockFieldSuggestion: { enabled: true },
   });
 
-  type WsInitial = { extra?: { viewer?: Actor; requestId?: string } };
+  type WsExtra = { caller?: Caller; rateKey?: string; requestId?: string; unregister?: () => void };
+  type WsInitial = { extra?: WsExtra; cspNonce?: string };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
-    graphiql: { title: "Access requests — GraphiQL", defaultEditorToolsVisibility: "headers", headers: '{\n  "Authorization": "Bearer <paste a token>"\n}' },
-    renderGraphiQL,
+    graphiql: (_request, serverContext) => ({
+      title: "Access requests — GraphiQL",
+      defaultEditorToolsVisibility: "headers",
+      headers: '{\n  "Authorization": "Bearer <paste a token>"\n}',
+      cspNonce: (serverContext as WsInitial | undefined)?.cspNonce,
+    }),
+    renderGraphiQL: (options) => {
+      const nonce = (options as { cspNonce?: string } | undefined)?.cspNonce;
+      return nonce ? withNonce(renderGraphiQL(options), nonce) : renderGraphiQL(options);
+    },
+    // Closed by default: browsers may call the API only from the origins CORS_ORIGINS lists.
+    cors:
+      config.corsOrigins.length > 0
+        ? { origin: [...config.corsOrigins], methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type", "accept"], credentials: false, maxAge: 600 }
+        : false,
     maskedErrors: { maskError: maskError(log) },
     plugins: [authPlugin, requestErrorsPlugin, armor],
     context: (initial: YogaInitialContext & WsInitial) => {
       const requestId = initial.extra?.requestId ?? requestIds.get(initial.request) ?? randomUUID();
-      // A WebSocket keeps its actor for the connection; an HTTP request also brings the identity
-      // row it authenticated with, read a moment ago (so `viewer` costs no second statement).
-      if (initial.extra?.viewer) return createContext(services, initial.extra.viewer, requestId);
+      // A WebSocket keeps its caller for the connection (live-sessions.ts re-checks it); an HTTP
+      // request also brings the identity row it authenticated with, read a moment ago (so
+      // `viewer` costs no second statement).
+      if (initial.extra?.caller) return createContext(services, initial.extra.caller, requestId);
       const authenticated = httpViewers.get(initial.request);
-      return createContext(services, authenticated ? { id: authenticated.id, role: authenticated.role } : null, requestId, authenticated?.identity);
+      const caller: Caller | null = authenticated
+        ? { viewer: { id: authenticated.id, role: authenticated.role }, tokenId: authenticated.tokenId, identity: authenticated.identity }
+        : null;
+      return createContext(services, caller, requestId);
     },
   });
 
@@ -200,6 +234,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     res.setHeader("x-request-id", requestId);
+    setSecurityHeaders(res);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       log.info(
@@ -213,10 +248,21 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       json(res, 413, errorBody("BAD_REQUEST", `Request bodies are limited to ${config.maxBodyBytes} bytes.`));
       return;
     }
-    switch (url.pathname) {
-      case "/graphql":
-        await yoga(req, res, { requestId });
+    if (url.pathname !== "/healthz" && url.pathname !== "/readyz") {
+      const retryAfter = limit(req.socket.remoteAddress, req.headers.authorization);
+      if (retryAfter !== null) {
+        json(res, 429, rateLimitedBody(retryAfter), { "retry-after": String(retryAfter) });
         return;
+      }
+    }
+    switch (url.pathname) {
+      case "/graphql": {
+        const wantsPage = req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
+        const cspNonce = wantsPage ? newNonce() : undefined;
+        if (cspNonce) res.setHeader("content-security-policy", graphiqlCsp(cspNonce));
+        await yoga(req, res, { requestId, cspNonce });
+        return;
+      }
       case "/healthz":
         json(res, 200, { status: "ok" });
         return;
@@ -235,7 +281,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           json(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
           return;
         }
-        const viewer = await authenticate(db.read, req.headers.authorization);
+        const viewer = await authenticate(db, req.headers.authorization);
         if (!viewer) {
           json(res, 401, unauthenticatedBody());
           return;
@@ -262,17 +308,60 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     }
   }
 
-  const wss = new WebSocketServer({ server, path: "/graphql", maxPayload: config.maxBodyBytes });
-  useServer<Record<string, unknown>, { viewer?: Actor; requestId?: string }>(
+  const wss = new WebSocketServer({
+    server,
+    path: "/graphql",
+    maxPayload: config.maxBodyBytes,
+    // Connection attempts count against the client address's rate limit like any request.
+    verifyClient: (info, accept) => {
+      const retryAfter = limit(info.req.socket.remoteAddress, undefined);
+      if (retryAfter === null) accept(true);
+      else accept(false, 429, "Too Many Requests", { "retry-after": String(retryAfter) });
+    },
+  });
+  // A client that stops reading would make the server buffer every change for it: drop it.
+  const slowClients = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+        log.warn({ buffered: socket.bufferedAmount }, "dropping a WebSocket client that does not read");
+        socket.terminate();
+      }
+    }
+  }, 1_000);
+  slowClients.unref();
+  useServer<Record<string, unknown>, WsExtra>(
     {
       onConnect: async (ctx) => {
-        const viewer = await authenticate(db.read, ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization);
+        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const viewer = await authenticate(db, authorization);
         if (!viewer) return false;
-        ctx.extra.viewer = { id: viewer.id, role: viewer.role };
+        const socket = (ctx.extra as { socket?: import("ws").WebSocket }).socket;
+        if (sessions.count("connection", viewer.tokenId) >= config.wsMaxConnectionsPerToken) {
+          socket?.close(4429, "Too many connections for this token");
+          return false;
+        }
+        ctx.extra.caller = { viewer: { id: viewer.id, role: viewer.role }, tokenId: viewer.tokenId };
+        ctx.extra.rateKey = tokenKey(bearerToken(authorization) ?? "");
         ctx.extra.requestId = randomUUID();
+        ctx.extra.unregister = sessions.add({
+          kind: "connection",
+          tokenId: viewer.tokenId,
+          identityId: viewer.id,
+          role: viewer.role,
+          end: () => socket?.close(4403, "Forbidden"),
+        });
         return true;
       },
+      onClose: (ctx) => {
+        ctx.extra.unregister?.();
+      },
       onSubscribe: async (ctx, _id, payload) => {
+        // Each operation on the socket counts against its token's rate limit, as over HTTP.
+        const decision = ctx.extra.rateKey ? perToken.take(ctx.extra.rateKey) : null;
+        if (decision && !decision.ok) {
+          const retryAfterSeconds = decision.retryAfterSeconds;
+          return [new GraphQLError(`Too many requests; try again in ${retryAfterSeconds} s.`, { extensions: { code: "RATE_LIMITED", retryAfterSeconds } })];
+        }
         const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: (ctx.extra as { request?: IncomingMessage }).request,
@@ -325,6 +414,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     close() {
       closing ??= (async () => {
         server.close();
+        sessions.stop();
+        clearInterval(slowClients);
+        perToken.stop();
+        perIp.stop();
         for (const client of wss.clients) client.close(1001, "server shutting down");
         const deadline = Date.now() + SHUTDOWN_GRACE_MS;
         while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

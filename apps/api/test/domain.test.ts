@@ -65,6 +65,6 @@ describe("BOOTSTRAP_ADMIN_TOKEN", () => {
     expect(await db.read.auditEvent.count()).toBe(events);
     const viewer = await authenticateToken(db.read, token);
     const admin = await db.read.identity.findUniqueOrThrow({ where: { email: "admin@localhost" } });
-    expect(viewer).toEqual({ id: admin.id, role: "ADMIN", identity: admin });
+    expect(viewer).toMatchObject({ id: admin.id, role: "ADMIN", identity: admin });
   });
 });

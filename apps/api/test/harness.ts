@@ -31,6 +31,10 @@ export async function startTestServer(options: { redisUrl?: string; env?: Record
     DATABASE_URL: database.url,
     REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL,
     LOG_LEVEL: "silent",
+    // Every suite calls from one address with a few tokens, far faster than people do: the rate
+    // limits are off unless a suite sets them (limits.test.ts does).
+    RATE_LIMIT_PER_TOKEN: "0",
+    RATE_LIMIT_PER_IP: "0",
     ...options.env,
   });
   const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });

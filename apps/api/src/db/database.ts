@@ -16,7 +16,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { PrismaClient as PostgresPrismaClient } from "../generated/prisma-postgresql/client.ts";
 import { AuditWriter } from "../domain/audit/writer.ts";
-import type { Work } from "../domain/work.ts";
+import type { Work, WorkEffects } from "../domain/work.ts";
 import { migratePostgres, migrateSqlite, pendingSqlite, readMigrations, type Provider } from "./migrate.ts";
 
 /** The client type (generated for SQLite; the PostgreSQL client has the same models and shapes). */
@@ -25,8 +25,8 @@ export type Client = PrismaClient<"query">;
 export interface CommitInfo {
   /** The audit sequences the transaction wrote, if any. */
   sequences: { first: number; last: number } | null;
-  /** Whether it queued connector jobs (the job runner only looks when it did). */
-  jobsQueued: boolean;
+  /** What it left for after the commit (jobs to run, credentials to re-check). */
+  effects: WorkEffects;
 }
 
 export interface Readiness {
@@ -86,7 +86,7 @@ function assemble(parts: Parts): Database {
     async transact(fn) {
       for (let attempt = 1; ; attempt += 1) {
         let sequences: CommitInfo["sequences"] = null;
-        const effects = { jobsQueued: false };
+        const effects: WorkEffects = { jobsQueued: false, credentialsChanged: false };
         try {
           const result = await parts.write.$transaction(async (tx) => {
             const audit = new AuditWriter(tx);
@@ -94,7 +94,7 @@ function assemble(parts: Parts): Database {
             sequences = await audit.flush();
             return value;
           }, TX_OPTIONS);
-          for (const listener of commitListeners) listener({ sequences, jobsQueued: effects.jobsQueued });
+          for (const listener of commitListeners) listener({ sequences, effects });
           return result;
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;

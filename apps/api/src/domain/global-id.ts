@@ -11,7 +11,8 @@ export type NodeType =
   | "RequestItem"
   | "Ticket"
   | "TicketComment"
-  | "AuditEvent";
+  | "AuditEvent"
+  | "ApiToken";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64");

@@ -9,7 +9,14 @@ export interface Work {
   tx: Tx;
   audit: AuditWriter;
   /** What the transaction left for after its commit (set by the domain, read by `transact`). */
-  effects: { jobsQueued: boolean };
+  effects: WorkEffects;
+}
+
+export interface WorkEffects {
+  /** Connector jobs were queued (the job runner looks at once). */
+  jobsQueued: boolean;
+  /** A token was revoked or an identity deactivated (live connections are re-checked at once). */
+  credentialsChanged: boolean;
 }
 
 /** Who acts: an authenticated identity. The system itself acts with `null` where allowed. */

@@ -4,6 +4,7 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
+import { DASHBOARD_CSP } from "./security-headers.ts";
 
 const DIST = path.join(repoRoot, "apps", "dashboard", "dist");
 
@@ -21,7 +22,7 @@ function sendFile(res: ServerResponse, file: string, cache: string): void {
   res.writeHead(200, {
     "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
     "cache-control": cache,
-    "x-content-type-options": "nosniff",
+    "content-security-policy": DASHBOARD_CSP,
   });
   createReadStream(file).pipe(res);
 }
@@ -31,7 +32,14 @@ export async function serveDashboard(req: IncomingMessage, res: ServerResponse, 
     res.writeHead(405, { allow: "GET, HEAD" }).end();
     return;
   }
-  const relative = path.normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, "");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(url.pathname);
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("Malformed path\n");
+    return;
+  }
+  const relative = path.normalize(decoded).replace(/^([/\\])+/, "");
   const file = path.join(DIST, relative);
   if (relative && file.startsWith(DIST + path.sep) && existsSync(file) && statSync(file).isFile()) {
     sendFile(res, file, relative.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache");

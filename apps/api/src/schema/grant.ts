@@ -1,7 +1,6 @@
 // Grant: access an identity holds. Visible to that identity and to admins.
 import { revokeGrant } from "../domain/grants/revoke-grant.ts";
-import { visibleGrantWhere } from "../domain/policy/visibility.ts";
-import { isAdmin } from "../domain/work.ts";
+import { maySeePersonal, visibleGrantWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
@@ -32,7 +31,7 @@ builder.prismaObjectField(Identity, "grants", (t) =>
       cursor: "id",
       totalCount: true,
       description: "Visible to the identity itself and to admins (FORBIDDEN for others).",
-      authScopes: (identity, _args, ctx) => ctx.viewer !== null && (isAdmin(ctx.viewer) || ctx.viewer.id === identity.id),
+      authScopes: (identity, _args, ctx) => maySeePersonal(ctx.viewer, identity.id),
       query: (_args, ctx) => ({ where: visibleGrantWhere(viewerOf(ctx)), orderBy: [{ grantedAt: "desc" }, { id: "asc" }] }),
     },
     GrantConnection,

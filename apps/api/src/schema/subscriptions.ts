@@ -65,14 +65,35 @@ function checkAfterSequence(afterSequence: number | null | undefined): number | 
   return afterSequence;
 }
 
-/** Subscribes the viewer to one kind of change, optionally for one request, resuming after a sequence. */
+/**
+ * Subscribes the viewer to one kind of change, optionally for one request, resuming after a
+ * sequence. The subscription is a live session: counted against the token's limit, and ended
+ * when the token or the identity stops being valid (http/live-sessions.ts).
+ */
 function subscribeTo(kind: "ticket" | "request" | "health") {
-  return (_root: unknown, args: { requestId?: string | null; afterSequence?: number | null }, ctx: Context) =>
-    ctx.feed.subscribe(viewerOf(ctx), {
+  return (_root: unknown, args: { requestId?: string | null; afterSequence?: number | null }, ctx: Context) => {
+    const viewer = viewerOf(ctx);
+    const options = {
       kind,
       requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
       afterSequence: checkAfterSequence(args.afterSequence),
+    };
+    const tokenId = ctx.tokenId;
+    if (!tokenId) return ctx.feed.subscribe(viewer, options);
+    if (ctx.sessions.count("subscription", tokenId) >= ctx.maxSubscriptionsPerToken) {
+      throw new DomainError("RATE_LIMITED", `At most ${ctx.maxSubscriptionsPerToken} live subscriptions per token; end one first.`);
+    }
+    let unregister = () => {};
+    const stream = ctx.feed.subscribe(viewer, options, () => unregister());
+    unregister = ctx.sessions.add({
+      kind: "subscription",
+      tokenId,
+      identityId: viewer.id,
+      role: viewer.role,
+      end: () => void stream.return(undefined),
     });
+    return stream;
+  };
 }
 
 builder.subscriptionFields((t) => ({

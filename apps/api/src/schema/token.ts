@@ -1,16 +1,83 @@
-// Issuing API tokens (admins only). The token is shown once; only its SHA-256 is stored.
-import { issueApiToken } from "../domain/tokens/tokens.ts";
+// API tokens: issuing (admins), listing (admins and the identity itself, on Identity.apiTokens)
+// and revoking (admins, or the identity itself). The token is shown once; only its SHA-256 is
+// stored, so no field here can ever return it again.
+import { toGlobalId } from "../domain/global-id.ts";
+import { maySeePersonal } from "../domain/policy/visibility.ts";
+import { issueApiToken, revokeApiToken } from "../domain/tokens/tokens.ts";
 import { builder } from "./builder.ts";
 import { mutate, type Payload, UserError } from "./errors.ts";
 import { decodeId } from "./ids.ts";
+import { Identity } from "./identity.ts";
 
-const IssueApiTokenInput = builder.inputType("IssueApiTokenInput", {
-  fields: (t) => ({ identityId: t.id({ required: true }), name: t.string({ required: true }) }),
+export const ApiToken = builder.prismaObject("ApiToken", {
+  description: "An API token's metadata (never the token itself).",
+  fields: (t) => ({
+    id: t.id({ resolve: (token) => toGlobalId("ApiToken", token.id) }),
+    name: t.exposeString("name"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    lastUsedAt: t.expose("lastUsedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When a request last authenticated with it (to the minute).",
+    }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    usable: t.boolean({
+      description: "Neither revoked nor expired (the identity must also be active).",
+      resolve: (token) => token.revokedAt === null && (token.expiresAt === null || token.expiresAt > new Date()),
+    }),
+  }),
 });
 
-const IssueApiTokenPayload = builder.objectRef<Payload<string>>("IssueApiTokenPayload").implement({
+builder.prismaObjectField(Identity, "apiTokens", (t) =>
+  t.relation("tokens", {
+    nullable: true,
+    description: "Admins and the identity itself only; newest first.",
+    query: { orderBy: [{ createdAt: "desc" }, { id: "asc" }] },
+    authScopes: (identity, _args, ctx) => maySeePersonal(ctx.viewer, identity.id),
+  }),
+);
+
+const IssueApiTokenInput = builder.inputType("IssueApiTokenInput", {
   fields: (t) => ({
-    token: t.string({ nullable: true, description: "Shown once; only a hash is stored.", resolve: (payload) => payload.value }),
+    identityId: t.id({ required: true }),
+    name: t.string({ required: true }),
+    expiresAt: t.field({ type: "DateTime", description: "Optional; at most two years ahead. Without it the token lasts until revoked." }),
+  }),
+});
+
+interface Issued {
+  token: string;
+  tokenId: string;
+}
+
+const IssueApiTokenPayload = builder.objectRef<Payload<Issued>>("IssueApiTokenPayload").implement({
+  fields: (t) => ({
+    token: t.string({ nullable: true, description: "Shown once; only a hash is stored.", resolve: (payload) => payload.value?.token ?? null }),
+    apiToken: t.prismaField({
+      type: "ApiToken",
+      nullable: true,
+      resolve: (query, payload, _args, ctx) =>
+        payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value.tokenId } }) : null,
+    }),
+    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+  }),
+});
+
+const RevokeApiTokenInput = builder.inputType("RevokeApiTokenInput", {
+  fields: (t) => ({
+    tokenId: t.id({ required: true }),
+    reason: t.string(),
+  }),
+});
+
+const RevokeApiTokenPayload = builder.objectRef<Payload<string>>("RevokeApiTokenPayload").implement({
+  fields: (t) => ({
+    apiToken: t.prismaField({
+      type: "ApiToken",
+      nullable: true,
+      resolve: (query, payload, _args, ctx) => (payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value } }) : null),
+    }),
     errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
   }),
 });
@@ -18,11 +85,28 @@ const IssueApiTokenPayload = builder.objectRef<Payload<string>>("IssueApiTokenPa
 builder.mutationFields((t) => ({
   issueApiToken: t.field({
     type: IssueApiTokenPayload,
+    description: "Admins only.",
     args: { input: t.arg({ type: IssueApiTokenInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
-          issueApiToken(work, viewer, { identityId: decodeId(input.identityId, "Identity", ["input", "identityId"]), name: input.name }),
+          issueApiToken(work, viewer, {
+            identityId: decodeId(input.identityId, "Identity", ["input", "identityId"]),
+            name: input.name,
+            expiresAt: input.expiresAt ?? null,
+          }),
+        ),
+      ),
+  }),
+  revokeApiToken: t.field({
+    type: RevokeApiTokenPayload,
+    description:
+      "Admins revoke any token, everyone else their own. It stops working at once, and live\nconnections that authenticated with it are closed.",
+    args: { input: t.arg({ type: RevokeApiTokenInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) =>
+          revokeApiToken(work, viewer, { tokenId: decodeId(input.tokenId, "ApiToken", ["input", "tokenId"]), reason: input.reason ?? null }),
         ),
       ),
   }),

@@ -99,6 +99,8 @@ export async function updateIdentity(work: Work, actor: Actor, input: UpdateIden
     throw invalid("Admins cannot deactivate or demote themselves.", ["input", changes.active === false ? "active" : "role"]);
   }
   await work.tx.identity.update({ where: { id: current.id }, data: changes });
+  // Live connections carry the identity's role and activity from when they authenticated.
+  if (changes.active !== undefined || changes.role !== undefined) work.effects.credentialsChanged = true;
   auditConfig(work, actor, "Identity", toGlobalId("Identity", current.id), "updated", {
     ...changes,
     ...(changes.managerId ? { managerId: toGlobalId("Identity", changes.managerId) } : {}),

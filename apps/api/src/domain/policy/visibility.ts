@@ -91,3 +91,8 @@ export function canSeeRequest(viewer: Actor, audience: RequestAudience): boolean
     audience.involved.has(viewer.id)
   );
 }
+
+/** An identity's own records (grants, API tokens): admins and the identity itself. */
+export function maySeePersonal(viewer: Actor | null, identityId: string): boolean {
+  return viewer !== null && (isAdmin(viewer) || viewer.id === identityId);
+}

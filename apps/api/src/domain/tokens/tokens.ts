@@ -1,31 +1,81 @@
 // API tokens: issued by admins (or BOOTSTRAP_ADMIN_TOKEN), stored only as SHA-256, checked on
-// every request. A token of a deactivated identity stops working at once.
+// every request. A token stops working at once when it is revoked, when it expires or when its
+// identity is deactivated (live connections using it are closed too: http/live-sessions.ts).
 import { createHash, randomBytes } from "node:crypto";
 import type { Identity } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
-import { invalid, notFound } from "../errors.ts";
+import { invalid, invalidState, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin-only.ts";
-import { LIMITS, requiredText } from "../validate.ts";
-import type { Actor, Tx, Work } from "../work.ts";
+import { LIMITS, optionalText, requiredText } from "../validate.ts";
+import { type Actor, isAdmin, type Tx, type Work } from "../work.ts";
 
 export const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
 
 /** 256 random bits, URL-safe, with a prefix that secret scanners can recognise. */
 export const newToken = (): string => `art_${randomBytes(32).toString("base64url")}`;
 
+/** How far ahead an expiry may be set (two years): long-lived secrets should be rotated. */
+export const MAX_TOKEN_LIFETIME_MS = 2 * 366 * 24 * 3600 * 1000;
+
+export interface IssuedToken {
+  token: string;
+  tokenId: string;
+}
+
 export async function issueApiToken(
   work: Work,
   actor: Actor | null,
-  input: { identityId: string; name: string },
-): Promise<string> {
+  input: { identityId: string; name: string; expiresAt?: Date | null },
+): Promise<IssuedToken> {
   if (actor) requireAdmin(actor);
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt) {
+    const ahead = expiresAt.getTime() - Date.now();
+    if (!(ahead > 0)) throw invalid("The expiry must be in the future.", ["input", "expiresAt"]);
+    if (ahead > MAX_TOKEN_LIFETIME_MS) throw invalid("The expiry may be at most two years ahead.", ["input", "expiresAt"]);
+  }
   const identity = await work.tx.identity.findUnique({ where: { id: input.identityId }, select: { active: true } });
   if (!identity) throw notFound("Identity", ["input", "identityId"]);
   if (!identity.active) throw invalid("Tokens cannot be issued to an inactive identity.", ["input", "identityId"]);
   const token = newToken();
-  await storeToken(work, actor?.id ?? null, input.identityId, name, token, actor ? "issued" : "system");
-  return token;
+  const tokenId = await storeToken(work, actor?.id ?? null, input.identityId, name, token, actor ? "issued" : "system", expiresAt);
+  return { token, tokenId };
+}
+
+/**
+ * Revokes a token: admins any token, everyone else their own (an employee who leaked one should
+ * not have to wait for an admin). Requests using it are refused from the commit on.
+ */
+export async function revokeApiToken(work: Work, actor: Actor, input: { tokenId: string; reason?: string | null }): Promise<string> {
+  const reason = optionalText(input.reason, LIMITS.reason, ["input", "reason"]);
+  const token = await work.tx.apiToken.findUnique({
+    where: { id: input.tokenId },
+    select: { id: true, identityId: true, name: true, revokedAt: true },
+  });
+  // Someone else's token is "not found" for an end user: its existence is not their business.
+  if (!token || (!isAdmin(actor) && token.identityId !== actor.id)) throw notFound("ApiToken", ["input", "tokenId"]);
+  if (token.revokedAt) throw invalidState("The token is already revoked.");
+  const { count } = await work.tx.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  if (count !== 1) throw invalidState("The token is already revoked.");
+  work.audit.append({
+    action: "TOKEN_REVOKED",
+    actorId: actor.id,
+    comment: reason,
+    data: { tokenId: toGlobalId("ApiToken", token.id), identityId: toGlobalId("Identity", token.identityId), name: token.name },
+  });
+  work.effects.credentialsChanged = true;
+  return token.id;
+}
+
+/** Writes `lastUsedAt` at most once a minute per token: usage metadata, not an audited change. */
+export const TOKEN_USE_RESOLUTION_MS = 60_000;
+
+export async function recordTokenUse(tx: Tx, tokenId: string, at: Date): Promise<void> {
+  await tx.apiToken.updateMany({
+    where: { id: tokenId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(at.getTime() - TOKEN_USE_RESOLUTION_MS) } }] },
+    data: { lastUsedAt: at },
+  });
 }
 
 async function storeToken(
@@ -35,16 +85,24 @@ async function storeToken(
   name: string,
   token: string,
   source: string,
-): Promise<void> {
+  expiresAt: Date | null = null,
+): Promise<string> {
   const created = await work.tx.apiToken.create({
-    data: { identityId, name, tokenHash: hashToken(token) },
+    data: { identityId, name, tokenHash: hashToken(token), expiresAt },
     select: { id: true },
   });
   work.audit.append({
     action: "TOKEN_ISSUED",
     actorId,
-    data: { tokenId: created.id, identityId: toGlobalId("Identity", identityId), name, source },
+    data: {
+      tokenId: toGlobalId("ApiToken", created.id),
+      identityId: toGlobalId("Identity", identityId),
+      name,
+      source,
+      expiresAt: expiresAt ? expiresAt.toISOString() : null,
+    },
   });
+  return created.id;
 }
 
 export const BOOTSTRAP_ADMIN_EMAIL = "admin@localhost";
@@ -97,6 +155,8 @@ interface TokenRow {
   managerId: string | null;
   createdAt: unknown;
   updatedAt: unknown;
+  tokenId: string;
+  lastUsedAt: unknown;
   revokedAt: unknown;
   expiresAt: unknown;
 }
@@ -104,9 +164,11 @@ interface TokenRow {
 const truthy = (value: unknown) => value === true || value === 1 || value === 1n;
 const instant = (value: unknown) => (value == null ? null : new Date(value as string | number | Date));
 
-/** An authenticated caller: the actor the domain checks, and its identity row as read. */
+/** An authenticated caller: the actor the domain checks, its identity row as read, its token. */
 export interface AuthenticatedIdentity extends Actor {
   identity: Identity;
+  tokenId: string;
+  tokenLastUsedAt: Date | null;
 }
 
 /**
@@ -119,7 +181,7 @@ export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: st
   const rows = await client.$queryRaw<TokenRow[]>`
     SELECT i."id" AS "id", i."email" AS "email", i."displayName" AS "displayName", i."role" AS "role",
            i."active" AS "active", i."managerId" AS "managerId", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
-           t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
+           t."id" AS "tokenId", t."lastUsedAt" AS "lastUsedAt", t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
   const row = rows[0];
@@ -137,5 +199,5 @@ export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: st
     createdAt: instant(row.createdAt) ?? new Date(0),
     updatedAt: instant(row.updatedAt) ?? new Date(0),
   };
-  return { id: row.id, role, identity };
+  return { id: row.id, role, identity, tokenId: row.tokenId, tokenLastUsedAt: instant(row.lastUsedAt) };
 }

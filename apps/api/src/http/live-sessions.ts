@@ -1,0 +1,90 @@
+// Live sessions: every open WebSocket connection and every running subscription (WebSocket or
+// SSE), with the API token it authenticated with. Two jobs:
+// - limits: connections and subscriptions per token;
+// - credentials that change under a live session: a revoked or expired token, a deactivated
+//   identity, a changed role. Sessions are checked again every LIVE_RECHECK_MS and right after a
+//   local commit that changed credentials; a session that no longer holds is ended (a WebSocket
+//   closes with 4403). Other instances learn of the change by their own periodic check.
+import type { Logger } from "pino";
+import type { Database } from "../db/database.ts";
+import { CoalescedTask } from "../coalesced-task.ts";
+import type { Role } from "../generated/prisma/client.ts";
+
+export type SessionKind = "connection" | "subscription";
+
+export interface LiveSession {
+  kind: SessionKind;
+  tokenId: string;
+  identityId: string;
+  role: Role;
+  end(reason: string): void;
+}
+
+export class LiveSessions {
+  private readonly sessions = new Set<LiveSession>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly checking: CoalescedTask;
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+  ) {
+    this.checking = new CoalescedTask(
+      () => this.check(),
+      (err) => this.log.warn({ err }, "live session check failed"),
+    );
+  }
+
+  /** Registers a session; the returned function removes it (call it when the session ends). */
+  add(session: LiveSession): () => void {
+    this.sessions.add(session);
+    return () => this.sessions.delete(session);
+  }
+
+  count(kind: SessionKind, tokenId: string): number {
+    let n = 0;
+    for (const session of this.sessions) if (session.kind === kind && session.tokenId === tokenId) n += 1;
+    return n;
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => this.recheck(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Checks every session's token again (coalesced); ends those that no longer hold. */
+  recheck(): void {
+    if (this.sessions.size > 0) this.checking.trigger();
+  }
+
+  private async check(): Promise<void> {
+    const tokenIds = [...new Set([...this.sessions].map((s) => s.tokenId))];
+    const now = new Date();
+    const valid = new Map<string, Role>();
+    for (let i = 0; i < tokenIds.length; i += 500) {
+      const rows = await this.db.read.apiToken.findMany({
+        where: {
+          id: { in: tokenIds.slice(i, i + 500) },
+          revokedAt: null,
+          OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+          identity: { active: true },
+        },
+        select: { id: true, identity: { select: { role: true } } },
+      });
+      for (const row of rows) valid.set(row.id, row.identity.role);
+    }
+    for (const session of [...this.sessions]) {
+      const role = valid.get(session.tokenId);
+      if (role === session.role) continue;
+      this.sessions.delete(session);
+      const reason = role === undefined ? "token revoked or expired, or identity deactivated" : "role changed";
+      this.log.info({ identityId: session.identityId, kind: session.kind, reason }, "live session ended");
+      session.end(reason);
+    }
+  }
+}

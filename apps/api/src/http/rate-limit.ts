@@ -1,0 +1,79 @@
+// Rate limits per API token and per client address: token buckets that hold one minute's
+// allowance and refill continuously, so a client may burst up to its per-minute limit and then
+// goes on at limit/60 requests a second. Kept in memory per instance (several instances behind a
+// load balancer each allow the limit: size it per instance). A refused request is told when to
+// come back (Retry-After, in whole seconds).
+import { createHash } from "node:crypto";
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+export interface Decision {
+  ok: boolean;
+  /** Seconds until one more request is allowed (when refused). */
+  retryAfterSeconds: number;
+}
+
+const ALLOWED: Decision = { ok: true, retryAfterSeconds: 0 };
+/** Buckets idle long enough to be full again are forgotten, so memory follows active clients. */
+const SWEEP_MS = 60_000;
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly timer: NodeJS.Timeout;
+
+  /** `perMinute` 0 turns the limit off. */
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.timer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.timer.unref();
+  }
+
+  take(key: string): Decision {
+    if (this.perMinute === 0) return ALLOWED;
+    const now = this.now();
+    const rate = this.perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
+    bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * rate);
+    bucket.updatedAt = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return ALLOWED;
+    }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rate / 1000)) };
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    const rate = this.perMinute / 60_000;
+    for (const [key, bucket] of this.buckets) {
+      if (bucket.tokens + (now - bucket.updatedAt) * rate >= this.perMinute) this.buckets.delete(key);
+    }
+  }
+}
+
+/** The key of a presented bearer token: its hash, so the limiter never holds a secret. */
+export const tokenKey = (token: string): string => createHash("sha256").update(token, "utf8").digest("base64url");
+
+export const rateLimitedBody = (retryAfterSeconds: number): string =>
+  JSON.stringify({
+    errors: [
+      {
+        message: `Too many requests; try again in ${retryAfterSeconds} s.`,
+        extensions: { code: "RATE_LIMITED", retryAfterSeconds },
+      },
+    ],
+  });
