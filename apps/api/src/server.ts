@@ -6,10 +6,10 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from "node:net";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { GraphQLError, type ExecutionArgs } from "graphql";
+import { GraphQLError, getOperationAST, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import { type Config, ConfigError } from "./config.ts";
 import { type Caller, createContext, type Context, type Services } from "./context.ts";
@@ -23,9 +23,11 @@ import { authenticate, bearerToken, unauthenticatedBody } from "./http/auth.ts";
 import { serveDashboard } from "./http/dashboard.ts";
 import { LiveSessions } from "./http/live-sessions.ts";
 import { RateLimiter, rateLimitedBody, tokenKey } from "./http/rate-limit.ts";
+import { checkOperation, inputGuardPlugin } from "./http/input-guard.ts";
 import { graphiqlCsp, newNonce, setSecurityHeaders, withNonce } from "./http/security-headers.ts";
 import { localSignal, redisSignal } from "./live-signal.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { createLogger } from "./logger.ts";
 import { LiveFeed } from "./pubsub.ts";
 import { schema } from "./schema/index.ts";
 
@@ -40,6 +42,18 @@ export interface RunningServer {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+const SERVER_ONLY_MESSAGES = new Set(["connection_ack", "next", "error"]);
+
+/** The `type` of a graphql-ws message, or "" when it is not a JSON object with one. */
+function messageType(text: string): string {
+  try {
+    const message: unknown = JSON.parse(text);
+    return message !== null && typeof message === "object" && typeof (message as { type?: unknown }).type === "string" ? (message as { type: string }).type : "";
+  } catch {
+    return "";
+  }
+}
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
@@ -78,7 +92,12 @@ function maskError(log: Logger) {
       // Yoga attaches the parser's error as extensions.originalError: never send it out.
       return new GraphQLError(originalGraphQLError.message, { ...at, extensions: originalGraphQLError.extensions });
     }
-    if (graphqlError && (!graphqlError.originalError || originalGraphQLError)) return graphqlError;
+    if (graphqlError && (!graphqlError.originalError || originalGraphQLError)) {
+      if (graphqlError.extensions?.code) return graphqlError;
+      // graphql-js's own request errors carry no code: bad variables are the caller's input.
+      const code = graphqlError.message.startsWith("Variable ") ? "VALIDATION" : "BAD_REQUEST";
+      return new GraphQLError(graphqlError.message, { ...at, extensions: { ...graphqlError.extensions, code } });
+    }
     const errorId = randomUUID();
     log.error({ err: original, errorId, path: graphqlError?.path }, "internal error");
     return new GraphQLError("Internal error; it was logged.", {
@@ -89,7 +108,7 @@ function maskError(log: Logger) {
 }
 
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
-  const log = options.logger ?? pino({ level: config.logLevel, base: { service: "access-api" } });
+  const log = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   if (config.bootstrapAdminToken) {
     const token = config.bootstrapAdminToken;
@@ -177,7 +196,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       propagateOnRejection: false,
       onReject: [(ctx, err) => ctx?.reportError(err)],
     },
-    maxTokens: { n: 4_000, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
+    // The token limit runs inside the parser, where there is no validation context to report to:
+    // it must throw, or it would not stop anything.
+    maxTokens: { n: 4_000, propagateOnRejection: true },
     maxDirectives: { n: 50, propagateOnRejection: false, onReject: [(ctx, err) => ctx?.reportError(err)] },
     blockFieldSuggestion: { enabled: true },
   });
@@ -205,7 +226,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         ? { origin: [...config.corsOrigins], methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type", "accept"], credentials: false, maxAge: 600 }
         : false,
     maskedErrors: { maskError: maskError(log) },
-    plugins: [authPlugin, requestErrorsPlugin, armor],
+    plugins: [authPlugin, inputGuardPlugin, requestErrorsPlugin, armor],
+    maxRequestBodySize: config.maxBodyBytes,
     context: (initial: YogaInitialContext & WsInitial) => {
       const requestId = initial.extra?.requestId ?? requestIds.get(initial.request) ?? randomUUID();
       // A WebSocket keeps its caller for the connection (live-sessions.ts re-checks it); an HTTP
@@ -219,6 +241,36 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       return createContext(services, caller, requestId);
     },
   });
+
+  /**
+   * What yoga would accept but this API does not: POST bodies other than JSON (forms and
+   * multipart are what a cross-site page can send without asking), and GET parameters that are
+   * not JSON where JSON is due.
+   */
+  function malformedGraphQLRequest(req: IncomingMessage, url: URL): { status: number; message: string } | null {
+    if (req.method === "POST") {
+      const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      if (type !== "application/json" && type !== "application/graphql-response+json") {
+        return { status: 415, message: "POST bodies must be application/json." };
+      }
+    }
+    if (req.method === "GET") {
+      for (const name of ["variables", "extensions"]) {
+        const raw = url.searchParams.get(name);
+        if (raw === null || raw === "") continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          return { status: 400, message: `The ${name} parameter must be a JSON object.` };
+        }
+        if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+          return { status: 400, message: `The ${name} parameter must be a JSON object.` };
+        }
+      }
+    }
+    return null;
+  }
 
   const inFlight = new Set<ServerResponse>();
   const server: Server = createHttpServer((req, res) => {
@@ -257,6 +309,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     }
     switch (url.pathname) {
       case "/graphql": {
+        const refusal = malformedGraphQLRequest(req, url);
+        if (refusal) {
+          json(res, refusal.status, errorBody("BAD_REQUEST", refusal.message));
+          return;
+        }
         const wantsPage = req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
         const cspNonce = wantsPage ? newNonce() : undefined;
         if (cspNonce) res.setHeader("content-security-policy", graphiqlCsp(cspNonce));
@@ -319,6 +376,22 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       else accept(false, 429, "Too Many Requests", { "retry-after": String(retryAfter) });
     },
   });
+  // graphql-ws closes with 4500 "internal error" when a client sends a message only a server may
+  // send (connection_ack, next, error): that is the client's protocol error, 4400. This listener
+  // runs before graphql-ws's own (registered below) and wraps the socket's message listeners.
+  wss.on("connection", (socket) => {
+    const on = socket.on.bind(socket);
+    socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
+      if (event !== "message") return on(event as "close", listener as never);
+      return on("message", (data: unknown, isBinary: boolean) => {
+        if (!isBinary && SERVER_ONLY_MESSAGES.has(messageType(String(data)))) {
+          socket.close(4400, "Only a server sends this message type");
+          return;
+        }
+        listener(data, isBinary);
+      });
+    }) as typeof socket.on;
+  });
   // A client that stops reading would make the server buffer every change for it: drop it.
   const slowClients = setInterval(() => {
     for (const socket of wss.clients) {
@@ -368,11 +441,17 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           socket: (ctx.extra as { socket?: unknown }).socket,
           params: payload,
         });
+        try {
+          checkOperation(payload);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
         let document;
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError("Malformed query.")];
+          const message = error instanceof Error ? error.message : "Malformed query.";
+          return [new GraphQLError(message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
         }
         const args: ExecutionArgs = {
           schema: enveloped,
@@ -383,7 +462,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) {
+          return errors.map((e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" } }));
+        }
+        if (!getOperationAST(document, payload.operationName)) {
+          return [new GraphQLError("Unable to identify the operation: name one of the document's operations.", { extensions: { code: "BAD_REQUEST" } })];
+        }
         return args;
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,

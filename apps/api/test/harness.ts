@@ -1,7 +1,7 @@
 // A real server per suite: HTTP and WebSocket on a random port, its own SQLite file, the demo
 // organisation loaded through the domain; everything is removed afterwards.
 import { createClient, type Client as WsClient } from "graphql-ws";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import WebSocket from "ws";
 import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
 import { loadConfig } from "../src/config.ts";
@@ -23,7 +23,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { redisUrl?: string; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestServer> {
   const database = await freshDatabase();
   const config = loadConfig({
     PORT: "0",
@@ -37,7 +37,7 @@ export async function startTestServer(options: { redisUrl?: string; env?: Record
     RATE_LIMIT_PER_IP: "0",
     ...options.env,
   });
-  const server = await startServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const server = await startServer(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   const org = await loadDemoOrganisation(server.db);
   const clients: WsClient[] = [];
   return {

@@ -53,8 +53,24 @@ export function graphiqlCsp(nonce: string): string {
 
 export const newNonce = (): string => randomBytes(16).toString("base64");
 
-/** Marks every inline script of a page with the nonce. */
-export const withNonce = (html: string, nonce: string): string => html.replace(/<script(?=[\s>])/g, `<script nonce="${nonce}"`);
+/**
+ * Marks every script element of a page with the nonce. Scans element by element: the text of an
+ * inline script may itself contain "<script" (GraphiQL's bundle does), and must stay untouched.
+ */
+export function withNonce(html: string, nonce: string): string {
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const open = html.indexOf("<script", at);
+    if (open < 0) return out + html.slice(at);
+    const tagEnd = html.indexOf(">", open);
+    if (tagEnd < 0) return out + html.slice(at);
+    const close = html.indexOf("</script", tagEnd);
+    const end = close < 0 ? html.length : close;
+    out += `${html.slice(at, open)}<script nonce="${nonce}"${html.slice(open + "<script".length, end)}`;
+    at = end;
+  }
+}
 
 /** The common headers and the API policy; pages replace the policy with their own. */
 export function setSecurityHeaders(res: ServerResponse): void {

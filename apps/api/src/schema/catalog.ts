@@ -4,6 +4,7 @@ import { createResource, createSystem, updateResource, type StepInput } from "..
 import { visibleResourceWhere } from "../domain/policy/visibility.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { containsText, searchTerm } from "./text-search.ts";
+import { isAdmin } from "../domain/work.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
 import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
@@ -15,7 +16,11 @@ const ConnectorHealth = builder
     fields: (t) => ({
       status: t.field({ type: HealthStatusEnum, resolve: (h) => h.status }),
       checkedAt: t.field({ type: "DateTime", nullable: true, resolve: (h) => h.checkedAt }),
-      message: t.exposeString("message", { nullable: true }),
+      message: t.string({
+        nullable: true,
+        description: "Admins only (it may name internal hosts); null for everyone else.",
+        resolve: (health, _args, ctx) => (ctx.viewer && isAdmin(ctx.viewer) ? health.message : null),
+      }),
     }),
   });
 

@@ -15,10 +15,13 @@ export async function canSeeNode(ctx: Context, typename: string, id: string): Pr
   if (!viewer) return false;
   const p = ctx.prisma;
   switch (typename) {
+    // Visible to everyone, but an id of the right shape may still name nothing.
     case "Identity":
+      return (await p.identity.count({ where: { id } })) > 0;
     case "Group":
+      return (await p.group.count({ where: { id } })) > 0;
     case "System":
-      return true;
+      return (await p.system.count({ where: { id } })) > 0;
     case "Resource":
       return (await p.resource.count({ where: { id, ...visibleResourceWhere(viewer) } })) > 0;
     case "Request":

@@ -11,6 +11,18 @@ const shots = path.join(repoRoot, "artifacts", "screenshots");
 let t: TestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** Everything Chromium refused because of a Content-Security-Policy, on every page of the run. */
+const violations: string[] = [];
+
+/** A browser context whose pages report Content-Security-Policy violations. */
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  context.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return context;
+}
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
@@ -29,8 +41,7 @@ afterAll(async () => {
 
 /** A signed-in tab for one person (the token goes where the sign-in form would put it). */
 async function signedIn(token: string, pathname: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
+  const context = await newContext();
   await context.addInitScript((value) => sessionStorage.setItem("access.token", value), token);
   const page = await context.newPage();
   await page.goto(`${t.url}${pathname}`);
@@ -43,8 +54,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(sho
 describe("the GitHub Write Access story in the dashboard", () => {
   it("runs from request to fulfilled, live, across three people", async () => {
     // Alice signs in with the form.
-    const aliceContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(aliceContext);
+    const aliceContext = await newContext();
     const alice = await aliceContext.newPage();
     await alice.goto(`${t.url}/request`);
     await shot(alice, "sign-in");
@@ -139,5 +149,28 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await alice.getByRole("heading", { name: "Admins only" }).waitFor();
     expect(await alice.getByRole("link", { name: "All tickets" }).count()).toBe(0);
     await shot(alice, "admin-refused");
+  });
+});
+
+describe("browser policies", () => {
+  it("serves the dashboard under a self-only Content-Security-Policy that none of its pages broke", async () => {
+    const page = await (await newContext()).newPage();
+    const response = await page.goto(`${t.url}/admin/audit`);
+    const policy = (await response?.headerValue("content-security-policy")) ?? "";
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toContain("unsafe");
+    expect(await response?.headerValue("x-frame-options")).toBe("DENY");
+    // Every page of the story above ran under it.
+    expect(violations).toEqual([]);
+  });
+
+  it("runs GraphiQL under its nonce policy, with no violation", async () => {
+    const page = await (await newContext()).newPage();
+    const response = await page.goto(`${t.url}/graphql`);
+    expect((await response?.headerValue("content-security-policy")) ?? "").toMatch(/script-src 'nonce-/);
+    await page.locator(".graphiql-container").first().waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(500);
+    await shot(page, "graphiql");
+    expect(violations).toEqual([]);
   });
 });

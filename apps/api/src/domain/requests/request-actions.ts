@@ -145,13 +145,20 @@ export async function cancelRequest(
   const reason = optionalText(input.reason, LIMITS.reason, ["input", "reason"]);
   const request = await work.tx.request.findFirst({
     where: { id: input.requestId, ...visibleRequestWhere(actor) },
-    select: { id: true, requesterId: true, targetId: true, items: { select: { id: true, status: true } } },
+    select: { id: true, requesterId: true, targetId: true },
   });
   if (!request) throw notFound("Request", ["input", "requestId"]);
   if (!isAdmin(actor) && actor.id !== request.requesterId && actor.id !== request.targetId) {
     throw forbidden("Only the requester, the target or an admin may cancel a request.");
   }
-  const open = request.items.filter((item) => isOpenItem(item.status)).map((item) => item.id);
+  // The row lock first (as in refreshRequestStatus): a decision committing meanwhile is either
+  // seen in the items read below, or waits for this cancellation.
+  const { items } = await work.tx.request.update({
+    where: { id: request.id },
+    data: { updatedAt: new Date() },
+    select: { items: { select: { id: true, status: true } } },
+  });
+  const open = items.filter((item) => isOpenItem(item.status)).map((item) => item.id);
   if (open.length === 0) throw invalidState("The request has nothing left to cancel.");
   await cancelOpenTickets(work, actor.id, request.id, open);
   await work.tx.requestItem.updateMany({ where: { id: { in: open } }, data: { status: "CANCELLED", openKey: null } });

@@ -30,8 +30,12 @@ export async function refreshRequestStatus(
   actorId: string | null,
   explicit?: { action: AuditAction; comment: string | null },
 ): Promise<RequestStatus> {
-  const request = await work.tx.request.findUniqueOrThrow({
+  // Touching the row first takes its lock (PostgreSQL) before the items are read: two decisions
+  // on sibling items that commit together would otherwise each derive the status from the other's
+  // item as it was before, and leave the request with a stale status.
+  const request = await work.tx.request.update({
     where: { id: requestId },
+    data: { updatedAt: new Date() },
     select: { status: true, closedAt: true, items: { select: { status: true } } },
   });
   const itemStatuses = request.items.map((i) => i.status);
