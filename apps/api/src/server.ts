@@ -24,12 +24,14 @@ import { serveDashboard } from "./http/dashboard.ts";
 import { LiveSessions } from "./http/live-sessions.ts";
 import { RateLimiter, rateLimitedBody, tokenKey } from "./http/rate-limit.ts";
 import { checkOperation, inputGuardPlugin } from "./http/input-guard.ts";
+import { guardWebSockets } from "./http/ws-guard.ts";
 import { graphiqlCsp, newNonce, setSecurityHeaders, withNonce } from "./http/security-headers.ts";
 import { localSignal, redisSignal } from "./live-signal.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { createLogger } from "./logger.ts";
 import { LiveFeed } from "./pubsub.ts";
 import { schema } from "./schema/index.ts";
+import { SharedSubscriptions, shareKey } from "./shared-subscriptions.ts";
 
 export interface RunningServer {
   url: string;
@@ -42,18 +44,6 @@ export interface RunningServer {
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
-
-const SERVER_ONLY_MESSAGES = new Set(["connection_ack", "next", "error"]);
-
-/** The `type` of a graphql-ws message, or "" when it is not a JSON object with one. */
-function messageType(text: string): string {
-  try {
-    const message: unknown = JSON.parse(text);
-    return message !== null && typeof message === "object" && typeof (message as { type?: unknown }).type === "string" ? (message as { type: string }).type : "";
-  } catch {
-    return "";
-  }
-}
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
@@ -365,6 +355,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     }
   }
 
+  const sharedSubscriptions = new SharedSubscriptions(maskError(log));
   const wss = new WebSocketServer({
     server,
     path: "/graphql",
@@ -376,32 +367,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       else accept(false, 429, "Too Many Requests", { "retry-after": String(retryAfter) });
     },
   });
-  // graphql-ws closes with 4500 "internal error" when a client sends a message only a server may
-  // send (connection_ack, next, error): that is the client's protocol error, 4400. This listener
-  // runs before graphql-ws's own (registered below) and wraps the socket's message listeners.
-  wss.on("connection", (socket) => {
-    const on = socket.on.bind(socket);
-    socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
-      if (event !== "message") return on(event as "close", listener as never);
-      return on("message", (data: unknown, isBinary: boolean) => {
-        if (!isBinary && SERVER_ONLY_MESSAGES.has(messageType(String(data)))) {
-          socket.close(4400, "Only a server sends this message type");
-          return;
-        }
-        listener(data, isBinary);
-      });
-    }) as typeof socket.on;
-  });
-  // A client that stops reading would make the server buffer every change for it: drop it.
-  const slowClients = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
-        log.warn({ buffered: socket.bufferedAmount }, "dropping a WebSocket client that does not read");
-        socket.terminate();
-      }
-    }
-  }, 1_000);
-  slowClients.unref();
+  const stopGuard = guardWebSockets(wss, log, config.wsMaxBufferedBytes);
   useServer<Record<string, unknown>, WsExtra>(
     {
       onConnect: async (ctx) => {
@@ -435,7 +401,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           const retryAfterSeconds = decision.retryAfterSeconds;
           return [new GraphQLError(`Too many requests; try again in ${retryAfterSeconds} s.`, { extensions: { code: "RATE_LIMITED", retryAfterSeconds } })];
         }
-        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: (ctx.extra as { request?: IncomingMessage }).request,
           socket: (ctx.extra as { socket?: unknown }).socket,
@@ -459,7 +425,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, shareKey: ctx.extra.caller ? shareKey(ctx.extra.caller.viewer, payload) : randomUUID() },
         };
         const errors = validate(args.schema, args.document);
         if (errors.length > 0) {
@@ -471,7 +437,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         return args;
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      subscribe: (args) => sharedSubscriptions.subscribe(args) as never,
     },
     wss,
   );
@@ -499,7 +465,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       closing ??= (async () => {
         server.close();
         sessions.stop();
-        clearInterval(slowClients);
+        stopGuard();
         perToken.stop();
         perIp.stop();
         for (const client of wss.clients) client.close(1001, "server shutting down");
