@@ -122,3 +122,31 @@ describe("WebSocket authentication", () => {
     expect(code).toBe(4403);
   });
 });
+
+describe("shared execution of identical subscriptions", () => {
+  it("gives identical subscribers the same result and never shares one across viewers", async () => {
+    const query = `subscription { ticketStatusChanged { sequence ticket { request { requester { displayName apiTokens { name } } } } } }`;
+    type Change = { ticketStatusChanged: { sequence: number; ticket: { request: { requester: { displayName: string; apiTokens: { name: string }[] | null } } } } };
+    const aliceA = collect<Change>(t.ws(t.org.tokens.alice), query, {}, 1);
+    const aliceB = collect<Change>(t.ws(t.org.tokens.alice), query, {}, 1);
+    const bob = collect<Change>(t.ws(t.org.tokens.bob), query, {}, 1);
+    await new Promise((r) => setTimeout(r, 200));
+    const resource = await t.gql(t.org.tokens.admin, `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } errors { code } } }`, {
+      i: { systemId: gid("System", t.org.githubSystemId), name: "Shared execution", sensitivity: "STANDARD" },
+    });
+    const created = await t.gql(t.org.tokens.alice, `mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, {
+      i: { resourceIds: [resource.data?.createResource.resource.id], justification: "shared" },
+    });
+    expect(created.data?.createRequest.errors).toEqual([]);
+    const [a, b, c] = await Promise.all([aliceA.done, aliceB.done, bob.done]);
+    // Alice may read her own tokens; both of her subscriptions got exactly the same answer.
+    expect(a?.[0]?.ticketStatusChanged.ticket.request.requester.apiTokens?.length).toBeGreaterThan(0);
+    expect(b?.[0]).toEqual(a?.[0]);
+    // Bob (her manager) sees the ticket but not her tokens: his own execution, with the refusal.
+    expect(c?.[0]?.ticketStatusChanged.sequence).toBe(a?.[0]?.ticketStatusChanged.sequence);
+    expect(c?.[0]?.ticketStatusChanged.ticket.request.requester.apiTokens).toBeNull();
+    expect(JSON.stringify(bob.errors)).toContain("FORBIDDEN");
+    for (const subscription of [aliceA, aliceB, bob]) subscription.stop();
+  });
+});
+
