@@ -280,6 +280,7 @@ async function main() {
 
   // 4. Write path on a fresh database of each provider.
   figures.writePath = {
+    statementsPerMutation: await writeStatementCounts(),
     sqlite: await writePath(`file:${path.join(dir, "write.db")}`),
     postgresql: await writePathOnPostgres(),
     goal: ">= 300 flows/s on SQLite",
@@ -421,6 +422,49 @@ async function redisAnswers(url: string): Promise<boolean> {
     return false;
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * SQL statements each mutation of a flow runs through the API (authentication, the domain
+ * transaction with its audit events, the payload), on a fresh database, in-process.
+ */
+async function writeStatementCounts(): Promise<Record<string, number>> {
+  const file = path.join(dir, "statements.db");
+  const server = await startServer(loadConfig({ PORT: "0", DATABASE_URL: `file:${file}`, LOG_LEVEL: "silent", RATE_LIMIT_PER_TOKEN: "0", RATE_LIMIT_PER_IP: "0" }));
+  try {
+    const org = await loadDemoOrganisation(server.db);
+    const resourceId = await server.db.transact((work) =>
+      createResource(work, null, { systemId: org.githubSystemId, name: "Counted", sensitivity: "STANDARD" }),
+    );
+    const counts: Record<string, number> = {};
+    const counted = async (name: string, token: string, query: string, variables: Record<string, unknown>) => {
+      await server.feed.settle();
+      let count = 0;
+      const stop = server.db.onQuery(() => {
+        count += 1;
+      });
+      const res = await fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: gqlBody(query, variables),
+      });
+      const json = (await res.json()) as { data: Record<string, { request?: { tickets: { id: string; kind: string }[] }; ticket?: { request: { tickets: { id: string; kind: string }[] } } }> };
+      stop();
+      counts[name] = count;
+      return Object.values(json.data)[0];
+    };
+    const created = await counted("createRequest", org.tokens.alice, `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id kind } } errors { code } } }`, {
+      i: { resourceIds: [toGlobalId("Resource", resourceId)], justification: "counted" },
+    });
+    const approved = await counted("approveTicket", org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`, {
+      id: created?.request?.tickets[0]?.id,
+    });
+    const fulfillment = approved?.ticket?.request.tickets.find((t) => t.kind === "FULFILLMENT");
+    await counted("fulfillTicket", org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`, { id: fulfillment?.id });
+    return counts;
+  } finally {
+    await server.close();
   }
 }
 

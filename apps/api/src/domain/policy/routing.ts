@@ -55,11 +55,11 @@ export async function routeApprovalStep(
 ): Promise<Routing> {
   switch (step.kind) {
     case "MANAGER": {
-      const target = await tx.identity.findUniqueOrThrow({
-        where: { id: parties.targetId },
-        select: { manager: { select: { id: true, active: true } } },
+      // The target's manager, in one statement (the identity that has the target as a report).
+      const manager = await tx.identity.findFirst({
+        where: { reports: { some: { id: parties.targetId } } },
+        select: { id: true, active: true },
       });
-      const manager = target.manager;
       if (!manager) return toAdmins("the target has no manager");
       if (!manager.active) return toAdmins("the target's manager is inactive");
       if (manager.id === parties.requesterId || manager.id === parties.targetId) {

@@ -9,7 +9,8 @@ import { advanceItem } from "../tickets/open-ticket.ts";
 import { cancelOpenTickets } from "../tickets/ticket-actions.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
 import { type Actor, isAdmin, type Work } from "../work.ts";
-import { isOpenItem, refreshRequestStatus } from "./status.ts";
+import type { RequestStatus } from "../../generated/prisma/client.ts";
+import { deriveRequestStatus, isOpenItem, refreshRequestStatus } from "./status.ts";
 
 export const openItemKey = (targetId: string, resourceId: string) => `${targetId}:${resourceId}`;
 
@@ -92,24 +93,23 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
   if (problems.length > 1) throw new DomainErrors(problems);
 
   const number = await nextNumber(work.tx, "request");
+  // Request, items and key as flat inserts: a nested create would read everything back.
   const request = await work.tx.request.create({
-    data: {
-      number,
-      requesterId: actor.id,
-      targetId,
-      justification,
-      status: "PENDING_APPROVAL",
-      items: {
-        create: input.resourceIds.map((resourceId) => ({
-          resourceId,
-          status: "PENDING_APPROVAL",
-          openKey: openItemKey(targetId, resourceId),
-        })),
-      },
-      ...(idempotencyKey ? { idempotencyKeys: { create: { identityId: actor.id, key: idempotencyKey } } } : {}),
-    },
-    select: { id: true, items: { select: { id: true, resourceId: true } } },
+    data: { number, requesterId: actor.id, targetId, justification, status: "PENDING_APPROVAL" },
+    select: { id: true },
   });
+  const items = await work.tx.requestItem.createManyAndReturn({
+    data: input.resourceIds.map((resourceId) => ({
+      requestId: request.id,
+      resourceId,
+      status: "PENDING_APPROVAL" as const,
+      openKey: openItemKey(targetId, resourceId),
+    })),
+    select: { id: true, resourceId: true },
+  });
+  if (idempotencyKey) {
+    await work.tx.idempotencyKey.create({ data: { identityId: actor.id, key: idempotencyKey, requestId: request.id } });
+  }
   work.audit.append({
     action: "REQUEST_CREATED",
     actorId: actor.id,
@@ -123,17 +123,15 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
       resourceIds: input.resourceIds.map((id) => toGlobalId("Resource", id)),
     },
   });
-  const itemsInOrder = input.resourceIds.map((resourceId) => request.items.find((i) => i.resourceId === resourceId));
+  const itemsInOrder = input.resourceIds.map((resourceId) => items.find((i) => i.resourceId === resourceId));
+  const itemStatuses: RequestStatus[] = [];
   for (const item of itemsInOrder) {
     if (!item) continue;
-    await advanceItem(
-      work,
-      { itemId: item.id, requestId: request.id, resourceId: item.resourceId, requesterId: actor.id, targetId },
-      0,
-      actor.id,
-    );
+    const context = { itemId: item.id, requestId: request.id, resourceId: item.resourceId, requesterId: actor.id, targetId };
+    itemStatuses.push(await advanceItem(work, context, 0, actor.id));
   }
-  await refreshRequestStatus(work, request.id, actor.id);
+  // The request was created PENDING_APPROVAL; it moves on only if every item was auto-approved.
+  if (deriveRequestStatus(itemStatuses) !== "PENDING_APPROVAL") await refreshRequestStatus(work, request.id, actor.id);
   return { requestId: request.id, created: true };
 }
 

@@ -62,9 +62,15 @@ async function createTicket(
 
 /**
  * Moves an item on after step `afterStep` was approved (0 = just created): opens the next
- * approval ticket, or marks the item approved and opens its fulfillment ticket.
+ * approval ticket, or marks the item approved and opens its fulfillment ticket. Returns the
+ * item's status afterwards.
  */
-export async function advanceItem(work: Work, item: ItemContext, afterStep: number, actorId: string | null): Promise<void> {
+export async function advanceItem(
+  work: Work,
+  item: ItemContext,
+  afterStep: number,
+  actorId: string | null,
+): Promise<"PENDING_APPROVAL" | "APPROVED"> {
   const parties = { requesterId: item.requesterId, targetId: item.targetId };
   const next = await work.tx.approvalStep.findFirst({
     where: { resourceId: item.resourceId, order: { gt: afterStep } },
@@ -74,7 +80,7 @@ export async function advanceItem(work: Work, item: ItemContext, afterStep: numb
   if (next) {
     const routing = await routeApprovalStep(work.tx, next, parties);
     await createTicket(work, item, "APPROVAL", next.order, routing, actorId);
-    return;
+    return "PENDING_APPROVAL";
   }
   if (afterStep === 0) {
     work.audit.append({
@@ -89,22 +95,22 @@ export async function advanceItem(work: Work, item: ItemContext, afterStep: numb
     });
   }
   await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
-  const resource = await work.tx.resource.findUniqueOrThrow({
-    where: { id: item.resourceId },
-    select: { system: { select: { id: true, connector: true, fulfillersGroupId: true } } },
+  const system = await work.tx.system.findFirstOrThrow({
+    where: { resources: { some: { id: item.resourceId } } },
+    select: { id: true, connector: true, fulfillersGroupId: true },
   });
   // Fulfillers stay assigned on connector systems too: they take over if the connector fails.
-  const routing = await routeFulfillment(work.tx, resource.system.fulfillersGroupId, parties);
-  if (resource.system.connector === "MANUAL") {
+  const routing = await routeFulfillment(work.tx, system.fulfillersGroupId, parties);
+  if (system.connector === "MANUAL") {
     await createTicket(work, item, "FULFILLMENT", null, routing, actorId);
-    return;
+    return "APPROVED";
   }
   const ticketId = await createTicket(work, item, "FULFILLMENT", null, routing, actorId, "IN_PROGRESS");
   await enqueueJob(work, {
     kind: "PROVISION",
-    systemId: resource.system.id,
+    systemId: system.id,
     ticketId,
     identityId: item.targetId,
     resourceId: item.resourceId,
-  });
+  });  return "APPROVED";
 }
