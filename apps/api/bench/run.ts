@@ -222,9 +222,10 @@ async function main() {
 
     // 3. Fan-out to N subscribers on one instance (commit → delivery to the last subscriber).
     let fanoutResource = 0;
-    const oneChange = async () => {
+    /** One change, made through the instance at `url`. */
+    const oneChange = (url: string) => async () => {
       const resourceId = flowResources[flowResources.length - 1 - fanoutResource++];
-      await fetch(`${apiUrl}/graphql`, {
+      await fetch(`${url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.alice}` },
         body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, { i: { resourceIds: [resourceId], justification: "fan-out" } }),
@@ -238,7 +239,7 @@ async function main() {
         token: org.tokens.admin,
         subscribers,
         changes: FANOUT_CHANGES,
-        change: oneChange,
+        change: oneChange(apiUrl),
       });
     }
     // The same across two instances through Redis (subscribers split, changes made on the first).
@@ -262,7 +263,8 @@ async function main() {
             token: org.tokens.admin,
             subscribers,
             changes: FANOUT_CHANGES,
-            change: oneChange,
+            // On the first of the pair: the figure-1 instance is not connected to Redis.
+            change: oneChange(`http://127.0.0.1:${ports[0]}`),
           });
         }
       } finally {
