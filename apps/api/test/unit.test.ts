@@ -1,10 +1,13 @@
-// Pure rules: canonical JSON, request status derivation, configuration.
+// Pure rules: canonical JSON, request status derivation, configuration, rate-limit buckets,
+// input hygiene.
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { canonicalize, chainHash, GENESIS_HASH } from "../src/domain/audit/canonical.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { deriveRequestStatus } from "../src/domain/requests/status.ts";
 import { fieldLabel } from "../src/domain/validate.ts";
+import { checkInput } from "../src/http/input-guard.ts";
+import { RateLimiter } from "../src/http/rate-limit.ts";
 
 describe("canonicalize (RFC 8785)", () => {
   it("sorts keys at every level and writes no whitespace", () => {
@@ -70,3 +73,45 @@ describe("fieldLabel", () => {
     expect(fieldLabel(["input", "displayName"])).toBe("Display name");
   });
 });
+
+describe("RateLimiter", () => {
+  it("allows a minute's allowance at once, then limit/60 a second, and says when to come back", () => {
+    let now = 0;
+    const limiter = new RateLimiter(60, () => now);
+    for (let i = 0; i < 60; i += 1) expect(limiter.take("a").ok).toBe(true);
+    expect(limiter.take("a")).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(limiter.take("b").ok).toBe(true);
+    now += 1_000;
+    expect(limiter.take("a").ok).toBe(true);
+    expect(limiter.take("a").ok).toBe(false);
+    limiter.stop();
+  });
+
+  it("rounds Retry-After up to whole seconds for slow limits, and is off at 0", () => {
+    const now = 0;
+    const slow = new RateLimiter(1, () => now);
+    expect(slow.take("a").ok).toBe(true);
+    expect(slow.take("a")).toEqual({ ok: false, retryAfterSeconds: 60 });
+    const off = new RateLimiter(0, () => now);
+    for (let i = 0; i < 1_000; i += 1) expect(off.take("a").ok).toBe(true);
+    expect(off.size).toBe(0);
+    slow.stop();
+    off.stop();
+  });
+});
+
+describe("checkInput", () => {
+  it("accepts ordinary text, emoji and shallow objects", () => {
+    expect(() => checkInput({ a: ["é", "😀", { b: "x" }] }, "The variables")).not.toThrow();
+  });
+
+  it("refuses lone surrogates, NUL and nesting beyond 32 levels with VALIDATION", () => {
+    for (const bad of ["\ud800", "a\udfffb", "😀\ud83d", "nul\u0000", { ["k\u0000"]: 1 }]) {
+      expect(() => checkInput({ v: bad }, "The variables")).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: "VALIDATION" }) }));
+    }
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i += 1) deep = [deep];
+    expect(() => checkInput(deep, "The variables")).toThrow(/nested more than 32/);
+  });
+});
+

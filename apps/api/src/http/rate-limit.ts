@@ -19,6 +19,11 @@ export interface Decision {
 const ALLOWED: Decision = { ok: true, retryAfterSeconds: 0 };
 /** Buckets idle long enough to be full again are forgotten, so memory follows active clients. */
 const SWEEP_MS = 60_000;
+/**
+ * At most this many clients are tracked: a flood of made-up tokens from many addresses evicts
+ * the oldest buckets (whose clients then start afresh) instead of growing memory without end.
+ */
+const MAX_KEYS = 100_000;
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
@@ -37,10 +42,17 @@ export class RateLimiter {
     if (this.perMinute === 0) return ALLOWED;
     const now = this.now();
     const rate = this.perMinute / 60_000;
-    const bucket = this.buckets.get(key) ?? { tokens: this.perMinute, updatedAt: now };
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: this.perMinute, updatedAt: now };
+      this.buckets.set(key, bucket);
+      if (this.buckets.size > MAX_KEYS) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+    }
     bucket.tokens = Math.min(this.perMinute, bucket.tokens + (now - bucket.updatedAt) * rate);
     bucket.updatedAt = now;
-    this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return ALLOWED;
