@@ -375,6 +375,9 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         const viewer = await authenticate(db, authorization);
         if (!viewer) return false;
         const socket = (ctx.extra as { socket?: import("ws").WebSocket }).socket;
+        // The client may have hung up while it was authenticated: graphql-ws has already run
+        // onClose, so a session registered now would never be removed.
+        if (!socket || socket.readyState !== socket.OPEN) return false;
         if (sessions.count("connection", viewer.tokenId) >= config.wsMaxConnectionsPerToken) {
           socket?.close(4429, "Too many connections for this token");
           return false;
@@ -387,7 +390,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           tokenId: viewer.tokenId,
           identityId: viewer.id,
           role: viewer.role,
-          end: () => socket?.close(4403, "Forbidden"),
+          end: () => {
+            // No operation may run on its old credentials from now on, even before the client
+            // answers the close (or if it never does).
+            ctx.extra.caller = undefined;
+            socket.close(4403, "Forbidden");
+            setTimeout(() => socket.terminate(), 1_000).unref();
+          },
         });
         return true;
       },
@@ -395,6 +404,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         ctx.extra.unregister?.();
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // Every operation re-checks the connection's token (one statement): a revocation that
+        // committed a moment ago must stop the next operation, not the one after the re-check.
+        const caller = ctx.extra.caller;
+        if (!caller || !(await sessions.holds(caller.tokenId, caller.viewer.role))) {
+          if (caller) sessions.recheck();
+          return [new GraphQLError("Authentication required: the token was revoked or expired.", { extensions: { code: "UNAUTHENTICATED" } })];
+        }
         // Each operation on the socket counts against its token's rate limit, as over HTTP.
         const decision = ctx.extra.rateKey ? perToken.take(ctx.extra.rateKey) : null;
         if (decision && !decision.ok) {

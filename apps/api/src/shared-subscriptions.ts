@@ -4,6 +4,7 @@
 // subscribers get the same answer when they sent the same document, operation and variables
 // as the same identity with the same role (every resolver's answer depends only on those and
 // the change), so the first one to need a change's result executes it and the others share it.
+import { createHash } from "node:crypto";
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError } from "graphql";
 import type { StatusChange } from "./pubsub.ts";
 
@@ -12,11 +13,17 @@ export interface SharedRoot {
   shareKey: string;
 }
 
+/**
+ * A result is shared for a few seconds: long enough for one change's delivery to every
+ * subscriber, short enough that memory follows the live traffic and a client resuming later gets
+ * a fresh execution.
+ */
+const SHARE_MS = 5_000;
 const MAX_RESULTS = 4_096;
 
 export class SharedSubscriptions {
-  /** Results by change sequence and sharing key; the oldest are dropped beyond MAX_RESULTS. */
-  private readonly results = new Map<string, Promise<ExecutionResult>>();
+  /** Results by change sequence and sharing key, oldest first. */
+  private readonly results = new Map<string, { at: number; result: Promise<ExecutionResult> }>();
 
   constructor(private readonly maskError: (error: unknown) => GraphQLError) {}
 
@@ -35,26 +42,31 @@ export class SharedSubscriptions {
       const result = await execute({ ...args, rootValue: change });
       return result.errors ? { ...result, errors: result.errors.map((error) => this.maskError(error)) } : result;
     };
-    return mapStream(changes, (change) => this.shared(`${change.sequence}\n${root.shareKey}`, () => run(change)));
+    return mapStream(
+      changes,
+      (change) => this.shared(`${change.sequence}\n${root.shareKey}`, () => run(change)),
+      (error) => ({ errors: [this.maskError(error)] }),
+    );
   }
 
   private shared(key: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
-    let result = this.results.get(key);
-    if (!result) {
-      result = run();
-      this.results.set(key, result);
-      if (this.results.size > MAX_RESULTS) {
-        const oldest = this.results.keys().next().value;
-        if (oldest !== undefined) this.results.delete(oldest);
-      }
+    const now = Date.now();
+    for (const [oldKey, entry] of this.results) {
+      if (now - entry.at < SHARE_MS && this.results.size < MAX_RESULTS) break;
+      this.results.delete(oldKey);
     }
+    const found = this.results.get(key);
+    if (found) return found.result;
+    const result = run();
+    this.results.set(key, { at: now, result });
     return result;
   }
 }
 
-/** The sharing key of a subscription: who asks, and exactly what. */
+/** The sharing key of a subscription: who asks, and exactly what (hashed: inputs may be large). */
 export function shareKey(viewer: { id: string; role: string }, payload: { query: string; operationName?: string | null; variables?: unknown }): string {
-  return JSON.stringify([viewer.id, viewer.role, payload.query, payload.operationName ?? null, payload.variables ?? null]);
+  const exact = JSON.stringify([viewer.id, viewer.role, payload.query, payload.operationName ?? null, payload.variables ?? null]);
+  return createHash("sha256").update(exact).digest("base64url");
 }
 
 /**
@@ -62,13 +74,23 @@ export function shareKey(viewer: { id: string; role: string }, payload: { query:
  * next() would see return() only after the next change, and the feed's stream must be told at
  * once when the client unsubscribes.
  */
-function mapStream<T, R>(source: AsyncGenerator<T>, map: (value: T) => Promise<R>): AsyncGenerator<R> {
+function mapStream<T, R>(source: AsyncGenerator<T>, map: (value: T) => Promise<R>, onError: (error: unknown) => R): AsyncGenerator<R> {
   const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
+  let failed = false;
   const mapped: AsyncGenerator<R> = {
+    // A failing source (the database away during a replay) ends the stream with one masked
+    // error instead of handing the driver's message to the client.
     async next() {
-      const step = await source.next();
-      if (step.done) return done;
-      return { done: false, value: await map(step.value) };
+      if (failed) return done;
+      try {
+        const step = await source.next();
+        if (step.done) return done;
+        return { done: false, value: await map(step.value) };
+      } catch (error) {
+        failed = true;
+        void source.return(undefined).catch(() => undefined);
+        return { done: false, value: onError(error) };
+      }
     },
     async return() {
       await source.return(undefined);

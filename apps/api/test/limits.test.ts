@@ -204,6 +204,35 @@ describe("live connections follow their credentials", () => {
     await until(() => t.server.feed.subscriberCount === 0);
   });
 
+  it("runs no operation on a WebSocket once its token is revoked, even before the socket is closed", async () => {
+    const issued = await token(t.org.ids.carol);
+    const c = connect(t.url, issued.token);
+    expect(await c.acked).toBe("open");
+    await t.gql(t.org.tokens.admin, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`, { id: issued.apiToken.id });
+    const justification = `after revocation ${Date.now()}`;
+    const resource = (
+      await t.gql(t.org.tokens.admin, `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } } }`, {
+        i: { systemId: gid("System", t.org.githubSystemId), name: `Revoked ${Date.now()}`, sensitivity: "STANDARD" },
+      })
+    ).data?.createResource.resource.id;
+    if (c.socket.readyState === WebSocket.OPEN) {
+      c.socket.send(
+        JSON.stringify({
+          id: "m",
+          type: "subscribe",
+          payload: {
+            query: `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { id } errors { code } } }`,
+            variables: { i: { resourceIds: [resource], justification } },
+          },
+        }),
+      );
+    }
+    expect(await c.closed).toBe(4403);
+    const answer = c.messages.find((m) => m.id === "m");
+    if (answer) expect(JSON.stringify(answer.payload)).toContain("UNAUTHENTICATED");
+    expect(await t.server.db.read.request.count({ where: { justification } })).toBe(0);
+  });
+
   it("ends an SSE subscription when its identity is deactivated", async () => {
     const created = await t.gql(t.org.tokens.admin, `mutation { createIdentity(input: { email: "temp@example.com", displayName: "Temp" }) { identity { id } errors { code } } }`);
     const identityId = created.data?.createIdentity.identity.id as string;

@@ -20,8 +20,11 @@ export interface LiveSession {
   end(reason: string): void;
 }
 
+const countKey = (kind: SessionKind, tokenId: string) => `${kind}\n${tokenId}`;
+
 export class LiveSessions {
   private readonly sessions = new Set<LiveSession>();
+  private readonly counts = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly checking: CoalescedTask;
 
@@ -38,13 +41,21 @@ export class LiveSessions {
   /** Registers a session; the returned function removes it (call it when the session ends). */
   add(session: LiveSession): () => void {
     this.sessions.add(session);
-    return () => this.sessions.delete(session);
+    const key = countKey(session.kind, session.tokenId);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    return () => this.remove(session);
   }
 
   count(kind: SessionKind, tokenId: string): number {
-    let n = 0;
-    for (const session of this.sessions) if (session.kind === kind && session.tokenId === tokenId) n += 1;
-    return n;
+    return this.counts.get(countKey(kind, tokenId)) ?? 0;
+  }
+
+  private remove(session: LiveSession): void {
+    if (!this.sessions.delete(session)) return;
+    const key = countKey(session.kind, session.tokenId);
+    const left = (this.counts.get(key) ?? 1) - 1;
+    if (left > 0) this.counts.set(key, left);
+    else this.counts.delete(key);
   }
 
   start(intervalMs: number): void {
@@ -62,8 +73,13 @@ export class LiveSessions {
     if (this.sessions.size > 0) this.checking.trigger();
   }
 
-  private async check(): Promise<void> {
-    const tokenIds = [...new Set([...this.sessions].map((s) => s.tokenId))];
+  /** Whether a token still authenticates with this role (each operation on a WebSocket asks). */
+  async holds(tokenId: string, role: Role): Promise<boolean> {
+    const valid = await this.validRoles([tokenId]);
+    return valid.get(tokenId) === role;
+  }
+
+  private async validRoles(tokenIds: readonly string[]): Promise<Map<string, Role>> {
     const now = new Date();
     const valid = new Map<string, Role>();
     for (let i = 0; i < tokenIds.length; i += 500) {
@@ -78,10 +94,18 @@ export class LiveSessions {
       });
       for (const row of rows) valid.set(row.id, row.identity.role);
     }
-    for (const session of [...this.sessions]) {
+    return valid;
+  }
+
+  private async check(): Promise<void> {
+    // Only the sessions that exist now are judged: one opened during the read below has a token
+    // the read did not look at.
+    const judged = [...this.sessions];
+    const valid = await this.validRoles([...new Set(judged.map((s) => s.tokenId))]);
+    for (const session of judged) {
       const role = valid.get(session.tokenId);
-      if (role === session.role) continue;
-      this.sessions.delete(session);
+      if (role === session.role || !this.sessions.has(session)) continue;
+      this.remove(session);
       const reason = role === undefined ? "token revoked or expired, or identity deactivated" : "role changed";
       this.log.info({ identityId: session.identityId, kind: session.kind, reason }, "live session ended");
       session.end(reason);

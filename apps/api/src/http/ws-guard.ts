@@ -30,6 +30,8 @@ export function guardWebSockets(wss: WebSocketServer, log: Logger, maxBufferedBy
     socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
       if (event !== "message") return on(event as "close", listener as never);
       return on("message", (data: unknown, isBinary: boolean) => {
+        // A socket being closed (credentials revoked, protocol error) takes no more operations.
+        if (socket.readyState !== socket.OPEN) return;
         if (!isBinary && SERVER_ONLY_MESSAGES.has(messageType(String(data)))) {
           socket.close(4400, "Only a server sends this message type");
           return;
