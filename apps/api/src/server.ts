@@ -441,15 +441,18 @@ export async function startServer(config: Config, options: { logger?: Logger } =
           document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, shareKey: ctx.extra.caller ? shareKey(ctx.extra.caller.viewer, payload) : randomUUID() },
+          rootValue: { execute },
         };
         const errors = validate(args.schema, args.document);
         if (errors.length > 0) {
           return errors.map((e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" } }));
         }
-        if (!getOperationAST(document, payload.operationName)) {
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
           return [new GraphQLError("Unable to identify the operation: name one of the document's operations.", { extensions: { code: "BAD_REQUEST" } })];
         }
+        // Only subscriptions share results (shared-subscriptions.ts); queries and mutations run alone.
+        if (operation.operation === "subscription") args.rootValue = { execute, shareKey: shareKey(caller.viewer, payload) };
         return args;
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,

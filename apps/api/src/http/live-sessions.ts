@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import { CoalescedTask } from "../coalesced-task.ts";
 import type { Role } from "../generated/prisma/client.ts";
+import { usableTokenWhere } from "../domain/tokens/tokens.ts";
 
 export type SessionKind = "connection" | "subscription";
 
@@ -80,16 +81,11 @@ export class LiveSessions {
   }
 
   private async validRoles(tokenIds: readonly string[]): Promise<Map<string, Role>> {
-    const now = new Date();
+    const usable = usableTokenWhere();
     const valid = new Map<string, Role>();
     for (let i = 0; i < tokenIds.length; i += 500) {
       const rows = await this.db.read.apiToken.findMany({
-        where: {
-          id: { in: tokenIds.slice(i, i + 500) },
-          revokedAt: null,
-          OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
-          identity: { active: true },
-        },
+        where: { id: { in: tokenIds.slice(i, i + 500) }, ...usable },
         select: { id: true, identity: { select: { role: true } } },
       });
       for (const row of rows) valid.set(row.id, row.identity.role);

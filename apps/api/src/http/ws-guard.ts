@@ -8,6 +8,8 @@ const SERVER_ONLY_MESSAGES = new Set(["connection_ack", "next", "error"]);
 
 /** The `type` of a graphql-ws message, or "" when it is not a JSON object with one. */
 function messageType(text: string): string {
+  // Parse only what could be one of the refused types; graphql-ws parses every message anyway.
+  if (!/"(connection_ack|next|error)"/.test(text)) return "";
   try {
     const message: unknown = JSON.parse(text);
     return message !== null && typeof message === "object" && typeof (message as { type?: unknown }).type === "string"

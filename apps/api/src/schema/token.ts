@@ -3,7 +3,7 @@
 // stored, so no field here can ever return it again.
 import { toGlobalId } from "../domain/global-id.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
-import { issueApiToken, revokeApiToken } from "../domain/tokens/tokens.ts";
+import { isUsableToken, issueApiToken, revokeApiToken } from "../domain/tokens/tokens.ts";
 import { builder } from "./builder.ts";
 import { mutate, type Payload, UserError } from "./errors.ts";
 import { decodeId } from "./ids.ts";
@@ -24,7 +24,7 @@ export const ApiToken = builder.prismaObject("ApiToken", {
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
     usable: t.boolean({
       description: "Neither revoked nor expired (the identity must also be active).",
-      resolve: (token) => token.revokedAt === null && (token.expiresAt === null || token.expiresAt > new Date()),
+      resolve: (token) => isUsableToken(token),
     }),
   }),
 });

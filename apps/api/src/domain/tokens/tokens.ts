@@ -2,7 +2,7 @@
 // every request. A token stops working at once when it is revoked, when it expires or when its
 // identity is deactivated (live connections using it are closed too: http/live-sessions.ts).
 import { createHash, randomBytes } from "node:crypto";
-import type { Identity } from "../../generated/prisma/client.ts";
+import type { Identity, Prisma } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin-only.ts";
@@ -164,6 +164,18 @@ interface TokenRow {
 const truthy = (value: unknown) => value === true || value === 1 || value === 1n;
 const instant = (value: unknown) => (value == null ? null : new Date(value as string | number | Date));
 
+/**
+ * The one rule for a token that still works: not revoked, not expired (its identity must also be
+ * active). As a predicate over a row, and as the same filter for queries.
+ */
+export function isUsableToken(token: { revokedAt: Date | null; expiresAt: Date | null }, now = new Date()): boolean {
+  return token.revokedAt === null && (token.expiresAt === null || token.expiresAt > now);
+}
+
+export function usableTokenWhere(now = new Date()): Prisma.ApiTokenWhereInput {
+  return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }], identity: { active: true } };
+}
+
 /** An authenticated caller: the actor the domain checks, its identity row as read, its token. */
 export interface AuthenticatedIdentity extends Actor {
   identity: Identity;
@@ -185,9 +197,7 @@ export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: st
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
   const row = rows[0];
-  if (!row || !truthy(row.active) || row.revokedAt != null) return null;
-  const expiresAt = instant(row.expiresAt);
-  if (expiresAt && expiresAt <= new Date()) return null;
+  if (!row || !truthy(row.active) || !isUsableToken({ revokedAt: instant(row.revokedAt), expiresAt: instant(row.expiresAt) })) return null;
   const role = row.role === "ADMIN" ? "ADMIN" : "END_USER";
   const identity: Identity = {
     id: row.id,
