@@ -10,7 +10,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }] },
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/scale/**", "**/node_modules/**"],
+    exclude: ["test/scale/**", "test/ldap/**", "**/node_modules/**"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,

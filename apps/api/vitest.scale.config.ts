@@ -3,7 +3,8 @@ import base from "./vitest.config.ts";
 
 /**
  * `npm run test:scale`: the whole API suite on PostgreSQL and Redis (TEST_DATABASE_URL,
- * TEST_REDIS_URL; a fresh database per suite), plus the multi-instance suite. Fails, never
+ * TEST_REDIS_URL; a fresh database per suite), plus the multi-instance suite (the LDAP suite has
+ * its own command, test:ldap). Fails, never
  * skips, when the variables are missing or the services do not answer.
  */
 export default defineConfig({
@@ -11,7 +12,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ["test/**/*.test.ts"],
-    exclude: ["**/node_modules/**"],
+    exclude: ["test/ldap/**", "**/node_modules/**"],
     globalSetup: ["test/scale/require-services.ts"],
     testTimeout: 60_000,
     // Two cores: the multi-instance suite runs its own server processes.

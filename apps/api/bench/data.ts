@@ -4,7 +4,7 @@
 // with a valid hash chain — is written with prepared statements in one transaction.
 import { randomUUID } from "node:crypto";
 import Sqlite from "better-sqlite3";
-import { loadDemoOrganisation } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { chainHash } from "../src/domain/audit/canonical.ts";
 import { createResource } from "../src/domain/catalog/catalog.ts";

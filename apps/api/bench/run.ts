@@ -9,7 +9,7 @@ import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { isDeepStrictEqual } from "node:util";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { loadConfig } from "../src/config.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { createResource } from "../src/domain/catalog/catalog.ts";

@@ -11,7 +11,7 @@
 // restarts, and the exported audit chain verifies end to end.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { GENESIS_HASH } from "../src/domain/audit/canonical.ts";
 import { verifyRecords, type VerifyReport } from "../src/domain/audit/verify.ts";

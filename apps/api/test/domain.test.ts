@@ -2,7 +2,7 @@
 // of the live feed agrees with the SQL filter of the queries, and a refused transition writes
 // nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation, type DemoPerson } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation, type DemoPerson } from "../src/demo/demo-organisation.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { DomainError } from "../src/domain/errors.ts";
 import { audienceSelect, canSeeRequest, toAudience, visibleRequestWhere } from "../src/domain/policy/visibility.ts";

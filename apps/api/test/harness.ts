@@ -3,7 +3,7 @@
 import { createClient, type Client as WsClient } from "graphql-ws";
 import pino, { type Logger } from "pino";
 import WebSocket from "ws";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { loadConfig } from "../src/config.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { freshDatabase } from "./databases.ts";

@@ -9,7 +9,7 @@
 // Deterministic by default: PROPERTY_SEED and PROPERTY_RUNS change the seed and the run count.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation, type DemoPerson } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation, type DemoPerson } from "../src/demo/demo-organisation.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { verifyRecords } from "../src/domain/audit/verify.ts";
 import { createResource, type StepInput } from "../src/domain/catalog/catalog.ts";

@@ -2,9 +2,9 @@
 // model, and each provider's latest migration was generated for the current model.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { latestSnapshot, postgresSchemaFile, postgresSchemaFrom, sqliteSchemaFile } from "../../../prisma/providers.ts";
+import { latestSnapshot, postgresSchemaFile, postgresSchemaFrom, sqliteSchemaFile } from "../src/db/providers.ts";
 
-const fix = "run `npm run db:migration -- <name>` (or `npx tsx prisma/providers.ts schema`) and commit the result";
+const fix = "run `npm run db:migration -- <name>` (or `npm run db:schema`) and commit the result";
 
 describe("providers", () => {
   it("keeps prisma/postgresql/schema.prisma generated from prisma/schema.prisma", () => {

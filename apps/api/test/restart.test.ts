@@ -2,7 +2,7 @@
 // the webhook peer holds the call; a new instance takes the job over when its lease runs out and
 // repeats the call with the same idempotency key. The request is fulfilled once, with one grant.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
 import { type Instance, startInstance } from "./instances.ts";

@@ -3,7 +3,7 @@
 // for one command in one state, which outcomes the rules allow. Written from DESIGN.md's words,
 // not from the domain code, so that the two can disagree.
 import fc from "fast-check";
-import type { DemoPerson } from "../../../prisma/demo-organisation.ts";
+import type { DemoPerson } from "../src/demo/demo-organisation.ts";
 import type { Client } from "../src/db/database.ts";
 import type { ErrorCode } from "../src/domain/errors.ts";
 import type { GrantStatus, RequestStatus, Sensitivity, TicketKind, TicketStatus } from "../src/generated/prisma/client.ts";

@@ -5,7 +5,7 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../../../prisma/demo-organisation.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../../src/demo/demo-organisation.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { verifyRecords } from "../../src/domain/audit/verify.ts";
 import { freshDatabase, type TestDatabase } from "../databases.ts";

@@ -56,7 +56,23 @@ sn: Employee
 mail: alice@example.com
 `;
 
+/** Fails with the one line that fixes it when OpenLDAP's programs are not installed. */
+function requireOpenLdap(): void {
+  const missing = [SLAPD, "slapadd", "ldapmodify", "ldapsearch"].filter((program) => {
+    try {
+      execFileSync("sh", ["-c", `command -v "${program}"`], { stdio: "ignore" });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    throw new Error(`npm run test:ldap needs OpenLDAP (${missing.join(", ")} not found): apt-get install slapd ldap-utils`);
+  }
+}
+
 export async function startLdapPeer(): Promise<LdapPeer> {
+  requireOpenLdap();
   const dir = mkdtempSync(path.join(tmpdir(), "access-ldap-"));
   const dataDir = path.join(dir, "data");
   mkdirSync(dataDir);

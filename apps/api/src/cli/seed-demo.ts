@@ -1,9 +1,9 @@
 // `npm run seed:demo`: loads the demo organisation into the configured database and prints one
 // API token per demo identity.
-import { loadConfig } from "../apps/api/src/config.ts";
-import { openDatabase } from "../apps/api/src/db/database.ts";
-import { toGlobalId } from "../apps/api/src/domain/global-id.ts";
-import { loadDemoOrganisation } from "./demo-organisation.ts";
+import { loadConfig } from "../config.ts";
+import { openDatabase } from "../db/database.ts";
+import { toGlobalId } from "../domain/global-id.ts";
+import { loadDemoOrganisation } from "../demo/demo-organisation.ts";
 
 const config = loadConfig();
 const db = await openDatabase(config.databaseUrl);

@@ -3,23 +3,22 @@
 // the Pothos generator differ), and each provider's migrations are diffed from the schema snapshot kept
 // with its latest migration. A test fails when the generated files drift from the model.
 //
-//   npx tsx prisma/providers.ts schema            regenerate prisma/postgresql/schema.prisma
-//   npx tsx prisma/providers.ts migration <name>  write the next migration for both providers
+// The commands are in cli/db-migration.ts (`npm run db:migration -- <name>`, `npm run db:schema`).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoRoot } from "../paths.ts";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const sqliteSchemaFile = path.join(here, "schema.prisma");
-export const postgresSchemaFile = path.join(here, "postgresql", "schema.prisma");
+const prismaDir = path.join(repoRoot, "prisma");
+export const sqliteSchemaFile = path.join(prismaDir, "schema.prisma");
+export const postgresSchemaFile = path.join(prismaDir, "postgresql", "schema.prisma");
 
 export const providers = {
-  sqlite: { schema: sqliteSchemaFile, migrations: path.join(here, "migrations"), config: path.join(here, "..", "prisma.config.ts") },
+  sqlite: { schema: sqliteSchemaFile, migrations: path.join(prismaDir, "migrations"), config: path.join(repoRoot, "prisma.config.ts") },
   postgresql: {
     schema: postgresSchemaFile,
-    migrations: path.join(here, "postgresql", "migrations"),
-    config: path.join(here, "postgresql", "prisma.config.ts"),
+    migrations: path.join(prismaDir, "postgresql", "migrations"),
+    config: path.join(prismaDir, "postgresql", "prisma.config.ts"),
   },
 } as const;
 
@@ -28,7 +27,7 @@ export function postgresSchemaFrom(sqlite: string): string {
   const withoutPothos = sqlite.replace(/generator pothos \{[^}]*\}\n\n/, "");
   if (withoutPothos === sqlite) throw new Error("providers: no pothos generator block found in schema.prisma");
   return [
-    "// GENERATED from ../schema.prisma by `npx tsx prisma/providers.ts schema`: do not edit.",
+    "// GENERATED from ../schema.prisma by `npm run db:schema`: do not edit.",
     withoutPothos
       .replace('provider = "sqlite"', 'provider = "postgresql"')
       .replace('url      = env("DATABASE_URL")', 'url      = env("POSTGRES_CLI_URL")')
@@ -52,11 +51,12 @@ export function latestSnapshot(provider: keyof typeof providers): string | null 
   return latest ? readFileSync(path.join(dir, latest, "schema.snapshot.prisma"), "utf8") : null;
 }
 
-function writeMigration(provider: keyof typeof providers, name: string): void {
+export function writeMigration(provider: keyof typeof providers, name: string): void {
   const { schema, migrations, config } = providers[provider];
   const latest = latestMigration(migrations);
   const from = latest ? ["--from-schema-datamodel", path.join(migrations, latest, "schema.snapshot.prisma")] : ["--from-empty"];
   const sql = execFileSync("npx", ["prisma", "migrate", "diff", "--config", config, ...from, "--to-schema-datamodel", schema, "--script"], {
+    cwd: repoRoot,
     encoding: "utf8",
   });
   if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) {
@@ -74,14 +74,7 @@ function writeMigration(provider: keyof typeof providers, name: string): void {
   console.log(`${provider}: wrote ${path.relative(process.cwd(), dir)}`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [command, name] = process.argv.slice(2);
+/** Regenerates prisma/postgresql/schema.prisma from the SQLite model. */
+export function writePostgresSchema(): void {
   writeFileSync(postgresSchemaFile, postgresSchemaFrom(readFileSync(sqliteSchemaFile, "utf8")));
-  if (command === "migration") {
-    if (!name || !/^[a-z0-9_]+$/.test(name)) throw new Error("usage: providers.ts migration <snake_case_name>");
-    writeMigration("sqlite", name);
-    writeMigration("postgresql", name);
-  } else if (command !== "schema") {
-    throw new Error("usage: providers.ts schema | migration <name>");
-  }
 }

@@ -2,10 +2,10 @@
 // GitHub Write Access. The manager approves, a fulfillment ticket is completed, and the request
 // is marked fulfilled."). Written through the domain functions, so every row is audited, and
 // safe to run twice: what exists is kept, and each run prints fresh tokens.
-import type { Database } from "../apps/api/src/db/database.ts";
-import { createResource, createSystem } from "../apps/api/src/domain/catalog/catalog.ts";
-import { createGroup, createIdentity } from "../apps/api/src/domain/directory/directory.ts";
-import { issueApiToken } from "../apps/api/src/domain/tokens/tokens.ts";
+import type { Database } from "../db/database.ts";
+import { createResource, createSystem } from "../domain/catalog/catalog.ts";
+import { createGroup, createIdentity } from "../domain/directory/directory.ts";
+import { issueApiToken } from "../domain/tokens/tokens.ts";
 
 export type DemoPerson = "admin" | "bob" | "alice" | "dave" | "carol";
 

@@ -2,8 +2,8 @@
 // groupOfNames added and verified by a search, a server that is down then up, a wrong bind
 // password (permanent failure, health DOWN), and removal on revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asAdmin, connectorEvents, createConnectorSystem, requestOnConnector, requestState, systemHealth, until } from "./connector-helpers.ts";
-import { startTestServer, type TestServer } from "./harness.ts";
+import { asAdmin, connectorEvents, createConnectorSystem, requestOnConnector, requestState, systemHealth, until } from "../connector-helpers.ts";
+import { startTestServer, type TestServer } from "../harness.ts";
 import { LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_SUFFIX, type LdapPeer, startLdapPeer } from "./ldap-peer.ts";
 
 let t: TestServer;
