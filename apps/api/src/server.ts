@@ -10,7 +10,7 @@ import { GraphQLError, getOperationAST, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaInitialContext } from "graphql-yoga";
 import type { Logger } from "pino";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { type Config, ConfigError } from "./config.ts";
 import { type Caller, createContext, type Context, type Services } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
@@ -148,7 +148,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       const viewer = await authenticate(db, request.headers.get("authorization"));
       if (!viewer) {
         endResponse(
-          new Response(unauthenticatedBody(), { status: 401, headers: { "content-type": "application/json; charset=utf-8" } }),
+          new Response(unauthenticatedBody(), {
+            status: 401,
+            headers: { "content-type": "application/json; charset=utf-8" },
+          }),
         );
         return;
       }
@@ -161,13 +164,29 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   // mode), and never carry the parser's own error object.
   const requestErrorsPlugin: Plugin = {
     onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !("errors" in result) || !result.errors?.length || ("data" in result && result.data != null)) return;
+      if (
+        Array.isArray(result) ||
+        !("errors" in result) ||
+        !result.errors?.length ||
+        ("data" in result && result.data != null)
+      )
+        return;
       const errors = result.errors.map((error) => {
         const { originalError: _hidden, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
-        return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          extensions,
+        });
       });
       const malformed = errors.some((e) => REQUEST_ERROR_CODES.has(String(e.extensions.code)));
-      setResult({ ...result, errors, ...(malformed ? { extensions: { ...result.extensions, http: { status: 400 } } } : {}) });
+      setResult({
+        ...result,
+        errors,
+        ...(malformed ? { extensions: { ...result.extensions, http: { status: 400 } } } : {}),
+      });
     },
   };
 
@@ -213,7 +232,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     // Closed by default: browsers may call the API only from the origins CORS_ORIGINS lists.
     cors:
       config.corsOrigins.length > 0
-        ? { origin: [...config.corsOrigins], methods: ["GET", "POST"], allowedHeaders: ["authorization", "content-type", "accept"], credentials: false, maxAge: 600 }
+        ? {
+            origin: [...config.corsOrigins],
+            methods: ["GET", "POST"],
+            allowedHeaders: ["authorization", "content-type", "accept"],
+            credentials: false,
+            maxAge: 600,
+          }
         : false,
     maskedErrors: { maskError: maskError(log) },
     plugins: [authPlugin, inputGuardPlugin, requestErrorsPlugin, armor],
@@ -226,7 +251,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       if (initial.extra?.caller) return createContext(services, initial.extra.caller, requestId);
       const authenticated = httpViewers.get(initial.request);
       const caller: Caller | null = authenticated
-        ? { viewer: { id: authenticated.id, role: authenticated.role }, tokenId: authenticated.tokenId, identity: authenticated.identity }
+        ? {
+            viewer: { id: authenticated.id, role: authenticated.role },
+            tokenId: authenticated.tokenId,
+            identity: authenticated.identity,
+          }
         : null;
       return createContext(services, caller, requestId);
     },
@@ -280,7 +309,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const started = process.hrtime.bigint();
     res.on("finish", () => {
       log.info(
-        { requestId, method: req.method, path: req.url?.split("?")[0], status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          requestId,
+          method: req.method,
+          path: req.url?.split("?")[0],
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         "request",
       );
     });
@@ -374,7 +409,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const viewer = await authenticate(db, authorization);
         if (!viewer) return false;
-        const socket = (ctx.extra as { socket?: import("ws").WebSocket }).socket;
+        const socket = (ctx.extra as { socket?: WebSocket }).socket;
         // The client may have hung up while it was authenticated: graphql-ws has already run
         // onClose, so a session registered now would never be removed.
         if (!socket || socket.readyState !== socket.OPEN) return false;
@@ -409,15 +444,29 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         const caller = ctx.extra.caller;
         if (!caller || !(await sessions.holds(caller.tokenId, caller.viewer.role))) {
           if (caller) sessions.recheck();
-          return [new GraphQLError("Authentication required: the token was revoked or expired.", { extensions: { code: "UNAUTHENTICATED" } })];
+          return [
+            new GraphQLError("Authentication required: the token was revoked or expired.", {
+              extensions: { code: "UNAUTHENTICATED" },
+            }),
+          ];
         }
         // Each operation on the socket counts against its token's rate limit, as over HTTP.
         const decision = ctx.extra.rateKey ? perToken.take(ctx.extra.rateKey) : null;
         if (decision && !decision.ok) {
           const retryAfterSeconds = decision.retryAfterSeconds;
-          return [new GraphQLError(`Too many requests; try again in ${retryAfterSeconds} s.`, { extensions: { code: "RATE_LIMITED", retryAfterSeconds } })];
+          return [
+            new GraphQLError(`Too many requests; try again in ${retryAfterSeconds} s.`, {
+              extensions: { code: "RATE_LIMITED", retryAfterSeconds },
+            }),
+          ];
         }
-        const { schema: enveloped, execute, contextFactory, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: enveloped,
+          execute,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: (ctx.extra as { request?: IncomingMessage }).request,
           socket: (ctx.extra as { socket?: unknown }).socket,
@@ -445,14 +494,25 @@ export async function startServer(config: Config, options: { logger?: Logger } =
         };
         const errors = validate(args.schema, args.document);
         if (errors.length > 0) {
-          return errors.map((e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" } }));
+          return errors.map(
+            (e: GraphQLError) =>
+              new GraphQLError(e.message, {
+                nodes: e.nodes,
+                extensions: { ...e.extensions, code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" },
+              }),
+          );
         }
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
-          return [new GraphQLError("Unable to identify the operation: name one of the document's operations.", { extensions: { code: "BAD_REQUEST" } })];
+          return [
+            new GraphQLError("Unable to identify the operation: name one of the document's operations.", {
+              extensions: { code: "BAD_REQUEST" },
+            }),
+          ];
         }
         // Only subscriptions share results (shared-subscriptions.ts); queries and mutations run alone.
-        if (operation.operation === "subscription") args.rootValue = { execute, shareKey: shareKey(caller.viewer, payload) };
+        if (operation.operation === "subscription")
+          args.rootValue = { execute, shareKey: shareKey(caller.viewer, payload) };
         return args;
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,

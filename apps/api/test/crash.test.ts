@@ -125,7 +125,12 @@ async function parkWhileDead(): Promise<void> {
   }
 }
 
-async function send<T>(instance: Instance, token: string, query: string, variables: Record<string, unknown>): Promise<Answer<T>> {
+async function send<T>(
+  instance: Instance,
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Answer<T>> {
   const res = await fetch(`${instance.url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
@@ -143,7 +148,10 @@ async function post<T>(token: string, query: string, variables: Record<string, u
   try {
     return { answered: true, body: await send<T>(current, token, query, variables) };
   } catch (error) {
-    if (!dead && instance === generation) throw new Error(`a request failed while instance ${instance} was up: ${(error as Error).message}`);
+    if (!dead && instance === generation)
+      throw new Error(`a request failed while instance ${instance} was up: ${(error as Error).message}`, {
+        cause: error,
+      });
     return { answered: false, instance };
   }
 }
@@ -157,7 +165,9 @@ async function read<T>(token: string, query: string, variables: Record<string, u
 }
 
 async function adminMutation<T>(field: string, query: string, input: Record<string, unknown>): Promise<T> {
-  const body = await read<Record<string, (T & { errors: UserError[] }) | undefined>>(org.tokens.admin, query, { input });
+  const body = await read<Record<string, (T & { errors: UserError[] }) | undefined>>(org.tokens.admin, query, {
+    input,
+  });
   const payload = body.data?.[field];
   if (!payload || payload.errors.length > 0 || body.errors) throw new Error(`${field} failed: ${JSON.stringify(body)}`);
   return payload;
@@ -230,15 +240,22 @@ async function mutate<T>(
  * The answer to a decision (approve or fulfill). A retry of a decision that committed before the
  * crash must be refused (INVALID_STATE), never applied twice; then the request is read back.
  */
-async function decided(flow: Flow, result: { body: Answer<Record<string, TicketPayload>>; lost: Lost | null }, field: string): Promise<RequestView | null> {
+async function decided(
+  flow: Flow,
+  result: { body: Answer<Record<string, TicketPayload>>; lost: Lost | null },
+  field: string,
+): Promise<RequestView | null> {
   const payload = result.body.data?.[field];
   const codes = (payload?.errors ?? []).map((e) => e.code).join(",");
   if (result.lost?.happened) {
     if (codes !== "INVALID_STATE") {
-      problems.push(`${flow.label}: ${field} committed before the crash, but its retry answered ${JSON.stringify(result.body)}`);
+      problems.push(
+        `${flow.label}: ${field} committed before the crash, but its retry answered ${JSON.stringify(result.body)}`,
+      );
       return null;
     }
-    const again = (await read<{ request: RequestView | null }>(org.tokens.admin, READ_REQUEST, { id: flow.requestId })).data?.request;
+    const again = (await read<{ request: RequestView | null }>(org.tokens.admin, READ_REQUEST, { id: flow.requestId }))
+      .data?.request;
     if (!again) problems.push(`${flow.label}: cannot read request ${flow.requestId} back`);
     else acknowledged.push(again);
     return again ?? null;
@@ -252,16 +269,25 @@ async function decided(flow: Flow, result: { body: Answer<Record<string, TicketP
 }
 
 async function runFlow(flow: Flow): Promise<void> {
-  const create = await mutate<{ createRequest: RequestPayload }>(flow, "create", null, flow.requester.token, CREATE_REQUEST, {
-    input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
-  });
+  const create = await mutate<{ createRequest: RequestPayload }>(
+    flow,
+    "create",
+    null,
+    flow.requester.token,
+    CREATE_REQUEST,
+    {
+      input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
+    },
+  );
   const created = create.body.data?.createRequest;
   if (!created?.request || created.errors.length > 0 || create.body.errors) {
     problems.push(`${flow.label}: createRequest answered ${JSON.stringify(create.body)}`);
     return;
   }
   if (create.lost?.happened && create.lost.requestId !== rawId(created.request.id)) {
-    problems.push(`${flow.label}: the crash left request ${create.lost.requestId}, but the retry with the same idempotency key answered ${rawId(created.request.id)}`);
+    problems.push(
+      `${flow.label}: the crash left request ${create.lost.requestId}, but the retry with the same idempotency key answered ${rawId(created.request.id)}`,
+    );
   }
   acknowledged.push(created.request);
   flow.requestId = created.request.id;
@@ -273,9 +299,16 @@ async function runFlow(flow: Flow): Promise<void> {
     const approval = request.tickets.find((t) => t.kind === "APPROVAL");
     if (!approval) return void problems.push(`${flow.label}: no approval ticket in ${JSON.stringify(request)}`);
     if (approval.status === "OPEN") {
-      const approve = await mutate<Record<string, TicketPayload>>(flow, "approve", approval.id, flow.requester.approverToken, APPROVE_TICKET, {
-        input: { ticketId: approval.id },
-      });
+      const approve = await mutate<Record<string, TicketPayload>>(
+        flow,
+        "approve",
+        approval.id,
+        flow.requester.approverToken,
+        APPROVE_TICKET,
+        {
+          input: { ticketId: approval.id },
+        },
+      );
       request = await decided(flow, approve, "approveTicket");
       if (!request) return;
     }
@@ -286,9 +319,16 @@ async function runFlow(flow: Flow): Promise<void> {
   // Connector fulfillment is the job runner's: the client's part ends here.
   if (flow.kind === "manual" && fulfillment.status === "OPEN") {
     // Dave is the system's fulfillers group.
-    const fulfill = await mutate<Record<string, TicketPayload>>(flow, "fulfill", fulfillment.id, org.tokens.dave, FULFILL_TICKET, {
-      input: { ticketId: fulfillment.id, comment: `done for ${flow.label}` },
-    });
+    const fulfill = await mutate<Record<string, TicketPayload>>(
+      flow,
+      "fulfill",
+      fulfillment.id,
+      org.tokens.dave,
+      FULFILL_TICKET,
+      {
+        input: { ticketId: fulfillment.id, comment: `done for ${flow.label}` },
+      },
+    );
     if (!(await decided(flow, fulfill, "fulfillTicket"))) return;
   }
   flow.done = true;
@@ -323,10 +363,25 @@ async function readState() {
   const reader = db.read;
   const [requests, tickets, grants, jobs, rows, head, counters] = await Promise.all([
     reader.request.findMany({
-      select: { id: true, number: true, status: true, justification: true, items: { select: { id: true, status: true } }, idempotencyKeys: { select: { key: true } } },
+      select: {
+        id: true,
+        number: true,
+        status: true,
+        justification: true,
+        items: { select: { id: true, status: true } },
+        idempotencyKeys: { select: { key: true } },
+      },
     }),
     reader.ticket.findMany({
-      select: { id: true, number: true, kind: true, status: true, requestId: true, itemId: true, resource: { select: { system: { select: { connector: true } } } } },
+      select: {
+        id: true,
+        number: true,
+        kind: true,
+        status: true,
+        requestId: true,
+        itemId: true,
+        resource: { select: { system: { select: { connector: true } } } },
+      },
     }),
     reader.grant.findMany({ select: { id: true, itemId: true, status: true } }),
     reader.job.findMany({ select: { id: true, kind: true, status: true, ticketId: true } }),
@@ -369,12 +424,21 @@ function acknowledgedProblems(state: State, when: string): string[] {
   for (const answered of acknowledged) {
     const request = requests.get(rawId(answered.id));
     if (!request || request.number !== answered.number || !LATER[answered.status]?.includes(request.status)) {
-      found.push(`${when}: request REQ-${answered.number} was answered ${answered.status}, the database has ${JSON.stringify(request ?? null)}`);
+      found.push(
+        `${when}: request REQ-${answered.number} was answered ${answered.status}, the database has ${JSON.stringify(request ?? null)}`,
+      );
     }
     for (const t of answered.tickets) {
       const ticket = tickets.get(rawId(t.id));
-      if (!ticket || ticket.number !== t.number || ticket.kind !== t.kind || !LATER[t.status]?.includes(ticket.status)) {
-        found.push(`${when}: ticket TKT-${t.number} was answered ${t.kind} ${t.status}, the database has ${JSON.stringify(ticket ?? null)}`);
+      if (
+        !ticket ||
+        ticket.number !== t.number ||
+        ticket.kind !== t.kind ||
+        !LATER[t.status]?.includes(ticket.status)
+      ) {
+        found.push(
+          `${when}: ticket TKT-${t.number} was answered ${t.kind} ${t.status}, the database has ${JSON.stringify(ticket ?? null)}`,
+        );
       }
     }
   }
@@ -392,7 +456,8 @@ function consistencyProblems(state: State, when: string): string[] {
     ["ticket", state.tickets.map((t) => t.number)],
   ] as const) {
     const sorted = [...numbers].sort((a, b) => a - b);
-    if (sorted.some((n, i) => n !== i + 1)) problem(`${name} numbers are not 1..${sorted.length} without duplicates: ${sorted.join(",")}`);
+    if (sorted.some((n, i) => n !== i + 1))
+      problem(`${name} numbers are not 1..${sorted.length} without duplicates: ${sorted.join(",")}`);
     const counter = state.counters.find((c) => c.name === name)?.value ?? 0;
     if (counter !== sorted.length) problem(`the ${name} counter is ${counter}, but ${sorted.length} ${name}s exist`);
   }
@@ -409,16 +474,26 @@ function consistencyProblems(state: State, when: string): string[] {
   }
 
   // Each change with its event, exactly once.
-  const byRequest = (action: string) => countBy(state.events.filter((e) => e.action === action), (e) => e.requestId);
-  const byTicket = (action: string) => countBy(state.events.filter((e) => e.action === action), (e) => e.ticketId);
+  const byRequest = (action: string) =>
+    countBy(
+      state.events.filter((e) => e.action === action),
+      (e) => e.requestId,
+    );
+  const byTicket = (action: string) =>
+    countBy(
+      state.events.filter((e) => e.action === action),
+      (e) => e.ticketId,
+    );
   const created = byRequest("REQUEST_CREATED");
   const ticketCreated = byTicket("TICKET_CREATED");
   const approvedEvents = byTicket("TICKET_APPROVED");
   const fulfilledEvents = byTicket("TICKET_FULFILLED");
   const requestIds = new Set(state.requests.map((r) => r.id));
   const ticketIds = new Set(state.tickets.map((t) => t.id));
-  for (const [id] of created) if (!requestIds.has(id)) problem(`REQUEST_CREATED for a request that does not exist (${id})`);
-  for (const [id] of ticketCreated) if (!ticketIds.has(id)) problem(`TICKET_CREATED for a ticket that does not exist (${id})`);
+  for (const [id] of created)
+    if (!requestIds.has(id)) problem(`REQUEST_CREATED for a request that does not exist (${id})`);
+  for (const [id] of ticketCreated)
+    if (!ticketIds.has(id)) problem(`TICKET_CREATED for a ticket that does not exist (${id})`);
   const policies = byRequest("POLICY_APPLIED");
   const grantEvents = countBy(
     state.events.filter((e) => e.action === "GRANT_ACTIVATED"),
@@ -437,30 +512,39 @@ function consistencyProblems(state: State, when: string): string[] {
     const key = e.ticketId ? `ticket ${e.ticketId}` : e.requestId ? `request ${e.requestId}` : null;
     if (!key) continue;
     const before = history.get(key) ?? null;
-    if ((e.data.previousStatus ?? null) !== before) problem(`audit event ${e.sequence} (${e.action}) moves ${key} from ${e.data.previousStatus}, but it was ${before}`);
+    if ((e.data.previousStatus ?? null) !== before)
+      problem(
+        `audit event ${e.sequence} (${e.action}) moves ${key} from ${e.data.previousStatus}, but it was ${before}`,
+      );
     history.set(key, e.data.status);
   }
   for (const r of state.requests) {
-    if (history.get(`request ${r.id}`) !== r.status) problem(`REQ-${r.number} is ${r.status}, its audit events say ${history.get(`request ${r.id}`)}`);
+    if (history.get(`request ${r.id}`) !== r.status)
+      problem(`REQ-${r.number} is ${r.status}, its audit events say ${history.get(`request ${r.id}`)}`);
   }
   for (const t of state.tickets) {
-    if (history.get(`ticket ${t.id}`) !== t.status) problem(`TKT-${t.number} is ${t.status}, its audit events say ${history.get(`ticket ${t.id}`)}`);
+    if (history.get(`ticket ${t.id}`) !== t.status)
+      problem(`TKT-${t.number} is ${t.status}, its audit events say ${history.get(`ticket ${t.id}`)}`);
   }
   for (const grant of state.grants) {
-    if ((grantEvents.get(toGlobalId("Grant", grant.id)) ?? 0) !== 1) problem(`grant ${grant.id} has ${grantEvents.get(toGlobalId("Grant", grant.id)) ?? 0} GRANT_ACTIVATED events`);
+    if ((grantEvents.get(toGlobalId("Grant", grant.id)) ?? 0) !== 1)
+      problem(`grant ${grant.id} has ${grantEvents.get(toGlobalId("Grant", grant.id)) ?? 0} GRANT_ACTIVATED events`);
   }
-  if ([...grantEvents.values()].reduce((a, b) => a + b, 0) !== state.grants.length) problem(`${grantEvents.size} GRANT_ACTIVATED events for ${state.grants.length} grants`);
+  if ([...grantEvents.values()].reduce((a, b) => a + b, 0) !== state.grants.length)
+    problem(`${grantEvents.size} GRANT_ACTIVATED events for ${state.grants.length} grants`);
 
   const ticketsByItem = new Map<string, State["tickets"]>();
   for (const t of state.tickets) ticketsByItem.set(t.itemId, [...(ticketsByItem.get(t.itemId) ?? []), t]);
   const grantsByItem = countBy(state.grants, (g) => (g.status === "ACTIVE" ? g.itemId : null));
   const jobsByTicket = new Map<string, State["jobs"]>();
-  for (const j of state.jobs) if (j.ticketId) jobsByTicket.set(j.ticketId, [...(jobsByTicket.get(j.ticketId) ?? []), j]);
+  for (const j of state.jobs)
+    if (j.ticketId) jobsByTicket.set(j.ticketId, [...(jobsByTicket.get(j.ticketId) ?? []), j]);
 
   for (const request of state.requests) {
     const label = `REQ-${request.number}`;
     if (created.get(request.id) !== 1) problem(`${label} has ${created.get(request.id) ?? 0} REQUEST_CREATED events`);
-    if (request.idempotencyKeys.length !== 1) problem(`${label} has ${request.idempotencyKeys.length} idempotency keys`);
+    if (request.idempotencyKeys.length !== 1)
+      problem(`${label} has ${request.idempotencyKeys.length} idempotency keys`);
     const item = request.items[0];
     if (!item || request.items.length !== 1) {
       problem(`${label} has ${request.items.length} items`);
@@ -471,24 +555,34 @@ function consistencyProblems(state: State, when: string): string[] {
     const fulfillments = tickets.filter((t) => t.kind === "FULFILLMENT");
     const approval = approvals[0];
     const fulfillment = fulfillments[0];
-    if (approvals.length > 1 || fulfillments.length > 1) problem(`${label} has ${approvals.length} approval and ${fulfillments.length} fulfillment tickets`);
+    if (approvals.length > 1 || fulfillments.length > 1)
+      problem(`${label} has ${approvals.length} approval and ${fulfillments.length} fulfillment tickets`);
     // The item's status follows from its tickets, the request's from its one item.
     const expected = fulfillment?.status === "FULFILLED" ? "FULFILLED" : fulfillment ? "APPROVED" : "PENDING_APPROVAL";
     if (item.status !== expected || request.status !== expected) {
-      problem(`${label} is ${request.status} (item ${item.status}) with tickets ${JSON.stringify(tickets.map((t) => [t.kind, t.status]))}`);
+      problem(
+        `${label} is ${request.status} (item ${item.status}) with tickets ${JSON.stringify(tickets.map((t) => [t.kind, t.status]))}`,
+      );
     }
     if (!approval && !fulfillment) problem(`${label} has no ticket at all`);
     // Auto-approval (no approval step) is recorded as a policy decision, once.
-    if ((policies.get(request.id) ?? 0) !== (approval ? 0 : 1)) problem(`${label} has ${policies.get(request.id) ?? 0} POLICY_APPLIED events`);
-    if (approval && approval.status !== (fulfillment ? "APPROVED" : "OPEN")) problem(`${label}: approval ticket ${approval.status} with fulfillment ${fulfillment?.status ?? "none"}`);
-    if (fulfillment && !["OPEN", "IN_PROGRESS", "FULFILLED"].includes(fulfillment.status)) problem(`${label}: fulfillment ticket is ${fulfillment.status}`);
-    if ((grantsByItem.get(item.id) ?? 0) !== (expected === "FULFILLED" ? 1 : 0)) problem(`${label} (${expected}) has ${grantsByItem.get(item.id) ?? 0} active grants`);
+    if ((policies.get(request.id) ?? 0) !== (approval ? 0 : 1))
+      problem(`${label} has ${policies.get(request.id) ?? 0} POLICY_APPLIED events`);
+    if (approval && approval.status !== (fulfillment ? "APPROVED" : "OPEN"))
+      problem(`${label}: approval ticket ${approval.status} with fulfillment ${fulfillment?.status ?? "none"}`);
+    if (fulfillment && !["OPEN", "IN_PROGRESS", "FULFILLED"].includes(fulfillment.status))
+      problem(`${label}: fulfillment ticket is ${fulfillment.status}`);
+    if ((grantsByItem.get(item.id) ?? 0) !== (expected === "FULFILLED" ? 1 : 0))
+      problem(`${label} (${expected}) has ${grantsByItem.get(item.id) ?? 0} active grants`);
 
     for (const ticket of tickets) {
       const at = `${label} TKT-${ticket.number}`;
-      if (ticketCreated.get(ticket.id) !== 1) problem(`${at} has ${ticketCreated.get(ticket.id) ?? 0} TICKET_CREATED events`);
-      if ((approvedEvents.get(ticket.id) ?? 0) !== (ticket.status === "APPROVED" ? 1 : 0)) problem(`${at} is ${ticket.status} with ${approvedEvents.get(ticket.id) ?? 0} TICKET_APPROVED events`);
-      if ((fulfilledEvents.get(ticket.id) ?? 0) !== (ticket.status === "FULFILLED" ? 1 : 0)) problem(`${at} is ${ticket.status} with ${fulfilledEvents.get(ticket.id) ?? 0} TICKET_FULFILLED events`);
+      if (ticketCreated.get(ticket.id) !== 1)
+        problem(`${at} has ${ticketCreated.get(ticket.id) ?? 0} TICKET_CREATED events`);
+      if ((approvedEvents.get(ticket.id) ?? 0) !== (ticket.status === "APPROVED" ? 1 : 0))
+        problem(`${at} is ${ticket.status} with ${approvedEvents.get(ticket.id) ?? 0} TICKET_APPROVED events`);
+      if ((fulfilledEvents.get(ticket.id) ?? 0) !== (ticket.status === "FULFILLED" ? 1 : 0))
+        problem(`${at} is ${ticket.status} with ${fulfilledEvents.get(ticket.id) ?? 0} TICKET_FULFILLED events`);
       if (ticket.kind !== "FULFILLMENT") continue;
       const jobs = jobsByTicket.get(ticket.id) ?? [];
       if (ticket.resource.system.connector === "MANUAL") {
@@ -498,8 +592,12 @@ function consistencyProblems(state: State, when: string): string[] {
       // A connector ticket and its one job move together: IN_PROGRESS with PENDING, FULFILLED with DONE.
       const job = jobs[0];
       const jobStatus = ticket.status === "FULFILLED" ? "DONE" : "PENDING";
-      if (jobs.length !== 1 || job?.kind !== "PROVISION" || job.status !== jobStatus) problem(`${at} is ${ticket.status} with jobs ${JSON.stringify(jobs)}`);
-      if (job && (jobSuccesses.get(job.id) ?? 0) !== (job.status === "DONE" ? 1 : 0)) problem(`job ${job.id} (${job.status}) has ${jobSuccesses.get(job.id) ?? 0} successful CONNECTOR_CALLED events`);
+      if (jobs.length !== 1 || job?.kind !== "PROVISION" || job.status !== jobStatus)
+        problem(`${at} is ${ticket.status} with jobs ${JSON.stringify(jobs)}`);
+      if (job && (jobSuccesses.get(job.id) ?? 0) !== (job.status === "DONE" ? 1 : 0))
+        problem(
+          `job ${job.id} (${job.status}) has ${jobSuccesses.get(job.id) ?? 0} successful CONNECTOR_CALLED events`,
+        );
     }
   }
   return found;
@@ -522,7 +620,14 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) {
-      const clients = { problems: problems.slice(0, 5), parked, finished, dead, generation, acknowledged: acknowledged.length };
+      const clients = {
+        problems: problems.slice(0, 5),
+        parked,
+        finished,
+        dead,
+        generation,
+        acknowledged: acknowledged.length,
+      };
       throw new Error(`timed out waiting for ${what}: ${JSON.stringify(clients)}\n${current.output().slice(-3_000)}`);
     }
     await new Promise((r) => setTimeout(r, 25));
@@ -530,7 +635,9 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 async function verifyExport(instance: Instance): Promise<VerifyReport> {
-  const res = await fetch(`${instance.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${org.tokens.admin}` } });
+  const res = await fetch(`${instance.url}/audit/export.jsonl`, {
+    headers: { authorization: `Bearer ${org.tokens.admin}` },
+  });
   expect(res.status).toBe(200);
   const text = (await res.text()).trim();
   async function* lines() {
@@ -613,10 +720,12 @@ async function killAndRestart(kill: number, afterMs: number): Promise<void> {
     })),
   );
   for (const { flow, body } of answers) {
-    if (body.data?.createRequest.request?.id !== flow.requestId) problems.push(`${when}: replaying ${flow.label} answered ${JSON.stringify(body)}, not ${flow.requestId}`);
+    if (body.data?.createRequest.request?.id !== flow.requestId)
+      problems.push(`${when}: replaying ${flow.label} answered ${JSON.stringify(body)}, not ${flow.requestId}`);
   }
   const requestsNow = await db.read.request.count();
-  if (requestsNow !== state.requests.length) problems.push(`${when}: replays left ${requestsNow} requests, ${state.requests.length} before`);
+  if (requestsNow !== state.requests.length)
+    problems.push(`${when}: replays left ${requestsNow} requests, ${state.requests.length} before`);
   replays += replayed.length;
   generation += 1;
   dead = false;
@@ -656,7 +765,9 @@ async function setUp(): Promise<{ requesters: Requester[]; resources: { id: stri
       fulfillersGroupId: toGlobalId("Group", org.fulfillersGroupId),
     },
   );
-  const kinds = (Object.keys(RESOURCES) as ResourceKind[]).flatMap((kind) => Array.from({ length: RESOURCES[kind] }, (_, i) => ({ kind, i })));
+  const kinds = (Object.keys(RESOURCES) as ResourceKind[]).flatMap((kind) =>
+    Array.from({ length: RESOURCES[kind] }, (_, i) => ({ kind, i })),
+  );
   const resources = await Promise.all(
     kinds.map(async ({ kind, i }) => {
       const created = await adminMutation<{ resource: { id: string } }>(
@@ -694,7 +805,17 @@ describe("SIGKILL in the middle of a load of request flows", () => {
       requesters.flatMap((requester) =>
         resources.map((resource, i): Flow => {
           const label = `${requester.name}/${resource.kind}-${i}`;
-          return { label, requester, resourceId: resource.id, kind: resource.kind, key: randomUUID(), justification: `crash flow ${label}`, requestId: null, createdOn: null, done: false };
+          return {
+            label,
+            requester,
+            resourceId: resource.id,
+            kind: resource.kind,
+            key: randomUUID(),
+            justification: `crash flow ${label}`,
+            requestId: null,
+            createdOn: null,
+            done: false,
+          };
         }),
       ),
     );
@@ -710,7 +831,9 @@ describe("SIGKILL in the middle of a load of request flows", () => {
       const before = acknowledged.length;
       await until(
         `load on instance ${generation}`,
-        () => acknowledged.length >= before + WORKERS && createdFlows.filter((f) => f.createdOn === generation).length >= REPLAYS,
+        () =>
+          acknowledged.length >= before + WORKERS &&
+          createdFlows.filter((f) => f.createdOn === generation).length >= REPLAYS,
       );
       const afterMs = 100 + Math.floor(Math.random() * 1_200);
       await new Promise((r) => setTimeout(r, afterMs));
@@ -727,7 +850,9 @@ describe("SIGKILL in the middle of a load of request flows", () => {
     // once its lease has run out).
     await until(
       "the connector jobs to finish",
-      async () => (await db.read.job.count({ where: { status: { not: "DONE" } } })) === 0 && (await db.read.ticket.count({ where: { status: "IN_PROGRESS" } })) === 0,
+      async () =>
+        (await db.read.job.count({ where: { status: { not: "DONE" } } })) === 0 &&
+        (await db.read.ticket.count({ where: { status: "IN_PROGRESS" } })) === 0,
       30_000,
     );
     const report = await verifyExport(current);
@@ -735,7 +860,14 @@ describe("SIGKILL in the middle of a load of request flows", () => {
     await last.kill("SIGTERM");
     const state = await readState();
     console.info(
-      JSON.stringify({ provider: db.provider, flows: startedFlows.length, of: total, kills: killReports, peerCalls: peer.calls.length, events: state.events.length }),
+      JSON.stringify({
+        provider: db.provider,
+        flows: startedFlows.length,
+        of: total,
+        kills: killReports,
+        peerCalls: peer.calls.length,
+        events: state.events.length,
+      }),
     );
 
     expect(problems).toEqual([]);
@@ -761,7 +893,9 @@ describe("SIGKILL in the middle of a load of request flows", () => {
     expect(provisions.filter((c) => !c.signatureValid)).toEqual([]);
     const called = new Set(provisions.map((c) => c.idempotencyKey));
     expect(state.jobs.filter((j) => !called.has(j.id)).map((j) => j.id)).toEqual([]);
-    const resumedLate = pendingAtKill.filter(({ jobId, callsBefore }) => !peer.calls.slice(callsBefore).some((c) => c.idempotencyKey === jobId));
+    const resumedLate = pendingAtKill.filter(
+      ({ jobId, callsBefore }) => !peer.calls.slice(callsBefore).some((c) => c.idempotencyKey === jobId),
+    );
     expect(resumedLate).toEqual([]);
 
     // The trail verifies end to end: one segment from sequence 1, as long as the table.

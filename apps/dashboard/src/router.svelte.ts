@@ -26,9 +26,12 @@ const PATHS: Record<string, RouteName> = {
 };
 
 export function parseRoute(pathname: string, search: string): Route {
+  // Read once per navigation and replaced whole, never mutated: no reactive wrapper needed.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   const params = new URLSearchParams(search);
   const path = pathname.replace(/\/+$/, "") || "/";
-  const name: RouteName = path === "/" ? (params.get("section") === "tickets" ? "my-tickets" : "my-requests") : (PATHS[path] ?? "not-found");
+  const name: RouteName =
+    path === "/" ? (params.get("section") === "tickets" ? "my-tickets" : "my-requests") : (PATHS[path] ?? "not-found");
   return { name, admin: path.startsWith("/admin/"), params };
 }
 
@@ -55,7 +58,8 @@ export const router = new Router();
 /** Click handler for internal links: navigate without reloading (modifier keys keep the browser's behaviour). */
 export function link(event: MouseEvent): void {
   const anchor = event.currentTarget as HTMLAnchorElement;
-  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+    return;
   event.preventDefault();
   router.navigate(anchor.getAttribute("href") ?? "/");
 }

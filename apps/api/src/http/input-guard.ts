@@ -9,8 +9,11 @@ import type { Plugin } from "graphql-yoga";
 export const MAX_INPUT_DEPTH = 32;
 export const MAX_DIRECTIVES = 50;
 
-const invalid = (message: string) => new GraphQLError(message, { extensions: { code: "VALIDATION", http: { status: 400 } } });
+const invalid = (message: string) =>
+  new GraphQLError(message, { extensions: { code: "VALIDATION", http: { status: 400 } } });
 
+// NUL is the very character this refuses.
+// eslint-disable-next-line no-control-regex
 const LONE_SURROGATE_OR_NUL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/;
 
 const isCleanText = (text: string): boolean => !LONE_SURROGATE_OR_NUL.test(text);

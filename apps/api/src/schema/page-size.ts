@@ -31,6 +31,8 @@ export class PageSizePlugin<Types extends SchemaTypes> extends BasePlugin<Types>
 }
 
 declare global {
+  // Pothos plugins extend its types through this global namespace (its documented pattern).
+  // eslint-disable-next-line @typescript-eslint/no-namespace
   export namespace PothosSchemaTypes {
     export interface Plugins<Types extends SchemaTypes> {
       pageSize: PageSizePlugin<Types>;

@@ -13,16 +13,25 @@ export default async function requireServices(): Promise<void> {
     await client.connect();
     await client.query("SELECT 1");
   } catch (error) {
-    throw new Error(`test:scale: PostgreSQL at TEST_DATABASE_URL does not answer: ${(error as Error).message}`);
+    throw new Error(`test:scale: PostgreSQL at TEST_DATABASE_URL does not answer: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     await client.end().catch(() => undefined);
   }
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5_000, retryStrategy: () => null });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`test:scale: Redis at TEST_REDIS_URL does not answer: ${(error as Error).message}`);
+    throw new Error(`test:scale: Redis at TEST_REDIS_URL does not answer: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     redis.disconnect();
   }
