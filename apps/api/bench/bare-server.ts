@@ -10,41 +10,84 @@ const port = Number(process.env.PORT ?? 0);
 const db = new Sqlite(file, { readonly: true });
 const viewerId = process.env.BENCH_VIEWER_ID ?? "";
 
-const viewerRow = db.prepare(`SELECT id, displayName FROM Identity WHERE id = ?`).get(viewerId) as { id: string; displayName: string };
+const viewerRow = db.prepare(`SELECT id, displayName FROM Identity WHERE id = ?`).get(viewerId) as {
+  id: string;
+  displayName: string;
+};
 const viewerBody = JSON.stringify({
-  data: { viewer: { id: Buffer.from(`Identity:${viewerRow.id}`).toString("base64"), displayName: viewerRow.displayName } },
+  data: {
+    viewer: { id: Buffer.from(`Identity:${viewerRow.id}`).toString("base64"), displayName: viewerRow.displayName },
+  },
 });
 
-const ticketsStmt = db.prepare(`SELECT id, number, status, kind, requestId, resourceId, assigneeGroupId FROM Ticket ORDER BY number DESC LIMIT ?`);
+const ticketsStmt = db.prepare(
+  `SELECT id, number, status, kind, requestId, resourceId, assigneeGroupId FROM Ticket ORDER BY number DESC LIMIT ?`,
+);
 const inList = (n: number) => Array.from({ length: n }, () => "?").join(",");
 
 function ticketsPage(first: number): string {
-  const tickets = ticketsStmt.all(first) as { id: string; number: number; status: string; kind: string; requestId: string; resourceId: string; assigneeGroupId: string | null }[];
+  const tickets = ticketsStmt.all(first) as {
+    id: string;
+    number: number;
+    status: string;
+    kind: string;
+    requestId: string;
+    resourceId: string;
+    assigneeGroupId: string | null;
+  }[];
   const requestIds = [...new Set(tickets.map((t) => t.requestId))];
   const requests = new Map(
-    (db.prepare(`SELECT id, number, requesterId, targetId FROM Request WHERE id IN (${inList(requestIds.length)})`).all(...requestIds) as {
-      id: string; number: number; requesterId: string; targetId: string;
-    }[]).map((r) => [r.id, r]),
+    (
+      db
+        .prepare(`SELECT id, number, requesterId, targetId FROM Request WHERE id IN (${inList(requestIds.length)})`)
+        .all(...requestIds) as {
+        id: string;
+        number: number;
+        requesterId: string;
+        targetId: string;
+      }[]
+    ).map((r) => [r.id, r]),
   );
   const resourceIds = [...new Set(tickets.map((t) => t.resourceId))];
   const resources = new Map(
-    (db.prepare(`SELECT r.id, r.name, s.name AS systemName FROM Resource r JOIN System s ON s.id = r.systemId WHERE r.id IN (${inList(resourceIds.length)})`).all(
-      ...resourceIds,
-    ) as { id: string; name: string; systemName: string }[]).map((r) => [r.id, r]),
+    (
+      db
+        .prepare(
+          `SELECT r.id, r.name, s.name AS systemName FROM Resource r JOIN System s ON s.id = r.systemId WHERE r.id IN (${inList(resourceIds.length)})`,
+        )
+        .all(...resourceIds) as { id: string; name: string; systemName: string }[]
+    ).map((r) => [r.id, r]),
   );
   const ticketIds = tickets.map((t) => t.id);
-  const named = db.prepare(`SELECT a.A AS identityId, a.B AS ticketId FROM _TicketAssignees a WHERE a.B IN (${inList(ticketIds.length)})`).all(...ticketIds) as {
-    identityId: string; ticketId: string;
+  const named = db
+    .prepare(
+      `SELECT a.A AS identityId, a.B AS ticketId FROM _TicketAssignees a WHERE a.B IN (${inList(ticketIds.length)})`,
+    )
+    .all(...ticketIds) as {
+    identityId: string;
+    ticketId: string;
   }[];
   const groupIds = [...new Set(tickets.flatMap((t) => (t.assigneeGroupId ? [t.assigneeGroupId] : [])))];
   const members = groupIds.length
-    ? (db.prepare(`SELECT m.A AS groupId, m.B AS identityId FROM _GroupMembers m WHERE m.A IN (${inList(groupIds.length)})`).all(...groupIds) as { groupId: string; identityId: string }[])
+    ? (db
+        .prepare(
+          `SELECT m.A AS groupId, m.B AS identityId FROM _GroupMembers m WHERE m.A IN (${inList(groupIds.length)})`,
+        )
+        .all(...groupIds) as { groupId: string; identityId: string }[])
     : [];
-  const identityIds = [...new Set([...[...requests.values()].flatMap((r) => [r.requesterId, r.targetId]), ...named.map((n) => n.identityId), ...members.map((m) => m.identityId)])];
+  const identityIds = [
+    ...new Set([
+      ...[...requests.values()].flatMap((r) => [r.requesterId, r.targetId]),
+      ...named.map((n) => n.identityId),
+      ...members.map((m) => m.identityId),
+    ]),
+  ];
   const identities = new Map(
-    (db.prepare(`SELECT id, displayName, active FROM Identity WHERE id IN (${inList(identityIds.length)})`).all(...identityIds) as { id: string; displayName: string; active: number }[]).map(
-      (i) => [i.id, i],
-    ),
+    (
+      db
+        .prepare(`SELECT id, displayName, active FROM Identity WHERE id IN (${inList(identityIds.length)})`)
+        .all(...identityIds) as { id: string; displayName: string; active: number }[]
+    ).map((i) => [i.id, i]),
   );
   const edges = tickets.map((t) => {
     const request = requests.get(t.requestId)!;
@@ -52,10 +95,14 @@ function ticketsPage(first: number): string {
     const actionable = t.kind === "APPROVAL" ? t.status === "OPEN" : t.status === "OPEN" || t.status === "FAILED";
     const assignees: string[] = [];
     if (actionable) {
-      const candidates = [...named.filter((n) => n.ticketId === t.id).map((n) => n.identityId), ...members.filter((m) => m.groupId === t.assigneeGroupId).map((m) => m.identityId)];
+      const candidates = [
+        ...named.filter((n) => n.ticketId === t.id).map((n) => n.identityId),
+        ...members.filter((m) => m.groupId === t.assigneeGroupId).map((m) => m.identityId),
+      ];
       for (const id of candidates) {
         const identity = identities.get(id);
-        if (identity?.active && id !== request.requesterId && id !== request.targetId && !assignees.includes(id)) assignees.push(id);
+        if (identity?.active && id !== request.requesterId && id !== request.targetId && !assignees.includes(id))
+          assignees.push(id);
       }
     }
     return {
@@ -76,7 +123,9 @@ function ticketsPage(first: number): string {
 }
 
 createServer((req, res) => {
-  const body = req.url?.startsWith("/tickets") ? ticketsPage(Number(new URL(req.url, "http://x").searchParams.get("first") ?? 50)) : viewerBody;
+  const body = req.url?.startsWith("/tickets")
+    ? ticketsPage(Number(new URL(req.url, "http://x").searchParams.get("first") ?? 50))
+    : viewerBody;
   res.writeHead(200, { "content-type": "application/json" });
   res.end(body);
 }).listen(port, "127.0.0.1", () => console.log("ready"));

@@ -19,7 +19,11 @@ export async function generate(file: string, requests: number, auditEvents: numb
   const org = await loadDemoOrganisation(db);
   const resources: string[] = [];
   for (let i = 0; i < 200; i += 1) {
-    resources.push(await db.transact((work) => createResource(work, null, { systemId: org.githubSystemId, name: `Bulk ${i}`, sensitivity: "STANDARD" })));
+    resources.push(
+      await db.transact((work) =>
+        createResource(work, null, { systemId: org.githubSystemId, name: `Bulk ${i}`, sensitivity: "STANDARD" }),
+      ),
+    );
   }
   await db.close();
 
@@ -29,7 +33,9 @@ export async function generate(file: string, requests: number, auditEvents: numb
   const insertRequest = sqlite.prepare(
     `INSERT INTO "Request" (id, number, requesterId, targetId, justification, status, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertItem = sqlite.prepare(`INSERT INTO "RequestItem" (id, requestId, resourceId, status, openKey, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const insertItem = sqlite.prepare(
+    `INSERT INTO "RequestItem" (id, requestId, resourceId, status, openKey, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
   const insertTicket = sqlite.prepare(
     `INSERT INTO "Ticket" (id, number, kind, status, requestId, itemId, resourceId, step, assignedToAdmins, createdAt, updatedAt) VALUES (?, ?, 'APPROVAL', ?, ?, ?, ?, 1, 0, ?, ?)`,
   );
@@ -37,9 +43,15 @@ export async function generate(file: string, requests: number, auditEvents: numb
   const insertEvent = sqlite.prepare(
     `INSERT INTO "AuditEvent" (id, sequence, at, actorId, action, requestId, ticketId, comment, data, prevHash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)`,
   );
-  const head = sqlite.prepare(`SELECT sequence, hash FROM "AuditHead" WHERE id = 1`).get() as { sequence: number; hash: string };
+  const head = sqlite.prepare(`SELECT sequence, hash FROM "AuditHead" WHERE id = 1`).get() as {
+    sequence: number;
+    hash: string;
+  };
   const counters = Object.fromEntries(
-    (sqlite.prepare(`SELECT name, value FROM "Counter"`).all() as { name: string; value: number }[]).map((c) => [c.name, c.value]),
+    (sqlite.prepare(`SELECT name, value FROM "Counter"`).all() as { name: string; value: number }[]).map((c) => [
+      c.name,
+      c.value,
+    ]),
   ) as Record<string, number>;
 
   sqlite.transaction(() => {
@@ -59,7 +71,16 @@ export async function generate(file: string, requests: number, auditEvents: numb
       const open = i % 10 === 0;
       requestNumber += 1;
       ticketNumber += 1;
-      insertRequest.run(requestId, requestNumber, requester, requester, "bulk data", open ? "PENDING_APPROVAL" : "REJECTED", at, at);
+      insertRequest.run(
+        requestId,
+        requestNumber,
+        requester,
+        requester,
+        "bulk data",
+        open ? "PENDING_APPROVAL" : "REJECTED",
+        at,
+        at,
+      );
       insertItem.run(itemId, requestId, resourceId, open ? "PENDING_APPROVAL" : "REJECTED", null, at, at);
       insertTicket.run(ticketId, ticketNumber, open ? "OPEN" : "REJECTED", requestId, itemId, resourceId, at, at);
       insertAssignee.run(org.ids.bob, ticketId);
@@ -79,7 +100,18 @@ export async function generate(file: string, requests: number, auditEvents: numb
           data,
         };
         const hash = chainHash(prevHash, content);
-        insertEvent.run(randomUUID(), sequence, at, requester, action, requestId, e === 0 ? null : ticketId, JSON.stringify(data), prevHash, hash);
+        insertEvent.run(
+          randomUUID(),
+          sequence,
+          at,
+          requester,
+          action,
+          requestId,
+          e === 0 ? null : ticketId,
+          JSON.stringify(data),
+          prevHash,
+          hash,
+        );
         prevHash = hash;
       }
     }

@@ -42,7 +42,13 @@ export async function fanout(options: {
     const url = options.subscribeUrls[i % options.subscribeUrls.length] ?? "";
     const seen = new Map<number, number>();
     received.push(seen);
-    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${options.token}` }, retryAttempts: 0, lazy: false });
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${options.token}` },
+      retryAttempts: 0,
+      lazy: false,
+    });
     clients.push(client);
     await new Promise<void>((resolve) => {
       const off = client.on("connected", () => {

@@ -55,11 +55,17 @@ async function prepare(url: string, flowCount: number): Promise<{ org: DemoOrgan
   for (let i = 0; i < 120; i += 1) {
     const resourceId = await make(`Listed ${i}`);
     const { requestId } = await db.transact((work) =>
-      createRequest(work, { id: org.ids.alice, role: "END_USER" }, { resourceIds: [resourceId], justification: "bench" }),
+      createRequest(
+        work,
+        { id: org.ids.alice, role: "END_USER" },
+        { resourceIds: [resourceId], justification: "bench" },
+      ),
     );
     if (i % 2 === 0) {
       const ticket = await db.read.ticket.findFirstOrThrow({ where: { requestId } });
-      await db.transact((work) => decideTicket(work, { id: org.ids.bob, role: "END_USER" }, { ticketId: ticket.id }, "APPROVED"));
+      await db.transact((work) =>
+        decideTicket(work, { id: org.ids.bob, role: "END_USER" }, { ticketId: ticket.id }, "APPROVED"),
+      );
     }
   }
   const flowResources: string[] = [];
@@ -89,7 +95,13 @@ function pinned(args: string[], env: Record<string, string>): ChildProcess {
 
 async function waitReady(url: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
-    if (await fetch(url).then((r) => r.status < 500, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`not ready: ${url}`);
@@ -114,7 +126,8 @@ async function cannon(load: Load, seconds: number) {
     connections: load.connections,
     duration: seconds,
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${load.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${load.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
@@ -195,10 +208,21 @@ async function main() {
 
     // 1. Overhead of a small authenticated query.
     const viewer = await compare(
-      { url: `${apiUrl}/graphql`, method: "POST", body: gqlBody("{ viewer { id displayName } }"), token: org.tokens.alice, connections: 10 },
+      {
+        url: `${apiUrl}/graphql`,
+        method: "POST",
+        body: gqlBody("{ viewer { id displayName } }"),
+        token: org.tokens.alice,
+        connections: 10,
+      },
       { url: `${bareUrl}/viewer`, connections: 10 },
     );
-    figures.overhead = { apiRps: viewer.subject.rps, bareRps: viewer.baseline.rps, ratio: viewer.subject.rps / viewer.baseline.rps, goal: ">= 0.5" };
+    figures.overhead = {
+      apiRps: viewer.subject.rps,
+      bareRps: viewer.baseline.rps,
+      ratio: viewer.subject.rps / viewer.baseline.rps,
+      goal: ">= 0.5",
+    };
 
     // 2. Nested list: same JSON as the raw prepared statements, p50 ratio, statements per page size.
     const graphqlPage = await fetch(`${apiUrl}/graphql`, {
@@ -208,7 +232,13 @@ async function main() {
     }).then((r) => r.json());
     const rawPage = await fetch(`${bareUrl}/tickets?first=50`).then((r) => r.json());
     const nested = await compare(
-      { url: `${apiUrl}/graphql`, method: "POST", body: gqlBody(NESTED, { first: 50 }), token: org.tokens.admin, connections: 1 },
+      {
+        url: `${apiUrl}/graphql`,
+        method: "POST",
+        body: gqlBody(NESTED, { first: 50 }),
+        token: org.tokens.admin,
+        connections: 1,
+      },
       { url: `${bareUrl}/tickets?first=50`, connections: 1 },
     );
     figures.nestedList = {
@@ -228,7 +258,9 @@ async function main() {
       await fetch(`${url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.alice}` },
-        body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, { i: { resourceIds: [resourceId], justification: "fan-out" } }),
+        body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, {
+          i: { resourceIds: [resourceId], justification: "fan-out" },
+        }),
       });
     };
     const fanoutFigures: Record<string, unknown> = {};
@@ -274,7 +306,6 @@ async function main() {
       fanoutFigures.redisTwoInstances = `not measured: no Redis answers at ${redisUrl}`;
     }
     figures.fanout = { ...fanoutFigures, goal: "p99 <= 100 ms (<= 150 ms at 5k), 0 lost, <= 50 KB per subscriber" };
-
   } finally {
     api.kill("SIGTERM");
     bare.kill("SIGTERM");
@@ -317,7 +348,11 @@ async function writePath(url: string) {
   const { org, flowResources } = await prepare(url, FLOWS.warmUp + FLOWS.one + FLOWS.many);
   const apiPort = 5600 + Math.floor(Math.random() * 200);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const api = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], { DATABASE_URL: url, PORT: String(apiPort), LOG_LEVEL: "warn" });
+  const api = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
+    DATABASE_URL: url,
+    PORT: String(apiPort),
+    LOG_LEVEL: "warn",
+  });
   try {
     await waitReady(`${apiUrl}/readyz`);
     let next = 0;
@@ -330,20 +365,37 @@ async function writePath(url: string) {
           headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
           body: gqlBody(query, variables),
         });
-        const json = (await res.json()) as { data?: Record<string, { errors?: unknown[]; request?: { tickets: { id: string }[] }; ticket?: unknown }> };
+        const json = (await res.json()) as {
+          data?: Record<string, { errors?: unknown[]; request?: { tickets: { id: string }[] }; ticket?: unknown }>;
+        };
         const payload = json.data && Object.values(json.data)[0];
-        if (!payload || (payload.errors && payload.errors.length > 0)) throw new Error(`flow step failed: ${JSON.stringify(json)}`);
+        if (!payload || (payload.errors && payload.errors.length > 0))
+          throw new Error(`flow step failed: ${JSON.stringify(json)}`);
         return payload;
       };
-      const created = await call(org.tokens.alice, `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id } } errors { code } } }`, {
-        i: { resourceIds: [resourceId], justification: "bench flow" },
-      });
+      const created = await call(
+        org.tokens.alice,
+        `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id } } errors { code } } }`,
+        {
+          i: { resourceIds: [resourceId], justification: "bench flow" },
+        },
+      );
       const approvalId = created.request?.tickets[0]?.id;
-      const approved = await call(org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`, {
-        id: approvalId,
-      });
-      const fulfillment = (approved.ticket as { request: { tickets: { id: string; kind: string }[] } }).request.tickets.find((t) => t.kind === "FULFILLMENT");
-      await call(org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`, { id: fulfillment?.id });
+      const approved = await call(
+        org.tokens.bob,
+        `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`,
+        {
+          id: approvalId,
+        },
+      );
+      const fulfillment = (
+        approved.ticket as { request: { tickets: { id: string; kind: string }[] } }
+      ).request.tickets.find((t) => t.kind === "FULFILLMENT");
+      await call(
+        org.tokens.dave,
+        `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
+        { id: fulfillment?.id },
+      );
     };
     const flowsPerSecond = async (concurrency: number, total: number) => {
       const t0 = performance.now();
@@ -393,7 +445,11 @@ async function growth() {
     console.log(`generating ${size.requests} requests and ${size.events} audit events …`);
     const { adminToken } = await generate(file, size.requests, size.events);
     const port = 5200 + Math.floor(Math.random() * 300);
-    const server = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], { DATABASE_URL: `file:${file}`, PORT: String(port), LOG_LEVEL: "warn" });
+    const server = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
+      DATABASE_URL: `file:${file}`,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+    });
     try {
       const url = `http://127.0.0.1:${port}`;
       await waitReady(`${url}/readyz`);
@@ -401,22 +457,38 @@ async function growth() {
         await sequential({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, 1);
         const runs: number[] = [];
         for (let round = 0; round < ROUNDS; round += 1) {
-          runs.push((await sequential({ url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 }, SECONDS)).p50);
+          runs.push(
+            (
+              await sequential(
+                { url: `${url}/graphql`, method: "POST", body, token: adminToken, connections: 1 },
+                SECONDS,
+              )
+            ).p50,
+          );
         }
         return median(runs);
       };
-      results[size.name] = { nestedP50: await p50(gqlBody(NESTED, { first: 50 })), requestsP50: await p50(gqlBody(REQUESTS_PAGE)) };
+      results[size.name] = {
+        nestedP50: await p50(gqlBody(NESTED, { first: 50 })),
+        requestsP50: await p50(gqlBody(REQUESTS_PAGE)),
+      };
     } finally {
       server.kill("SIGTERM");
     }
   }
-  const ratio = (key: "nestedP50" | "requestsP50") => (results.large?.[key] ?? 0) / Math.max(results.small?.[key] ?? 0, 0.001);
+  const ratio = (key: "nestedP50" | "requestsP50") =>
+    (results.large?.[key] ?? 0) / Math.max(results.small?.[key] ?? 0, 0.001);
   return { ...results, nestedRatio: ratio("nestedP50"), requestsRatio: ratio("requestsP50"), goal: "<= 1.3x" };
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
   const { Redis } = await import("ioredis");
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     return (await redis.ping()) === "PONG";
@@ -433,7 +505,15 @@ async function redisAnswers(url: string): Promise<boolean> {
  */
 async function writeStatementCounts(): Promise<Record<string, number>> {
   const file = path.join(dir, "statements.db");
-  const server = await startServer(loadConfig({ PORT: "0", DATABASE_URL: `file:${file}`, LOG_LEVEL: "silent", RATE_LIMIT_PER_TOKEN: "0", RATE_LIMIT_PER_IP: "0" }));
+  const server = await startServer(
+    loadConfig({
+      PORT: "0",
+      DATABASE_URL: `file:${file}`,
+      LOG_LEVEL: "silent",
+      RATE_LIMIT_PER_TOKEN: "0",
+      RATE_LIMIT_PER_IP: "0",
+    }),
+  );
   try {
     const org = await loadDemoOrganisation(server.db);
     const resourceId = await server.db.transact((work) =>
@@ -451,19 +531,42 @@ async function writeStatementCounts(): Promise<Record<string, number>> {
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: gqlBody(query, variables),
       });
-      const json = (await res.json()) as { data: Record<string, { request?: { tickets: { id: string; kind: string }[] }; ticket?: { request: { tickets: { id: string; kind: string }[] } } }> };
+      const json = (await res.json()) as {
+        data: Record<
+          string,
+          {
+            request?: { tickets: { id: string; kind: string }[] };
+            ticket?: { request: { tickets: { id: string; kind: string }[] } };
+          }
+        >;
+      };
       stop();
       counts[name] = count;
       return Object.values(json.data)[0];
     };
-    const created = await counted("createRequest", org.tokens.alice, `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id kind } } errors { code } } }`, {
-      i: { resourceIds: [toGlobalId("Resource", resourceId)], justification: "counted" },
-    });
-    const approved = await counted("approveTicket", org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`, {
-      id: created?.request?.tickets[0]?.id,
-    });
+    const created = await counted(
+      "createRequest",
+      org.tokens.alice,
+      `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id kind } } errors { code } } }`,
+      {
+        i: { resourceIds: [toGlobalId("Resource", resourceId)], justification: "counted" },
+      },
+    );
+    const approved = await counted(
+      "approveTicket",
+      org.tokens.bob,
+      `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`,
+      {
+        id: created?.request?.tickets[0]?.id,
+      },
+    );
     const fulfillment = approved?.ticket?.request.tickets.find((t) => t.kind === "FULFILLMENT");
-    await counted("fulfillTicket", org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`, { id: fulfillment?.id });
+    await counted(
+      "fulfillTicket",
+      org.tokens.dave,
+      `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
+      { id: fulfillment?.id },
+    );
     return counts;
   } finally {
     await server.close();

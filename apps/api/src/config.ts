@@ -42,7 +42,8 @@ export interface Config {
 
 const SECRET_REFERENCE = /^env:(ACCESS_SECRET_[A-Z0-9_]+)$/;
 
-export const isSecretReference = (value: unknown): value is string => typeof value === "string" && SECRET_REFERENCE.test(value);
+export const isSecretReference = (value: unknown): value is string =>
+  typeof value === "string" && SECRET_REFERENCE.test(value);
 
 function readPositiveInt(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -128,7 +129,10 @@ function readCorsOrigins(env: Env): string[] {
       throw new ConfigError("CORS_ORIGINS", `"${origin}" is not an origin like https://dashboard.example.com`);
     }
     if (!/^https?:$/.test(url.protocol) || url.origin !== origin) {
-      throw new ConfigError("CORS_ORIGINS", `"${origin}" is not an origin like https://dashboard.example.com (scheme, host, optional port; no path)`);
+      throw new ConfigError(
+        "CORS_ORIGINS",
+        `"${origin}" is not an origin like https://dashboard.example.com (scheme, host, optional port; no path)`,
+      );
     }
     return origin;
   });

@@ -61,10 +61,15 @@ export function createContext(services: Services, caller: Caller | null, request
     maxSubscriptionsPerToken: services.maxSubscriptionsPerToken,
     viewerGroupIds: once(async () => {
       if (!viewer) return new Set<string>();
-      const groups = await prisma.group.findMany({ where: { members: { some: { id: viewer.id } } }, select: { id: true } });
+      const groups = await prisma.group.findMany({
+        where: { members: { some: { id: viewer.id } } },
+        select: { id: true },
+      });
       return new Set(groups.map((g) => g.id));
     }),
-    activeAdmins: once(() => prisma.identity.findMany({ where: { role: "ADMIN", active: true }, orderBy: { displayName: "asc" } })),
+    activeAdmins: once(() =>
+      prisma.identity.findMany({ where: { role: "ADMIN", active: true }, orderBy: { displayName: "asc" } }),
+    ),
   };
 }
 

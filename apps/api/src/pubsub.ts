@@ -8,7 +8,13 @@ import type { AuditAction, HealthStatus, RequestStatus, TicketStatus } from "./g
 import { fromGlobalId } from "./domain/global-id.ts";
 import { isAdmin } from "./domain/work.ts";
 import type { Client } from "./db/database.ts";
-import { audienceSelect, canSeeRequest, type RequestAudience, toAudience, visibleRequestWhere } from "./domain/policy/visibility.ts";
+import {
+  audienceSelect,
+  canSeeRequest,
+  type RequestAudience,
+  toAudience,
+  visibleRequestWhere,
+} from "./domain/policy/visibility.ts";
 import type { Actor } from "./domain/work.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 
@@ -75,7 +81,12 @@ interface StoredEvent {
 }
 
 function toChange(event: StoredEvent): StatusChange | null {
-  const data = JSON.parse(event.data) as { previousStatus?: string | null; status?: string; systemId?: string; message?: string | null };
+  const data = JSON.parse(event.data) as {
+    previousStatus?: string | null;
+    status?: string;
+    systemId?: string;
+    message?: string | null;
+  };
   if (!data.status) return null;
   if (HEALTH_ACTIONS.includes(event.action)) {
     const systemId = data.systemId ? fromGlobalId(data.systemId)?.id : undefined;
@@ -193,10 +204,12 @@ export class LiveFeed {
       });
       if (events.length === 0) return;
       const changes = events.map(toChange).filter((c): c is StatusChange => c !== null);
-      const audiences = this.subscribers.size > 0 ? await this.loadAudiences(changes) : new Map<string, RequestAudience>();
+      const audiences =
+        this.subscribers.size > 0 ? await this.loadAudiences(changes) : new Map<string, RequestAudience>();
       for (const change of changes) {
         for (const subscriber of this.subscribers) {
-          if (matches(subscriber.options, change) && maySee(subscriber.viewer, change, audiences)) subscriber.push(change);
+          if (matches(subscriber.options, change) && maySee(subscriber.viewer, change, audiences))
+            subscriber.push(change);
         }
       }
       this.cursor = events.at(-1)?.sequence ?? this.cursor;
@@ -206,7 +219,10 @@ export class LiveFeed {
 
   private async loadAudiences(changes: StatusChange[]): Promise<Map<string, RequestAudience>> {
     const ids = [...new Set(changes.flatMap((c) => (c.kind === "health" ? [] : [c.requestId])))];
-    const requests = await this.db.request.findMany({ where: { id: { in: ids } }, select: { id: true, ...audienceSelect } });
+    const requests = await this.db.request.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, ...audienceSelect },
+    });
     return new Map(requests.map((r) => [r.id, toAudience(r)]));
   }
 
@@ -277,7 +293,12 @@ export class LiveFeed {
   }
 
   /** The stored changes in (after, upTo] the viewer may see, read page by page. */
-  private async *replay(viewer: Actor, options: SubscribeOptions, after: number, upTo: number): AsyncGenerator<StatusChange> {
+  private async *replay(
+    viewer: Actor,
+    options: SubscribeOptions,
+    after: number,
+    upTo: number,
+  ): AsyncGenerator<StatusChange> {
     if (options.kind === "health" && !isAdmin(viewer)) return;
     let cursor = after;
     for (;;) {

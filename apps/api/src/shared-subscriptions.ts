@@ -64,8 +64,17 @@ export class SharedSubscriptions {
 }
 
 /** The sharing key of a subscription: who asks, and exactly what (hashed: inputs may be large). */
-export function shareKey(viewer: { id: string; role: string }, payload: { query: string; operationName?: string | null; variables?: unknown }): string {
-  const exact = JSON.stringify([viewer.id, viewer.role, payload.query, payload.operationName ?? null, payload.variables ?? null]);
+export function shareKey(
+  viewer: { id: string; role: string },
+  payload: { query: string; operationName?: string | null; variables?: unknown },
+): string {
+  const exact = JSON.stringify([
+    viewer.id,
+    viewer.role,
+    payload.query,
+    payload.operationName ?? null,
+    payload.variables ?? null,
+  ]);
   return createHash("sha256").update(exact).digest("base64url");
 }
 
@@ -74,7 +83,11 @@ export function shareKey(viewer: { id: string; role: string }, payload: { query:
  * next() would see return() only after the next change, and the feed's stream must be told at
  * once when the client unsubscribes.
  */
-function mapStream<T, R>(source: AsyncGenerator<T>, map: (value: T) => Promise<R>, onError: (error: unknown) => R): AsyncGenerator<R> {
+function mapStream<T, R>(
+  source: AsyncGenerator<T>,
+  map: (value: T) => Promise<R>,
+  onError: (error: unknown) => R,
+): AsyncGenerator<R> {
   const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
   let failed = false;
   const mapped: AsyncGenerator<R> = {

@@ -27,18 +27,28 @@ const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` }
 
 describe("concurrent decisions", () => {
   it("lets exactly one of twelve simultaneous approvals win; the others get INVALID_STATE", async () => {
-    const created = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { tickets { id } } } }`, {
-      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "race" },
-    });
+    const created = await t.gql(
+      t.org.tokens.alice,
+      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { tickets { id } } } }`,
+      {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "race" },
+      },
+    );
     const ticketId = created.data?.createRequest.request.tickets[0].id;
     const attempts = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        t.gql(t.org.tokens[i % 2 === 0 ? "bob" : "admin"], `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`, {
-          id: ticketId,
-        }),
+        t.gql(
+          t.org.tokens[i % 2 === 0 ? "bob" : "admin"],
+          `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
+          {
+            id: ticketId,
+          },
+        ),
       ),
     );
-    const errors = attempts.map((a) => a.data?.approveTicket.errors.map((e: { code: string }) => e.code).join(",") ?? "http");
+    const errors = attempts.map(
+      (a) => a.data?.approveTicket.errors.map((e: { code: string }) => e.code).join(",") ?? "http",
+    );
     expect(errors.filter((e) => e === "")).toHaveLength(1);
     expect(errors.filter((e) => e === "INVALID_STATE")).toHaveLength(11);
     const approvals = await t.server.db.read.auditEvent.count({ where: { action: "TICKET_APPROVED" } });
@@ -52,22 +62,46 @@ describe("the audit chain and its export", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/x-ndjson");
     const text = await res.text();
-    const records = text.trim().split("\n").map((l) => JSON.parse(l) as { sequence: number });
+    const records = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { sequence: number });
     expect(records.map((r) => r.sequence)).toEqual(records.map((_, i) => i + 1));
-    expect(Object.keys(records[0] ?? {})).toEqual(["sequence", "at", "actorId", "action", "requestId", "ticketId", "comment", "data", "prevHash", "hash"]);
+    expect(Object.keys(records[0] ?? {})).toEqual([
+      "sequence",
+      "at",
+      "actorId",
+      "action",
+      "requestId",
+      "ticketId",
+      "comment",
+      "data",
+      "prevHash",
+      "hash",
+    ]);
     const report = await verifyRecords(linesOf(text));
     expect(report).toMatchObject({ ok: true, count: records.length, first: 1, segments: 1 });
   });
 
   it("exports one request's events and a time range", async () => {
-    const requests = await t.gql(t.org.tokens.admin, `{ requests(first: 1) { edges { node { id auditEvents { totalCount } } } } }`);
+    const requests = await t.gql(
+      t.org.tokens.admin,
+      `{ requests(first: 1) { edges { node { id auditEvents { totalCount } } } } }`,
+    );
     const node = requests.data?.requests.edges[0].node;
-    const text = await (await fetch(exportUrl("jsonl", `?requestId=${encodeURIComponent(node.id)}`), auth(t.org.tokens.admin))).text();
-    const lines = text.trim().split("\n").map((l) => JSON.parse(l) as { requestId: string });
+    const text = await (
+      await fetch(exportUrl("jsonl", `?requestId=${encodeURIComponent(node.id)}`), auth(t.org.tokens.admin))
+    ).text();
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { requestId: string });
     expect(lines).toHaveLength(node.auditEvents.totalCount);
     expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set([node.id]));
     expect((await verifyRecords(linesOf(text))).ok).toBe(true);
-    const future = await (await fetch(exportUrl("jsonl", "?from=2999-01-01T00:00:00Z"), auth(t.org.tokens.admin))).text();
+    const future = await (
+      await fetch(exportUrl("jsonl", "?from=2999-01-01T00:00:00Z"), auth(t.org.tokens.admin))
+    ).text();
     expect(future).toBe("");
   });
 
@@ -103,14 +137,20 @@ describe("the audit chain and its export", () => {
     writeFileSync(path.join(dir, "bad.jsonl"), altered.join("\n"));
     const cli = path.join(repoRoot, "apps", "api", "src", "cli", "audit-verify.ts");
     const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
-    expect(execFileSync(tsx, [cli, path.join(dir, "good.jsonl")], { encoding: "utf8" })).toMatch(/^OK: \d+ events verified/);
+    expect(execFileSync(tsx, [cli, path.join(dir, "good.jsonl")], { encoding: "utf8" })).toMatch(
+      /^OK: \d+ events verified/,
+    );
     const bad = spawnSync(tsx, [cli, path.join(dir, "bad.jsonl")], { encoding: "utf8" });
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain("BROKEN at line 3");
   });
 
   it("refuses to update or delete audit events in the database itself", async () => {
-    await expect(t.server.db.read.$executeRawUnsafe(`UPDATE "AuditEvent" SET "comment" = 'x' WHERE "sequence" = 1`)).rejects.toThrow(/append-only/);
-    await expect(t.server.db.read.$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE "sequence" = 1`)).rejects.toThrow(/append-only/);
+    await expect(
+      t.server.db.read.$executeRawUnsafe(`UPDATE "AuditEvent" SET "comment" = 'x' WHERE "sequence" = 1`),
+    ).rejects.toThrow(/append-only/);
+    await expect(t.server.db.read.$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE "sequence" = 1`)).rejects.toThrow(
+      /append-only/,
+    );
   });
 });

@@ -29,7 +29,16 @@ import { gid, startTestServer, type GraphQLResponse, type TestServer } from "./h
 
 // ================================================================== who calls
 
-const CALLERS = ["anonymous", "uninvolved", "requester", "target", "assignee", "nonAssignee", "fulfiller", "admin"] as const;
+const CALLERS = [
+  "anonymous",
+  "uninvolved",
+  "requester",
+  "target",
+  "assignee",
+  "nonAssignee",
+  "fulfiller",
+  "admin",
+] as const;
 type Caller = (typeof CALLERS)[number];
 type SignedIn = Exclude<Caller, "anonymous">;
 type EndUser = Exclude<SignedIn, "admin">;
@@ -53,8 +62,20 @@ const PLAYERS: Record<SignedIn, string> = {
 };
 
 /** One expectation per caller class, in CALLERS order (TypeScript insists on all eight). */
-function row<C extends string | number>(anonymous: C, uninvolved: C, requester: C, target: C, assignee: C, nonAssignee: C, fulfiller: C, admin: C) {
-  return { anonymous, uninvolved, requester, target, assignee, nonAssignee, fulfiller, admin } satisfies Record<Caller, C>;
+function row<C extends string | number>(
+  anonymous: C,
+  uninvolved: C,
+  requester: C,
+  target: C,
+  assignee: C,
+  nonAssignee: C,
+  fulfiller: C,
+  admin: C,
+) {
+  return { anonymous, uninvolved, requester, target, assignee, nonAssignee, fulfiller, admin } satisfies Record<
+    Caller,
+    C
+  >;
 }
 
 // ================================================================== the scenario
@@ -107,7 +128,16 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   node: row("401", "none", "own", "own", "own", "own", "own", "all"),
   request: row("401", "none", "own", "own", "own", "own", "own", "all"),
   requests: row("401", "none", "own", "own", "own", "own", "own", "all"),
-  resources: row("401", "requestable", "requestable", "requestable", "requestable", "requestable", "requestable", "all"),
+  resources: row(
+    "401",
+    "requestable",
+    "requestable",
+    "requestable",
+    "requestable",
+    "requestable",
+    "requestable",
+    "all",
+  ),
   systems: row("401", "public", "public", "public", "public", "public", "public", "public"),
   ticket: row("401", "none", "own", "own", "own", "own", "own", "all"),
   tickets: row("401", "none", "own", "own", "own", "own", "own", "all"),
@@ -167,7 +197,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
   },
   "createRequest: for someone else": {
     cells: row("401", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok"),
-    subject: (c) => ({ resourceIds: [fx.selfService2], targetIdentityId: c === "uninvolved" ? fx.id.requester : fx.id.uninvolved }),
+    subject: (c) => ({
+      resourceIds: [fx.selfService2],
+      targetIdentityId: c === "uninvolved" ? fx.id.requester : fx.id.uninvolved,
+    }),
   },
   "createRequest: replaying Alice's idempotency key": {
     // Alice gets her own RA back; everyone else a request of their own, never Alice's.
@@ -275,7 +308,19 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   ApprovalStep: { kind: "directory", fields: { approvers: R, group: R, kind: R, order: R } },
   AuditEvent: {
     kind: "restricted",
-    fields: { action: R, actor: R, at: R, comment: R, data: R, hash: R, id: R, prevHash: R, request: R, sequence: R, ticket: R },
+    fields: {
+      action: R,
+      actor: R,
+      at: R,
+      comment: R,
+      data: R,
+      hash: R,
+      id: R,
+      prevHash: R,
+      request: R,
+      sequence: R,
+      ticket: R,
+    },
   },
   ConnectorHealth: { kind: "directory", fields: { checkedAt: R, message: R, status: R } },
   CreateRequestPayload: { kind: "payload", fields: { errors: R, request: R } },
@@ -340,8 +385,14 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   },
   ResourcePayload: { kind: "payload", fields: { errors: R, resource: R } },
   RevokeApiTokenPayload: { kind: "payload", fields: { apiToken: R, errors: R } },
-  System: { kind: "directory", fields: { connector: R, description: R, fulfillers: R, health: R, id: R, name: R, resources: R } },
-  SystemHealthChange: { kind: "live", fields: { at: R, message: R, previousStatus: R, sequence: R, status: R, system: R } },
+  System: {
+    kind: "directory",
+    fields: { connector: R, description: R, fulfillers: R, health: R, id: R, name: R, resources: R },
+  },
+  SystemHealthChange: {
+    kind: "live",
+    fields: { at: R, message: R, previousStatus: R, sequence: R, status: R, system: R },
+  },
   SystemPayload: { kind: "payload", fields: { errors: R, system: R } },
   Ticket: {
     kind: "restricted",
@@ -367,7 +418,10 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   },
   TicketComment: { kind: "restricted", fields: { author: R, body: R, createdAt: R, id: R } },
   TicketPayload: { kind: "payload", fields: { errors: R, ticket: R } },
-  TicketStatusChange: { kind: "live", fields: { actor: R, at: R, previousStatus: R, sequence: R, status: R, ticket: R } },
+  TicketStatusChange: {
+    kind: "live",
+    fields: { actor: R, at: R, previousStatus: R, sequence: R, status: R, ticket: R },
+  },
   UserError: { kind: "structural", fields: { code: R, field: R, message: R } },
 };
 
@@ -406,19 +460,26 @@ const PAGE_ARGS = new Set(["first", "last", "before", "after"]);
 type Field = GraphQLField<unknown, unknown>;
 
 function rootFields(kind: "query" | "mutation" | "subscription"): Field[] {
-  const type = kind === "query" ? schema.getQueryType() : kind === "mutation" ? schema.getMutationType() : schema.getSubscriptionType();
+  const type =
+    kind === "query"
+      ? schema.getQueryType()
+      : kind === "mutation"
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   return type ? Object.values(type.getFields()) : [];
 }
 
 const objectTypes = (): GraphQLObjectType[] =>
   Object.values(schema.getTypeMap()).filter(
-    (type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith("__") && !["Query", "Mutation", "Subscription"].includes(type.name),
+    (type): type is GraphQLObjectType =>
+      isObjectType(type) && !type.name.startsWith("__") && !["Query", "Mutation", "Subscription"].includes(type.name),
   );
 
 const fieldNames = (type: GraphQLObjectType) => Object.keys(type.getFields()).sort();
 const isConnection = (type: GraphQLNamedType): boolean =>
   isObjectType(type) && type.name.endsWith("Connection") && fieldNames(type).join() === "edges,pageInfo,totalCount";
-const isEdge = (type: GraphQLNamedType): boolean => isObjectType(type) && type.name.endsWith("Edge") && fieldNames(type).join() === "cursor,node";
+const isEdge = (type: GraphQLNamedType): boolean =>
+  isObjectType(type) && type.name.endsWith("Edge") && fieldNames(type).join() === "cursor,node";
 
 function connectionNode(type: GraphQLNamedType): GraphQLNamedType {
   if (!isObjectType(type)) return type;
@@ -451,7 +512,12 @@ function selectionFor(type: GraphQLType, depth: number): string {
   }
   const parts = [idPart(named)];
   for (const field of Object.values(named.getFields())) {
-    if (field.name === "id" || ruleOf(named.name, field.name) !== "reader" || field.args.some((a) => isNonNullType(a.type))) continue;
+    if (
+      field.name === "id" ||
+      ruleOf(named.name, field.name) !== "reader" ||
+      field.args.some((a) => isNonNullType(a.type))
+    )
+      continue;
     const inner = getNamedType(field.type);
     if (isLeafType(inner)) parts.push(field.name);
     else if (depth > 0 && !isConnection(inner)) parts.push(`${field.name} ${selectionFor(field.type, depth - 1)}`);
@@ -484,7 +550,11 @@ function pathTo(target: GraphQLObjectType): { start: GraphQLObjectType; steps: F
 }
 
 /** `node(id:)` down the path to `target`, selecting `inner` there. */
-function nestedQuery(path: { start: GraphQLObjectType; steps: Field[] }, target: GraphQLObjectType, inner: string): string {
+function nestedQuery(
+  path: { start: GraphQLObjectType; steps: Field[] },
+  target: GraphQLObjectType,
+  inner: string,
+): string {
   let body = `${idPart(target)} ${inner}`;
   for (let i = path.steps.length - 1; i >= 0; i -= 1) {
     const step = path.steps[i];
@@ -498,9 +568,18 @@ function nestedQuery(path: { start: GraphQLObjectType; steps: Field[] }, target:
 /** A value for a query argument or filter field, by its name and type. */
 function queryArgValue(name: string, type: GraphQLNamedType, list: boolean): unknown {
   if (isInputObjectType(type)) {
-    return Object.fromEntries(Object.values(type.getFields()).map((f) => [f.name, queryArgValue(f.name, getNamedType(f.type), isListType(isNonNullType(f.type) ? f.type.ofType : f.type))]));
+    return Object.fromEntries(
+      Object.values(type.getFields()).map((f) => [
+        f.name,
+        queryArgValue(f.name, getNamedType(f.type), isListType(isNonNullType(f.type) ? f.type.ofType : f.type)),
+      ]),
+    );
   }
-  if (isEnumType(type) && list) return type.getValues().slice(0, 10).map((v) => v.name);
+  if (isEnumType(type) && list)
+    return type
+      .getValues()
+      .slice(0, 10)
+      .map((v) => v.name);
   const fixture = QUERY_ARG_FIXTURES[name];
   if (!fixture) throw new Error(`no fixture for query argument "${name}" (${type.name}): add it to QUERY_ARG_FIXTURES`);
   return fixture();
@@ -510,13 +589,17 @@ function queryArgValue(name: string, type: GraphQLNamedType, list: boolean): unk
 function buildInput(type: GraphQLInputObjectType, values: Values, where: string): Values {
   const fields = type.getFields();
   const stale = Object.keys(values).filter((key) => !fields[key]);
-  if (stale.length > 0) throw new Error(`${where}: the subject names ${stale.join(", ")}, which ${type.name} does not have`);
+  if (stale.length > 0)
+    throw new Error(`${where}: the subject names ${stale.join(", ")}, which ${type.name} does not have`);
   const input: Values = {};
   for (const field of Object.values(fields)) {
     if (field.name in values) input[field.name] = values[field.name];
     else if (isNonNullType(field.type)) {
       const fixture = INPUT_FIXTURES[field.name];
-      if (!fixture) throw new Error(`${where}: no value for the required ${type.name}.${field.name}; name it in the subject or INPUT_FIXTURES`);
+      if (!fixture)
+        throw new Error(
+          `${where}: no value for the required ${type.name}.${field.name}; name it in the subject or INPUT_FIXTURES`,
+        );
       input[field.name] = fixture();
     }
   }
@@ -546,10 +629,12 @@ function operation(kind: "query" | "mutation" | "subscription", field: Field, va
 // ================================================================== the server and the world
 
 type Data = Record<string, unknown>;
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 function pick(value: unknown, ...path: (string | number)[]): unknown {
   let at = value;
-  for (const key of path) at = typeof key === "number" ? (Array.isArray(at) ? at[key] : undefined) : isRecord(at) ? at[key] : undefined;
+  for (const key of path)
+    at = typeof key === "number" ? (Array.isArray(at) ? at[key] : undefined) : isRecord(at) ? at[key] : undefined;
   return at;
 }
 function text(value: unknown, what: string): string {
@@ -582,7 +667,10 @@ interface Fixtures {
   token: Record<SignedIn, string>;
   id: Record<SignedIn, string>;
   req: Record<RequestKey, string>;
-  ticket: Record<"RP_step1" | "RT1_approval" | "RF_approval" | "RF_fulfillment" | "RT2_fulfillment" | "RW_fulfillment", string>;
+  ticket: Record<
+    "RP_step1" | "RT1_approval" | "RF_approval" | "RF_fulfillment" | "RT2_fulfillment" | "RW_fulfillment",
+    string
+  >;
   grantOfRequester: string;
   fulfillers: string;
   github: string;
@@ -630,7 +718,12 @@ async function createResource(name: string, extra: Values = {}, systemId = fx.gi
   return text(pick(payload, "resource", "id"), "resource id");
 }
 
-async function requestAccess(by: SignedIn, resourceIds: string[], targetIdentityId?: string, extra: Values = {}): Promise<string> {
+async function requestAccess(
+  by: SignedIn,
+  resourceIds: string[],
+  targetIdentityId?: string,
+  extra: Values = {},
+): Promise<string> {
   const payload = await act(fx.token[by], M.createRequest, {
     resourceIds,
     justification: `${PLAYERS[by]} needs it`,
@@ -643,13 +736,18 @@ async function requestAccess(by: SignedIn, resourceIds: string[], targetIdentity
 /** The request's ticket of a kind in a status (as the admin sees it). */
 async function ticketOf(requestId: string, kind: "APPROVAL" | "FULFILLMENT", status: string): Promise<string> {
   const data = await asAdmin(`query($id: ID!) { request(id: $id) { tickets { id kind status } } }`, { id: requestId });
-  const found = items(pick(data, "request", "tickets")).find((x) => pick(x, "kind") === kind && pick(x, "status") === status);
+  const found = items(pick(data, "request", "tickets")).find(
+    (x) => pick(x, "kind") === kind && pick(x, "status") === status,
+  );
   return text(pick(found, "id"), `${kind} ticket ${status} of ${requestId}: ${JSON.stringify(data)}`);
 }
 
-const decide = (by: SignedIn, ticketId: string, comment?: string) => act(fx.token[by], M.approveTicket, { ticketId, ...(comment ? { comment } : {}) });
-const fulfill = (by: SignedIn, ticketId: string, comment?: string) => act(fx.token[by], M.fulfillTicket, { ticketId, ...(comment ? { comment } : {}) });
-const comment = (by: SignedIn, ticketId: string, body: string) => act(fx.token[by], M.commentOnTicket, { ticketId, body });
+const decide = (by: SignedIn, ticketId: string, comment?: string) =>
+  act(fx.token[by], M.approveTicket, { ticketId, ...(comment ? { comment } : {}) });
+const fulfill = (by: SignedIn, ticketId: string, comment?: string) =>
+  act(fx.token[by], M.fulfillTicket, { ticketId, ...(comment ? { comment } : {}) });
+const comment = (by: SignedIn, ticketId: string, body: string) =>
+  act(fx.token[by], M.commentOnTicket, { ticketId, body });
 
 let freshCount = 0;
 const freshResource = (extra: Values = {}) => createResource(`Matrix fresh ${++freshCount}`, extra);
@@ -663,30 +761,48 @@ async function freshFulfillmentTicket(): Promise<string> {
 }
 async function freshRequest(forWhom: "requester" | "target"): Promise<string> {
   const resource = await freshResource();
-  return forWhom === "target" ? requestAccess("admin", [resource], fx.id.target) : requestAccess("requester", [resource]);
+  return forWhom === "target"
+    ? requestAccess("admin", [resource], fx.id.target)
+    : requestAccess("requester", [resource]);
 }
 async function freshGrant(): Promise<string> {
   const resource = await freshResource({ approvalSteps: [] });
   const requestId = await requestAccess("requester", [resource]);
   await fulfill("fulfiller", await ticketOf(requestId, "FULFILLMENT", "OPEN"));
-  const data = await asAdmin(`query($id: ID!) { node(id: $id) { ... on Identity { grants(first: 100) { edges { node { id resource { id } } } } } } }`, {
-    id: fx.id.requester,
-  });
-  return text(pick(nodes(pick(data, "node", "grants")).find((g) => pick(g, "resource", "id") === resource), "id"), "fresh grant");
+  const data = await asAdmin(
+    `query($id: ID!) { node(id: $id) { ... on Identity { grants(first: 100) { edges { node { id resource { id } } } } } } }`,
+    {
+      id: fx.id.requester,
+    },
+  );
+  return text(
+    pick(
+      nodes(pick(data, "node", "grants")).find((g) => pick(g, "resource", "id") === resource),
+      "id",
+    ),
+    "fresh grant",
+  );
 }
 async function freshGroup(memberIds: string[]): Promise<string> {
-  return text(pick(await act(fx.token.admin, M.createGroup, { name: `Matrix group ${++freshCount}`, memberIds }), "group", "id"), "group id");
+  return text(
+    pick(await act(fx.token.admin, M.createGroup, { name: `Matrix group ${++freshCount}`, memberIds }), "group", "id"),
+    "group id",
+  );
 }
 async function freshIdentity(): Promise<string> {
   const n = ++freshCount;
-  const payload = await act(fx.token.admin, M.createIdentity, { email: `matrix-fresh-${n}@example.com`, displayName: `Matrix Fresh ${n}` });
+  const payload = await act(fx.token.admin, M.createIdentity, {
+    email: `matrix-fresh-${n}@example.com`,
+    displayName: `Matrix Fresh ${n}`,
+  });
   return text(pick(payload, "identity", "id"), "identity id");
 }
 async function freshToken(identityId: string): Promise<{ token: string; tokenId: string }> {
   const payload = await act(fx.token.admin, M.issueApiToken, { identityId, name: `matrix ${++freshCount}` });
   return { token: text(pick(payload, "token"), "token"), tokenId: text(pick(payload, "apiToken", "id"), "token id") };
 }
-const ticketStatus = async (ticketId: string) => pick(await asAdmin(`query($id: ID!) { ticket(id: $id) { status } }`, { id: ticketId }), "ticket", "status");
+const ticketStatus = async (ticketId: string) =>
+  pick(await asAdmin(`query($id: ID!) { ticket(id: $id) { status } }`, { id: ticketId }), "ticket", "status");
 /** Waits for a retried webhook ticket to fail again (its peer is down), then hands it back. */
 async function failedAgain(ticketId: string): Promise<string> {
   await until(async () => (await ticketStatus(ticketId)) === "FAILED", `ticket ${ticketId} FAILED`);
@@ -732,8 +848,15 @@ async function buildScenario(): Promise<void> {
     selfService3: "",
     adminSpareTokenId: "",
   };
-  for (const [caller, name] of [["uninvolved", "Uma"], ["target", "Tess"]] as const) {
-    const payload = await act(fx.token.admin, M.createIdentity, { email: `${name.toLowerCase()}@example.com`, displayName: `${name} Matrix`, role: "END_USER" });
+  for (const [caller, name] of [
+    ["uninvolved", "Uma"],
+    ["target", "Tess"],
+  ] as const) {
+    const payload = await act(fx.token.admin, M.createIdentity, {
+      email: `${name.toLowerCase()}@example.com`,
+      displayName: `${name} Matrix`,
+      role: "END_USER",
+    });
     fx.id[caller] = text(pick(payload, "identity", "id"), `${name}'s id`);
     fx.token[caller] = (await freshToken(fx.id[caller])).token;
   }
@@ -749,11 +872,19 @@ async function buildScenario(): Promise<void> {
   const hookPayload = await act(fx.token.admin, M.createSystem, {
     name: "Broken Hook",
     connector: "WEBHOOK",
-    connectorConfig: { url: `http://127.0.0.1:${await closedPort()}/hook`, secret: "env:ACCESS_SECRET_MATRIX_HOOK", timeoutMs: 300 },
+    connectorConfig: {
+      url: `http://127.0.0.1:${await closedPort()}/hook`,
+      secret: "env:ACCESS_SECRET_MATRIX_HOOK",
+      timeoutMs: 300,
+    },
     fulfillersGroupId: fx.fulfillers,
   });
   fx.hookSystem = text(pick(hookPayload, "system", "id"), "hook system");
-  const hook = await createResource("Hook Access", { approvalSteps: [], connectorTarget: { team: "matrix" } }, fx.hookSystem);
+  const hook = await createResource(
+    "Hook Access",
+    { approvalSteps: [], connectorTarget: { team: "matrix" } },
+    fx.hookSystem,
+  );
 
   fx.req.RA = await requestAccess("requester", [fx.writeAccess], undefined, { idempotencyKey: SHARED_IDEMPOTENCY_KEY });
   await decide("assignee", await ticketOf(fx.req.RA, "APPROVAL", "OPEN"), "Bob: fine for the docs team");
@@ -783,18 +914,30 @@ async function buildScenario(): Promise<void> {
 
   fx.req.RW = await requestAccess("requester", [hook]);
   await until(async () => {
-    const data = await asAdmin(`query($id: ID!, $system: ID!) { request(id: $id) { status } node(id: $system) { ... on System { health { status } } } }`, {
-      id: fx.req.RW,
-      system: fx.hookSystem,
-    });
+    const data = await asAdmin(
+      `query($id: ID!, $system: ID!) { request(id: $id) { status } node(id: $system) { ... on System { health { status } } } }`,
+      {
+        id: fx.req.RW,
+        system: fx.hookSystem,
+      },
+    );
     return pick(data, "request", "status") === "FAILED" && pick(data, "node", "health", "status") === "DOWN";
   }, "the webhook request to fail and its system to be DOWN");
   fx.ticket.RW_fulfillment = await ticketOf(fx.req.RW, "FULFILLMENT", "FAILED");
 
-  const grants = await asAdmin(`query($id: ID!) { node(id: $id) { ... on Identity { grants(first: 100) { edges { node { id request { id } } } } } } }`, {
-    id: fx.id.requester,
-  });
-  fx.grantOfRequester = text(pick(nodes(pick(grants, "node", "grants")).find((g) => pick(g, "request", "id") === fx.req.RA), "id"), "Alice's grant");
+  const grants = await asAdmin(
+    `query($id: ID!) { node(id: $id) { ... on Identity { grants(first: 100) { edges { node { id request { id } } } } } } }`,
+    {
+      id: fx.id.requester,
+    },
+  );
+  fx.grantOfRequester = text(
+    pick(
+      nodes(pick(grants, "node", "grants")).find((g) => pick(g, "request", "id") === fx.req.RA),
+      "id",
+    ),
+    "Alice's grant",
+  );
 }
 
 // ------------------------------------------------------------------ what exists, as the admin sees it
@@ -821,7 +964,7 @@ let world: World;
 
 async function pages(query: string, at: string[]): Promise<unknown[]> {
   const all: unknown[] = [];
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const data = await asAdmin(query, { after });
     const connection = pick(data, ...at);
     all.push(...nodes(connection));
@@ -840,7 +983,9 @@ function personalTypes(): Set<string> {
   if (personalTypeNames) return personalTypeNames;
   const identity = schema.getType("Identity");
   const fields = isObjectType(identity) ? personalFields().map((name) => identity.getFields()[name]) : [];
-  personalTypeNames = new Set(fields.filter((field): field is Field => field !== undefined).map((field) => elementType(field.type).name));
+  personalTypeNames = new Set(
+    fields.filter((field): field is Field => field !== undefined).map((field) => elementType(field.type).name),
+  );
   return personalTypeNames;
 }
 
@@ -878,7 +1023,9 @@ async function snapshot(): Promise<World> {
       const involved = new Set([
         ...ids(items(pick(ticket, "assignees"))),
         ...ids(nodes(pick(ticket, "assigneeGroup", "members"))),
-        ...(typeof pick(ticket, "decidedBy", "id") === "string" ? [text(pick(ticket, "decidedBy", "id"), "decider")] : []),
+        ...(typeof pick(ticket, "decidedBy", "id") === "string"
+          ? [text(pick(ticket, "decidedBy", "id"), "decider")]
+          : []),
       ]);
       const comments = ids(items(pick(ticket, "comments")));
       w.tickets.set(ticketId, { requestId, involved, comments });
@@ -896,14 +1043,32 @@ async function snapshot(): Promise<World> {
       ticketId: typeof ticketId === "string" ? ticketId : null,
     });
   }
-  w.identities = ids(await pages(`query($after: String) { identities(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`, ["identities"]));
-  w.groups = ids(await pages(`query($after: String) { groups(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`, ["groups"]));
-  w.systems = ids(await pages(`query($after: String) { systems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`, ["systems"]));
+  w.identities = ids(
+    await pages(
+      `query($after: String) { identities(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+      ["identities"],
+    ),
+  );
+  w.groups = ids(
+    await pages(
+      `query($after: String) { groups(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+      ["groups"],
+    ),
+  );
+  w.systems = ids(
+    await pages(
+      `query($after: String) { systems(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+      ["systems"],
+    ),
+  );
   for (const resource of await pages(
     `query($after: String) { resources(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id requestable approvalSteps { order } } } } }`,
     ["resources"],
   )) {
-    w.resources.set(text(pick(resource, "id"), "resource id"), { requestable: pick(resource, "requestable") === true, steps: items(pick(resource, "approvalSteps")).length });
+    w.resources.set(text(pick(resource, "id"), "resource id"), {
+      requestable: pick(resource, "requestable") === true,
+      steps: items(pick(resource, "approvalSteps")).length,
+    });
   }
   const identityType = schema.getType("Identity");
   const personal = isObjectType(identityType)
@@ -915,7 +1080,9 @@ async function snapshot(): Promise<World> {
     : "";
   await Promise.all(
     (personal ? w.identities : []).map(async (owner) => {
-      const data = await asAdmin(`query($id: ID!) { node(id: $id) { ... on Identity { ${personal} } } }`, { id: owner });
+      const data = await asAdmin(`query($id: ID!) { node(id: $id) { ... on Identity { ${personal} } } }`, {
+        id: owner,
+      });
       walk(pick(data, "node"), "$", (object) => {
         const typename = pick(object, "__typename");
         const id = pick(object, "id");
@@ -943,7 +1110,8 @@ function ticketList(caller: SignedIn): Set<string> {
 }
 
 type Oracle = (caller: SignedIn, id: string) => boolean;
-const seesRequest = (caller: SignedIn, requestId: string | null | undefined) => requestId != null && visibleRequests(caller).has(requestId);
+const seesRequest = (caller: SignedIn, requestId: string | null | undefined) =>
+  requestId != null && visibleRequests(caller).has(requestId);
 /** Whether a caller may see an object of a type; undefined for types everyone signed in sees. */
 function oracleFor(type: string): Oracle | undefined {
   const oracles: Record<string, Oracle> = {
@@ -1030,14 +1198,21 @@ function leaks(caller: SignedIn, data: unknown, knownOnly = false): string[] {
     if (typeof object.totalCount === "number" && Array.isArray(object.edges)) {
       const more = pick(object, "pageInfo", "hasNextPage") === true;
       const ok = more ? object.totalCount > object.edges.length : object.totalCount === object.edges.length;
-      if (!ok) problems.push(`${PLAYERS[caller]} (${caller}): totalCount ${object.totalCount} for ${object.edges.length} edges (hasNextPage ${more}) at ${path}`);
+      if (!ok)
+        problems.push(
+          `${PLAYERS[caller]} (${caller}): totalCount ${object.totalCount} for ${object.edges.length} edges (hasNextPage ${more}) at ${path}`,
+        );
     }
   });
   return problems;
 }
 
 function expectUnauthenticated(res: GraphQLResponse<Data>, what: string): void {
-  expect({ status: res.status, codes: codesOf(res), data: res.data ?? null }, what).toEqual({ status: 401, codes: ["UNAUTHENTICATED"], data: null });
+  expect({ status: res.status, codes: codesOf(res), data: res.data ?? null }, what).toEqual({
+    status: 401,
+    codes: ["UNAUTHENTICATED"],
+    data: null,
+  });
 }
 
 async function expectAnonymousRefused(query: string, variables: Values, what: string): Promise<void> {
@@ -1065,7 +1240,8 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("the matrix covers the schema", () => {
-  const unlisted = (fields: Field[], table: Record<string, unknown>) => fields.map((f) => f.name).filter((name) => !(name in table));
+  const unlisted = (fields: Field[], table: Record<string, unknown>) =>
+    fields.map((f) => f.name).filter((name) => !(name in table));
   const stale = (fields: Field[], table: Record<string, unknown>) => {
     const names = new Set(fields.map((f) => f.name));
     return Object.keys(table).filter((key) => !names.has(key.split(":")[0] ?? key));
@@ -1099,22 +1275,34 @@ describe("the matrix covers the schema", () => {
     const gone = Object.entries(OBJECT_MATRIX).flatMap(([name, { fields }]) => {
       const type = schema.getType(name);
       if (!present.has(name) || !isObjectType(type)) return [`${name} (type)`];
-      return Object.keys(fields).filter((field) => !type.getFields()[field]).map((field) => `${name}.${field}`);
+      return Object.keys(fields)
+        .filter((field) => !type.getFields()[field])
+        .map((field) => `${name}.${field}`);
     });
     expect(gone).toEqual([]);
   });
 
   it("knows who may see every restricted type, and only identities have selfOrAdmin fields", () => {
-    const restricted = Object.entries(OBJECT_MATRIX).filter(([, { kind }]) => kind === "restricted").map(([name]) => name);
+    const restricted = Object.entries(OBJECT_MATRIX)
+      .filter(([, { kind }]) => kind === "restricted")
+      .map(([name]) => name);
     expect(restricted.filter((name) => !oracleFor(name))).toEqual([]);
     const selfOrAdminElsewhere = Object.entries(OBJECT_MATRIX).flatMap(([name, { fields }]) =>
-      name === "Identity" ? [] : Object.entries(fields).filter(([, rule]) => rule === "selfOrAdmin").map(([field]) => `${name}.${field}`),
+      name === "Identity"
+        ? []
+        : Object.entries(fields)
+            .filter(([, rule]) => rule === "selfOrAdmin")
+            .map(([field]) => `${name}.${field}`),
     );
     expect(selfOrAdminElsewhere).toEqual([]);
   });
 
   it("has instances in the scenario for every Node type, and the scenario is what VISIBLE says", () => {
-    expect(nodeTypes().filter((type) => instancesOf(type.name).length === 0).map((type) => type.name)).toEqual([]);
+    expect(
+      nodeTypes()
+        .filter((type) => instancesOf(type.name).length === 0)
+        .map((type) => type.name),
+    ).toEqual([]);
     // Visibility derived from who made, is targeted by or is involved in each request's tickets.
     for (const caller of SIGNED_IN.filter((c): c is EndUser => c !== "admin")) {
       const me = fx.id[caller];
@@ -1134,10 +1322,17 @@ describe("the matrix covers the schema", () => {
 describe("root queries", () => {
   it("an anonymous GET with a query runs nothing: GraphiQL for browsers, 401 for everyone else", async () => {
     const url = `${t.url}/graphql?query=${encodeURIComponent("{ requests { totalCount edges { node { id justification } } } }")}`;
-    for (const accept of ["text/html", "text/html, application/json", "application/graphql-response+json, text/html;q=0.1"]) {
+    for (const accept of [
+      "text/html",
+      "text/html, application/json",
+      "application/graphql-response+json, text/html;q=0.1",
+    ]) {
       const res = await fetch(url, { headers: { accept } });
       const body = await res.text();
-      expect({ status: res.status, type: res.headers.get("content-type") }, accept).toEqual({ status: 200, type: expect.stringContaining("text/html") });
+      expect({ status: res.status, type: res.headers.get("content-type") }, accept).toEqual({
+        status: 200,
+        type: expect.stringContaining("text/html"),
+      });
       expect(body, accept).not.toContain(fx.req.RA);
       expect(body, accept).not.toContain('"requests":{');
     }
@@ -1173,7 +1368,12 @@ describe("root queries", () => {
     it(`Query.${field.name}: ${cells ? CALLERS.map((c) => `${c} ${cells[c]}`).join(", ") : "NOT IN THE MATRIX"}`, async () => {
       expect(cells, `Query.${field.name} has no row in QUERY_MATRIX`).toBeDefined();
       if (!cells) return;
-      const plain = operation("query", field, idArg ? { id: instancesOf(elementType(field.type).name)[0] ?? instancesOf("Request")[0] } : {}, 0);
+      const plain = operation(
+        "query",
+        field,
+        idArg ? { id: instancesOf(elementType(field.type).name)[0] ?? instancesOf("Request")[0] } : {},
+        0,
+      );
       await expectAnonymousRefused(plain.query, plain.variables, `Query.${field.name}`);
       expect(cells.anonymous).toBe("401");
 
@@ -1189,7 +1389,10 @@ describe("root queries", () => {
             const res = await t.gql<Data>(tokenOf(caller), run.query, run.variables);
             const what = `${who}${n > 0 ? ` with every argument filled ${JSON.stringify(run.variables)}` : ""}`;
             if (cell === "forbidden") {
-              expect({ codes: codesOf(res), data: res.data ?? null }, what).toEqual({ codes: ["FORBIDDEN"], data: null });
+              expect({ codes: codesOf(res), data: res.data ?? null }, what).toEqual({
+                codes: ["FORBIDDEN"],
+                data: null,
+              });
               continue;
             }
             expect(res.errors, what).toBeUndefined();
@@ -1205,7 +1408,10 @@ describe("root queries", () => {
               expect(pick(value, "totalCount"), `${what}: totalCount`).toBe(expected.ids.size);
               if (pick(value, "pageInfo", "hasNextPage") !== true) expect(new Set(got), what).toEqual(expected.ids);
             }
-            expect(got.filter((id) => !expected.ids.has(id)), `${what}: ${expected.type}s it should not get`).toEqual([]);
+            expect(
+              got.filter((id) => !expected.ids.has(id)),
+              `${what}: ${expected.type}s it should not get`,
+            ).toEqual([]);
           }
         }),
       );
@@ -1225,7 +1431,9 @@ describe("root queries", () => {
   /** A field taking an id, asked for every instance (25 at a time): non-null exactly for what the caller may see. */
   async function byId(field: Field, caller: SignedIn, cell: QueryCell, who: string): Promise<void> {
     const type = elementType(field.type);
-    const targets = isInterfaceType(type) ? nodeTypes().flatMap((node) => instancesOf(node.name)) : instancesOf(type.name);
+    const targets = isInterfaceType(type)
+      ? nodeTypes().flatMap((node) => instancesOf(node.name))
+      : instancesOf(type.name);
     expect(targets.length, `${who}: instances to ask for`).toBeGreaterThan(0);
     for (let from = 0; from < targets.length; from += 25) {
       const chunk = targets.slice(from, from + 25);
@@ -1242,7 +1450,9 @@ describe("root queries", () => {
       expect(leaks(caller, res.data), who).toEqual([]);
       chunk.forEach((id, i) => {
         const value = pick(res.data, `r${i}`);
-        const typename = isInterfaceType(type) ? nodeTypes().find((node) => instancesOf(node.name).includes(id))?.name ?? "" : type.name;
+        const typename = isInterfaceType(type)
+          ? (nodeTypes().find((node) => instancesOf(node.name).includes(id))?.name ?? "")
+          : type.name;
         const oracle = oracleFor(typename);
         const visible = !oracle || oracle(caller, id);
         expect(visible ? pick(value, "id") : value, `${who}: ${typename} ${id}`).toBe(visible ? id : null);
@@ -1253,7 +1463,11 @@ describe("root queries", () => {
     const answers = await Promise.all(
       (isInterfaceType(type) ? nodeTypes() : [type]).map(async (node) => {
         const id = gid(node.name, "matrixDoesNotExist0");
-        const res = await t.gql<Data>(tokenOf(caller), `query($id: ID!) { r: ${field.name}(id: $id) ${selectionFor(field.type, 0)} }`, { id });
+        const res = await t.gql<Data>(
+          tokenOf(caller),
+          `query($id: ID!) { r: ${field.name}(id: $id) ${selectionFor(field.type, 0)} }`,
+          { id },
+        );
         return { type: node.name, id, value: pick(res.data, "r") ?? null, codes: codesOf(res) };
       }),
     );
@@ -1298,7 +1512,8 @@ describe("object fields", () => {
           const startOracle = oracleFor(path.start.name);
           const all = instancesOf(path.start.name);
           // Identities first try the caller's own (the way to its personal records).
-          const ordered = path.start.name === "Identity" ? [fx.id[caller], ...all.filter((id) => id !== fx.id[caller])] : all;
+          const ordered =
+            path.start.name === "Identity" ? [fx.id[caller], ...all.filter((id) => id !== fx.id[caller])] : all;
           const visible = ordered.filter((id) => !startOracle || startOracle(caller, id));
           const hidden = ordered.filter((id) => startOracle && !startOracle(caller, id));
 
@@ -1312,12 +1527,16 @@ describe("object fields", () => {
             expect(res.errors, `${who} via ${path.start.name} ${start}`).toBeUndefined();
             expect(leaks(caller, res.data), who).toEqual([]);
             const found = atPath(pick(res.data, "node"), path.steps);
-            for (const object of found) expect(Object.keys(object).sort(), who).toEqual(expect.arrayContaining(readers.map((f) => f.name)));
+            for (const object of found)
+              expect(Object.keys(object).sort(), who).toEqual(expect.arrayContaining(readers.map((f) => f.name)));
             if (reached > 0) extra += 1;
             reached += found.length;
           }
           if (visible.length > 0) {
-            expect(reached, `${who}: no ${type.name} reached through ${path.start.name} (the scenario needs one)`).toBeGreaterThan(0);
+            expect(
+              reached,
+              `${who}: no ${type.name} reached through ${path.start.name} (the scenario needs one)`,
+            ).toBeGreaterThan(0);
           }
 
           // Through what it may not see: nothing, not even nested.
@@ -1331,9 +1550,13 @@ describe("object fields", () => {
           for (const field of gated) {
             const rule = ruleOf(type.name, field.name);
             const query = nestedQuery(path, type, select([field]));
-            const other = type.name === "Identity" ? (caller === "requester" ? fx.id.fulfiller : fx.id.requester) : visible[0];
+            const other =
+              type.name === "Identity" ? (caller === "requester" ? fx.id.fulfiller : fx.id.requester) : visible[0];
             const own = type.name === "Identity" ? fx.id[caller] : visible[0];
-            for (const [whose, start] of [["own", own], ["someone else's", other]] as const) {
+            for (const [whose, start] of [
+              ["own", own],
+              ["someone else's", other],
+            ] as const) {
               if (!start) continue;
               const res = await t.gql<Data>(tokenOf(caller), query, { id: start });
               const what = `${type.name}.${field.name} (${rule}) as ${PLAYERS[caller]} (${caller}) on ${whose} ${path.start.name}`;
@@ -1343,7 +1566,10 @@ describe("object fields", () => {
               expect(leaks(caller, res.data), what).toEqual([]);
               if (!allowed) {
                 const values = atPath(pick(res.data, "node"), path.steps).map((object) => object[field.name] ?? null);
-                expect(values.filter((v) => v !== null), what).toEqual([]);
+                expect(
+                  values.filter((v) => v !== null),
+                  what,
+                ).toEqual([]);
               }
             }
           }
@@ -1370,7 +1596,14 @@ describe("the audit export", () => {
             if (expected === 200) {
               expect(body.trim().split("\n").length, what).toBeGreaterThan(query ? 1 : world.events.size - 1);
             } else {
-              expect(JSON.parse(body), what).toEqual({ errors: [{ message: expect.any(String), extensions: { code: expected === 401 ? "UNAUTHENTICATED" : "FORBIDDEN" } }] });
+              expect(JSON.parse(body), what).toEqual({
+                errors: [
+                  {
+                    message: expect.any(String),
+                    extensions: { code: expected === 401 ? "UNAUTHENTICATED" : "FORBIDDEN" },
+                  },
+                ],
+              });
               expect(body, what).not.toContain(fx.req.RA);
             }
           }
@@ -1405,7 +1638,9 @@ function listen(client: WsClient, query: string, variables: Values): Feed {
   return feed;
 }
 const errorCodes = (errors: unknown[]) =>
-  errors.flatMap((error) => (Array.isArray(error) ? error : [error])).map((error) => pick(error, "extensions", "code") ?? pick(error, "code") ?? String(error));
+  errors
+    .flatMap((error) => (Array.isArray(error) ? error : [error]))
+    .map((error) => pick(error, "extensions", "code") ?? pick(error, "code") ?? String(error));
 
 /** A raw graphql-transport-ws connection: the close code, and whether anything was delivered. */
 function rawSocket(init: Values | undefined, query: string): Promise<{ code: number; delivered: boolean }> {
@@ -1416,10 +1651,13 @@ function rawSocket(init: Values | undefined, query: string): Promise<{ code: num
       socket.terminate();
       reject(new Error("the server kept an unauthenticated socket open"));
     }, 5_000);
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", ...(init ? { payload: init } : {}) })));
+    socket.on("open", () =>
+      socket.send(JSON.stringify({ type: "connection_init", ...(init ? { payload: init } : {}) })),
+    );
     socket.on("message", (raw: WebSocket.RawData) => {
       const message: unknown = JSON.parse(raw.toString());
-      if (pick(message, "type") === "connection_ack") socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query } }));
+      if (pick(message, "type") === "connection_ack")
+        socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query } }));
       if (pick(message, "type") === "next") delivered = true;
     });
     socket.on("close", (code: number) => {
@@ -1451,7 +1689,15 @@ describe("subscriptions", () => {
     const requestId = pick(change, "request", "id");
     if (typeof requestId === "string") return requestId;
     const ticketId = text(pick(change, "ticket", "id"), "ticket id of a change");
-    return text(pick(await asAdmin(`query($id: ID!) { ticket(id: $id) { request { id } } }`, { id: ticketId }), "ticket", "request", "id"), "request of a ticket");
+    return text(
+      pick(
+        await asAdmin(`query($id: ID!) { ticket(id: $id) { request { id } } }`, { id: ticketId }),
+        "ticket",
+        "request",
+        "id",
+      ),
+      "request of a ticket",
+    );
   };
   /** Waits until no feed has received anything for 300 ms. */
   const quiet = async (feeds: Feed[]) => {
@@ -1475,7 +1721,10 @@ describe("subscriptions", () => {
       const { query, variables } = operation("subscription", field, {}, 1);
       await expectAnonymousRefused(query, variables, `Subscription.${field.name} over HTTP`);
       expect(await rawSocket(undefined, query)).toEqual({ code: 4403, delivered: false });
-      expect(await rawSocket({ authorization: `Bearer ${BAD_TOKEN}` }, query)).toEqual({ code: 4403, delivered: false });
+      expect(await rawSocket({ authorization: `Bearer ${BAD_TOKEN}` }, query)).toEqual({
+        code: 4403,
+        delivered: false,
+      });
     });
 
     it(`Subscription.${field.name} replayed from sequence 0: ${cells ? SIGNED_IN.map((c) => `${c} ${cells[c]}`).join(", ") : "NOT IN THE MATRIX"}`, async () => {
@@ -1488,12 +1737,17 @@ describe("subscriptions", () => {
       await quiet(adminFeed ? [adminFeed] : []);
       const all = adminFeed?.received ?? [];
       const requestOf = new Map<number, string>();
-      if (field.name !== "systemHealthChanged") for (const change of all) requestOf.set(sequenceOf(change), await requestOfChange(change));
+      if (field.name !== "systemHealthChanged")
+        for (const change of all) requestOf.set(sequenceOf(change), await requestOfChange(change));
       const expectedOf = (caller: SignedIn) =>
-        all.map(sequenceOf).filter((sequence) => cells[caller] === "everything" || seesRequest(caller, requestOf.get(sequence)));
+        all
+          .map(sequenceOf)
+          .filter((sequence) => cells[caller] === "everything" || seesRequest(caller, requestOf.get(sequence)));
       // Everyone's replay has arrived (or its refusal), then nothing more comes.
       await eventually(() =>
-        [...feeds].every(([caller, feed]) => (cells[caller] === "forbidden" ? feed.errors.length > 0 : feed.received.length >= expectedOf(caller).length)),
+        [...feeds].every(([caller, feed]) =>
+          cells[caller] === "forbidden" ? feed.errors.length > 0 : feed.received.length >= expectedOf(caller).length,
+        ),
       );
       await quiet([...feeds.values()]);
       for (const [caller, feed] of feeds) {
@@ -1530,7 +1784,13 @@ describe("subscriptions", () => {
     const audience: { step: string; request: "RS" | "RS2"; who: EndUser[] }[] = [];
     const storyIds: Record<"RS" | "RS2", string> = { RS: "", RS2: "" };
     const admin = { tickets: tickets.get("admin"), requests: requests.get("admin") };
-    const steps: { step: string; request: "RS" | "RS2"; who: EndUser[]; changes: [number, number]; run: () => Promise<void> }[] = [
+    const steps: {
+      step: string;
+      request: "RS" | "RS2";
+      who: EndUser[];
+      changes: [number, number];
+      run: () => Promise<void>;
+    }[] = [
       {
         step: "Alice requests",
         request: "RS",
@@ -1573,9 +1833,13 @@ describe("subscriptions", () => {
         who: ["target"],
         changes: [1, 1],
         run: async () => {
-          await act(fx.token.admin, `mutation($input: CancelRequestInput!) { cancelRequest(input: $input) { errors { code message } } }`, {
-            requestId: storyIds.RS2,
-          });
+          await act(
+            fx.token.admin,
+            `mutation($input: CancelRequestInput!) { cancelRequest(input: $input) { errors { code message } } }`,
+            {
+              requestId: storyIds.RS2,
+            },
+          );
         },
       },
     ];
@@ -1588,11 +1852,17 @@ describe("subscriptions", () => {
       expectedTickets += step.changes[0];
       expectedRequests += step.changes[1];
       await until(
-        () => (admin.tickets?.received.length ?? 0) >= expectedTickets && (admin.requests?.received.length ?? 0) >= expectedRequests,
+        () =>
+          (admin.tickets?.received.length ?? 0) >= expectedTickets &&
+          (admin.requests?.received.length ?? 0) >= expectedRequests,
         `the admin's live changes after "${step.step}"`,
       );
-      for (const [kind, feed] of [["tickets", admin.tickets], ["requests", admin.requests]] as const) {
-        for (const change of feed?.received ?? []) if (!stepOf[kind].has(sequenceOf(change))) stepOf[kind].set(sequenceOf(change), index);
+      for (const [kind, feed] of [
+        ["tickets", admin.tickets],
+        ["requests", admin.requests],
+      ] as const) {
+        for (const change of feed?.received ?? [])
+          if (!stepOf[kind].has(sequenceOf(change))) stepOf[kind].set(sequenceOf(change), index);
       }
       audience.push({ step: step.step, request: step.request, who: step.who });
       if (index === 0) {
@@ -1616,7 +1886,10 @@ describe("subscriptions", () => {
     );
     await quiet([...tickets.values(), ...requests.values(), ...targeted]);
 
-    for (const [kind, feeds, field] of [["tickets", tickets, ticketField], ["requests", requests, requestField]] as const) {
+    for (const [kind, feeds, field] of [
+      ["tickets", tickets, ticketField],
+      ["requests", requests, requestField],
+    ] as const) {
       const cells = SUBSCRIPTION_MATRIX[field.name];
       expect(cells).toBeDefined();
       for (const [caller, feed] of feeds) {
@@ -1632,7 +1905,10 @@ describe("subscriptions", () => {
     }
     for (const feed of targeted) {
       feed.stop();
-      expect({ received: feed.received, errors: feed.errors }, "a subscription to someone else's request").toEqual({ received: [], errors: [] });
+      expect({ received: feed.received, errors: feed.errors }, "a subscription to someone else's request").toEqual({
+        received: [],
+        errors: [],
+      });
     }
     // The requester's manager got every change of the request: the audience is not empty by accident.
     expect(tickets.get("assignee")?.received.length).toBe(4);
@@ -1643,7 +1919,8 @@ describe("subscriptions", () => {
 // ================================================================== mutations
 
 describe("mutations", () => {
-  const auditTotal = async () => Number(pick(await asAdmin(`{ auditEvents(first: 1) { totalCount } }`), "auditEvents", "totalCount"));
+  const auditTotal = async () =>
+    Number(pick(await asAdmin(`{ auditEvents(first: 1) { totalCount } }`), "auditEvents", "totalCount"));
   const codes = (cell: MutationCell): string[] => (cell === "denied" ? ["FORBIDDEN", "NOT_FOUND"] : [cell]);
 
   for (const field of rootFields("mutation")) {
@@ -1653,45 +1930,56 @@ describe("mutations", () => {
         expect(rows, `Mutation.${field.name} has no row in MUTATION_MATRIX`).not.toEqual([]);
       });
     }
-    for (const [key, mutationRow] of rows) it(`Mutation.${key}: ${CALLERS.map((c) => `${c} ${mutationRow.cells[c]}`).join(", ")}`, async () => {
-      const { cells, subject, fresh, after } = mutationRow;
-      expect(cells.anonymous).toBe("401");
-      const first = operation("mutation", field, subject("uninvolved"), 1);
-      await expectAnonymousRefused(first.query, first.variables, `Mutation.${key}`);
+    for (const [key, mutationRow] of rows)
+      it(`Mutation.${key}: ${CALLERS.map((c) => `${c} ${mutationRow.cells[c]}`).join(", ")}`, async () => {
+        const { cells, subject, fresh, after } = mutationRow;
+        expect(cells.anonymous).toBe("401");
+        const first = operation("mutation", field, subject("uninvolved"), 1);
+        await expectAnonymousRefused(first.query, first.variables, `Mutation.${key}`);
 
-      // Refusals first (on the shared subject), one at a time so that the audit total is theirs.
-      for (const caller of SIGNED_IN.filter((c) => cells[c] !== "ok")) {
-        const cell = cells[caller];
-        const who = `Mutation.${key} as ${PLAYERS[caller]} (${caller})`;
-        if (cell === "401") throw new Error(`${who}: 401 is for anonymous callers only`);
-        expect(caller === "admin" && cell === "denied", `${who}: admins are denied nothing admin-only`).toBe(false);
-        const before = await auditTotal();
-        const { query, variables } = operation("mutation", field, subject(caller), 1);
-        const res = await t.gql<Data>(tokenOf(caller), query, variables);
-        expect(res.errors, who).toBeUndefined();
-        const payload = pick(res.data, field.name);
-        const errors = items(pick(payload, "errors"));
-        expect(errors.length, `${who}: ${JSON.stringify(payload)}`).toBeGreaterThan(0);
-        expect(codes(cell), `${who}: ${JSON.stringify(errors)}`).toContain(pick(errors[0], "code"));
-        const entities = Object.entries(isRecord(payload) ? payload : {}).filter(([k]) => k !== "errors" && k !== "__typename");
-        expect(entities.filter(([, value]) => value !== null), `${who}: a refused mutation returns nothing`).toEqual([]);
-        expect(await auditTotal(), `${who}: a refused mutation writes nothing`).toBe(before);
-      }
+        // Refusals first (on the shared subject), one at a time so that the audit total is theirs.
+        for (const caller of SIGNED_IN.filter((c) => cells[c] !== "ok")) {
+          const cell = cells[caller];
+          const who = `Mutation.${key} as ${PLAYERS[caller]} (${caller})`;
+          if (cell === "401") throw new Error(`${who}: 401 is for anonymous callers only`);
+          expect(caller === "admin" && cell === "denied", `${who}: admins are denied nothing admin-only`).toBe(false);
+          const before = await auditTotal();
+          const { query, variables } = operation("mutation", field, subject(caller), 1);
+          const res = await t.gql<Data>(tokenOf(caller), query, variables);
+          expect(res.errors, who).toBeUndefined();
+          const payload = pick(res.data, field.name);
+          const errors = items(pick(payload, "errors"));
+          expect(errors.length, `${who}: ${JSON.stringify(payload)}`).toBeGreaterThan(0);
+          expect(codes(cell), `${who}: ${JSON.stringify(errors)}`).toContain(pick(errors[0], "code"));
+          const entities = Object.entries(isRecord(payload) ? payload : {}).filter(
+            ([k]) => k !== "errors" && k !== "__typename",
+          );
+          expect(
+            entities.filter(([, value]) => value !== null),
+            `${who}: a refused mutation returns nothing`,
+          ).toEqual([]);
+          expect(await auditTotal(), `${who}: a refused mutation writes nothing`).toBe(before);
+        }
 
-      for (const caller of SIGNED_IN.filter((c) => cells[c] === "ok")) {
-        const who = `Mutation.${key} as ${PLAYERS[caller]} (${caller})`;
-        const values = fresh ? await fresh(caller) : subject(caller);
-        const { query, variables } = operation("mutation", field, values, 1);
-        const res = await t.gql<Data>(tokenOf(caller), query, variables);
-        expect(res.errors, who).toBeUndefined();
-        const payload = pick(res.data, field.name);
-        expect(pick(payload, "errors"), `${who} ${JSON.stringify(variables)}`).toEqual([]);
-        const entities = Object.entries(isRecord(payload) ? payload : {}).filter(([k]) => k !== "errors" && k !== "__typename");
-        expect(entities.filter(([, value]) => value !== null).length, `${who}: ${JSON.stringify(payload)}`).toBeGreaterThan(0);
-        // Nothing that existed before and is someone else's comes back (new objects are the caller's own).
-        expect(leaks(caller, res.data, true), who).toEqual([]);
-      }
-      await after?.();
-    });
+        for (const caller of SIGNED_IN.filter((c) => cells[c] === "ok")) {
+          const who = `Mutation.${key} as ${PLAYERS[caller]} (${caller})`;
+          const values = fresh ? await fresh(caller) : subject(caller);
+          const { query, variables } = operation("mutation", field, values, 1);
+          const res = await t.gql<Data>(tokenOf(caller), query, variables);
+          expect(res.errors, who).toBeUndefined();
+          const payload = pick(res.data, field.name);
+          expect(pick(payload, "errors"), `${who} ${JSON.stringify(variables)}`).toEqual([]);
+          const entities = Object.entries(isRecord(payload) ? payload : {}).filter(
+            ([k]) => k !== "errors" && k !== "__typename",
+          );
+          expect(
+            entities.filter(([, value]) => value !== null).length,
+            `${who}: ${JSON.stringify(payload)}`,
+          ).toBeGreaterThan(0);
+          // Nothing that existed before and is someone else's comes back (new objects are the caller's own).
+          expect(leaks(caller, res.data, true), who).toEqual([]);
+        }
+        await after?.();
+      });
   }
 });

@@ -3,30 +3,55 @@
 import { expect } from "vitest";
 import { gid, type TestServer } from "./harness.ts";
 
-export async function asAdmin(t: TestServer, query: string, variables?: Record<string, unknown>): Promise<Record<string, any>> {
+export async function asAdmin(
+  t: TestServer,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<Record<string, any>> {
   const res = await t.gql(t.org.tokens.admin, query, variables);
   expect(res.errors).toBeUndefined();
   return res.data as Record<string, any>;
 }
 
-export async function createConnectorSystem(t: TestServer, name: string, connector: string, connectorConfig: unknown): Promise<string> {
-  const created = await asAdmin(t, `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code field message } } }`, {
-    input: { name, connector, connectorConfig, fulfillersGroupId: gid("Group", t.org.fulfillersGroupId) },
-  });
+export async function createConnectorSystem(
+  t: TestServer,
+  name: string,
+  connector: string,
+  connectorConfig: unknown,
+): Promise<string> {
+  const created = await asAdmin(
+    t,
+    `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code field message } } }`,
+    {
+      input: { name, connector, connectorConfig, fulfillersGroupId: gid("Group", t.org.fulfillersGroupId) },
+    },
+  );
   expect(created.createSystem.errors).toEqual([]);
   return created.createSystem.system.id;
 }
 
 let counter = 0;
-export async function requestOnConnector(t: TestServer, systemId: string, connectorTarget: unknown): Promise<{ requestId: string; ticketId: string }> {
+export async function requestOnConnector(
+  t: TestServer,
+  systemId: string,
+  connectorTarget: unknown,
+): Promise<{ requestId: string; ticketId: string }> {
   counter += 1;
-  const resource = await asAdmin(t, `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code field message } } }`, {
-    input: { systemId, name: `Connected ${counter}`, sensitivity: "STANDARD", approvalSteps: [], connectorTarget },
-  });
+  const resource = await asAdmin(
+    t,
+    `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code field message } } }`,
+    {
+      input: { systemId, name: `Connected ${counter}`, sensitivity: "STANDARD", approvalSteps: [], connectorTarget },
+    },
+  );
   expect(resource.createResource.errors).toEqual([]);
-  const res = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id status } } errors { code } } }`, {
-    input: { resourceIds: [resource.createResource.resource.id], justification: "connector test" },
-  });
+  const res = await t.gql(
+    t.org.tokens.alice,
+    `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id status } } errors { code } } }`,
+    {
+      input: { resourceIds: [resource.createResource.resource.id], justification: "connector test" },
+    },
+  );
   const request = res.data?.createRequest.request;
   expect(request.tickets).toEqual([{ id: expect.any(String), status: "IN_PROGRESS" }]);
   return { requestId: request.id, ticketId: request.tickets[0].id };
@@ -43,12 +68,18 @@ export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean
 }
 
 export const requestState = (t: TestServer, id: string) =>
-  t.gql(t.org.tokens.admin, `query($id: ID!) { request(id: $id) { status tickets { status } } }`, { id }).then((r) => r.data?.request);
+  t
+    .gql(t.org.tokens.admin, `query($id: ID!) { request(id: $id) { status tickets { status } } }`, { id })
+    .then((r) => r.data?.request);
 
 export const connectorEvents = (t: TestServer, requestId: string) =>
-  asAdmin(t, `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { data } } } }`, { id: requestId }).then(
-    (d) => d.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => e.node.data),
-  );
+  asAdmin(
+    t,
+    `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { data } } } }`,
+    { id: requestId },
+  ).then((d) => d.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => e.node.data));
 
 export const systemHealth = (t: TestServer, systemId: string) =>
-  asAdmin(t, `query($id: ID!) { node(id: $id) { ... on System { health { status message } } } }`, { id: systemId }).then((d) => d.node.health);
+  asAdmin(t, `query($id: ID!) { node(id: $id) { ... on System { health { status message } } } }`, {
+    id: systemId,
+  }).then((d) => d.node.health);

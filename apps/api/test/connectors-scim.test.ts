@@ -2,7 +2,15 @@
 // membership added and verified by reading the group back, a peer that says OK without doing
 // it, a peer that is down then up, a missing user, and removal on revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asAdmin, connectorEvents, createConnectorSystem, requestOnConnector, requestState, systemHealth, until } from "./connector-helpers.ts";
+import {
+  asAdmin,
+  connectorEvents,
+  createConnectorSystem,
+  requestOnConnector,
+  requestState,
+  systemHealth,
+  until,
+} from "./connector-helpers.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 import { SCIM_TOKEN, type ScimPeer, startScimPeer } from "./scim-peer.ts";
 
@@ -15,9 +23,18 @@ beforeAll(async () => {
   scim = await startScimPeer();
   aliceScimId = scim.addUser("alice@example.com");
   t = await startTestServer({
-    env: { ACCESS_SECRET_TEST_SCIM: SCIM_TOKEN, CONNECTOR_MAX_ATTEMPTS: "3", CONNECTOR_RETRY_BASE_MS: "100", HEALTH_CHECK_INTERVAL_MS: "3600000" },
+    env: {
+      ACCESS_SECRET_TEST_SCIM: SCIM_TOKEN,
+      CONNECTOR_MAX_ATTEMPTS: "3",
+      CONNECTOR_RETRY_BASE_MS: "100",
+      HEALTH_CHECK_INTERVAL_MS: "3600000",
+    },
   });
-  systemId = await createConnectorSystem(t, "Wiki", "SCIM", { baseUrl: scim.baseUrl, token: "env:ACCESS_SECRET_TEST_SCIM", timeoutMs: 2000 });
+  systemId = await createConnectorSystem(t, "Wiki", "SCIM", {
+    baseUrl: scim.baseUrl,
+    token: "env:ACCESS_SECRET_TEST_SCIM",
+    timeoutMs: 2000,
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -28,9 +45,14 @@ describe("SCIM fulfillment", () => {
   it("adds the user to the mapped group, verifies it by reading the group, and fulfills", async () => {
     const groupId = scim.addGroup("wiki-editors");
     const { requestId } = await requestOnConnector(t, systemId, { groupId });
-    await until(() => requestState(t, requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FULFILLED",
+    );
     expect(scim.memberIds(groupId)).toEqual([aliceScimId]);
-    expect(await connectorEvents(t, requestId)).toEqual([expect.objectContaining({ outcome: "success", verified: true })]);
+    expect(await connectorEvents(t, requestId)).toEqual([
+      expect.objectContaining({ outcome: "success", verified: true }),
+    ]);
     expect((await systemHealth(t, systemId)).status).toBe("HEALTHY");
   });
 
@@ -38,9 +60,15 @@ describe("SCIM fulfillment", () => {
     const groupId = scim.addGroup("wiki-admins");
     scim.ignoreWrites = true;
     const { requestId } = await requestOnConnector(t, systemId, { groupId });
-    await until(() => connectorEvents(t, requestId), (events) => events.length >= 1);
+    await until(
+      () => connectorEvents(t, requestId),
+      (events) => events.length >= 1,
+    );
     scim.ignoreWrites = false;
-    await until(() => requestState(t, requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FULFILLED",
+    );
     const events = await connectorEvents(t, requestId);
     expect(events[0]).toMatchObject({ outcome: "failure", error: expect.stringContaining("reading the state back") });
     expect(events.at(-1)).toMatchObject({ outcome: "success", verified: true });
@@ -51,10 +79,16 @@ describe("SCIM fulfillment", () => {
     const groupId = scim.addGroup("wiki-readers");
     await scim.stop();
     const { requestId } = await requestOnConnector(t, systemId, { groupId });
-    await until(() => connectorEvents(t, requestId), (events) => events.length >= 1);
+    await until(
+      () => connectorEvents(t, requestId),
+      (events) => events.length >= 1,
+    );
     expect((await systemHealth(t, systemId)).status).toBe("DOWN");
     await scim.start();
-    await until(() => requestState(t, requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FULFILLED",
+    );
     expect(scim.memberIds(groupId)).toEqual([aliceScimId]);
     expect((await systemHealth(t, systemId)).status).toBe("HEALTHY");
   });
@@ -64,13 +98,25 @@ describe("SCIM fulfillment", () => {
     scim.users.delete(aliceScimId);
     try {
       const { requestId } = await requestOnConnector(t, systemId, { groupId });
-      const failed = await until(() => requestState(t, requestId), (r) => r.status === "FAILED");
+      const failed = await until(
+        () => requestState(t, requestId),
+        (r) => r.status === "FAILED",
+      );
       expect(failed.tickets).toEqual([{ status: "FAILED" }]);
       expect(await connectorEvents(t, requestId)).toEqual([
-        expect.objectContaining({ outcome: "failure", final: true, error: "no SCIM user has userName alice@example.com" }),
+        expect.objectContaining({
+          outcome: "failure",
+          final: true,
+          error: "no SCIM user has userName alice@example.com",
+        }),
       ]);
     } finally {
-      scim.users.set(aliceScimId, { id: aliceScimId, schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "alice@example.com", active: true });
+      scim.users.set(aliceScimId, {
+        id: aliceScimId,
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        userName: "alice@example.com",
+        active: true,
+      });
     }
   });
 
@@ -78,21 +124,35 @@ describe("SCIM fulfillment", () => {
     const groupId = scim.addGroup("wiki-temp");
     scim.ignoreWrites = true;
     const { requestId } = await requestOnConnector(t, systemId, { groupId });
-    await until(() => connectorEvents(t, requestId), (events) => events.length >= 1);
+    await until(
+      () => connectorEvents(t, requestId),
+      (events) => events.length >= 1,
+    );
     scim.ignoreWrites = false;
     // Simulate the half-done call: the user made it into the group before the cancel.
     scim.groups.get(groupId)?.members?.push({ value: aliceScimId });
-    const cancelled = await t.gql(t.org.tokens.alice, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`, {
-      id: requestId,
-    });
+    const cancelled = await t.gql(
+      t.org.tokens.alice,
+      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`,
+      {
+        id: requestId,
+      },
+    );
     expect(cancelled.data?.cancelRequest.request.status).toBe("CANCELLED");
-    await until(async () => scim.memberIds(groupId), (ids) => ids.length === 0);
+    await until(
+      async () => scim.memberIds(groupId),
+      (ids) => ids.length === 0,
+    );
   });
 
   it("requires a SCIM group for every SCIM resource", async () => {
-    const res = await asAdmin(t, `mutation($input: CreateResourceInput!) { createResource(input: $input) { errors { code field } } }`, {
-      input: { systemId, name: "No group", sensitivity: "STANDARD" },
-    });
+    const res = await asAdmin(
+      t,
+      `mutation($input: CreateResourceInput!) { createResource(input: $input) { errors { code field } } }`,
+      {
+        input: { systemId, name: "No group", sensitivity: "STANDARD" },
+      },
+    );
     expect(res.createResource.errors).toEqual([{ code: "VALIDATION", field: ["input", "connectorTarget"] }]);
   });
 });

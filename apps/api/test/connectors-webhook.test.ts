@@ -28,7 +28,11 @@ beforeAll(async () => {
       HEALTH_CHECK_INTERVAL_MS: "3600000",
     },
   });
-  systemId = await createConnectorSystem(t, "Docs site", "WEBHOOK", { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 300 });
+  systemId = await createConnectorSystem(t, "Docs site", "WEBHOOK", {
+    url: peer.url,
+    secret: "env:ACCESS_SECRET_TEST_WEBHOOK",
+    timeoutMs: 300,
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -42,20 +46,34 @@ const requestThroughWebhook = () => requestOnConnector(t, systemId, { team: `edi
 const requestState = (id: string) => requestStateOf(t, id);
 const connectorEvents = (requestId: string) => connectorEventsOf(t, requestId);
 const health = () =>
-  admin(`query($id: ID!) { node(id: $id) { ... on System { health { status message checkedAt } } } }`, { id: systemId }).then((d) => d.node.health);
+  admin(`query($id: ID!) { node(id: $id) { ... on System { health { status message checkedAt } } } }`, {
+    id: systemId,
+  }).then((d) => d.node.health);
 
 describe("webhook fulfillment", () => {
   it("provisions with one signed, idempotent call and fulfills the request", async () => {
     peer.script(200);
     const before = peer.calls.length;
     const { requestId } = await requestThroughWebhook();
-    const state = await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+    const state = await until(
+      () => requestState(requestId),
+      (r) => r.status === "FULFILLED",
+    );
     expect(state.tickets).toEqual([{ status: "FULFILLED" }]);
     const calls = peer.calls.slice(before);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ event: "access.provision", signatureValid: true, idempotencyKey: expect.any(String) });
-    expect(calls[0]?.body).toMatchObject({ identity: { email: "alice@example.com" }, fields: { team: expect.stringMatching(/^editors-/) } });
-    expect(await connectorEvents(requestId)).toEqual([expect.objectContaining({ operation: "provision", outcome: "success", attempt: 1 })]);
+    expect(calls[0]).toMatchObject({
+      event: "access.provision",
+      signatureValid: true,
+      idempotencyKey: expect.any(String),
+    });
+    expect(calls[0]?.body).toMatchObject({
+      identity: { email: "alice@example.com" },
+      fields: { team: expect.stringMatching(/^editors-/) },
+    });
+    expect(await connectorEvents(requestId)).toEqual([
+      expect.objectContaining({ operation: "provision", outcome: "success", attempt: 1 }),
+    ]);
     expect((await health()).status).toBe("HEALTHY");
   });
 
@@ -63,7 +81,10 @@ describe("webhook fulfillment", () => {
     peer.script(503, 200);
     const before = peer.calls.length;
     const { requestId } = await requestThroughWebhook();
-    await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(requestId),
+      (r) => r.status === "FULFILLED",
+    );
     const calls = peer.calls.slice(before);
     expect(calls).toHaveLength(2);
     expect(calls[1]?.idempotencyKey).toBe(calls[0]?.idempotencyKey);
@@ -77,28 +98,52 @@ describe("webhook fulfillment", () => {
   it("fails the ticket and the request on a permanent error, and retryFulfillment starts again", async () => {
     peer.script(422);
     const { requestId, ticketId } = await requestThroughWebhook();
-    const failed = await until(() => requestState(requestId), (r) => r.status === "FAILED");
+    const failed = await until(
+      () => requestState(requestId),
+      (r) => r.status === "FAILED",
+    );
     expect(failed.tickets).toEqual([{ status: "FAILED" }]);
     expect((await health()).status).toBe("DEGRADED");
-    const trail = await admin(`query($id: ID!) { auditEvents(filter: { requestId: $id, action: [TICKET_FAILED] }) { edges { node { comment } } } }`, { id: requestId });
+    const trail = await admin(
+      `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [TICKET_FAILED] }) { edges { node { comment } } } }`,
+      { id: requestId },
+    );
     expect(trail.auditEvents.edges[0].node.comment).toBe("webhook answered HTTP 422");
     peer.script(200);
-    const retried = await t.gql(t.org.tokens.dave, `mutation($id: ID!) { retryFulfillment(input: { ticketId: $id }) { ticket { status } errors { code } } }`, { id: ticketId });
+    const retried = await t.gql(
+      t.org.tokens.dave,
+      `mutation($id: ID!) { retryFulfillment(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
+      { id: ticketId },
+    );
     expect(retried.data?.retryFulfillment).toEqual({ ticket: { status: "IN_PROGRESS" }, errors: [] });
-    await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(requestId),
+      (r) => r.status === "FULFILLED",
+    );
   });
 
   it("gives up after the last attempt when the peer does not answer in time; a fulfiller may then fulfill by hand", async () => {
     peer.script("hang");
     const { requestId, ticketId } = await requestThroughWebhook();
-    await until(() => requestState(requestId), (r) => r.status === "FAILED");
+    await until(
+      () => requestState(requestId),
+      (r) => r.status === "FAILED",
+    );
     const events = await connectorEvents(requestId);
     expect(events).toHaveLength(3);
-    expect(events.at(-1)).toMatchObject({ outcome: "failure", final: true, error: expect.stringContaining("no answer within 300 ms") });
-    expect((await health()).status).toBe("DOWN");
-    const byHand = await t.gql(t.org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added by hand" }) { ticket { status } errors { code } } }`, {
-      id: ticketId,
+    expect(events.at(-1)).toMatchObject({
+      outcome: "failure",
+      final: true,
+      error: expect.stringContaining("no answer within 300 ms"),
     });
+    expect((await health()).status).toBe("DOWN");
+    const byHand = await t.gql(
+      t.org.tokens.dave,
+      `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added by hand" }) { ticket { status } errors { code } } }`,
+      {
+        id: ticketId,
+      },
+    );
     expect(byHand.data?.fulfillTicket).toEqual({ ticket: { status: "FULFILLED" }, errors: [] });
     expect((await requestState(requestId)).status).toBe("FULFILLED");
     peer.script(200);
@@ -108,12 +153,25 @@ describe("webhook fulfillment", () => {
     peer.script(503);
     const before = peer.calls.length;
     const { requestId } = await requestThroughWebhook();
-    await until(async () => peer.calls.length, (n) => n > before);
+    await until(
+      async () => peer.calls.length,
+      (n) => n > before,
+    );
     peer.script(200);
-    const cancelled = await t.gql(t.org.tokens.alice, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`, { id: requestId });
+    const cancelled = await t.gql(
+      t.org.tokens.alice,
+      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`,
+      { id: requestId },
+    );
     expect(cancelled.data?.cancelRequest.request.status).toBe("CANCELLED");
-    await until(async () => peer.calls.slice(before).map((c) => c.event), (events) => events.includes("access.revoke"));
-    const events = await until(() => connectorEvents(requestId), (e) => e.some((x: Record<string, unknown>) => x.operation === "revoke"));
+    await until(
+      async () => peer.calls.slice(before).map((c) => c.event),
+      (events) => events.includes("access.revoke"),
+    );
+    const events = await until(
+      () => connectorEvents(requestId),
+      (e) => e.some((x: Record<string, unknown>) => x.operation === "revoke"),
+    );
     expect(events.find((e: Record<string, unknown>) => e.operation === "revoke")).toMatchObject({ outcome: "success" });
     expect(peer.calls.slice(before).filter((c) => c.event === "access.provision").length).toBeGreaterThanOrEqual(1);
   });
@@ -122,7 +180,9 @@ describe("webhook fulfillment", () => {
     peer.script(200);
     await t.server.jobs.checkHealth();
     expect(await health()).toMatchObject({ status: "HEALTHY", message: null, checkedAt: expect.any(String) });
-    const trail = await fetch(`${t.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${t.org.tokens.admin}` } }).then((r) => r.text());
+    const trail = await fetch(`${t.url}/audit/export.jsonl`, {
+      headers: { authorization: `Bearer ${t.org.tokens.admin}` },
+    }).then((r) => r.text());
     expect(trail).not.toContain(SECRET);
   });
 });
@@ -133,7 +193,9 @@ describe("webhook settings", () => {
       admin(`mutation($input: CreateSystemInput!) { createSystem(input: $input) { errors { code field } } }`, {
         input: { name: `Bad ${Math.random()}`, connector: "WEBHOOK", connectorConfig },
       }).then((d) => d.createSystem.errors);
-    expect(await attempt({ url: "ftp://x", secret: "env:ACCESS_SECRET_X" })).toEqual([{ code: "VALIDATION", field: ["input", "connectorConfig", "url"] }]);
+    expect(await attempt({ url: "ftp://x", secret: "env:ACCESS_SECRET_X" })).toEqual([
+      { code: "VALIDATION", field: ["input", "connectorConfig", "url"] },
+    ]);
     expect(await attempt({ url: "https://hooks.example.com/x", secret: "plain-text-secret" })).toEqual([
       { code: "VALIDATION", field: ["input", "connectorConfig", "secret"] },
     ]);
@@ -147,16 +209,31 @@ describe("revokeGrant", () => {
   it("revokes the grant at once and through the connector, and only admins may do it", async () => {
     peer.script(200);
     const { requestId } = await requestThroughWebhook();
-    await until(() => requestState(requestId), (r) => r.status === "FULFILLED");
-    const grants = await admin(`query($id: ID!) { request(id: $id) { target { grants(first: 100) { edges { node { id status request { id } } } } } } }`, { id: requestId });
-    const grant = grants.request.target.grants.edges.find((e: { node: { request: { id: string } } }) => e.node.request.id === requestId).node;
+    await until(
+      () => requestState(requestId),
+      (r) => r.status === "FULFILLED",
+    );
+    const grants = await admin(
+      `query($id: ID!) { request(id: $id) { target { grants(first: 100) { edges { node { id status request { id } } } } } } }`,
+      { id: requestId },
+    );
+    const grant = grants.request.target.grants.edges.find(
+      (e: { node: { request: { id: string } } }) => e.node.request.id === requestId,
+    ).node;
     const revoke = `mutation($id: ID!) { revokeGrant(input: { grantId: $id, reason: "left the team" }) { grant { status revokedAt } errors { code } } }`;
-    expect((await t.gql(t.org.tokens.alice, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([{ code: "FORBIDDEN" }]);
+    expect((await t.gql(t.org.tokens.alice, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([
+      { code: "FORBIDDEN" },
+    ]);
     const before = peer.calls.length;
     const done = await t.gql(t.org.tokens.admin, revoke, { id: grant.id });
     expect(done.data?.revokeGrant).toEqual({ grant: { status: "REVOKED", revokedAt: expect.any(String) }, errors: [] });
-    await until(async () => peer.calls.slice(before).map((c) => c.event), (events) => events.includes("access.revoke"));
-    expect((await t.gql(t.org.tokens.admin, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([{ code: "INVALID_STATE" }]);
+    await until(
+      async () => peer.calls.slice(before).map((c) => c.event),
+      (events) => events.includes("access.revoke"),
+    );
+    expect((await t.gql(t.org.tokens.admin, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([
+      { code: "INVALID_STATE" },
+    ]);
   });
 });
 
@@ -165,14 +242,23 @@ describe("systemHealthChanged", () => {
     peer.script(200);
     await t.server.jobs.checkHealth();
     const query = `subscription { systemHealthChanged { previousStatus status message system { name } } }`;
-    const adminSub = collect<{ systemHealthChanged: { previousStatus: string; status: string; system: { name: string } } }>(t.ws(t.org.tokens.admin), query, {}, 1);
+    const adminSub = collect<{
+      systemHealthChanged: { previousStatus: string; status: string; system: { name: string } };
+    }>(t.ws(t.org.tokens.admin), query, {}, 1);
     const userSub = collect(t.ws(t.org.tokens.alice), query, {}, 1, 1500);
     await new Promise((r) => setTimeout(r, 200));
     peer.script(422);
     const { requestId } = await requestThroughWebhook();
-    await until(() => requestState(requestId), (r) => r.status === "FAILED");
+    await until(
+      () => requestState(requestId),
+      (r) => r.status === "FAILED",
+    );
     const [change] = await adminSub.done;
-    expect(change?.systemHealthChanged).toMatchObject({ previousStatus: "HEALTHY", status: "DEGRADED", system: { name: "Docs site" } });
+    expect(change?.systemHealthChanged).toMatchObject({
+      previousStatus: "HEALTHY",
+      status: "DEGRADED",
+      system: { name: "Docs site" },
+    });
     expect(await userSub.done).toEqual([]);
     expect(JSON.stringify(userSub.errors)).toContain("FORBIDDEN");
     adminSub.stop();

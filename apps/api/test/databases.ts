@@ -25,7 +25,10 @@ async function onServer(base: string, sql: string): Promise<void> {
 export async function freshDatabase(base = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   if (!base) {
     const dir = mkdtempSync(path.join(tmpdir(), "access-test-"));
-    return { url: `file:${path.join(dir, "test.db")}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `file:${path.join(dir, "test.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `access_test_${process.pid}_${randomBytes(4).toString("hex")}`;
   await onServer(base, `CREATE DATABASE "${name}"`);

@@ -29,14 +29,20 @@ afterAll(async () => {
 
 describe("visibility", () => {
   it("gives the same answer in memory (live feed) and in SQL (queries) for every demo identity", async () => {
-    const mine = await db.transact((work) => createRequest(work, actor("alice"), { resourceIds: [org.resources.orgOwner], justification: "x" }));
+    const mine = await db.transact((work) =>
+      createRequest(work, actor("alice"), { resourceIds: [org.resources.orgOwner], justification: "x" }),
+    );
     const ticket = await db.read.ticket.findFirstOrThrow({ where: { requestId: mine.requestId } });
     await db.transact((work) => decideTicket(work, actor("bob"), { ticketId: ticket.id }, "APPROVED"));
-    await db.transact((work) => createRequest(work, actor("dave"), { resourceIds: [org.resources.writeAccess], justification: "y" }));
+    await db.transact((work) =>
+      createRequest(work, actor("dave"), { resourceIds: [org.resources.writeAccess], justification: "y" }),
+    );
     const requests = await db.read.request.findMany({ select: { id: true, ...audienceSelect } });
     for (const who of ["admin", "bob", "alice", "dave", "carol"] as const) {
       const viewer = actor(who);
-      const bySql = new Set((await db.read.request.findMany({ where: visibleRequestWhere(viewer), select: { id: true } })).map((r) => r.id));
+      const bySql = new Set(
+        (await db.read.request.findMany({ where: visibleRequestWhere(viewer), select: { id: true } })).map((r) => r.id),
+      );
       const inMemory = new Set(requests.filter((r) => canSeeRequest(viewer, toAudience(r))).map((r) => r.id));
       expect(inMemory, who).toEqual(bySql);
     }
@@ -46,10 +52,19 @@ describe("visibility", () => {
 describe("transactions", () => {
   it("leaves no trace of a refused transition", async () => {
     const before = await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
-    const counts = async () => [await db.read.request.count(), await db.read.ticket.count(), await db.read.auditEvent.count()];
+    const counts = async () => [
+      await db.read.request.count(),
+      await db.read.ticket.count(),
+      await db.read.auditEvent.count(),
+    ];
     const countsBefore = await counts();
     await expect(
-      db.transact((work) => createRequest(work, actor("alice"), { resourceIds: [org.resources.writeAccess, "missing"], justification: "z" })),
+      db.transact((work) =>
+        createRequest(work, actor("alice"), {
+          resourceIds: [org.resources.writeAccess, "missing"],
+          justification: "z",
+        }),
+      ),
     ).rejects.toBeInstanceOf(DomainError);
     expect(await counts()).toEqual(countsBefore);
     expect(await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual(before);

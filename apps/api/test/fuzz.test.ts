@@ -34,7 +34,22 @@ async function snapshot(): Promise<Snapshot> {
     db.idempotencyKey.count(),
     db.job.count(),
   ]);
-  const names = ["auditEvents", "requests", "requestItems", "tickets", "ticketComments", "grants", "identities", "groups", "systems", "resources", "approvalSteps", "apiTokens", "idempotencyKeys", "jobs"];
+  const names = [
+    "auditEvents",
+    "requests",
+    "requestItems",
+    "tickets",
+    "ticketComments",
+    "grants",
+    "identities",
+    "groups",
+    "systems",
+    "resources",
+    "approvalSteps",
+    "apiTokens",
+    "idempotencyKeys",
+    "jobs",
+  ];
   return Object.fromEntries(names.map((name, index) => [name, counts[index] ?? -1]));
 }
 
@@ -48,7 +63,13 @@ beforeAll(async () => {
   const created = await t.gql<{ createSystem: { system: { id: string } | null } }>(
     t.org.tokens.admin,
     `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code } } }`,
-    { input: { name: "Fuzz webhook", connector: "WEBHOOK", connectorConfig: { url: "http://127.0.0.1:9/hook", secret: "env:ACCESS_SECRET_FUZZ" } } },
+    {
+      input: {
+        name: "Fuzz webhook",
+        connector: "WEBHOOK",
+        connectorConfig: { url: "http://127.0.0.1:9/hook", secret: "env:ACCESS_SECRET_FUZZ" },
+      },
+    },
   );
   webhookSystemId = created.data?.createSystem.system?.id ?? "";
   expect(webhookSystemId).not.toBe("");
@@ -100,7 +121,10 @@ function parseBody(headers: IncomingHttpHeaders, text: string): unknown {
 }
 
 /** One raw HTTP exchange (node:http, so any header, byte or framing can be sent). */
-function send({ method = "POST", path = "/graphql", headers = {}, body, chunks }: Outgoing, timeoutMs = 15_000): Promise<Answer> {
+function send(
+  { method = "POST", path = "/graphql", headers = {}, body, chunks }: Outgoing,
+  timeoutMs = 15_000,
+): Promise<Answer> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (answer: Answer) => {
@@ -135,10 +159,19 @@ function send({ method = "POST", path = "/graphql", headers = {}, body, chunks }
 const bearer = (token: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
 /** POSTs a JSON body (a string is sent as it is). */
-function post(payload: unknown, token: string | null = t.org.tokens.alice, headers: Record<string, string> = {}): Promise<Answer> {
+function post(
+  payload: unknown,
+  token: string | null = t.org.tokens.alice,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return send({
     body: typeof payload === "string" ? payload : JSON.stringify(payload),
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...bearer(token), ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+      ...bearer(token),
+      ...headers,
+    },
   });
 }
 
@@ -147,12 +180,15 @@ interface ErrorShape {
   extensions?: { code?: unknown; field?: unknown };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The GraphQL errors of a body (a single result, a batch, or an event stream's payloads). */
 function errorsIn(body: unknown): ErrorShape[] {
   const results = Array.isArray(body) ? body : [body];
-  return results.flatMap((result) => (isRecord(result) && Array.isArray(result.errors) ? (result.errors as ErrorShape[]) : []));
+  return results.flatMap((result) =>
+    isRecord(result) && Array.isArray(result.errors) ? (result.errors as ErrorShape[]) : [],
+  );
 }
 
 const codesIn = (body: unknown) => errorsIn(body).map((error) => error.extensions?.code);
@@ -198,14 +234,20 @@ async function everyCase(cases: readonly (readonly [string, () => Promise<void>]
 }
 
 /** Refused with `status` and GraphQL errors coded `code` (or rate limited first, which is fine). */
-function expectRefused(label: string, answer: Answer, status: number | readonly number[], code?: string | RegExp): void {
+function expectRefused(
+  label: string,
+  answer: Answer,
+  status: number | readonly number[],
+  code?: string | RegExp,
+): void {
   expectSafe(label, answer);
   if (rateLimited(answer)) return;
   const show = `${label} → ${answer.status} ${answer.text.slice(0, 400)}`;
   expect(typeof status === "number" ? [status] : status, show).toContain(answer.status);
   expect(errorsIn(answer.body).length, show).toBeGreaterThan(0);
   if (code !== undefined) {
-    for (const got of codesIn(answer.body)) expect(String(got), show).toMatch(code instanceof RegExp ? code : new RegExp(`^${code}$`));
+    for (const got of codesIn(answer.body))
+      expect(String(got), show).toMatch(code instanceof RegExp ? code : new RegExp(`^${code}$`));
   }
 }
 
@@ -222,7 +264,8 @@ function expectUserErrors(label: string, answer: Answer, field: string, codes: R
   const errors = isRecord(payload) && Array.isArray(payload.errors) ? (payload.errors as { code?: unknown }[]) : [];
   expect(errors.length, show).toBeGreaterThan(0);
   for (const error of errors) expect(String(error.code), show).toMatch(codes);
-  for (const [key, value] of Object.entries(isRecord(payload) ? payload : {})) if (key !== "errors") expect(value, show).toBeNull();
+  for (const [key, value] of Object.entries(isRecord(payload) ? payload : {}))
+    if (key !== "errors") expect(value, show).toBeNull();
 }
 
 /**
@@ -270,13 +313,18 @@ afterEach(async () => {
 });
 
 /** Opens a raw socket and resolves once it is open (or closed without opening). */
-function wire(protocols: string | string[] | undefined = "graphql-transport-ws", options: WebSocket.ClientOptions = {}): Promise<Wire> {
+function wire(
+  protocols: string | string[] | undefined = "graphql-transport-ws",
+  options: WebSocket.ClientOptions = {},
+): Promise<Wire> {
   const socket = new WebSocket(wsUrl(), protocols, options);
   opened.add(socket);
   const received: unknown[] = [];
   const listeners = new Set<() => void>();
   socket.on("message", (data: WebSocket.RawData) => {
-    const text = Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString("utf8");
+    const text = Buffer.isBuffer(data)
+      ? data.toString("utf8")
+      : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString("utf8");
     try {
       received.push(JSON.parse(text) as unknown);
     } catch {
@@ -285,7 +333,9 @@ function wire(protocols: string | string[] | undefined = "graphql-transport-ws",
     for (const listener of listeners) listener();
   });
   socket.on("error", () => undefined);
-  const closed = new Promise<Close>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<Close>((resolve) =>
+    socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   const self: Wire = {
     socket,
     received,
@@ -322,7 +372,8 @@ function wire(protocols: string | string[] | undefined = "graphql-transport-ws",
   });
 }
 
-const typed = (type: string, id?: string) => (message: unknown) => isRecord(message) && message.type === type && (id === undefined || message.id === id);
+const typed = (type: string, id?: string) => (message: unknown) =>
+  isRecord(message) && message.type === type && (id === undefined || message.id === id);
 
 /** A socket through connection_init and its ack. */
 async function acked(token: string = t.org.tokens.alice): Promise<Wire> {
@@ -333,7 +384,8 @@ async function acked(token: string = t.org.tokens.alice): Promise<Wire> {
 }
 
 /** Resolves with the close, or null when the socket is still open after `ms`. */
-const closedWithin = (w: Wire, ms: number) => Promise.race([w.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]);
+const closedWithin = (w: Wire, ms: number) =>
+  Promise.race([w.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]);
 
 /** A close the protocol chose (44xx), never an internal error (1011, 4500) or a dropped connection. */
 function expectProtocolClose(label: string, close: Close | null, code?: number): void {
@@ -361,7 +413,9 @@ async function socketStillServes(w: Wire, label: string): Promise<void> {
   const id = `probe-${Math.random().toString(36).slice(2)}`;
   w.send({ id, type: "subscribe", payload: { query: "{ viewer { email } }" } });
   const next = await w.waitFor(typed("next", id));
-  expect(next, `${label}: the connection no longer answers`).toMatchObject({ payload: { data: { viewer: { email: expect.any(String) } } } });
+  expect(next, `${label}: the connection no longer answers`).toMatchObject({
+    payload: { data: { viewer: { email: expect.any(String) } } },
+  });
 }
 
 /** Waits for the live feed to hold `count` subscribers again; true when it does. */
@@ -415,35 +469,247 @@ const REQUEST = mutation("createRequest", "CreateRequestInput", "errors { code f
  * broken), so that no generated value, however valid, can write anything.
  */
 const MUTATION_CASES: MutationCase[] = [
-  { name: "createRequest.justification", field: "createRequest", token: alice, document: REQUEST, input: (v) => ({ resourceIds: [nope("Resource")], justification: v }), codes: VALIDATION },
-  { name: "createRequest.resourceIds", field: "createRequest", token: alice, document: REQUEST, input: (v) => ({ resourceIds: [v], justification: "fuzz" }), codes: VALIDATION },
-  { name: "createRequest.targetIdentityId", field: "createRequest", token: admin, document: REQUEST, input: (v) => ({ resourceIds: [nope("Resource")], justification: "fuzz", targetIdentityId: v }), codes: VALIDATION },
-  { name: "createRequest.idempotencyKey", field: "createRequest", token: alice, document: REQUEST, input: (v) => ({ resourceIds: [nope("Resource")], justification: "fuzz", idempotencyKey: v }), codes: VALIDATION },
-  { name: "cancelRequest.requestId", field: "cancelRequest", token: alice, document: mutation("cancelRequest", "CancelRequestInput"), input: (v) => ({ requestId: v }), codes: VALIDATION },
-  { name: "cancelRequest.reason", field: "cancelRequest", token: alice, document: mutation("cancelRequest", "CancelRequestInput"), input: (v) => ({ requestId: nope("Request"), reason: v }), codes: VALIDATION_OR_NOT_FOUND },
-  { name: "commentOnTicket.body", field: "commentOnTicket", token: alice, document: mutation("commentOnTicket", "CommentOnTicketInput"), input: (v) => ({ ticketId: nope("Ticket"), body: v }), codes: VALIDATION_OR_NOT_FOUND },
-  { name: "commentOnTicket.ticketId", field: "commentOnTicket", token: alice, document: mutation("commentOnTicket", "CommentOnTicketInput"), input: (v) => ({ ticketId: v, body: "fuzz" }), codes: VALIDATION },
-  { name: "approveTicket.comment", field: "approveTicket", token: alice, document: mutation("approveTicket", "DecideTicketInput"), input: (v) => ({ ticketId: nope("Ticket"), comment: v }), codes: VALIDATION_OR_NOT_FOUND },
-  { name: "rejectTicket.ticketId", field: "rejectTicket", token: alice, document: mutation("rejectTicket", "DecideTicketInput"), input: (v) => ({ ticketId: v }), codes: VALIDATION },
-  { name: "fulfillTicket.comment", field: "fulfillTicket", token: alice, document: mutation("fulfillTicket", "FulfillTicketInput"), input: (v) => ({ ticketId: nope("Ticket"), comment: v }), codes: VALIDATION_OR_NOT_FOUND },
-  { name: "retryFulfillment.ticketId", field: "retryFulfillment", token: admin, document: mutation("retryFulfillment", "DecideTicketInput"), input: (v) => ({ ticketId: v }), codes: VALIDATION },
-  { name: "createIdentity.displayName", field: "createIdentity", token: admin, document: mutation("createIdentity", "CreateIdentityInput", "errors { code field } identity { id }"), input: (v) => ({ email: "fuzz@example.com", displayName: v, managerId: nope("Identity") }), codes: VALIDATION },
-  { name: "createIdentity.email", field: "createIdentity", token: admin, document: mutation("createIdentity", "CreateIdentityInput", "errors { code field } identity { id }"), input: (v) => ({ email: `${v}@example.com`, displayName: "Fuzz", managerId: nope("Identity") }), codes: VALIDATION },
-  { name: "createIdentity.managerId", field: "createIdentity", token: admin, document: mutation("createIdentity", "CreateIdentityInput", "errors { code field } identity { id }"), input: (v) => ({ email: "fuzz@example.com", displayName: "Fuzz", managerId: v }), codes: VALIDATION },
-  { name: "updateIdentity.displayName", field: "updateIdentity", token: admin, document: mutation("updateIdentity", "UpdateIdentityInput"), input: (v) => ({ identityId: ids().alice, displayName: v, managerId: ids().alice }), codes: VALIDATION },
-  { name: "createGroup.name", field: "createGroup", token: admin, document: mutation("createGroup", "CreateGroupInput", "errors { code field } group { id }"), input: (v) => ({ name: v, memberIds: [nope("Identity")] }), codes: VALIDATION },
-  { name: "createGroup.description", field: "createGroup", token: admin, document: mutation("createGroup", "CreateGroupInput", "errors { code field } group { id }"), input: (v) => ({ name: "Fuzzers", description: v, memberIds: [nope("Identity")] }), codes: VALIDATION },
-  { name: "createGroup.memberIds", field: "createGroup", token: admin, document: mutation("createGroup", "CreateGroupInput", "errors { code field } group { id }"), input: (v) => ({ name: "Fuzzers", memberIds: [v] }), codes: VALIDATION },
-  { name: "addGroupMember.groupId", field: "addGroupMember", token: admin, document: mutation("addGroupMember", "GroupMembershipInput"), input: (v) => ({ groupId: v, identityId: ids().alice }), codes: VALIDATION },
-  { name: "removeGroupMember.identityId", field: "removeGroupMember", token: admin, document: mutation("removeGroupMember", "GroupMembershipInput"), input: (v) => ({ groupId: ids().fulfillers, identityId: v }), codes: VALIDATION },
-  { name: "createSystem.name", field: "createSystem", token: admin, document: mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }"), input: (v) => ({ name: v, connector: "MANUAL", fulfillersGroupId: nope("Group") }), codes: VALIDATION },
-  { name: "createSystem.description", field: "createSystem", token: admin, document: mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }"), input: (v) => ({ name: "Fuzz system", description: v, connector: "MANUAL", fulfillersGroupId: nope("Group") }), codes: VALIDATION },
-  { name: "createSystem.connectorConfig", field: "createSystem", token: admin, document: mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }"), input: (v) => ({ name: "Fuzz system", connector: "WEBHOOK", connectorConfig: { url: v } }), codes: VALIDATION },
-  { name: "createResource.name", field: "createResource", token: admin, document: mutation("createResource", "CreateResourceInput", "errors { code field } resource { id }"), input: (v) => ({ systemId: nope("System"), name: v, sensitivity: "STANDARD" }), codes: VALIDATION },
-  { name: "createResource.connectorTarget", field: "createResource", token: admin, document: mutation("createResource", "CreateResourceInput", "errors { code field } resource { id }"), input: (v) => ({ systemId: webhookSystemId, name: "Fuzz resource", sensitivity: "PRIVILEGED", connectorTarget: { group: v } }), codes: VALIDATION },
-  { name: "updateResource.description", field: "updateResource", token: admin, document: mutation("updateResource", "UpdateResourceInput"), input: (v) => ({ resourceId: ids().writeAccess, description: v, approvalSteps: [{ kind: "GROUP", groupId: nope("Group") }] }), codes: VALIDATION },
-  { name: "issueApiToken.name", field: "issueApiToken", token: admin, document: mutation("issueApiToken", "IssueApiTokenInput", "errors { code field } token"), input: (v) => ({ identityId: nope("Identity"), name: v }), codes: VALIDATION },
-  { name: "revokeGrant.reason", field: "revokeGrant", token: admin, document: mutation("revokeGrant", "RevokeGrantInput"), input: (v) => ({ grantId: nope("Grant"), reason: v }), codes: VALIDATION_OR_NOT_FOUND },
+  {
+    name: "createRequest.justification",
+    field: "createRequest",
+    token: alice,
+    document: REQUEST,
+    input: (v) => ({ resourceIds: [nope("Resource")], justification: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createRequest.resourceIds",
+    field: "createRequest",
+    token: alice,
+    document: REQUEST,
+    input: (v) => ({ resourceIds: [v], justification: "fuzz" }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createRequest.targetIdentityId",
+    field: "createRequest",
+    token: admin,
+    document: REQUEST,
+    input: (v) => ({ resourceIds: [nope("Resource")], justification: "fuzz", targetIdentityId: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createRequest.idempotencyKey",
+    field: "createRequest",
+    token: alice,
+    document: REQUEST,
+    input: (v) => ({ resourceIds: [nope("Resource")], justification: "fuzz", idempotencyKey: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "cancelRequest.requestId",
+    field: "cancelRequest",
+    token: alice,
+    document: mutation("cancelRequest", "CancelRequestInput"),
+    input: (v) => ({ requestId: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "cancelRequest.reason",
+    field: "cancelRequest",
+    token: alice,
+    document: mutation("cancelRequest", "CancelRequestInput"),
+    input: (v) => ({ requestId: nope("Request"), reason: v }),
+    codes: VALIDATION_OR_NOT_FOUND,
+  },
+  {
+    name: "commentOnTicket.body",
+    field: "commentOnTicket",
+    token: alice,
+    document: mutation("commentOnTicket", "CommentOnTicketInput"),
+    input: (v) => ({ ticketId: nope("Ticket"), body: v }),
+    codes: VALIDATION_OR_NOT_FOUND,
+  },
+  {
+    name: "commentOnTicket.ticketId",
+    field: "commentOnTicket",
+    token: alice,
+    document: mutation("commentOnTicket", "CommentOnTicketInput"),
+    input: (v) => ({ ticketId: v, body: "fuzz" }),
+    codes: VALIDATION,
+  },
+  {
+    name: "approveTicket.comment",
+    field: "approveTicket",
+    token: alice,
+    document: mutation("approveTicket", "DecideTicketInput"),
+    input: (v) => ({ ticketId: nope("Ticket"), comment: v }),
+    codes: VALIDATION_OR_NOT_FOUND,
+  },
+  {
+    name: "rejectTicket.ticketId",
+    field: "rejectTicket",
+    token: alice,
+    document: mutation("rejectTicket", "DecideTicketInput"),
+    input: (v) => ({ ticketId: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "fulfillTicket.comment",
+    field: "fulfillTicket",
+    token: alice,
+    document: mutation("fulfillTicket", "FulfillTicketInput"),
+    input: (v) => ({ ticketId: nope("Ticket"), comment: v }),
+    codes: VALIDATION_OR_NOT_FOUND,
+  },
+  {
+    name: "retryFulfillment.ticketId",
+    field: "retryFulfillment",
+    token: admin,
+    document: mutation("retryFulfillment", "DecideTicketInput"),
+    input: (v) => ({ ticketId: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createIdentity.displayName",
+    field: "createIdentity",
+    token: admin,
+    document: mutation("createIdentity", "CreateIdentityInput", "errors { code field } identity { id }"),
+    input: (v) => ({ email: "fuzz@example.com", displayName: v, managerId: nope("Identity") }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createIdentity.email",
+    field: "createIdentity",
+    token: admin,
+    document: mutation("createIdentity", "CreateIdentityInput", "errors { code field } identity { id }"),
+    input: (v) => ({ email: `${v}@example.com`, displayName: "Fuzz", managerId: nope("Identity") }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createIdentity.managerId",
+    field: "createIdentity",
+    token: admin,
+    document: mutation("createIdentity", "CreateIdentityInput", "errors { code field } identity { id }"),
+    input: (v) => ({ email: "fuzz@example.com", displayName: "Fuzz", managerId: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "updateIdentity.displayName",
+    field: "updateIdentity",
+    token: admin,
+    document: mutation("updateIdentity", "UpdateIdentityInput"),
+    input: (v) => ({ identityId: ids().alice, displayName: v, managerId: ids().alice }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createGroup.name",
+    field: "createGroup",
+    token: admin,
+    document: mutation("createGroup", "CreateGroupInput", "errors { code field } group { id }"),
+    input: (v) => ({ name: v, memberIds: [nope("Identity")] }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createGroup.description",
+    field: "createGroup",
+    token: admin,
+    document: mutation("createGroup", "CreateGroupInput", "errors { code field } group { id }"),
+    input: (v) => ({ name: "Fuzzers", description: v, memberIds: [nope("Identity")] }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createGroup.memberIds",
+    field: "createGroup",
+    token: admin,
+    document: mutation("createGroup", "CreateGroupInput", "errors { code field } group { id }"),
+    input: (v) => ({ name: "Fuzzers", memberIds: [v] }),
+    codes: VALIDATION,
+  },
+  {
+    name: "addGroupMember.groupId",
+    field: "addGroupMember",
+    token: admin,
+    document: mutation("addGroupMember", "GroupMembershipInput"),
+    input: (v) => ({ groupId: v, identityId: ids().alice }),
+    codes: VALIDATION,
+  },
+  {
+    name: "removeGroupMember.identityId",
+    field: "removeGroupMember",
+    token: admin,
+    document: mutation("removeGroupMember", "GroupMembershipInput"),
+    input: (v) => ({ groupId: ids().fulfillers, identityId: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createSystem.name",
+    field: "createSystem",
+    token: admin,
+    document: mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }"),
+    input: (v) => ({ name: v, connector: "MANUAL", fulfillersGroupId: nope("Group") }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createSystem.description",
+    field: "createSystem",
+    token: admin,
+    document: mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }"),
+    input: (v) => ({ name: "Fuzz system", description: v, connector: "MANUAL", fulfillersGroupId: nope("Group") }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createSystem.connectorConfig",
+    field: "createSystem",
+    token: admin,
+    document: mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }"),
+    input: (v) => ({ name: "Fuzz system", connector: "WEBHOOK", connectorConfig: { url: v } }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createResource.name",
+    field: "createResource",
+    token: admin,
+    document: mutation("createResource", "CreateResourceInput", "errors { code field } resource { id }"),
+    input: (v) => ({ systemId: nope("System"), name: v, sensitivity: "STANDARD" }),
+    codes: VALIDATION,
+  },
+  {
+    name: "createResource.connectorTarget",
+    field: "createResource",
+    token: admin,
+    document: mutation("createResource", "CreateResourceInput", "errors { code field } resource { id }"),
+    input: (v) => ({
+      systemId: webhookSystemId,
+      name: "Fuzz resource",
+      sensitivity: "PRIVILEGED",
+      connectorTarget: { group: v },
+    }),
+    codes: VALIDATION,
+  },
+  {
+    name: "updateResource.description",
+    field: "updateResource",
+    token: admin,
+    document: mutation("updateResource", "UpdateResourceInput"),
+    input: (v) => ({
+      resourceId: ids().writeAccess,
+      description: v,
+      approvalSteps: [{ kind: "GROUP", groupId: nope("Group") }],
+    }),
+    codes: VALIDATION,
+  },
+  {
+    name: "issueApiToken.name",
+    field: "issueApiToken",
+    token: admin,
+    document: mutation("issueApiToken", "IssueApiTokenInput", "errors { code field } token"),
+    input: (v) => ({ identityId: nope("Identity"), name: v }),
+    codes: VALIDATION,
+  },
+  {
+    name: "revokeGrant.reason",
+    field: "revokeGrant",
+    token: admin,
+    document: mutation("revokeGrant", "RevokeGrantInput"),
+    input: (v) => ({ grantId: nope("Grant"), reason: v }),
+    codes: VALIDATION_OR_NOT_FOUND,
+  },
 ];
 
 interface QueryCase {
@@ -459,13 +725,37 @@ const QUERY_CASES: QueryCase[] = [
   { name: "ticket(id)", token: alice, document: `query Q($v: ID!) { ticket(id: $v) { id } }` },
   { name: "resources(search)", token: alice, document: `query Q($v: String) { resources(search: $v) { totalCount } }` },
   { name: "resources(systemId)", token: alice, document: `query Q($v: ID) { resources(systemId: $v) { totalCount } }` },
-  { name: "identities(search)", token: admin, document: `query Q($v: String) { identities(search: $v) { totalCount } }` },
+  {
+    name: "identities(search)",
+    token: admin,
+    document: `query Q($v: String) { identities(search: $v) { totalCount } }`,
+  },
   { name: "requests(after)", token: alice, document: `query Q($v: String) { requests(after: $v) { totalCount } }` },
-  { name: "tickets(before)", token: alice, document: `query Q($v: String) { tickets(before: $v, last: 5) { totalCount } }` },
-  { name: "requests(filter.identityId)", token: alice, document: `query Q($v: ID) { requests(filter: { identityId: $v }) { totalCount } }` },
-  { name: "tickets(filter.requestId)", token: alice, document: `query Q($v: ID) { tickets(filter: { requestId: $v }) { totalCount } }` },
-  { name: "auditEvents(filter.from)", token: admin, document: `query Q($v: DateTime) { auditEvents(filter: { from: $v }) { totalCount } }` },
-  { name: "auditEvents(filter.actorId)", token: admin, document: `query Q($v: ID) { auditEvents(filter: { actorId: $v }) { totalCount } }` },
+  {
+    name: "tickets(before)",
+    token: alice,
+    document: `query Q($v: String) { tickets(before: $v, last: 5) { totalCount } }`,
+  },
+  {
+    name: "requests(filter.identityId)",
+    token: alice,
+    document: `query Q($v: ID) { requests(filter: { identityId: $v }) { totalCount } }`,
+  },
+  {
+    name: "tickets(filter.requestId)",
+    token: alice,
+    document: `query Q($v: ID) { tickets(filter: { requestId: $v }) { totalCount } }`,
+  },
+  {
+    name: "auditEvents(filter.from)",
+    token: admin,
+    document: `query Q($v: DateTime) { auditEvents(filter: { from: $v }) { totalCount } }`,
+  },
+  {
+    name: "auditEvents(filter.actorId)",
+    token: admin,
+    document: `query Q($v: ID) { auditEvents(filter: { actorId: $v }) { totalCount } }`,
+  },
 ];
 
 // ================================================================ HTTP
@@ -473,7 +763,12 @@ const QUERY_CASES: QueryCase[] = [
 describe("huge and hostile strings in every kind of argument", () => {
   it("answers every mutation argument near the 1 MiB limit with a VALIDATION UserError and no entity", async () => {
     for (const c of MUTATION_CASES) {
-      expectUserErrors(c.name, await post({ query: c.document, variables: { input: c.input(huge(NEAR_LIMIT)) } }, c.token()), c.field, c.codes);
+      expectUserErrors(
+        c.name,
+        await post({ query: c.document, variables: { input: c.input(huge(NEAR_LIMIT)) } }, c.token()),
+        c.field,
+        c.codes,
+      );
     }
   });
 
@@ -489,7 +784,9 @@ describe("huge and hostile strings in every kind of argument", () => {
   it("keeps to the rules for any generated string of any length in any argument (property)", async () => {
     const value = fc.oneof(
       fc.string({ unit: "binary", maxLength: 300 }),
-      fc.record({ unit: fc.constantFrom(...UNITS), length: fc.integer({ min: 1, max: 120_000 }) }).map(({ unit, length }) => huge(length, unit)),
+      fc
+        .record({ unit: fc.constantFrom(...UNITS), length: fc.integer({ min: 1, max: 120_000 }) })
+        .map(({ unit, length }) => huge(length, unit)),
     );
     await fc.assert(
       fc.asyncProperty(fc.nat({ max: MUTATION_CASES.length + QUERY_CASES.length - 1 }), value, async (index, v) => {
@@ -500,7 +797,10 @@ describe("huge and hostile strings in every kind of argument", () => {
           // Whatever the string, a mutation answers with its payload, never top-level errors.
           if (!rateLimited(answer) && answer.status === 200) {
             expect(errorsIn(answer.body), m.name).toEqual([]);
-            expect(isRecord(answer.body) && isRecord(answer.body.data) && isRecord(answer.body.data[m.field]), m.name).toBe(true);
+            expect(
+              isRecord(answer.body) && isRecord(answer.body.data) && isRecord(answer.body.data[m.field]),
+              m.name,
+            ).toBe(true);
           }
           return;
         }
@@ -512,19 +812,46 @@ describe("huge and hostile strings in every kind of argument", () => {
   });
 
   it("answers null bytes in searches, ids and keys that reach the database with an answer, not an internal error", async () => {
-    const safe = (label: string, run: () => Promise<Answer>) => [label, async () => expectSafe(label, await run())] as const;
+    const safe = (label: string, run: () => Promise<Answer>) =>
+      [label, async () => expectSafe(label, await run())] as const;
     await everyCase([
-      safe("resources(search: NUL)", () => post({ query: `query($s: String) { resources(search: $s) { totalCount } }`, variables: { s: "git\u0000hub" } })),
-      safe("identities(search: NUL)", () => post({ query: `query($s: String) { identities(search: $s) { totalCount } }`, variables: { s: "\u0000" } }, admin())),
-      safe("request(id: NUL)", () => post({ query: `query($id: ID!) { request(id: $id) { id } }`, variables: { id: `Request:\u0000` } })),
-      safe("node(id: base64 of NUL)", () => post({ query: `query($id: ID!) { node(id: $id) { id } }`, variables: { id: Buffer.from("Request:\u0000").toString("base64") } })),
+      safe("resources(search: NUL)", () =>
+        post({ query: `query($s: String) { resources(search: $s) { totalCount } }`, variables: { s: "git\u0000hub" } }),
+      ),
+      safe("identities(search: NUL)", () =>
+        post(
+          { query: `query($s: String) { identities(search: $s) { totalCount } }`, variables: { s: "\u0000" } },
+          admin(),
+        ),
+      ),
+      safe("request(id: NUL)", () =>
+        post({ query: `query($id: ID!) { request(id: $id) { id } }`, variables: { id: `Request:\u0000` } }),
+      ),
+      safe("node(id: base64 of NUL)", () =>
+        post({
+          query: `query($id: ID!) { node(id: $id) { id } }`,
+          variables: { id: Buffer.from("Request:\u0000").toString("base64") },
+        }),
+      ),
       safe("query text with NUL", () => post({ query: `{ viewer { id } }\u0000` })),
       safe("operationName with NUL", () => post({ query: VIEWER, operationName: "\u0000" })),
       // The idempotency key is looked up before the resources are: an unknown resource still answers NOT_FOUND.
-      ["createRequest(idempotencyKey: NUL)", async () => {
-        const keyed = await post({ query: REQUEST, variables: { input: { resourceIds: [nope("Resource")], justification: "fuzz", idempotencyKey: "key\u0000with\u0000nul" } } });
-        expectMalformedOrUserErrors("createRequest idempotencyKey NUL", keyed, "createRequest", /^NOT_FOUND$/);
-      }],
+      [
+        "createRequest(idempotencyKey: NUL)",
+        async () => {
+          const keyed = await post({
+            query: REQUEST,
+            variables: {
+              input: {
+                resourceIds: [nope("Resource")],
+                justification: "fuzz",
+                idempotencyKey: "key\u0000with\u0000nul",
+              },
+            },
+          });
+          expectMalformedOrUserErrors("createRequest idempotencyKey NUL", keyed, "createRequest", /^NOT_FOUND$/);
+        },
+      ],
     ]);
   });
 });
@@ -537,12 +864,35 @@ describe("ill-formed Unicode and deeply nested values", () => {
       LONE_SURROGATES.flatMap((s) => {
         const label = JSON.stringify(s);
         return [
-          [`resources(search: ${label})`, async () => expectSafe(label, await post({ query: `query($s: String) { resources(search: $s) { totalCount } }`, variables: { s } }))],
-          [`identities(search: ${label})`, async () => expectSafe(label, await post({ query: `query($s: String) { identities(search: $s) { totalCount } }`, variables: { s } }, admin()))],
-          [`createRequest(idempotencyKey: ${label})`, async () => {
-            const keyed = await post({ query: REQUEST, variables: { input: { resourceIds: [nope("Resource")], justification: "fuzz", idempotencyKey: s } } });
-            expectMalformedOrUserErrors(label, keyed, "createRequest", VALIDATION_OR_NOT_FOUND);
-          }],
+          [
+            `resources(search: ${label})`,
+            async () =>
+              expectSafe(
+                label,
+                await post({ query: `query($s: String) { resources(search: $s) { totalCount } }`, variables: { s } }),
+              ),
+          ],
+          [
+            `identities(search: ${label})`,
+            async () =>
+              expectSafe(
+                label,
+                await post(
+                  { query: `query($s: String) { identities(search: $s) { totalCount } }`, variables: { s } },
+                  admin(),
+                ),
+              ),
+          ],
+          [
+            `createRequest(idempotencyKey: ${label})`,
+            async () => {
+              const keyed = await post({
+                query: REQUEST,
+                variables: { input: { resourceIds: [nope("Resource")], justification: "fuzz", idempotencyKey: s } },
+              });
+              expectMalformedOrUserErrors(label, keyed, "createRequest", VALIDATION_OR_NOT_FOUND);
+            },
+          ],
         ] as const;
       }),
     );
@@ -550,7 +900,10 @@ describe("ill-formed Unicode and deeply nested values", () => {
 
   it("refuses lone surrogates in a text that would be stored with VALIDATION, writing nothing", async () => {
     for (const s of LONE_SURROGATES) {
-      const answer = await post({ query: REQUEST, variables: { input: { resourceIds: [ids().writeAccess], justification: `Needs access ${s}` } } });
+      const answer = await post({
+        query: REQUEST,
+        variables: { input: { resourceIds: [ids().writeAccess], justification: `Needs access ${s}` } },
+      });
       expectMalformedOrUserErrors(`justification ${JSON.stringify(s)}`, answer, "createRequest", VALIDATION);
     }
   });
@@ -559,7 +912,10 @@ describe("ill-formed Unicode and deeply nested values", () => {
     for (const depth of [1_000, 100_000]) {
       const target = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
       const input = `{"systemId":${JSON.stringify(webhookSystemId)},"name":"Deep","sensitivity":"PRIVILEGED","connectorTarget":${target}}`;
-      const answer = await post(`{"query":${JSON.stringify(mutation("createResource", "CreateResourceInput", "errors { code field } resource { id }"))},"variables":{"input":${input}}}`, admin());
+      const answer = await post(
+        `{"query":${JSON.stringify(mutation("createResource", "CreateResourceInput", "errors { code field } resource { id }"))},"variables":{"input":${input}}}`,
+        admin(),
+      );
       expectMalformedOrUserErrors(`connectorTarget ${depth} deep`, answer, "createResource", VALIDATION);
     }
   });
@@ -571,8 +927,14 @@ describe("operations that are too big, too deep or too many", () => {
     for (const n of [16, 100, 1_000]) expectRefused(`depth ${n}`, await post({ query: deep(n) }), 400);
     const inline = `{ viewer { ${"... on Identity { manager { ".repeat(20)}id${" } }".repeat(20)} } }`;
     expectRefused("inline fragments", await post({ query: inline }), 400);
-    const chain = Array.from({ length: 20 }, (_, i) => `fragment F${i} on Identity { manager { ...F${i + 1} } }`).join(" ");
-    expectRefused("fragment chain", await post({ query: `{ viewer { ...F0 } } ${chain} fragment F20 on Identity { id }` }), 400);
+    const chain = Array.from({ length: 20 }, (_, i) => `fragment F${i} on Identity { manager { ...F${i + 1} } }`).join(
+      " ",
+    );
+    expectRefused(
+      "fragment chain",
+      await post({ query: `{ viewer { ...F0 } } ${chain} fragment F20 on Identity { id }` }),
+      400,
+    );
     const lists = `{ resources(search: ${"[".repeat(1_500)}"x"${"]".repeat(1_500)}) { totalCount } }`;
     expectRefused("nested list literal", await post({ query: lists }), 400);
     const object = `{ requests(filter: ${"{ status: ".repeat(1_000)}PENDING_APPROVAL${" }".repeat(1_000)}) { totalCount } }`;
@@ -584,18 +946,27 @@ describe("operations that are too big, too deep or too many", () => {
       const aliases = Array.from({ length: n }, (_, i) => `a${i}: viewer { id }`).join(" ");
       expectRefused(`${n} aliases`, await post({ query: `{ ${aliases} }` }), 400);
     }
-    const creates = Array.from({ length: 40 }, (_, i) => `c${i}: createRequest(input: { resourceIds: ["${ids().writeAccess}"], justification: "" }) { errors { code } }`).join(" ");
+    const creates = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `c${i}: createRequest(input: { resourceIds: ["${ids().writeAccess}"], justification: "" }) { errors { code } }`,
+    ).join(" ");
     expectRefused("40 aliased mutations", await post({ query: `mutation { ${creates} }` }), 400);
   });
 
   it("answers aliased mutations with bad input (under the limit) with one UserError each", async () => {
-    const creates = Array.from({ length: 25 }, (_, i) => `c${i}: createRequest(input: { resourceIds: ["${ids().writeAccess}"], justification: "   " }) { errors { code } request { id } }`).join(" ");
+    const creates = Array.from(
+      { length: 25 },
+      (_, i) =>
+        `c${i}: createRequest(input: { resourceIds: ["${ids().writeAccess}"], justification: "   " }) { errors { code } request { id } }`,
+    ).join(" ");
     const answer = await post({ query: `mutation { ${creates} }` });
     expectSafe("25 aliased mutations", answer);
     if (!rateLimited(answer)) {
       const data = isRecord(answer.body) && isRecord(answer.body.data) ? answer.body.data : {};
       expect(Object.values(data)).toHaveLength(25);
-      for (const payload of Object.values(data)) expect(payload).toEqual({ errors: [{ code: "VALIDATION" }], request: null });
+      for (const payload of Object.values(data))
+        expect(payload).toEqual({ errors: [{ code: "VALIDATION" }], request: null });
     }
   });
 
@@ -603,17 +974,33 @@ describe("operations that are too big, too deep or too many", () => {
     const many = Array.from({ length: 2_000 }, (_, i) => `fragment F${i} on Identity { id }`).join(" ");
     expectRefused("2000 fragments", await post({ query: `{ viewer { ...F0 } } ${many}` }), 400);
     // Each level spreads the one below twice: 2^40 fields once expanded, in a few hundred tokens.
-    const bomb = Array.from({ length: 40 }, (_, i) => `fragment B${i} on Identity { ...B${i + 1} manager { ...B${i + 1} } }`).join(" ");
+    const bomb = Array.from(
+      { length: 40 },
+      (_, i) => `fragment B${i} on Identity { ...B${i + 1} manager { ...B${i + 1} } }`,
+    ).join(" ");
     const started = Date.now();
-    expectRefused("fragment bomb", await post({ query: `{ viewer { ...B0 } } ${bomb} fragment B40 on Identity { id }` }), 400);
-    const flat = Array.from({ length: 40 }, (_, i) => `fragment W${i} on Identity { ...W${i + 1} ...W${i + 1} }`).join(" ");
-    expectRefused("flat fragment bomb", await post({ query: `{ viewer { ...W0 } } ${flat} fragment W40 on Identity { id }` }), 400);
+    expectRefused(
+      "fragment bomb",
+      await post({ query: `{ viewer { ...B0 } } ${bomb} fragment B40 on Identity { id }` }),
+      400,
+    );
+    const flat = Array.from({ length: 40 }, (_, i) => `fragment W${i} on Identity { ...W${i + 1} ...W${i + 1} }`).join(
+      " ",
+    );
+    expectRefused(
+      "flat fragment bomb",
+      await post({ query: `{ viewer { ...W0 } } ${flat} fragment W40 on Identity { id }` }),
+      400,
+    );
     expect(Date.now() - started, "fragment bombs are refused quickly").toBeLessThan(5_000);
     for (const [label, cycle] of [
       ["self cycle", `{ viewer { ...A } } fragment A on Identity { ...A }`],
       ["two-fragment cycle", `{ viewer { ...A } } fragment A on Identity { id ...B } fragment B on Identity { ...A }`],
       ["cycle through a field", `{ viewer { ...A } } fragment A on Identity { manager { ...A } }`],
-      ["cycle through inline fragments", `{ viewer { ...A } } fragment A on Identity { ... on Identity { ...B } } fragment B on Identity { ... on Identity { ...A } }`],
+      [
+        "cycle through inline fragments",
+        `{ viewer { ...A } } fragment A on Identity { ... on Identity { ...B } } fragment B on Identity { ... on Identity { ...A } }`,
+      ],
       ["unused cycle", `{ viewer { id } } fragment A on Identity { ...B } fragment B on Identity { ...A }`],
     ] as const) {
       expectRefused(label, await post({ query: cycle }), 400, /^(GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT)$/);
@@ -621,7 +1008,8 @@ describe("operations that are too big, too deep or too many", () => {
   });
 
   it("refuses floods of spreads of one fragment by the token limit, without holding the server up", async () => {
-    const spreads = (n: number) => `{ viewer { ${Array.from({ length: n }, () => `...F`).join(" ")} } } fragment F on Identity { id email displayName }`;
+    const spreads = (n: number) =>
+      `{ viewer { ${Array.from({ length: n }, () => `...F`).join(" ")} } } fragment F on Identity { id email displayName }`;
     expectSafe("1500 spreads (3000 tokens, under the limit)", await post({ query: spreads(1_500) }));
     for (const n of [50_000, 2_500]) {
       const started = Date.now();
@@ -636,11 +1024,29 @@ describe("operations that are too big, too deep or too many", () => {
 
   it("refuses directive floods, unknown and repeated directives", async () => {
     expectRefused("51 directives", await post({ query: `{ viewer { id ${"@include(if: true) ".repeat(51)} } }` }), 400);
-    expectRefused("3000 directives", await post({ query: `{ viewer { id ${"@skip(if: false) ".repeat(3_000)} } }` }), 400);
-    expectRefused("unknown directive", await post({ query: `{ viewer { id @evil(x: 1) } }` }), 400, "GRAPHQL_VALIDATION_FAILED");
-    expectRefused("directive with a bad argument", await post({ query: `{ viewer { id @include(if: "yes") } }` }), 400, "GRAPHQL_VALIDATION_FAILED");
+    expectRefused(
+      "3000 directives",
+      await post({ query: `{ viewer { id ${"@skip(if: false) ".repeat(3_000)} } }` }),
+      400,
+    );
+    expectRefused(
+      "unknown directive",
+      await post({ query: `{ viewer { id @evil(x: 1) } }` }),
+      400,
+      "GRAPHQL_VALIDATION_FAILED",
+    );
+    expectRefused(
+      "directive with a bad argument",
+      await post({ query: `{ viewer { id @include(if: "yes") } }` }),
+      400,
+      "GRAPHQL_VALIDATION_FAILED",
+    );
     const spread = Array.from({ length: 60 }, () => `...F @include(if: true)`).join(" ");
-    expectRefused("directives on spreads", await post({ query: `{ viewer { ${spread} } } fragment F on Identity { id }` }), 400);
+    expectRefused(
+      "directives on spreads",
+      await post({ query: `{ viewer { ${spread} } } fragment F on Identity { id }` }),
+      400,
+    );
   });
 
   it("refuses documents with thousands of fields and costly nested pages", async () => {
@@ -654,46 +1060,108 @@ describe("operations that are too big, too deep or too many", () => {
 
 describe("malformed HTTP requests", () => {
   it("refuses batched requests (JSON arrays) without running any of them", async () => {
-    const create = { query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: [ids().writeAccess], justification: "batched" } } };
-    for (const batch of [[], [{ query: VIEWER }, { query: VIEWER }], [create, create], Array.from({ length: 1_000 }, () => ({ query: VIEWER })), [[{ query: VIEWER }]], [1, "x", null]]) {
+    const create = {
+      query: mutation("createRequest", "CreateRequestInput"),
+      variables: { input: { resourceIds: [ids().writeAccess], justification: "batched" } },
+    };
+    for (const batch of [
+      [],
+      [{ query: VIEWER }, { query: VIEWER }],
+      [create, create],
+      Array.from({ length: 1_000 }, () => ({ query: VIEWER })),
+      [[{ query: VIEWER }]],
+      [1, "x", null],
+    ]) {
       expectRefused(`batch of ${batch.length}`, await post(batch), 400);
     }
   });
 
   it("refuses invalid JSON of every shape with 400", async () => {
-    const bodies = ["", "{", "{not json", "null", "true", "42", '"query"', '{"query": }', '{"query": "{ viewer { id } }"', '{"query": "{ viewer { id } }"}}', "\u0000", "{}", '{"query": null}', '{"query": 42}', '{"query": ["{ viewer { id } }"]}', '{"query": {"a": 1}}', `{"query": "${VIEWER}", "query": 1}`, "[".repeat(100_000), `{"a":${"[".repeat(500_000)}`];
+    const bodies = [
+      "",
+      "{",
+      "{not json",
+      "null",
+      "true",
+      "42",
+      '"query"',
+      '{"query": }',
+      '{"query": "{ viewer { id } }"',
+      '{"query": "{ viewer { id } }"}}',
+      "\u0000",
+      "{}",
+      '{"query": null}',
+      '{"query": 42}',
+      '{"query": ["{ viewer { id } }"]}',
+      '{"query": {"a": 1}}',
+      `{"query": "${VIEWER}", "query": 1}`,
+      "[".repeat(100_000),
+      `{"a":${"[".repeat(500_000)}`,
+    ];
     for (const body of bodies) expectRefused(`body ${JSON.stringify(body.slice(0, 40))}`, await post(body), 400);
   });
 
   it("keeps to the rules for any generated JSON body and any generated bytes (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.uint8Array({ maxLength: 2_000 }).map((bytes) => Buffer.from(bytes))), async (body) => {
-        const answer = await send({ body, headers: { "content-type": "application/json", ...bearer(t.org.tokens.alice) } });
-        expectSafeNow(`body ${body.toString().slice(0, 80)}`, answer);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.uint8Array({ maxLength: 2_000 }).map((bytes) => Buffer.from(bytes)),
+        ),
+        async (body) => {
+          const answer = await send({
+            body,
+            headers: { "content-type": "application/json", ...bearer(t.org.tokens.alice) },
+          });
+          expectSafeNow(`body ${body.toString().slice(0, 80)}`, answer);
+        },
+      ),
       { numRuns: 100 },
     );
   });
 
   it("handles invalid UTF-8 in the body without an internal error", async () => {
-    const bad = [Buffer.from([0xff, 0xfe]), Buffer.from([0xc0, 0x80]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xe2, 0x82])];
+    const bad = [
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from([0xc0, 0x80]),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from([0xf4, 0x90, 0x80, 0x80]),
+      Buffer.from([0xe2, 0x82]),
+    ];
     for (const bytes of bad) {
       const inQuery = Buffer.concat([Buffer.from('{"query":"{ viewer { id '), bytes, Buffer.from(' } }"}')]);
-      expectRefused(`bytes ${bytes.toString("hex")} in the query`, await send({ body: inQuery, headers: { "content-type": "application/json", ...bearer(alice()) } }), 400);
+      expectRefused(
+        `bytes ${bytes.toString("hex")} in the query`,
+        await send({ body: inQuery, headers: { "content-type": "application/json", ...bearer(alice()) } }),
+        400,
+      );
       const inVariable = Buffer.concat([
-        Buffer.from(`{"query":${JSON.stringify(mutation("createRequest", "CreateRequestInput", "errors { code } request { id }"))},"variables":{"input":{"resourceIds":["`),
+        Buffer.from(
+          `{"query":${JSON.stringify(mutation("createRequest", "CreateRequestInput", "errors { code } request { id }"))},"variables":{"input":{"resourceIds":["`,
+        ),
         bytes,
         Buffer.from(`"],"justification":"`),
         bytes,
         Buffer.from(`"}}}`),
       ]);
-      expectUserErrors(`bytes ${bytes.toString("hex")} in variables`, await send({ body: inVariable, headers: { "content-type": "application/json", ...bearer(alice()) } }), "createRequest", VALIDATION);
-      expectSafe(`bytes ${bytes.toString("hex")} as the whole body`, await send({ body: bytes, headers: { "content-type": "application/json", ...bearer(alice()) } }));
+      expectUserErrors(
+        `bytes ${bytes.toString("hex")} in variables`,
+        await send({ body: inVariable, headers: { "content-type": "application/json", ...bearer(alice()) } }),
+        "createRequest",
+        VALIDATION,
+      );
+      expectSafe(
+        `bytes ${bytes.toString("hex")} as the whole body`,
+        await send({ body: bytes, headers: { "content-type": "application/json", ...bearer(alice()) } }),
+      );
     }
   });
 
   it("answers wrong, missing and odd content types without a 5xx or an internal error", async () => {
-    const create = JSON.stringify({ query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: [ids().writeAccess], justification: "  " } } });
+    const create = JSON.stringify({
+      query: mutation("createRequest", "CreateRequestInput"),
+      variables: { input: { resourceIds: [ids().writeAccess], justification: "  " } },
+    });
     const types: [string | undefined, string][] = [
       [undefined, JSON.stringify({ query: VIEWER })],
       ["text/plain", JSON.stringify({ query: VIEWER })],
@@ -707,8 +1175,14 @@ describe("malformed HTTP requests", () => {
       ["application/x-www-form-urlencoded", "query=%%%&variables=%7Bbad"],
       ["multipart/form-data", "garbage"],
       ["multipart/form-data; boundary=xyz", "garbage without a boundary"],
-      ["multipart/form-data; boundary=xyz", '--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ viewer { id } }"}\r\n--xyz--\r\n'],
-      ["multipart/form-data; boundary=xyz", '--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{bad\r\n--xyz\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n--xyz--\r\n'],
+      [
+        "multipart/form-data; boundary=xyz",
+        '--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ viewer { id } }"}\r\n--xyz--\r\n',
+      ],
+      [
+        "multipart/form-data; boundary=xyz",
+        '--xyz\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{bad\r\n--xyz\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.file"]}\r\n--xyz--\r\n',
+      ],
       ["application/octet-stream", JSON.stringify({ query: VIEWER })],
       ["*/*", JSON.stringify({ query: VIEWER })],
       ["application/json".repeat(1_000), JSON.stringify({ query: VIEWER })],
@@ -716,81 +1190,229 @@ describe("malformed HTTP requests", () => {
     await everyCase(
       types.map(([type, body]) => {
         const label = `content-type ${String(type).slice(0, 60)} with ${JSON.stringify(body.slice(0, 40))}`;
-        return [label, async () => expectSafe(label, await send({ body, headers: { ...(type ? { "content-type": type } : {}), ...bearer(alice()) } }))] as const;
+        return [
+          label,
+          async () =>
+            expectSafe(
+              label,
+              await send({ body, headers: { ...(type ? { "content-type": type } : {}), ...bearer(alice()) } }),
+            ),
+        ] as const;
       }),
     );
   });
 
   it("refuses a mutation over GET and unsupported methods", async () => {
-    const query = encodeURIComponent(`mutation { createRequest(input: { resourceIds: ["${ids().writeAccess}"], justification: "over GET" }) { errors { code } } }`);
-    const get = await send({ method: "GET", path: `/graphql?query=${query}`, headers: { accept: "application/json", ...bearer(alice()) } });
+    const query = encodeURIComponent(
+      `mutation { createRequest(input: { resourceIds: ["${ids().writeAccess}"], justification: "over GET" }) { errors { code } } }`,
+    );
+    const get = await send({
+      method: "GET",
+      path: `/graphql?query=${query}`,
+      headers: { accept: "application/json", ...bearer(alice()) },
+    });
     expectRefused("mutation over GET", get, 405);
-    const named = encodeURIComponent(`query Q { viewer { id } } mutation M { cancelRequest(input: { requestId: "x" }) { errors { code } } }`);
-    expectRefused("mutation chosen by name over GET", await send({ method: "GET", path: `/graphql?query=${named}&operationName=M`, headers: { accept: "application/json", ...bearer(alice()) } }), 405);
+    const named = encodeURIComponent(
+      `query Q { viewer { id } } mutation M { cancelRequest(input: { requestId: "x" }) { errors { code } } }`,
+    );
+    expectRefused(
+      "mutation chosen by name over GET",
+      await send({
+        method: "GET",
+        path: `/graphql?query=${named}&operationName=M`,
+        headers: { accept: "application/json", ...bearer(alice()) },
+      }),
+      405,
+    );
     for (const method of ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"]) {
-      expectSafe(`${method} /graphql`, await send({ method, body: JSON.stringify({ query: VIEWER }), headers: { "content-type": "application/json", ...bearer(alice()) } }));
+      expectSafe(
+        `${method} /graphql`,
+        await send({
+          method,
+          body: JSON.stringify({ query: VIEWER }),
+          headers: { "content-type": "application/json", ...bearer(alice()) },
+        }),
+      );
     }
   });
 
   it("answers malformed GET parameters with a 4xx", async () => {
     const viewer = encodeURIComponent(VIEWER);
-    const paths = [`/graphql?query=${viewer}&variables=%7Bbad`, `/graphql?query=${viewer}&extensions=%7Bbad`, `/graphql?query=${viewer}&variables=42`, "/graphql?query=", "/graphql?query=%ZZ", `/graphql?query=${"x".repeat(60_000)}`, "/graphql?query=a&query=b", "/graphql"];
+    const paths = [
+      `/graphql?query=${viewer}&variables=%7Bbad`,
+      `/graphql?query=${viewer}&extensions=%7Bbad`,
+      `/graphql?query=${viewer}&variables=42`,
+      "/graphql?query=",
+      "/graphql?query=%ZZ",
+      `/graphql?query=${"x".repeat(60_000)}`,
+      "/graphql?query=a&query=b",
+      "/graphql",
+    ];
     await everyCase(
       paths.map((path) => {
         const label = `GET ${path.slice(0, 70)}`;
-        return [label, async () => {
-          const answer = await send({ method: "GET", path, headers: { accept: "application/json", ...bearer(alice()) } });
-          expectSafe(label, answer);
-          expect(answer.status, `${label} → ${answer.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
-        }] as const;
+        return [
+          label,
+          async () => {
+            const answer = await send({
+              method: "GET",
+              path,
+              headers: { accept: "application/json", ...bearer(alice()) },
+            });
+            expectSafe(label, answer);
+            expect(answer.status, `${label} → ${answer.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+          },
+        ] as const;
       }),
     );
   });
 
   it("refuses ill-typed and huge variables with a coded error", async () => {
     const pageQuery = `query Q($first: Int) { requests(first: $first) { totalCount } }`;
-    const variableSets: unknown[] = ["{", "a string", 42, [1, 2], true, { first: "abc" }, { first: 1.5 }, { first: 2 ** 31 }, { first: 1e300 }, { first: -(2 ** 31) - 1 }, { first: [1] }, { first: { a: 1 } }, { first: "1" }];
+    const variableSets: unknown[] = [
+      "{",
+      "a string",
+      42,
+      [1, 2],
+      true,
+      { first: "abc" },
+      { first: 1.5 },
+      { first: 2 ** 31 },
+      { first: 1e300 },
+      { first: -(2 ** 31) - 1 },
+      { first: [1] },
+      { first: { a: 1 } },
+      { first: "1" },
+    ];
     const coercion = /^(VALIDATION|BAD_USER_INPUT|BAD_REQUEST|GRAPHQL_VALIDATION_FAILED)$/;
-    const refused = (label: string, send: () => Promise<Answer>, status: number, code?: RegExp) => [label, async () => expectRefused(label, await send(), status, code)] as const;
+    const refused = (label: string, send: () => Promise<Answer>, status: number, code?: RegExp) =>
+      [label, async () => expectRefused(label, await send(), status, code)] as const;
     const deep = `${"[".repeat(200_000)}1${"]".repeat(200_000)}`;
     const system = mutation("createSystem", "CreateSystemInput", "errors { code field } system { id }");
     const manyKeys = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]));
     await everyCase([
-      ...variableSets.map((variables) => refused(`variables ${JSON.stringify(variables)}`, () => post({ query: pageQuery, variables }), 400, coercion)),
-      ["50k undeclared variables", async () => expectSafe("50k undeclared variables", await post({ query: pageQuery, variables: manyKeys }))],
-      refused("a 200k-deep variable", () => post(`{"query":${JSON.stringify(pageQuery)},"variables":{"first":${deep}}}`), 400, coercion),
-      ["a 200k-deep JSON scalar", async () => {
-        const answer = await post(`{"query":${JSON.stringify(system)},"variables":{"input":{"name":"Deep","connector":"MANUAL","connectorConfig":${deep}}}}`, admin());
-        expectMalformedOrUserErrors("a 200k-deep JSON scalar", answer, "createSystem", VALIDATION);
-      }],
-      refused("required id given null", () => post({ query: `query Q($id: ID!) { request(id: $id) { id } }`, variables: { id: null } }), 400, coercion),
-      refused("required input missing", () => post({ query: mutation("createRequest", "CreateRequestInput") }), 400, coercion),
-      refused("input of the wrong shape", () => post({ query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: "x", justification: ["a"] } } }), 400, coercion),
-      refused("unknown input field", () => post({ query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: [], justification: "x", evil: true } } }), 400, coercion),
-      refused("unknown enum value", () => post({ query: `query Q($s: [RequestStatus!]) { requests(filter: { status: $s }) { totalCount } }`, variables: { s: ["NOT_A_STATUS"] } }), 400, coercion),
-      ["a list of 200k ids", async () => {
-        const answer = await post({ query: REQUEST, variables: { input: { resourceIds: Array.from({ length: 200_000 }, () => "x"), justification: "x" } } });
-        expectUserErrors("a list of 200k ids", answer, "createRequest", VALIDATION);
-      }],
+      ...variableSets.map((variables) =>
+        refused(`variables ${JSON.stringify(variables)}`, () => post({ query: pageQuery, variables }), 400, coercion),
+      ),
+      [
+        "50k undeclared variables",
+        async () => expectSafe("50k undeclared variables", await post({ query: pageQuery, variables: manyKeys })),
+      ],
+      refused(
+        "a 200k-deep variable",
+        () => post(`{"query":${JSON.stringify(pageQuery)},"variables":{"first":${deep}}}`),
+        400,
+        coercion,
+      ),
+      [
+        "a 200k-deep JSON scalar",
+        async () => {
+          const answer = await post(
+            `{"query":${JSON.stringify(system)},"variables":{"input":{"name":"Deep","connector":"MANUAL","connectorConfig":${deep}}}}`,
+            admin(),
+          );
+          expectMalformedOrUserErrors("a 200k-deep JSON scalar", answer, "createSystem", VALIDATION);
+        },
+      ],
+      refused(
+        "required id given null",
+        () => post({ query: `query Q($id: ID!) { request(id: $id) { id } }`, variables: { id: null } }),
+        400,
+        coercion,
+      ),
+      refused(
+        "required input missing",
+        () => post({ query: mutation("createRequest", "CreateRequestInput") }),
+        400,
+        coercion,
+      ),
+      refused(
+        "input of the wrong shape",
+        () =>
+          post({
+            query: mutation("createRequest", "CreateRequestInput"),
+            variables: { input: { resourceIds: "x", justification: ["a"] } },
+          }),
+        400,
+        coercion,
+      ),
+      refused(
+        "unknown input field",
+        () =>
+          post({
+            query: mutation("createRequest", "CreateRequestInput"),
+            variables: { input: { resourceIds: [], justification: "x", evil: true } },
+          }),
+        400,
+        coercion,
+      ),
+      refused(
+        "unknown enum value",
+        () =>
+          post({
+            query: `query Q($s: [RequestStatus!]) { requests(filter: { status: $s }) { totalCount } }`,
+            variables: { s: ["NOT_A_STATUS"] },
+          }),
+        400,
+        coercion,
+      ),
+      [
+        "a list of 200k ids",
+        async () => {
+          const answer = await post({
+            query: REQUEST,
+            variables: { input: { resourceIds: Array.from({ length: 200_000 }, () => "x"), justification: "x" } },
+          });
+          expectUserErrors("a list of 200k ids", answer, "createRequest", VALIDATION);
+        },
+      ],
     ]);
   });
 
   it("refuses page sizes and sequences out of range with VALIDATION or a coercion error", async () => {
     for (const first of [0, -1, 101, 2_147_483_647, -2_147_483_648]) {
       for (const arg of ["first", "last"]) {
-        const answer = await post({ query: `query Q($n: Int) { requests(${arg}: $n) { totalCount } }`, variables: { n: first } });
+        const answer = await post({
+          query: `query Q($n: Int) { requests(${arg}: $n) { totalCount } }`,
+          variables: { n: first },
+        });
         expectRefused(`${arg}: ${first}`, answer, 200, VALIDATION);
       }
     }
-    for (const literal of ["2147483648", "-2147483649", "99999999999999999999999", "1.0", "1e3", '"10"', "null", "[10]"]) {
+    for (const literal of [
+      "2147483648",
+      "-2147483649",
+      "99999999999999999999999",
+      "1.0",
+      "1e3",
+      '"10"',
+      "null",
+      "[10]",
+    ]) {
       expectSafe(`first: ${literal}`, await post({ query: `{ requests(first: ${literal}) { totalCount } }` }));
     }
-    expectRefused("both first and last out of range in one page", await post({ query: `{ requests(first: 0, last: 1000) { totalCount } }` }), 200, VALIDATION);
-    expectRefused("nested page out of range", await post({ query: `{ systems { edges { node { resources(first: 1000) { totalCount } } } } }` }), 200, VALIDATION);
+    expectRefused(
+      "both first and last out of range in one page",
+      await post({ query: `{ requests(first: 0, last: 1000) { totalCount } }` }),
+      200,
+      VALIDATION,
+    );
+    expectRefused(
+      "nested page out of range",
+      await post({ query: `{ systems { edges { node { resources(first: 1000) { totalCount } } } } }` }),
+      200,
+      VALIDATION,
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER)), async (n) => {
-        expectSafeNow(`first: ${n}`, await post({ query: `query Q($n: Int) { requests(first: $n) { totalCount } }`, variables: { n } }));
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 31, -(2 ** 31) - 1, Number.MAX_SAFE_INTEGER)),
+        async (n) => {
+          expectSafeNow(
+            `first: ${n}`,
+            await post({ query: `query Q($n: Int) { requests(first: $n) { totalCount } }`, variables: { n } }),
+          );
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -804,7 +1426,10 @@ describe("malformed HTTP requests", () => {
       ["name of the wrong type", { query: two, operationName: 42 }],
       ["name as an object", { query: two, operationName: { name: "A" } }],
       ["huge name", { query: two, operationName: huge(500_000) }],
-      ["duplicate operation names", { query: `query A { viewer { id } } query A { viewer { email } }`, operationName: "A" }],
+      [
+        "duplicate operation names",
+        { query: `query A { viewer { id } } query A { viewer { email } }`, operationName: "A" },
+      ],
     ] as const) {
       expectRefused(label, await post(payload), 400);
     }
@@ -813,27 +1438,66 @@ describe("malformed HTTP requests", () => {
   it("refuses bodies over 1 MiB with 413, whether announced, chunked or lying about their length", async () => {
     const big = JSON.stringify({ query: VIEWER, variables: { pad: huge(1_100_000) } });
     expectRefused("announced", await post(big), 413, "BAD_REQUEST");
-    expectRefused("10 MiB", await post(JSON.stringify({ query: VIEWER, variables: { pad: huge(10 * 1024 * 1024) } })), 413, "BAD_REQUEST");
-    expectRefused("oversized mutation", await post({ query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: [ids().writeAccess], justification: huge(1_100_000) } } }), 413, "BAD_REQUEST");
-    const chunks = Array.from({ length: 20 }, (_, i) => Buffer.from(i === 0 ? `{"query":"{ viewer { id } }","variables":{"pad":"` : "x".repeat(100_000)));
+    expectRefused(
+      "10 MiB",
+      await post(JSON.stringify({ query: VIEWER, variables: { pad: huge(10 * 1024 * 1024) } })),
+      413,
+      "BAD_REQUEST",
+    );
+    expectRefused(
+      "oversized mutation",
+      await post({
+        query: mutation("createRequest", "CreateRequestInput"),
+        variables: { input: { resourceIds: [ids().writeAccess], justification: huge(1_100_000) } },
+      }),
+      413,
+      "BAD_REQUEST",
+    );
+    const chunks = Array.from({ length: 20 }, (_, i) =>
+      Buffer.from(i === 0 ? `{"query":"{ viewer { id } }","variables":{"pad":"` : "x".repeat(100_000)),
+    );
     chunks.push(Buffer.from(`"}}`));
     const chunked = await send({ chunks, headers: { "content-type": "application/json", ...bearer(alice()) } });
     expectRefused("chunked, without a content-length", chunked, 413);
-    const lying = await send({ body: big, headers: { "content-type": "application/json", "content-length": "100", ...bearer(alice()) } });
+    const lying = await send({
+      body: big,
+      headers: { "content-type": "application/json", "content-length": "100", ...bearer(alice()) },
+    });
     expectSafe("content-length shorter than the body", lying);
   });
 
   it("answers bad and hostile credentials with 401 UNAUTHENTICATED", async () => {
-    for (const authorization of ["", "Bearer", "Bearer ", "Basic YWxpY2U6c2VjcmV0", `Bearer ${huge(8_000)}`, "Bearer a b c", `Bearer ${t.org.tokens.alice}x`, "bearer\t", `Bearer ${"%00".repeat(100)}`, "Bearer \u00e9\u00ff"]) {
-      const answer = await send({ body: JSON.stringify({ query: VIEWER }), headers: { "content-type": "application/json", authorization } });
+    for (const authorization of [
+      "",
+      "Bearer",
+      "Bearer ",
+      "Basic YWxpY2U6c2VjcmV0",
+      `Bearer ${huge(8_000)}`,
+      "Bearer a b c",
+      `Bearer ${t.org.tokens.alice}x`,
+      "bearer\t",
+      `Bearer ${"%00".repeat(100)}`,
+      "Bearer \u00e9\u00ff",
+    ]) {
+      const answer = await send({
+        body: JSON.stringify({ query: VIEWER }),
+        headers: { "content-type": "application/json", authorization },
+      });
       expectRefused(`authorization ${JSON.stringify(authorization.slice(0, 30))}`, answer, 401, "UNAUTHENTICATED");
     }
-    expectSafe("80 KB of headers", await send({ body: JSON.stringify({ query: VIEWER }), headers: { "content-type": "application/json", "x-pad": huge(80_000), ...bearer(alice()) } }));
+    expectSafe(
+      "80 KB of headers",
+      await send({
+        body: JSON.stringify({ query: VIEWER }),
+        headers: { "content-type": "application/json", "x-pad": huge(80_000), ...bearer(alice()) },
+      }),
+    );
   });
 
   it("answers broken HTTP framing with a 4xx or by closing the connection, never a 5xx", async () => {
     const body = JSON.stringify({ query: VIEWER });
-    const head = (lines: string[]) => `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${lines.join("\r\n")}\r\n\r\n`;
+    const head = (lines: string[]) =>
+      `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${lines.join("\r\n")}\r\n\r\n`;
     const requests = [
       head([`Authorization: Bearer \u0001\u007f`, `Content-Length: ${body.length}`]) + body,
       head(["Content-Length: abc"]) + body,
@@ -869,16 +1533,78 @@ describe("malformed HTTP requests", () => {
 
   it("keeps to the rules for generated GraphQL-like documents (property)", async () => {
     const piece = fc.constantFrom(
-      "{", "}", "(", ")", "[", "]", ":", "...", "!", "=", "$v", "@include(if: true)", "@skip(if: $v)", "query", "mutation", "subscription", "fragment F on Identity",
-      "viewer", "id", "email", "manager", "requests", "tickets", "edges", "node", "totalCount", "first:", "last:", "after:", "filter:", "search:", "status:",
-      "createRequest", "cancelRequest", "input:", "resourceIds:", "justification:", "0", "-1", "101", "2147483648", "1e999", '"x"', '"\\u0000"', '"""block"""', '"\\uD800"',
-      "null", "true", "PENDING_APPROVAL", "__typename", "__schema", "__type(name: \"Request\")", "# comment\n", "\u0000", "é", "😀", " ", "\n", ",",
+      "{",
+      "}",
+      "(",
+      ")",
+      "[",
+      "]",
+      ":",
+      "...",
+      "!",
+      "=",
+      "$v",
+      "@include(if: true)",
+      "@skip(if: $v)",
+      "query",
+      "mutation",
+      "subscription",
+      "fragment F on Identity",
+      "viewer",
+      "id",
+      "email",
+      "manager",
+      "requests",
+      "tickets",
+      "edges",
+      "node",
+      "totalCount",
+      "first:",
+      "last:",
+      "after:",
+      "filter:",
+      "search:",
+      "status:",
+      "createRequest",
+      "cancelRequest",
+      "input:",
+      "resourceIds:",
+      "justification:",
+      "0",
+      "-1",
+      "101",
+      "2147483648",
+      "1e999",
+      '"x"',
+      '"\\u0000"',
+      '"""block"""',
+      '"\\uD800"',
+      "null",
+      "true",
+      "PENDING_APPROVAL",
+      "__typename",
+      "__schema",
+      '__type(name: "Request")',
+      "# comment\n",
+      "\u0000",
+      "é",
+      "😀",
+      " ",
+      "\n",
+      ",",
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.option(fc.jsonValue(), { nil: undefined }), async (pieces, v) => {
-        const query = pieces.join(" ");
-        expectSafeNow(`document ${JSON.stringify(query)}`, await post({ query, variables: v === undefined ? undefined : { v } }));
-      }),
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 60 }),
+        fc.option(fc.jsonValue(), { nil: undefined }),
+        async (pieces, v) => {
+          const query = pieces.join(" ");
+          expectSafeNow(
+            `document ${JSON.stringify(query)}`,
+            await post({ query, variables: v === undefined ? undefined : { v } }),
+          );
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -891,13 +1617,25 @@ describe("many concurrent hostile requests", () => {
       () => post("{bad json"),
       () => post({ query: `{ viewer ${"{ manager ".repeat(40)}{ id }${" }".repeat(40)} }` }),
       () => post({ query: `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: viewer { id }`).join(" ")} }` }),
-      () => post({ query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: [writeAccess], justification: huge(5_000) } } }),
-      () => post({ query: mutation("createRequest", "CreateRequestInput"), variables: { input: { resourceIds: [writeAccess, writeAccess], justification: "duplicate" } } }),
+      () =>
+        post({
+          query: mutation("createRequest", "CreateRequestInput"),
+          variables: { input: { resourceIds: [writeAccess], justification: huge(5_000) } },
+        }),
+      () =>
+        post({
+          query: mutation("createRequest", "CreateRequestInput"),
+          variables: { input: { resourceIds: [writeAccess, writeAccess], justification: "duplicate" } },
+        }),
       () => post({ query: VIEWER }, "not-a-token"),
       () => post({ query: `{ resources(search: ${JSON.stringify(huge(50_000, "%"))}) { totalCount } }` }),
       () => post({ query: `query Q($n: Int) { tickets(first: $n) { totalCount } }`, variables: { n: 10_000 } }),
       () => post([{ query: VIEWER }, { query: VIEWER }]),
-      () => send({ body: Buffer.from([0xff, 0x00, 0xfe]), headers: { "content-type": "application/json", ...bearer(alice()) } }),
+      () =>
+        send({
+          body: Buffer.from([0xff, 0x00, 0xfe]),
+          headers: { "content-type": "application/json", ...bearer(alice()) },
+        }),
     ];
     const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => (kinds[i % kinds.length] ?? kinds[0]!)()));
     answers.forEach((answer, i) => expectSafe(`concurrent #${i}`, answer));
@@ -915,9 +1653,16 @@ describe("many concurrent hostile requests", () => {
       { resourceIds: [writeAccess], justification: "ok", idempotencyKey: huge(201) },
     ];
     const answers = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => post({ query: mutation("createRequest", "CreateRequestInput", "errors { code } request { id }"), variables: { input: bad[i % bad.length] } })),
+      Array.from({ length: 100 }, (_, i) =>
+        post({
+          query: mutation("createRequest", "CreateRequestInput", "errors { code } request { id }"),
+          variables: { input: bad[i % bad.length] },
+        }),
+      ),
     );
-    answers.forEach((answer, i) => expectUserErrors(`concurrent mutation #${i}`, answer, "createRequest", /^(VALIDATION|FORBIDDEN)$/));
+    answers.forEach((answer, i) =>
+      expectUserErrors(`concurrent mutation #${i}`, answer, "createRequest", /^(VALIDATION|FORBIDDEN)$/),
+    );
   });
 });
 
@@ -925,19 +1670,42 @@ describe("many concurrent hostile requests", () => {
 
 describe("Server-Sent Events", () => {
   const sse = (payload: unknown, token: string | null = alice(), accept = "text/event-stream") =>
-    send({ body: typeof payload === "string" ? payload : JSON.stringify(payload), headers: { "content-type": "application/json", accept, ...bearer(token) } });
+    send({
+      body: typeof payload === "string" ? payload : JSON.stringify(payload),
+      headers: { "content-type": "application/json", accept, ...bearer(token) },
+    });
 
   it("refuses malformed subscription requests with a coded error and ends the stream", async () => {
     const cases: [string, unknown][] = [
       ["parse error", { query: "subscription { ticketStatusChanged { " }],
       ["unknown field", { query: "subscription { nope }" }],
-      ["two root fields", { query: "subscription { ticketStatusChanged { sequence } requestStatusChanged { sequence } }" }],
-      ["ill-typed variable", { query: "subscription S($a: Int) { ticketStatusChanged(afterSequence: $a) { sequence } }", variables: { a: "x" } }],
+      [
+        "two root fields",
+        { query: "subscription { ticketStatusChanged { sequence } requestStatusChanged { sequence } }" },
+      ],
+      [
+        "ill-typed variable",
+        {
+          query: "subscription S($a: Int) { ticketStatusChanged(afterSequence: $a) { sequence } }",
+          variables: { a: "x" },
+        },
+      ],
       ["negative afterSequence", { query: "subscription { ticketStatusChanged(afterSequence: -1) { sequence } }" }],
       ["wrong id type", { query: `subscription { ticketStatusChanged(requestId: "${nope("Ticket")}") { sequence } }` }],
-      ["huge id", { query: "subscription S($r: ID) { requestStatusChanged(requestId: $r) { sequence } }", variables: { r: huge(NEAR_LIMIT) } }],
+      [
+        "huge id",
+        {
+          query: "subscription S($r: ID) { requestStatusChanged(requestId: $r) { sequence } }",
+          variables: { r: huge(NEAR_LIMIT) },
+        },
+      ],
       ["admins-only subscription", { query: "subscription { systemHealthChanged { sequence } }" }],
-      ["too deep", { query: `subscription { ticketStatusChanged { ticket ${"{ request { requester { manager ".repeat(6)}{ id }${" } } }".repeat(6)} } }` }],
+      [
+        "too deep",
+        {
+          query: `subscription { ticketStatusChanged { ticket ${"{ request { requester { manager ".repeat(6)}{ id }${" } } }".repeat(6)} } }`,
+        },
+      ],
       ["unknown operation name", { query: "subscription A { ticketStatusChanged { sequence } }", operationName: "B" }],
       ["invalid JSON", "{ subscription"],
       ["batch", [{ query: "subscription { ticketStatusChanged { sequence } }" }]],
@@ -945,22 +1713,43 @@ describe("Server-Sent Events", () => {
     for (const [label, payload] of cases) {
       const answer = await sse(payload);
       expectSafe(`SSE ${label}`, answer);
-      if (!rateLimited(answer)) expect(errorsIn(answer.body).length, `SSE ${label}: ${answer.text.slice(0, 300)}`).toBeGreaterThan(0);
+      if (!rateLimited(answer))
+        expect(errorsIn(answer.body).length, `SSE ${label}: ${answer.text.slice(0, 300)}`).toBeGreaterThan(0);
     }
   });
 
   it("refuses subscriptions without a token and with bad Accept headers without a 5xx", async () => {
-    expectRefused("SSE without a token", await sse({ query: "subscription { ticketStatusChanged { sequence } }" }, null), 401, "UNAUTHENTICATED");
-    for (const accept of ["application/xml", "text/event-stream;q=0", "*/*;q=0", "text/html", "", "text/event-stream, text/event-stream".repeat(500), "multipart/mixed; boundary=x"]) {
+    expectRefused(
+      "SSE without a token",
+      await sse({ query: "subscription { ticketStatusChanged { sequence } }" }, null),
+      401,
+      "UNAUTHENTICATED",
+    );
+    for (const accept of [
+      "application/xml",
+      "text/event-stream;q=0",
+      "*/*;q=0",
+      "text/html",
+      "",
+      "text/event-stream, text/event-stream".repeat(500),
+      "multipart/mixed; boundary=x",
+    ]) {
       const answer = await send({
         body: JSON.stringify({ query: VIEWER }),
         headers: { "content-type": "application/json", accept, ...bearer(alice()) },
       });
       expectSafe(`Accept ${accept.slice(0, 40)}`, answer);
     }
-    const get = await send({ method: "GET", path: `/graphql?query=${encodeURIComponent("subscription { nope }")}`, headers: { accept: "text/event-stream", ...bearer(alice()) } });
+    const get = await send({
+      method: "GET",
+      path: `/graphql?query=${encodeURIComponent("subscription { nope }")}`,
+      headers: { accept: "text/event-stream", ...bearer(alice()) },
+    });
     expectSafe("GET subscription with an error", get);
-    const mutationOverSse = await sse({ query: mutation("createRequest", "CreateRequestInput", "errors { code } request { id }"), variables: { input: { resourceIds: [ids().writeAccess], justification: "" } } });
+    const mutationOverSse = await sse({
+      query: mutation("createRequest", "CreateRequestInput", "errors { code } request { id }"),
+      variables: { input: { resourceIds: [ids().writeAccess], justification: "" } },
+    });
     expectSafe("mutation with bad input over SSE", mutationOverSse);
     expect(mutationOverSse.text).toContain("VALIDATION");
   });
@@ -982,7 +1771,10 @@ describe("Server-Sent Events", () => {
     for (const { res } of streams) expect(res.status).toBe(200);
     expect(await waitUntil(() => t.server.feed.subscriberCount >= base + 30)).toBe(true);
     for (const { controller } of streams) controller.abort();
-    expect(await waitUntil(() => t.server.feed.subscriberCount === base), `subscribers left: ${t.server.feed.subscriberCount - base}`).toBe(true);
+    expect(
+      await waitUntil(() => t.server.feed.subscriberCount === base),
+      `subscribers left: ${t.server.feed.subscriberCount - base}`,
+    ).toBe(true);
   });
 });
 
@@ -1002,7 +1794,17 @@ describe("graphql-ws protocol abuse", () => {
   });
 
   it("closes with 4403 on bad, hostile or ill-typed credentials and 4400 on an ill-typed payload", async () => {
-    for (const payload of [undefined, null, {}, { authorization: 42 }, { authorization: ["Bearer x"] }, { authorization: { toString: "x" } }, { authorization: `Bearer ${huge(500_000)}` }, { authorization: "Bearer \u0000" }, { Authorization: "Bearer nope" }]) {
+    for (const payload of [
+      undefined,
+      null,
+      {},
+      { authorization: 42 },
+      { authorization: ["Bearer x"] },
+      { authorization: { toString: "x" } },
+      { authorization: `Bearer ${huge(500_000)}` },
+      { authorization: "Bearer \u0000" },
+      { Authorization: "Bearer nope" },
+    ]) {
       const w = await wire();
       w.send({ type: "connection_init", ...(payload === undefined ? {} : { payload }) });
       expectProtocolClose(`init payload ${JSON.stringify(payload)?.slice(0, 40)}`, await closedWithin(w, 3_000), 4403);
@@ -1042,7 +1844,11 @@ describe("graphql-ws protocol abuse", () => {
   });
 
   it("closes with 4400 on messages only a server sends (connection_ack, next, error), not with an internal error", async () => {
-    for (const message of [{ type: "connection_ack" }, { type: "next", id: "1", payload: {} }, { type: "error", id: "1", payload: [] }]) {
+    for (const message of [
+      { type: "connection_ack" },
+      { type: "next", id: "1", payload: {} },
+      { type: "error", id: "1", payload: [] },
+    ]) {
       const w = await acked();
       w.send(message);
       expectProtocolClose(`message ${JSON.stringify(message)}`, await closedWithin(w, 3_000), 4400);
@@ -1054,7 +1860,10 @@ describe("graphql-ws protocol abuse", () => {
     garbage.socket.send(Buffer.from([0xff, 0x00, 0xfe, 0x01]), { binary: true });
     expectProtocolClose("binary garbage", await closedWithin(garbage, 3_000), 4400);
     const init = await wire();
-    init.socket.send(Buffer.from(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${alice()}` } })), { binary: true });
+    init.socket.send(
+      Buffer.from(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${alice()}` } })),
+      { binary: true },
+    );
     const acknowledged = await init.waitFor(typed("connection_ack"), 2_000);
     if (acknowledged === undefined) expectProtocolClose("binary init", await closedWithin(init, 2_000));
     else await socketStillServes(init, "after a binary init");
@@ -1074,9 +1883,20 @@ describe("graphql-ws protocol abuse", () => {
   it("answers a mutation with bad input over the socket with UserErrors, and writes nothing", async () => {
     const w = await acked();
     const id = "mutate";
-    w.send({ id, type: "subscribe", payload: { query: mutation("createRequest", "CreateRequestInput", "errors { code field } request { id }"), variables: { input: { resourceIds: [ids().writeAccess], justification: huge(100_000) } } } });
+    w.send({
+      id,
+      type: "subscribe",
+      payload: {
+        query: mutation("createRequest", "CreateRequestInput", "errors { code field } request { id }"),
+        variables: { input: { resourceIds: [ids().writeAccess], justification: huge(100_000) } },
+      },
+    });
     const next = await w.waitFor(typed("next", id));
-    expect(next).toMatchObject({ payload: { data: { createRequest: { errors: [{ code: "VALIDATION", field: ["input", "justification"] }], request: null } } } });
+    expect(next).toMatchObject({
+      payload: {
+        data: { createRequest: { errors: [{ code: "VALIDATION", field: ["input", "justification"] }], request: null } },
+      },
+    });
     expect(await w.waitFor(typed("complete", id))).toBeDefined();
     await socketStillServes(w, "after a bad mutation");
     w.socket.close();
@@ -1088,18 +1908,35 @@ describe("graphql-ws protocol abuse", () => {
       ["parse error", { query: "{ viewer { " }],
       ["unknown field", { query: "{ nope }" }],
       ["page size 0", { query: "{ requests(first: 0) { totalCount } }" }],
-      ["huge page size", { query: "query Q($n: Int) { tickets(first: $n) { totalCount } }", variables: { n: 2 ** 40 } }],
+      [
+        "huge page size",
+        { query: "query Q($n: Int) { tickets(first: $n) { totalCount } }", variables: { n: 2 ** 40 } },
+      ],
       ["admins only", { query: "{ auditEvents { totalCount } }" }],
       ["negative afterSequence", { query: "subscription { ticketStatusChanged(afterSequence: -5) { sequence } }" }],
-      ["afterSequence out of range", { query: "subscription { ticketStatusChanged(afterSequence: 99999999999) { sequence } }" }],
-      ["wrong id type", { query: `subscription { requestStatusChanged(requestId: "${nope("Ticket")}") { sequence } }` }],
+      [
+        "afterSequence out of range",
+        { query: "subscription { ticketStatusChanged(afterSequence: 99999999999) { sequence } }" },
+      ],
+      [
+        "wrong id type",
+        { query: `subscription { requestStatusChanged(requestId: "${nope("Ticket")}") { sequence } }` },
+      ],
       ["admins-only subscription", { query: "subscription { systemHealthChanged { sequence } }" }],
       ["unknown operation name", { query: "query A { viewer { id } }", operationName: "B" }],
       ["too deep", { query: `{ viewer ${"{ manager ".repeat(30)}{ id }${" }".repeat(30)} }` }],
       ["too many aliases", { query: `{ ${Array.from({ length: 50 }, (_, i) => `a${i}: viewer { id }`).join(" ")} }` }],
       ["too many tokens", { query: `{ viewer { ${"id ".repeat(5_000)} } }` }],
-      ["fragment cycle", { query: `{ viewer { ...A } } fragment A on Identity { ...B } fragment B on Identity { ...A }` }],
-      ["fragment bomb", { query: `{ viewer { ...W0 } } ${Array.from({ length: 40 }, (_, i) => `fragment W${i} on Identity { ...W${i + 1} ...W${i + 1} }`).join(" ")} fragment W40 on Identity { id }` }],
+      [
+        "fragment cycle",
+        { query: `{ viewer { ...A } } fragment A on Identity { ...B } fragment B on Identity { ...A }` },
+      ],
+      [
+        "fragment bomb",
+        {
+          query: `{ viewer { ...W0 } } ${Array.from({ length: 40 }, (_, i) => `fragment W${i} on Identity { ...W${i + 1} ...W${i + 1} }`).join(" ")} fragment W40 on Identity { id }`,
+        },
+      ],
       ["too many directives", { query: `{ viewer { id ${"@include(if: true) ".repeat(60)} } }` }],
       ["ill-typed variable", { query: "query Q($id: ID!) { request(id: $id) { id } }", variables: { id: { a: 1 } } }],
       ["missing variable", { query: "query Q($id: ID!) { request(id: $id) { id } }" }],
@@ -1110,10 +1947,18 @@ describe("graphql-ws protocol abuse", () => {
       const answer = await w.waitFor((m) => typed("error", id)(m) || typed("next", id)(m));
       expectCodedWsErrors(label, answer);
     }
-    w.send({ id: "nul", type: "subscribe", payload: { query: "query Q($s: String) { resources(search: $s) { totalCount } }", variables: { s: "\u0000\u0000" } } });
+    w.send({
+      id: "nul",
+      type: "subscribe",
+      payload: {
+        query: "query Q($s: String) { resources(search: $s) { totalCount } }",
+        variables: { s: "\u0000\u0000" },
+      },
+    });
     const nul = await w.waitFor((m) => typed("error", "nul")(m) || typed("next", "nul")(m));
     expect(nul, "null bytes in a search").toBeDefined();
-    for (const error of errorsIn(isRecord(nul) ? nul.payload : undefined)) expect(error.extensions?.code, "null bytes in a search").not.toBe("INTERNAL_SERVER_ERROR");
+    for (const error of errorsIn(isRecord(nul) ? nul.payload : undefined))
+      expect(error.extensions?.code, "null bytes in a search").not.toBe("INTERNAL_SERVER_ERROR");
     await socketStillServes(w, "after documents with errors");
     expect(await closedWithin(w, 50)).toBeNull();
     w.socket.close();
@@ -1125,7 +1970,9 @@ describe("graphql-ws protocol abuse", () => {
     const close = await closedWithin(w, 5_000);
     expect(close?.code, `oversized frame → ${close?.code} ${close?.reason}`).toBe(1009);
     const unauthenticated = await wire();
-    unauthenticated.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${huge(2_000_000)}` } }));
+    unauthenticated.send(
+      JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${huge(2_000_000)}` } }),
+    );
     expect((await closedWithin(unauthenticated, 5_000))?.code).toBe(1009);
     const other = await acked();
     await socketStillServes(other, "after an oversized frame elsewhere");
@@ -1138,15 +1985,26 @@ describe("graphql-ws protocol abuse", () => {
     const n = 500;
     const running = "subscription { ticketStatusChanged { sequence } }";
     for (let i = 0; i < n; i += 1) w.send({ id: `s${i}`, type: "subscribe", payload: { query: running } });
-    for (let i = 0; i < n; i += 1) w.send({ id: `bad${i}`, type: "subscribe", payload: { query: `{ viewer { ${"id ".repeat(i % 7)} ` } });
-    const answered = (prefix: string) => w.received.filter((m) => isRecord(m) && typeof m.id === "string" && m.id.startsWith(prefix) && (m.type === "error" || m.type === "next"));
+    for (let i = 0; i < n; i += 1)
+      w.send({ id: `bad${i}`, type: "subscribe", payload: { query: `{ viewer { ${"id ".repeat(i % 7)} ` } });
+    const answered = (prefix: string) =>
+      w.received.filter(
+        (m) =>
+          isRecord(m) &&
+          typeof m.id === "string" &&
+          m.id.startsWith(prefix) &&
+          (m.type === "error" || m.type === "next"),
+      );
     expect(await waitUntil(() => answered("bad").length >= n, 10_000), "every bad subscribe answered").toBe(true);
     // The seven shapes of bad subscribe (one per i % 7) each carry a coded error.
     for (const answer of answered("bad").slice(0, 7)) expectCodedWsErrors("bad subscribe", answer);
     // Subscriptions beyond the per-token limit are refused with a coded error, the others run.
     const refused = answered("s");
     for (const answer of refused) expectCodedWsErrors("subscribe over the limit", answer);
-    expect(await waitUntil(() => t.server.feed.subscriberCount - base + refused.length >= n, 5_000), `running ${t.server.feed.subscriberCount - base}, refused ${refused.length}`).toBe(true);
+    expect(
+      await waitUntil(() => t.server.feed.subscriberCount - base + refused.length >= n, 5_000),
+      `running ${t.server.feed.subscriberCount - base}, refused ${refused.length}`,
+    ).toBe(true);
     expect(await closedWithin(w, 50), "the connection stays open").toBeNull();
     await socketStillServes(w, "after a subscribe flood");
     w.socket.close();
@@ -1155,7 +2013,20 @@ describe("graphql-ws protocol abuse", () => {
 
   it("keeps to the rules for generated protocol messages (property)", async () => {
     const message = fc.oneof(
-      fc.record({ type: fc.constantFrom("subscribe", "complete", "ping", "pong", "next", "error", "connection_init", "nope"), id: fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.constant(undefined)), payload: fc.oneof(fc.jsonValue(), fc.record({ query: fc.oneof(fc.constantFrom(VIEWER, "subscription { ticketStatusChanged { sequence } }", "{", "mutation { x }"), fc.string()), variables: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue())) })) }),
+      fc.record({
+        type: fc.constantFrom("subscribe", "complete", "ping", "pong", "next", "error", "connection_init", "nope"),
+        id: fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.constant(undefined)),
+        payload: fc.oneof(
+          fc.jsonValue(),
+          fc.record({
+            query: fc.oneof(
+              fc.constantFrom(VIEWER, "subscription { ticketStatusChanged { sequence } }", "{", "mutation { x }"),
+              fc.string(),
+            ),
+            variables: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue())),
+          }),
+        ),
+      }),
       fc.jsonValue(),
       fc.string(),
     );
@@ -1168,7 +2039,8 @@ describe("graphql-ws protocol abuse", () => {
         const close = await closedWithin(w, 100);
         if (close) expectProtocolClose(`messages ${JSON.stringify(messages).slice(0, 200)}`, close);
         else {
-          for (const answer of w.received.filter((m) => typed("error")(m))) expectCodedWsErrors(`messages ${JSON.stringify(messages).slice(0, 200)}`, answer);
+          for (const answer of w.received.filter((m) => typed("error")(m)))
+            expectCodedWsErrors(`messages ${JSON.stringify(messages).slice(0, 200)}`, answer);
           w.socket.terminate();
         }
       }),
@@ -1196,26 +2068,38 @@ describe("graphql-ws protocol abuse", () => {
     const base = t.server.feed.subscriberCount;
     // Half an upgrade request, then gone.
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => new Promise<void>((resolve) => {
-        const socket = tcpConnect(t.server.port, "127.0.0.1", () => {
-          socket.write(`GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${i % 2 ? "Sec-WebSocket-Key: x\r\n" : ""}`);
-          setTimeout(() => socket.destroy(), 5);
-        });
-        socket.on("error", () => undefined);
-        socket.on("close", () => resolve());
-      })),
+      Array.from(
+        { length: 20 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const socket = tcpConnect(t.server.port, "127.0.0.1", () => {
+              socket.write(
+                `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${i % 2 ? "Sec-WebSocket-Key: x\r\n" : ""}`,
+              );
+              setTimeout(() => socket.destroy(), 5);
+            });
+            socket.on("error", () => undefined);
+            socket.on("close", () => resolve());
+          }),
+      ),
     );
     // A full upgrade with a broken key, then gone.
     await Promise.all(
-      Array.from({ length: 10 }, () => new Promise<void>((resolve) => {
-        const socket = tcpConnect(t.server.port, "127.0.0.1", () => {
-          socket.write("GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: !!\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n");
-        });
-        socket.on("data", () => socket.destroy());
-        socket.on("error", () => undefined);
-        socket.on("close", () => resolve());
-        setTimeout(() => socket.destroy(), 1_000);
-      })),
+      Array.from(
+        { length: 10 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = tcpConnect(t.server.port, "127.0.0.1", () => {
+              socket.write(
+                "GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: !!\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n",
+              );
+            });
+            socket.on("data", () => socket.destroy());
+            socket.on("error", () => undefined);
+            socket.on("close", () => resolve());
+            setTimeout(() => socket.destroy(), 1_000);
+          }),
+      ),
     );
     // Gone before the upgrade completed, right after connection_init, right after subscribe.
     const sockets: WebSocket[] = [];
@@ -1229,8 +2113,19 @@ describe("graphql-ws protocol abuse", () => {
       init.send({ type: "connection_init", payload: { authorization: `Bearer ${alice()}` } });
       init.socket.terminate();
       const subscribed = await acked();
-      subscribed.send({ id: "1", type: "subscribe", payload: { query: "subscription { ticketStatusChanged(afterSequence: 0) { sequence ticket { id } } }" } });
-      subscribed.send({ id: "2", type: "subscribe", payload: { query: mutation("cancelRequest", "CancelRequestInput"), variables: { input: { requestId: nope("Request") } } } });
+      subscribed.send({
+        id: "1",
+        type: "subscribe",
+        payload: { query: "subscription { ticketStatusChanged(afterSequence: 0) { sequence ticket { id } } }" },
+      });
+      subscribed.send({
+        id: "2",
+        type: "subscribe",
+        payload: {
+          query: mutation("cancelRequest", "CancelRequestInput"),
+          variables: { input: { requestId: nope("Request") } },
+        },
+      });
       subscribed.socket.terminate();
     }
     for (const socket of sockets) socket.terminate();

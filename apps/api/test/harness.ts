@@ -18,12 +18,18 @@ export interface TestServer {
   server: RunningServer;
   url: string;
   org: DemoOrganisation;
-  gql<T = Record<string, any>>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    token: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   ws(token: string): WsClient;
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { redisUrl?: string; env?: Record<string, string>; logger?: Logger } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { redisUrl?: string; env?: Record<string, string>; logger?: Logger } = {},
+): Promise<TestServer> {
   const database = await freshDatabase();
   const config = loadConfig({
     PORT: "0",
@@ -37,7 +43,9 @@ export async function startTestServer(options: { redisUrl?: string; env?: Record
     RATE_LIMIT_PER_IP: "0",
     ...options.env,
   });
-  const server = await startServer(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const server = await startServer(config, {
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  });
   const org = await loadDemoOrganisation(server.db);
   const clients: WsClient[] = [];
   return {
@@ -74,7 +82,13 @@ export async function startTestServer(options: { redisUrl?: string; env?: Record
 }
 
 /** Collects a subscription's results until `count` arrived (or the timeout passes). */
-export function collect<T>(client: WsClient, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 5000) {
+export function collect<T>(
+  client: WsClient,
+  query: string,
+  variables: Record<string, unknown>,
+  count: number,
+  timeoutMs = 5000,
+) {
   const results: T[] = [];
   const errors: unknown[] = [];
   let dispose: () => void = () => undefined;

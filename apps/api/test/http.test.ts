@@ -21,9 +21,13 @@ describe("authentication", () => {
   it("answers viewer from the row authentication read, the same as reading the identity", async () => {
     const fields = `id email displayName role active createdAt manager { displayName } groups { name }`;
     const viewer = await t.gql(t.org.tokens.alice, `{ viewer { ${fields} } }`);
-    const node = await t.gql(t.org.tokens.admin, `query($id: ID!) { node(id: $id) { ... on Identity { ${fields} } } }`, {
-      id: gid("Identity", t.org.ids.alice),
-    });
+    const node = await t.gql(
+      t.org.tokens.admin,
+      `query($id: ID!) { node(id: $id) { ... on Identity { ${fields} } } }`,
+      {
+        id: gid("Identity", t.org.ids.alice),
+      },
+    );
     expect(viewer.errors).toBeUndefined();
     expect(viewer.data?.viewer).toEqual(node.data?.node);
     expect(viewer.data?.viewer.manager.displayName).toBeTruthy();
@@ -77,16 +81,26 @@ describe("bad requests", () => {
 
   it("refuses page sizes outside 1..100 with VALIDATION", async () => {
     for (const first of [0, 101, -1]) {
-      const res = await t.gql(t.org.tokens.alice, `query($first: Int) { requests(first: $first) { totalCount } }`, { first });
+      const res = await t.gql(t.org.tokens.alice, `query($first: Int) { requests(first: $first) { totalCount } }`, {
+        first,
+      });
       expect(res.errors?.[0]?.extensions?.code).toBe("VALIDATION");
     }
   });
 
   it("answers malformed and wrongly typed ids in queries with VALIDATION, and unknown ones with null", async () => {
-    expect((await t.gql(t.org.tokens.alice, `{ request(id: "%%%") { id } }`)).errors?.[0]?.extensions?.code).toBe("VALIDATION");
-    const wrongType = await t.gql(t.org.tokens.alice, `query($id: ID!) { request(id: $id) { id } }`, { id: gid("Ticket", "x") });
+    expect((await t.gql(t.org.tokens.alice, `{ request(id: "%%%") { id } }`)).errors?.[0]?.extensions?.code).toBe(
+      "VALIDATION",
+    );
+    const wrongType = await t.gql(t.org.tokens.alice, `query($id: ID!) { request(id: $id) { id } }`, {
+      id: gid("Ticket", "x"),
+    });
     expect(wrongType.errors?.[0]?.extensions).toMatchObject({ code: "VALIDATION", field: ["id"] });
-    const unknown = await t.gql(t.org.tokens.alice, `query($id: ID!) { request(id: $id) { id } node(id: $id) { id } }`, { id: gid("Request", "nope") });
+    const unknown = await t.gql(
+      t.org.tokens.alice,
+      `query($id: ID!) { request(id: $id) { id } node(id: $id) { id } }`,
+      { id: gid("Request", "nope") },
+    );
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data).toEqual({ request: null, node: null });
   });
@@ -99,7 +113,10 @@ describe("bad requests", () => {
 
 describe("search", () => {
   it("finds resources by name or system, whatever the case", async () => {
-    const byName = await t.gql(t.org.tokens.alice, `{ resources(search: "write ACCESS") { totalCount edges { node { name } } } }`);
+    const byName = await t.gql(
+      t.org.tokens.alice,
+      `{ resources(search: "write ACCESS") { totalCount edges { node { name } } } }`,
+    );
     expect(byName.data?.resources).toEqual({ totalCount: 1, edges: [{ node: { name: "GitHub Write Access" } }] });
     const bySystem = await t.gql(t.org.tokens.alice, `{ resources(search: "github") { totalCount } }`);
     expect(bySystem.data?.resources.totalCount).toBe(2);
@@ -108,25 +125,52 @@ describe("search", () => {
 
 describe("authorization of queries", () => {
   it("keeps the audit trail, the directory lists and others' grants from end users (FORBIDDEN)", async () => {
-    for (const query of [`{ auditEvents { totalCount } }`, `{ identities { totalCount } }`, `{ groups { totalCount } }`]) {
+    for (const query of [
+      `{ auditEvents { totalCount } }`,
+      `{ identities { totalCount } }`,
+      `{ groups { totalCount } }`,
+    ]) {
       expect((await t.gql(t.org.tokens.alice, query)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     }
-    const grants = await t.gql(t.org.tokens.alice, `query($id: ID!) { node(id: $id) { ... on Identity { grants { totalCount } } } }`, {
-      id: gid("Identity", t.org.ids.bob),
-    });
+    const grants = await t.gql(
+      t.org.tokens.alice,
+      `query($id: ID!) { node(id: $id) { ... on Identity { grants { totalCount } } } }`,
+      {
+        id: gid("Identity", t.org.ids.bob),
+      },
+    );
     expect(grants.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
   it("shows end users only their own requests, in lists, by id and through node()", async () => {
-    const created = await t.gql(t.org.tokens.dave, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } } }`, {
-      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "build bot" },
-    });
+    const created = await t.gql(
+      t.org.tokens.dave,
+      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } } }`,
+      {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "build bot" },
+      },
+    );
     const id = created.data?.createRequest.request.id;
-    const asCarol = await t.gql(t.org.tokens.carol, `query($id: ID!) { request(id: $id) { id } node(id: $id) { id } requests { totalCount } tickets { totalCount } }`, { id });
-    expect(asCarol.data).toEqual({ request: null, node: null, requests: { totalCount: 0 }, tickets: { totalCount: 0 } });
-    const asBob = await t.gql(t.org.tokens.bob, `query($id: ID!) { request(id: $id) { id } node(id: $id) { id } }`, { id });
+    const asCarol = await t.gql(
+      t.org.tokens.carol,
+      `query($id: ID!) { request(id: $id) { id } node(id: $id) { id } requests { totalCount } tickets { totalCount } }`,
+      { id },
+    );
+    expect(asCarol.data).toEqual({
+      request: null,
+      node: null,
+      requests: { totalCount: 0 },
+      tickets: { totalCount: 0 },
+    });
+    const asBob = await t.gql(t.org.tokens.bob, `query($id: ID!) { request(id: $id) { id } node(id: $id) { id } }`, {
+      id,
+    });
     expect(asBob.data).toEqual({ request: { id }, node: { id } });
-    const asAdmin = await t.gql(t.org.tokens.admin, `query($id: ID!) { request(id: $id) { id } requests { totalCount } }`, { id });
+    const asAdmin = await t.gql(
+      t.org.tokens.admin,
+      `query($id: ID!) { request(id: $id) { id } requests { totalCount } }`,
+      { id },
+    );
     expect(asAdmin.data?.request).toEqual({ id });
     expect(asAdmin.data?.requests.totalCount).toBeGreaterThanOrEqual(1);
   });

@@ -37,7 +37,10 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`instance exited early (${child.exitCode}):\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`instance not ready in 30 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -12,7 +12,9 @@ function connect(url: string, token: string) {
   const messages: { type: string; id?: string; payload?: unknown }[] = [];
   const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
   const acked = new Promise<"open" | number>((resolve) => {
-    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })));
+    socket.on("open", () =>
+      socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })),
+    );
     socket.on("message", (data) => {
       const message = JSON.parse(String(data)) as { type: string; id?: string; payload?: unknown };
       messages.push(message);
@@ -20,7 +22,8 @@ function connect(url: string, token: string) {
     });
     void closed.then(resolve);
   });
-  const subscribe = (id: string, query: string) => socket.send(JSON.stringify({ id, type: "subscribe", payload: { query } }));
+  const subscribe = (id: string, query: string) =>
+    socket.send(JSON.stringify({ id, type: "subscribe", payload: { query } }));
   return { socket, messages, closed, acked, subscribe };
 }
 
@@ -93,7 +96,9 @@ describe("WebSocket limits per token", () => {
     first.socket.close();
     await first.closed;
     const again = connect(t.url, t.org.tokens.carol);
-    await until(async () => (await Promise.race([again.acked, new Promise((r) => setTimeout(() => r("wait"), 50))])) === "open");
+    await until(
+      async () => (await Promise.race([again.acked, new Promise((r) => setTimeout(() => r("wait"), 50))])) === "open",
+    );
     for (const c of [second, again]) c.socket.close();
   });
 
@@ -134,8 +139,13 @@ describe("API tokens", () => {
     ).data?.issueApiToken;
 
   it("refuses expiries in the past or more than two years ahead, and stops a token at its expiry", async () => {
-    expect((await issue(t.org.ids.alice, new Date(Date.now() - 1000).toISOString())).errors[0]).toEqual({ code: "VALIDATION", field: ["input", "expiresAt"] });
-    expect((await issue(t.org.ids.alice, new Date(Date.now() + 3 * 366 * 86_400_000).toISOString())).errors[0]?.code).toBe("VALIDATION");
+    expect((await issue(t.org.ids.alice, new Date(Date.now() - 1000).toISOString())).errors[0]).toEqual({
+      code: "VALIDATION",
+      field: ["input", "expiresAt"],
+    });
+    expect(
+      (await issue(t.org.ids.alice, new Date(Date.now() + 3 * 366 * 86_400_000).toISOString())).errors[0]?.code,
+    ).toBe("VALIDATION");
     const soon = await issue(t.org.ids.alice, new Date(Date.now() + 1500).toISOString());
     expect(soon.apiToken.usable).toBe(true);
     expect((await t.gql(soon.token, "{ viewer { id } }")).status).toBe(200);
@@ -148,15 +158,26 @@ describe("API tokens", () => {
   it("lets the owner and admins revoke a token (audited), hides it from others, and refuses it at once", async () => {
     const issued = await issue(t.org.ids.dave);
     const revoke = (token: string, tokenId: string) =>
-      t.gql(token, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id, reason: "left on a laptop" }) { apiToken { revokedAt usable } errors { code } } }`, { id: tokenId });
-    expect((await revoke(t.org.tokens.carol, issued.apiToken.id)).data?.revokeApiToken.errors[0]?.code).toBe("NOT_FOUND");
+      t.gql(
+        token,
+        `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id, reason: "left on a laptop" }) { apiToken { revokedAt usable } errors { code } } }`,
+        { id: tokenId },
+      );
+    expect((await revoke(t.org.tokens.carol, issued.apiToken.id)).data?.revokeApiToken.errors[0]?.code).toBe(
+      "NOT_FOUND",
+    );
     expect((await t.gql(issued.token, "{ viewer { id } }")).status).toBe(200);
     const done = (await revoke(issued.token, issued.apiToken.id)).data?.revokeApiToken;
     expect(done.errors).toEqual([]);
     expect(done.apiToken.usable).toBe(false);
     expect((await t.gql(issued.token, "{ viewer { id } }")).status).toBe(401);
-    expect((await revoke(t.org.tokens.admin, issued.apiToken.id)).data?.revokeApiToken.errors[0]?.code).toBe("INVALID_STATE");
-    const events = await t.gql(t.org.tokens.admin, `{ auditEvents(filter: { action: [TOKEN_REVOKED] }) { edges { node { actor { id } comment data } } } }`);
+    expect((await revoke(t.org.tokens.admin, issued.apiToken.id)).data?.revokeApiToken.errors[0]?.code).toBe(
+      "INVALID_STATE",
+    );
+    const events = await t.gql(
+      t.org.tokens.admin,
+      `{ auditEvents(filter: { action: [TOKEN_REVOKED] }) { edges { node { actor { id } comment data } } } }`,
+    );
     const event = events.data?.auditEvents.edges.at(-1)?.node;
     expect(event.actor.id).toBe(gid("Identity", t.org.ids.dave));
     expect(event.comment).toBe("left on a laptop");
@@ -170,7 +191,11 @@ describe("API tokens", () => {
       const own = await t.gql(t.org.tokens.bob, "{ viewer { apiTokens { name lastUsedAt usable } } }");
       return own.data?.viewer.apiTokens.some((token: { lastUsedAt: string | null }) => token.lastUsedAt !== null);
     });
-    const asAdmin = await t.gql(t.org.tokens.admin, `query($id: ID!) { node(id: $id) { ... on Identity { apiTokens { id name } } } }`, { id: gid("Identity", t.org.ids.bob) });
+    const asAdmin = await t.gql(
+      t.org.tokens.admin,
+      `query($id: ID!) { node(id: $id) { ... on Identity { apiTokens { id name } } } }`,
+      { id: gid("Identity", t.org.ids.bob) },
+    );
     expect(asAdmin.data?.node.apiTokens.length).toBeGreaterThan(0);
     expect(JSON.stringify(asAdmin)).not.toContain(t.org.tokens.bob);
     const asOther = await t.gql(t.org.tokens.alice, `{ viewer { manager { displayName apiTokens { id } } } }`);
@@ -188,9 +213,13 @@ describe("live connections follow their credentials", () => {
 
   const token = async (identity: string) =>
     (
-      await t.gql(t.org.tokens.admin, `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "live" }) { token apiToken { id } } }`, {
-        id: gid("Identity", identity),
-      })
+      await t.gql(
+        t.org.tokens.admin,
+        `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "live" }) { token apiToken { id } } }`,
+        {
+          id: gid("Identity", identity),
+        },
+      )
     ).data?.issueApiToken;
 
   it("closes a WebSocket with 4403 as soon as its token is revoked", async () => {
@@ -199,7 +228,11 @@ describe("live connections follow their credentials", () => {
     expect(await c.acked).toBe("open");
     c.subscribe("1", "subscription { requestStatusChanged { sequence } }");
     await until(() => t.server.feed.subscriberCount === 1);
-    await t.gql(t.org.tokens.admin, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`, { id: issued.apiToken.id });
+    await t.gql(
+      t.org.tokens.admin,
+      `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`,
+      { id: issued.apiToken.id },
+    );
     expect(await c.closed).toBe(4403);
     await until(() => t.server.feed.subscriberCount === 0);
   });
@@ -208,12 +241,20 @@ describe("live connections follow their credentials", () => {
     const issued = await token(t.org.ids.carol);
     const c = connect(t.url, issued.token);
     expect(await c.acked).toBe("open");
-    await t.gql(t.org.tokens.admin, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`, { id: issued.apiToken.id });
+    await t.gql(
+      t.org.tokens.admin,
+      `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`,
+      { id: issued.apiToken.id },
+    );
     const justification = `after revocation ${Date.now()}`;
     const resource = (
-      await t.gql(t.org.tokens.admin, `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } } }`, {
-        i: { systemId: gid("System", t.org.githubSystemId), name: `Revoked ${Date.now()}`, sensitivity: "STANDARD" },
-      })
+      await t.gql(
+        t.org.tokens.admin,
+        `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } } }`,
+        {
+          i: { systemId: gid("System", t.org.githubSystemId), name: `Revoked ${Date.now()}`, sensitivity: "STANDARD" },
+        },
+      )
     ).data?.createResource.resource.id;
     if (c.socket.readyState === WebSocket.OPEN) {
       c.socket.send(
@@ -234,35 +275,61 @@ describe("live connections follow their credentials", () => {
   });
 
   it("ends an SSE subscription when its identity is deactivated", async () => {
-    const created = await t.gql(t.org.tokens.admin, `mutation { createIdentity(input: { email: "temp@example.com", displayName: "Temp" }) { identity { id } errors { code } } }`);
+    const created = await t.gql(
+      t.org.tokens.admin,
+      `mutation { createIdentity(input: { email: "temp@example.com", displayName: "Temp" }) { identity { id } errors { code } } }`,
+    );
     const identityId = created.data?.createIdentity.identity.id as string;
     const issued = (
-      await t.gql(t.org.tokens.admin, `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "sse" }) { token } }`, { id: identityId })
+      await t.gql(
+        t.org.tokens.admin,
+        `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "sse" }) { token } }`,
+        { id: identityId },
+      )
     ).data?.issueApiToken;
     const res = await fetch(`${t.url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${issued.token}` },
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${issued.token}`,
+      },
       body: JSON.stringify({ query: "subscription { requestStatusChanged { sequence } }" }),
     });
     expect(res.status).toBe(200);
     const reading = res.text();
     await until(() => t.server.feed.subscriberCount === 1);
-    await t.gql(t.org.tokens.admin, `mutation($id: ID!) { updateIdentity(input: { identityId: $id, active: false }) { errors { code } } }`, { id: identityId });
+    await t.gql(
+      t.org.tokens.admin,
+      `mutation($id: ID!) { updateIdentity(input: { identityId: $id, active: false }) { errors { code } } }`,
+      { id: identityId },
+    );
     await expect(reading).resolves.toContain("complete");
     expect(t.server.feed.subscriberCount).toBe(0);
   });
 
   it("closes an admin's WebSocket when the admin is demoted (admin-only feeds must not outlive the role)", async () => {
-    const created = await t.gql(t.org.tokens.admin, `mutation { createIdentity(input: { email: "second-admin@example.com", displayName: "Second admin", role: ADMIN }) { identity { id } } }`);
+    const created = await t.gql(
+      t.org.tokens.admin,
+      `mutation { createIdentity(input: { email: "second-admin@example.com", displayName: "Second admin", role: ADMIN }) { identity { id } } }`,
+    );
     const identityId = created.data?.createIdentity.identity.id as string;
     const issued = (
-      await t.gql(t.org.tokens.admin, `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "ws" }) { token } }`, { id: identityId })
+      await t.gql(
+        t.org.tokens.admin,
+        `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "ws" }) { token } }`,
+        { id: identityId },
+      )
     ).data?.issueApiToken;
     const c = connect(t.url, issued.token);
     expect(await c.acked).toBe("open");
     c.subscribe("1", "subscription { systemHealthChanged { sequence } }");
     await until(() => t.server.feed.subscriberCount === 1);
-    await t.gql(t.org.tokens.admin, `mutation($id: ID!) { updateIdentity(input: { identityId: $id, role: END_USER }) { errors { code } } }`, { id: identityId });
+    await t.gql(
+      t.org.tokens.admin,
+      `mutation($id: ID!) { updateIdentity(input: { identityId: $id, role: END_USER }) { errors { code } } }`,
+      { id: identityId },
+    );
     expect(await c.closed).toBe(4403);
   });
 });
@@ -301,7 +368,10 @@ describe("security headers and CORS", () => {
       const html = await res.text();
       // Each script element is the first "<script" after the previous element's end (its text
       // may contain that string too).
-      const scripts = html.split("</script>").slice(0, -1).map((part) => /<script\b[^>]*>/.exec(part)?.[0] ?? "");
+      const scripts = html
+        .split("</script>")
+        .slice(0, -1)
+        .map((part) => /<script\b[^>]*>/.exec(part)?.[0] ?? "");
       expect(scripts.length).toBeGreaterThan(0);
       for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
       nonces.push(nonce);
@@ -312,12 +382,20 @@ describe("security headers and CORS", () => {
   it("allows no cross-origin browser calls by default", async () => {
     const preflight = await fetch(`${t.url}/graphql`, {
       method: "OPTIONS",
-      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
     const call = await fetch(`${t.url}/graphql`, {
       method: "POST",
-      headers: { origin: "https://evil.example", "content-type": "application/json", authorization: `Bearer ${t.org.tokens.alice}` },
+      headers: {
+        origin: "https://evil.example",
+        "content-type": "application/json",
+        authorization: `Bearer ${t.org.tokens.alice}`,
+      },
       body: JSON.stringify({ query: "{ viewer { id } }" }),
     });
     expect(call.headers.get("access-control-allow-origin")).toBeNull();
@@ -327,7 +405,11 @@ describe("security headers and CORS", () => {
     const ask = (origin: string) =>
       fetch(`${open.url}/graphql`, {
         method: "OPTIONS",
-        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization, content-type",
+        },
       });
     const allowed = await ask("https://dashboard.example.com");
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://dashboard.example.com");

@@ -16,18 +16,34 @@ const TICKETS = `subscription($requestId: ID, $after: Int) {
 }`;
 const REQUESTS = `subscription { requestStatusChanged { sequence previousStatus status request { id } } }`;
 
-type TicketChange = { ticketStatusChanged: { sequence: number; previousStatus: string | null; status: string; actor: { email: string } | null; ticket: { kind: string; request: { id: string } } } };
+type TicketChange = {
+  ticketStatusChanged: {
+    sequence: number;
+    previousStatus: string | null;
+    status: string;
+    actor: { email: string } | null;
+    ticket: { kind: string; request: { id: string } };
+  };
+};
 
 async function createRequest(token: string) {
-  const res = await t.gql(token, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`, {
-    input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "live test" },
-  });
+  const res = await t.gql(
+    token,
+    `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`,
+    {
+      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "live test" },
+    },
+  );
   expect(res.data?.createRequest.errors).toEqual([]);
   return res.data?.createRequest.request as { id: string; tickets: { id: string }[] };
 }
 
 async function cancel(token: string, id: string) {
-  const res = await t.gql(token, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`, { id });
+  const res = await t.gql(
+    token,
+    `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`,
+    { id },
+  );
   expect(res.data?.cancelRequest.errors).toEqual([]);
 }
 
@@ -37,9 +53,19 @@ describe("ticketStatusChanged over graphql-ws", () => {
     const carol = collect<TicketChange>(t.ws(t.org.tokens.carol), TICKETS, {}, 1, 1500);
     await new Promise((r) => setTimeout(r, 200));
     const request = await createRequest(t.org.tokens.alice);
-    await t.gql(t.org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`, { id: request.tickets[0]?.id });
+    await t.gql(
+      t.org.tokens.bob,
+      `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`,
+      { id: request.tickets[0]?.id },
+    );
     const got = await bob.done;
-    expect(got.map((g) => [g.ticketStatusChanged.previousStatus, g.ticketStatusChanged.status, g.ticketStatusChanged.ticket.kind])).toEqual([
+    expect(
+      got.map((g) => [
+        g.ticketStatusChanged.previousStatus,
+        g.ticketStatusChanged.status,
+        g.ticketStatusChanged.ticket.kind,
+      ]),
+    ).toEqual([
       [null, "OPEN", "APPROVAL"],
       ["OPEN", "APPROVED", "APPROVAL"],
       [null, "OPEN", "FULFILLMENT"],
@@ -59,13 +85,21 @@ describe("ticketStatusChanged over graphql-ws", () => {
     await createRequest(t.org.tokens.dave);
     await cancel(t.org.tokens.alice, first.id);
     const got = await sub.done;
-    expect(got.map((g) => [g.ticketStatusChanged.status, g.ticketStatusChanged.ticket.request.id])).toEqual([["CANCELLED", first.id]]);
+    expect(got.map((g) => [g.ticketStatusChanged.status, g.ticketStatusChanged.ticket.request.id])).toEqual([
+      ["CANCELLED", first.id],
+    ]);
     sub.stop();
   });
 
   it("replays what a client missed after afterSequence, then goes on live, without gap or duplicate", async () => {
     const request = await createRequest(t.org.tokens.alice);
-    const base = (await t.server.db.read.auditEvent.findFirstOrThrow({ where: { requestId: fromGlobalId(request.id)?.id }, orderBy: { sequence: "asc" } })).sequence - 1;
+    const base =
+      (
+        await t.server.db.read.auditEvent.findFirstOrThrow({
+          where: { requestId: fromGlobalId(request.id)?.id },
+          orderBy: { sequence: "asc" },
+        })
+      ).sequence - 1;
     const sub = collect<TicketChange>(t.ws(t.org.tokens.alice), TICKETS, { requestId: request.id, after: base }, 2);
     await new Promise((r) => setTimeout(r, 200));
     await cancel(t.org.tokens.alice, request.id);
@@ -77,14 +111,21 @@ describe("ticketStatusChanged over graphql-ws", () => {
 
 describe("requestStatusChanged", () => {
   it("delivers request status changes to the requester", async () => {
-    const sub = collect<{ requestStatusChanged: { previousStatus: string | null; status: string } }>(t.ws(t.org.tokens.alice), REQUESTS, {}, 2);
+    const sub = collect<{ requestStatusChanged: { previousStatus: string | null; status: string } }>(
+      t.ws(t.org.tokens.alice),
+      REQUESTS,
+      {},
+      2,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const request = await createRequest(t.org.tokens.alice);
     await cancel(t.org.tokens.alice, request.id);
-    expect((await sub.done).map((g) => [g.requestStatusChanged.previousStatus, g.requestStatusChanged.status])).toEqual([
-      [null, "PENDING_APPROVAL"],
-      ["PENDING_APPROVAL", "CANCELLED"],
-    ]);
+    expect((await sub.done).map((g) => [g.requestStatusChanged.previousStatus, g.requestStatusChanged.status])).toEqual(
+      [
+        [null, "PENDING_APPROVAL"],
+        ["PENDING_APPROVAL", "CANCELLED"],
+      ],
+    );
     sub.stop();
   });
 
@@ -92,7 +133,11 @@ describe("requestStatusChanged", () => {
     const controller = new AbortController();
     const res = await fetch(`${t.url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${t.org.tokens.alice}` },
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${t.org.tokens.alice}`,
+      },
       body: JSON.stringify({ query: REQUESTS }),
       signal: controller.signal,
     });
@@ -116,7 +161,9 @@ describe("WebSocket authentication", () => {
   it("closes the socket with 4403 on a bad token", async () => {
     const socket = new WebSocket(`${t.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
     const code = await new Promise<number>((resolve) => {
-      socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: "Bearer nope" } })));
+      socket.on("open", () =>
+        socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: "Bearer nope" } })),
+      );
       socket.on("close", (c) => resolve(c));
     });
     expect(code).toBe(4403);
@@ -126,17 +173,30 @@ describe("WebSocket authentication", () => {
 describe("shared execution of identical subscriptions", () => {
   it("gives identical subscribers the same result and never shares one across viewers", async () => {
     const query = `subscription { ticketStatusChanged { sequence ticket { request { requester { displayName apiTokens { name } } } } } }`;
-    type Change = { ticketStatusChanged: { sequence: number; ticket: { request: { requester: { displayName: string; apiTokens: { name: string }[] | null } } } } };
+    type Change = {
+      ticketStatusChanged: {
+        sequence: number;
+        ticket: { request: { requester: { displayName: string; apiTokens: { name: string }[] | null } } };
+      };
+    };
     const aliceA = collect<Change>(t.ws(t.org.tokens.alice), query, {}, 1);
     const aliceB = collect<Change>(t.ws(t.org.tokens.alice), query, {}, 1);
     const bob = collect<Change>(t.ws(t.org.tokens.bob), query, {}, 1);
     await new Promise((r) => setTimeout(r, 200));
-    const resource = await t.gql(t.org.tokens.admin, `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } errors { code } } }`, {
-      i: { systemId: gid("System", t.org.githubSystemId), name: "Shared execution", sensitivity: "STANDARD" },
-    });
-    const created = await t.gql(t.org.tokens.alice, `mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, {
-      i: { resourceIds: [resource.data?.createResource.resource.id], justification: "shared" },
-    });
+    const resource = await t.gql(
+      t.org.tokens.admin,
+      `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } errors { code } } }`,
+      {
+        i: { systemId: gid("System", t.org.githubSystemId), name: "Shared execution", sensitivity: "STANDARD" },
+      },
+    );
+    const created = await t.gql(
+      t.org.tokens.alice,
+      `mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`,
+      {
+        i: { resourceIds: [resource.data?.createResource.resource.id], justification: "shared" },
+      },
+    );
     expect(created.data?.createRequest.errors).toEqual([]);
     const [a, b, c] = await Promise.all([aliceA.done, aliceB.done, bob.done]);
     // Alice may read her own tokens; both of her subscriptions got exactly the same answer.
@@ -149,4 +209,3 @@ describe("shared execution of identical subscriptions", () => {
     for (const subscription of [aliceA, aliceB, bob]) subscription.stop();
   });
 });
-

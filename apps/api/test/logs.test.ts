@@ -53,24 +53,41 @@ describe("logs", () => {
     const live = collect(ws, "subscription { requestStatusChanged { sequence } }", {}, 1, 3000);
     const sse = await fetch(`${t.url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${t.org.tokens.alice}` },
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${t.org.tokens.alice}`,
+      },
       body: JSON.stringify({ query: "subscription { ticketStatusChanged { sequence } }" }),
     });
     expect(sse.status).toBe(200);
 
     // A token issued, used and revoked.
-    const issued = await asAdmin(t, `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "ci" }) { token apiToken { id } } }`, {
-      id: gid("Identity", t.org.ids.carol),
-    });
+    const issued = await asAdmin(
+      t,
+      `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "ci" }) { token apiToken { id } } }`,
+      {
+        id: gid("Identity", t.org.ids.carol),
+      },
+    );
     used.push(issued.issueApiToken.token);
     await t.gql(issued.issueApiToken.token, "{ viewer { id } }");
-    await asAdmin(t, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`, { id: issued.issueApiToken.apiToken.id });
+    await asAdmin(t, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`, {
+      id: issued.issueApiToken.apiToken.id,
+    });
 
     // A connector call signed with the secret, failing at the peer, then failing the ticket.
     peer.script(500, 500);
-    const systemId = await createConnectorSystem(t, "Logged system", "WEBHOOK", { url: peer.url, secret: "env:ACCESS_SECRET_LOG_WEBHOOK", timeoutMs: 500 });
+    const systemId = await createConnectorSystem(t, "Logged system", "WEBHOOK", {
+      url: peer.url,
+      secret: "env:ACCESS_SECRET_LOG_WEBHOOK",
+      timeoutMs: 500,
+    });
     const { requestId } = await requestOnConnector(t, systemId, { team: "logged" });
-    await until(() => requestState(t, requestId), (r) => r.status === "FAILED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FAILED",
+    );
     await live.done;
     live.stop();
     await sse.body?.cancel();
@@ -97,12 +114,15 @@ describe("logs", () => {
         },
       }),
     );
-    log.info({
-      req: { headers: { authorization: "Bearer art_leak-1", cookie: "session=leak-2" } },
-      ctx: { connectionParams: { authorization: "Bearer art_leak-3" } },
-      config: { url: "ldap://x", bindPassword: "leak-4", secret: "leak-5", token: "leak-6" },
-      token: "leak-7",
-    }, "mistake");
+    log.info(
+      {
+        req: { headers: { authorization: "Bearer art_leak-1", cookie: "session=leak-2" } },
+        ctx: { connectionParams: { authorization: "Bearer art_leak-3" } },
+        config: { url: "ldap://x", bindPassword: "leak-4", secret: "leak-5", token: "leak-6" },
+        token: "leak-7",
+      },
+      "mistake",
+    );
     const text = captured.join("");
     expect(text).toContain('"msg":"mistake"');
     expect(text).toContain("ldap://x");

@@ -87,7 +87,8 @@ afterAll(async () => {
 const actorOf = (id: string): Actor => ({ id, role: org.admins.has(id) ? "ADMIN" : "END_USER" });
 const nameOf = (id: string | null): string =>
   (Object.entries(org.ids) as [DemoPerson, string][]).find(([, v]) => v === id)?.[0] ?? String(id);
-const trimmedOrNull = (text: string | null): string | null => (text === null || text.trim() === "" ? null : text.trim());
+const trimmedOrNull = (text: string | null): string | null =>
+  text === null || text.trim() === "" ? null : text.trim();
 
 // ---------------------------------------------------------------- running commands
 
@@ -109,7 +110,9 @@ async function execute(command: Command, subject: Subject, actor: Actor, run: Ru
       }
       case "cancel":
         if (subject.kind !== "request") throw new Error("cancel without a request");
-        await db.transact((work) => cancelRequest(work, actor, { requestId: subject.request.id, reason: command.reason }));
+        await db.transact((work) =>
+          cancelRequest(work, actor, { requestId: subject.request.id, reason: command.reason }),
+        );
         break;
       case "revoke":
         if (subject.kind !== "grant") throw new Error("revoke without a grant");
@@ -121,13 +124,17 @@ async function execute(command: Command, subject: Subject, actor: Actor, run: Ru
         break;
       case "fulfill":
         if (subject.kind !== "ticket") throw new Error("fulfill without a ticket");
-        await db.transact((work) => fulfillTicket(work, actor, { ticketId: subject.ticket.id, comment: command.comment }));
+        await db.transact((work) =>
+          fulfillTicket(work, actor, { ticketId: subject.ticket.id, comment: command.comment }),
+        );
         break;
       case "approve":
       case "reject": {
         if (subject.kind !== "ticket") throw new Error("decision without a ticket");
         const decision = command.type === "approve" ? "APPROVED" : "REJECTED";
-        await db.transact((work) => decideTicket(work, actor, { ticketId: subject.ticket.id, comment: command.comment }, decision));
+        await db.transact((work) =>
+          decideTicket(work, actor, { ticketId: subject.ticket.id, comment: command.comment }, decision),
+        );
         break;
       }
     }
@@ -167,7 +174,15 @@ interface EventRow {
   comment: string | null;
   data: string;
 }
-const eventSelect = { sequence: true, action: true, actorId: true, requestId: true, ticketId: true, comment: true, data: true } as const;
+const eventSelect = {
+  sequence: true,
+  action: true,
+  actorId: true,
+  requestId: true,
+  ticketId: true,
+  comment: true,
+  data: true,
+} as const;
 const dataOf = (event: EventRow): Record<string, unknown> => JSON.parse(event.data) as Record<string, unknown>;
 const DECISIONS: readonly AuditAction[] = ["TICKET_APPROVED", "TICKET_REJECTED", "TICKET_FULFILLED"];
 const DECIDED: readonly TicketStatus[] = ["APPROVED", "REJECTED", "FULFILLED"];
@@ -193,7 +208,9 @@ const scenarioOf = (command: fc.Arbitrary<Command | Race>): fc.Arbitrary<Scenari
 /** One command after the other. */
 const sequentialScenario = scenarioOf(commandArbitrary);
 /** The same, with now and then two or three decisions sent at once on the tickets of one request. */
-const racingScenario = scenarioOf(fc.oneof({ weight: 2, arbitrary: commandArbitrary }, { weight: 1, arbitrary: raceArbitrary }));
+const racingScenario = scenarioOf(
+  fc.oneof({ weight: 2, arbitrary: commandArbitrary }, { weight: 1, arbitrary: raceArbitrary }),
+);
 
 /** Successes and refusals seen, by command type, across all runs: proof the properties were exercised. */
 const seen = new Map<string, number>();
@@ -266,7 +283,20 @@ async function runScenario(scenario: Scenario): Promise<void> {
         select: eventSelect,
       });
       checkAppended(label, actorId, totalsBefore, totalsAfter, appended);
-      checkEffects({ label, command, subject, actorId, judgement, outcome, before: state, after: next, appended, totalsBefore, totalsAfter, run });
+      checkEffects({
+        label,
+        command,
+        subject,
+        actorId,
+        judgement,
+        outcome,
+        before: state,
+        after: next,
+        appended,
+        totalsBefore,
+        totalsAfter,
+        run,
+      });
     }
     checkSettledUnchanged(label, state, next);
     checkDerivedStatuses(label, next);
@@ -289,12 +319,21 @@ async function runRace(label: string, race: Race, state: RunState, run: Run): Pr
   }
   const contenders = resolved.map(({ command, subject }) => {
     const actorId = resolveActor(org, command, subject);
-    return { command, subject, actorId, judgement: judge(org, run.resources, state, command, subject, actorId, run.keyPrefix) };
+    return {
+      command,
+      subject,
+      actorId,
+      judgement: judge(org, run.resources, state, command, subject, actorId, run.keyPrefix),
+    };
   });
   const totalsBefore = await readTotals();
   const outcomes = await Promise.all(contenders.map((c) => execute(c.command, c.subject, actorOf(c.actorId), run)));
   const totalsAfter = await readTotals();
-  const next = await readRunState(db.read, run.resources.map((r) => r.id), run.keyPrefix);
+  const next = await readRunState(
+    db.read,
+    run.resources.map((r) => r.id),
+    run.keyPrefix,
+  );
   const results = contenders.map((c, i) => ({
     ...c,
     outcome: outcomes[i] ?? { ok: false, codes: [] },
@@ -309,7 +348,8 @@ async function runRace(label: string, race: Race, state: RunState, run: Run): Pr
     }
     const allowed = new Set<ErrorCode>([...r.judgement.violated, ...r.judgement.tolerated, "INVALID_STATE"]);
     for (const code of r.outcome.codes) expect(allowed.has(code), `${r.label}: refused with ${code}`).toBe(true);
-    if (r.judgement.violated.size === 0) expect(r.outcome.codes, `${r.label}: a rightful loser gets INVALID_STATE`).toEqual(["INVALID_STATE"]);
+    if (r.judgement.violated.size === 0)
+      expect(r.outcome.codes, `${r.label}: a rightful loser gets INVALID_STATE`).toEqual(["INVALID_STATE"]);
   }
   const winners = results.filter((r) => r.outcome.ok);
   if (new Set(winners.map((w) => w.subject.ticket.id)).size > 1) tally("race:winners on sibling tickets");
@@ -317,14 +357,19 @@ async function runRace(label: string, race: Race, state: RunState, run: Run): Pr
     const on = results.filter((r) => r.subject.ticket.id === ticketId);
     const rightful = on.filter((r) => r.judgement.violated.size === 0);
     const won = on.filter((r) => r.outcome.ok);
-    expect(won.length, `${label}: winners on ticket ${on[0]?.subject.ticket.number} among ${rightful.length} rightful contenders`).toBe(
-      rightful.length > 0 ? 1 : 0,
-    );
+    expect(
+      won.length,
+      `${label}: winners on ticket ${on[0]?.subject.ticket.number} among ${rightful.length} rightful contenders`,
+    ).toBe(rightful.length > 0 ? 1 : 0);
     const winner = won[0];
     if (winner) {
-      const status = winner.command.type === "approve" ? "APPROVED" : winner.command.type === "reject" ? "REJECTED" : "FULFILLED";
+      const status =
+        winner.command.type === "approve" ? "APPROVED" : winner.command.type === "reject" ? "REJECTED" : "FULFILLED";
       const ticket = next.tickets.find((t) => t.id === ticketId);
-      expect({ status: ticket?.status, decidedById: ticket?.decidedById }, `${winner.label}: the winner's decision stands`).toEqual({
+      expect(
+        { status: ticket?.status, decidedById: ticket?.decidedById },
+        `${winner.label}: the winner's decision stands`,
+      ).toEqual({
         status,
         decidedById: winner.actorId,
       });
@@ -340,13 +385,18 @@ async function runRace(label: string, race: Race, state: RunState, run: Run): Pr
       orderBy: { sequence: "asc" },
       select: eventSelect,
     });
-    expect(appended.map((e) => e.sequence), `${label}: appended events are gapless`).toEqual(appended.map((_, i) => totalsBefore.head.sequence + i + 1));
+    expect(
+      appended.map((e) => e.sequence),
+      `${label}: appended events are gapless`,
+    ).toEqual(appended.map((_, i) => totalsBefore.head.sequence + i + 1));
     expect(totalsAfter.head.sequence, label).toBe(totalsBefore.head.sequence + appended.length);
     const decided = appended.filter((e) => DECISIONS.includes(e.action)).map((e) => `${e.ticketId} by ${e.actorId}`);
     expect(decided.sort(), `${label}: one decision event per winner, none for the losers`).toEqual(
       winners.map((w) => `${w.subject.ticket.id} by ${w.actorId}`).sort(),
     );
-    expect(totalsAfter.comments, `${label}: only the winners' comments are stored`).toBe(totalsBefore.comments + winners.length);
+    expect(totalsAfter.comments, `${label}: only the winners' comments are stored`).toBe(
+      totalsBefore.comments + winners.length,
+    );
     const actors = new Set<string | null>([null, ...winners.map((w) => w.actorId)]);
     for (const event of appended) expect(actors.has(event.actorId), `${label}: ${event.action} by a loser`).toBe(true);
   }
@@ -362,29 +412,40 @@ function checkOutcome(label: string, judgement: Judgement, outcome: Outcome): vo
   if (outcome.ok) {
     expect(broken, `${label}: succeeded although it breaks ${broken.join(", ")}`).toEqual([]);
     if (judgement.replayOf !== null) {
-      expect({ requestId: outcome.requestId, created: outcome.created }, `${label}: the idempotency key must return the first request`).toEqual({
+      expect(
+        { requestId: outcome.requestId, created: outcome.created },
+        `${label}: the idempotency key must return the first request`,
+      ).toEqual({
         requestId: judgement.replayOf,
         created: false,
       });
     }
     return;
   }
-  expect(broken.length > 0 || judgement.mayRefuse, `${label}: refused with ${outcome.codes.join(", ")} although the rules allow it`).toBe(
-    true,
-  );
+  expect(
+    broken.length > 0 || judgement.mayRefuse,
+    `${label}: refused with ${outcome.codes.join(", ")} although the rules allow it`,
+  ).toBe(true);
   const allowed = new Set([...judgement.violated, ...judgement.tolerated]);
   for (const code of outcome.codes) {
-    expect(allowed.has(code), `${label}: refused with ${code}; the rules it breaks are ${[...allowed].join(", ")}`).toBe(true);
+    expect(
+      allowed.has(code),
+      `${label}: refused with ${code}; the rules it breaks are ${[...allowed].join(", ")}`,
+    ).toBe(true);
   }
 }
 
 /** A successful command appended its events, by its actor or the system, gaplessly after the head. */
 function checkAppended(label: string, actorId: string, before: Totals, after: Totals, appended: EventRow[]): void {
   expect(appended.length, `${label}: succeeded without an audit event`).toBeGreaterThan(0);
-  expect(appended.map((e) => e.sequence), label).toEqual(appended.map((_, i) => before.head.sequence + i + 1));
+  expect(
+    appended.map((e) => e.sequence),
+    label,
+  ).toEqual(appended.map((_, i) => before.head.sequence + i + 1));
   expect(after.head.sequence, label).toBe(before.head.sequence + appended.length);
   expect(after.events, label).toBe(before.events + appended.length);
-  for (const event of appended) expect([actorId, null], `${label}: ${event.action} names another actor`).toContain(event.actorId);
+  for (const event of appended)
+    expect([actorId, null], `${label}: ${event.action} names another actor`).toContain(event.actorId);
 }
 
 /** One successful command: what it was, and the database before and after it. */
@@ -405,19 +466,38 @@ interface Done {
 
 /** The change DESIGN.md describes for each command, and nothing else. */
 function checkEffects(done: Done): void {
-  const { label, command, subject, actorId, judgement, outcome, before, after, appended, totalsBefore, totalsAfter, run } = done;
+  const {
+    label,
+    command,
+    subject,
+    actorId,
+    judgement,
+    outcome,
+    before,
+    after,
+    appended,
+    totalsBefore,
+    totalsAfter,
+    run,
+  } = done;
   const actions = appended.map((e) => e.action);
   const ticketAfter = (id: string) => after.tickets.find((t) => t.id === id);
   switch (command.type) {
     case "create": {
       const created = after.requests.filter((r) => !before.requests.some((b) => b.id === r.id));
-      expect(created.map((r) => r.id), `${label}: one new request`).toEqual([outcome.ok ? outcome.requestId : null]);
+      expect(
+        created.map((r) => r.id),
+        `${label}: one new request`,
+      ).toEqual([outcome.ok ? outcome.requestId : null]);
       const request = created[0];
       expect(request?.requesterId, label).toBe(actorId);
       expect(request?.targetId, label).toBe(command.target === null ? actorId : org.ids[command.target]);
-      expect(new Set(request?.items.map((i) => i.resourceId)), label).toEqual(new Set(command.resources.map((i) => run.resources[i]?.id)));
+      expect(new Set(request?.items.map((i) => i.resourceId)), label).toEqual(
+        new Set(command.resources.map((i) => run.resources[i]?.id)),
+      );
       expect(actions[0], label).toBe("REQUEST_CREATED");
-      if (command.key !== null) expect(after.keys.get(`${actorId}:${run.keyPrefix}${command.key}`), label).toBe(request?.id);
+      if (command.key !== null)
+        expect(after.keys.get(`${actorId}:${run.keyPrefix}${command.key}`), label).toBe(request?.id);
       return;
     }
     case "approve":
@@ -427,9 +507,15 @@ function checkEffects(done: Done): void {
       const { ticket, request } = subject;
       const status = command.type === "approve" ? "APPROVED" : command.type === "reject" ? "REJECTED" : "FULFILLED";
       const changed = ticketAfter(ticket.id);
-      expect({ status: changed?.status, decidedById: changed?.decidedById }, label).toEqual({ status, decidedById: actorId });
+      expect({ status: changed?.status, decidedById: changed?.decidedById }, label).toEqual({
+        status,
+        decidedById: actorId,
+      });
       const decisions = appended.filter((e) => e.ticketId === ticket.id && DECISIONS.includes(e.action));
-      expect(decisions.map((e) => e.action), label).toEqual([`TICKET_${status}`]);
+      expect(
+        decisions.map((e) => e.action),
+        label,
+      ).toEqual([`TICKET_${status}`]);
       const decision = decisions[0];
       if (!decision) return;
       const comment = trimmedOrNull(command.comment);
@@ -439,10 +525,15 @@ function checkEffects(done: Done): void {
       );
       expect(dataOf(decision).override, `${label}: the audit event marks an admin override`).toBe(judgement.override);
       const item = after.requests.find((r) => r.id === request.id)?.items.find((i) => i.id === ticket.itemId);
-      const opened = after.tickets.filter((t) => t.itemId === ticket.itemId && !before.tickets.some((b) => b.id === t.id));
+      const opened = after.tickets.filter(
+        (t) => t.itemId === ticket.itemId && !before.tickets.some((b) => b.id === t.id),
+      );
       const steps = run.resources.find((r) => r.id === ticket.resourceId)?.steps.length ?? 0;
       if (command.type === "reject") {
-        expect({ item: item?.status, opened: opened.length }, `${label}: a rejection closes the item and opens nothing`).toEqual({
+        expect(
+          { item: item?.status, opened: opened.length },
+          `${label}: a rejection closes the item and opens nothing`,
+        ).toEqual({
           item: "REJECTED",
           opened: 0,
         });
@@ -451,7 +542,9 @@ function checkEffects(done: Done): void {
         expect(
           opened.map((t) => ({ kind: t.kind, status: t.status, step: t.step })),
           `${label}: an approval opens the next step, or the fulfillment ticket after the last one`,
-        ).toEqual([{ kind: last ? "FULFILLMENT" : "APPROVAL", status: "OPEN", step: last ? null : (ticket.step ?? 0) + 1 }]);
+        ).toEqual([
+          { kind: last ? "FULFILLMENT" : "APPROVAL", status: "OPEN", step: last ? null : (ticket.step ?? 0) + 1 },
+        ]);
         expect(item?.status, label).toBe(last ? "APPROVED" : "PENDING_APPROVAL");
       } else {
         expect(item?.status, label).toBe("FULFILLED");
@@ -469,14 +562,21 @@ function checkEffects(done: Done): void {
       const request = after.requests.find((r) => r.id === subject.request.id);
       for (const item of subject.request.items) {
         const now = request?.items.find((i) => i.id === item.id)?.status;
-        expect(now, `${label}: item ${item.id} was ${item.status}`).toBe(isItemOpen(item.status) ? "CANCELLED" : item.status);
+        expect(now, `${label}: item ${item.id} was ${item.status}`).toBe(
+          isItemOpen(item.status) ? "CANCELLED" : item.status,
+        );
       }
       for (const ticket of before.tickets.filter((t) => t.requestId === subject.request.id)) {
         const open = ticket.status === "OPEN" || ticket.status === "IN_PROGRESS" || ticket.status === "FAILED";
-        expect(ticketAfter(ticket.id)?.status, `${label}: ticket ${ticket.number} was ${ticket.status}`).toBe(open ? "CANCELLED" : ticket.status);
+        expect(ticketAfter(ticket.id)?.status, `${label}: ticket ${ticket.number} was ${ticket.status}`).toBe(
+          open ? "CANCELLED" : ticket.status,
+        );
       }
       const cancelled = appended.filter((e) => e.action === "REQUEST_CANCELLED");
-      expect(cancelled.map((e) => [e.requestId, e.actorId, e.comment]), label).toEqual([[subject.request.id, actorId, trimmedOrNull(command.reason)]]);
+      expect(
+        cancelled.map((e) => [e.requestId, e.actorId, e.comment]),
+        label,
+      ).toEqual([[subject.request.id, actorId, trimmedOrNull(command.reason)]]);
       return;
     }
     case "comment": {
@@ -502,24 +602,35 @@ function checkEffects(done: Done): void {
 function checkDerivedStatuses(label: string, state: RunState): void {
   for (const request of state.requests) {
     const statuses = request.items.map((i) => i.status);
-    expect(request.status, `${label}: REQ-${request.number}'s status with items ${statuses.join(",")}`).toBe(statusAsDesignSaysIt(statuses));
+    expect(request.status, `${label}: REQ-${request.number}'s status with items ${statuses.join(",")}`).toBe(
+      statusAsDesignSaysIt(statuses),
+    );
   }
 }
 
 /** "a decided ticket never changes again"; closed items, closed requests and revoked grants neither. */
 function checkSettledUnchanged(label: string, before: RunState, after: RunState): void {
   for (const ticket of before.tickets.filter((t) => SETTLED.includes(t.status))) {
-    expect(after.tickets.find((t) => t.id === ticket.id), `${label}: settled ticket ${ticket.number} changed`).toEqual(ticket);
+    expect(
+      after.tickets.find((t) => t.id === ticket.id),
+      `${label}: settled ticket ${ticket.number} changed`,
+    ).toEqual(ticket);
   }
   for (const request of before.requests) {
     const now = after.requests.find((r) => r.id === request.id);
     if (request.closedAt !== null) expect(now, `${label}: closed REQ-${request.number} changed`).toEqual(request);
     for (const item of request.items.filter((i) => !isItemOpen(i.status))) {
-      expect(now?.items.find((i) => i.id === item.id), `${label}: closed item of REQ-${request.number} changed`).toEqual(item);
+      expect(
+        now?.items.find((i) => i.id === item.id),
+        `${label}: closed item of REQ-${request.number} changed`,
+      ).toEqual(item);
     }
   }
   for (const grant of before.grants.filter((g) => g.status !== "ACTIVE")) {
-    expect(after.grants.find((g) => g.id === grant.id), `${label}: revoked grant changed`).toEqual(grant);
+    expect(
+      after.grants.find((g) => g.id === grant.id),
+      `${label}: revoked grant changed`,
+    ).toEqual(grant);
   }
 }
 
@@ -534,9 +645,15 @@ async function* linesOf(records: AsyncIterable<ExportRecord>) {
 }
 
 async function checkAuditChain(): Promise<void> {
-  const events = await db.read.auditEvent.findMany({ select: { sequence: true, hash: true }, orderBy: { sequence: "asc" } });
+  const events = await db.read.auditEvent.findMany({
+    select: { sequence: true, hash: true },
+    orderBy: { sequence: "asc" },
+  });
   const n = events.length;
-  expect(events.map((e) => e.sequence), "audit sequences are 1..n without gaps").toEqual(events.map((_, i) => i + 1));
+  expect(
+    events.map((e) => e.sequence),
+    "audit sequences are 1..n without gaps",
+  ).toEqual(events.map((_, i) => i + 1));
   const head = await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
   expect({ sequence: head.sequence, hash: head.hash }, "the chain head is the last event").toEqual({
     sequence: n,
@@ -557,14 +674,21 @@ function checkStatusChain(what: string, events: readonly EventRow[], current: st
   const steps = events.map((e) => dataOf(e)).filter((d) => "status" in d);
   expect(steps[0]?.previousStatus, `${what}: its first event creates it`).toBeNull();
   steps.forEach((step, i) => {
-    if (i > 0) expect(step.previousStatus, `${what}: event ${i} does not follow the one before`).toBe(steps[i - 1]?.status);
+    if (i > 0)
+      expect(step.previousStatus, `${what}: event ${i} does not follow the one before`).toBe(steps[i - 1]?.status);
   });
   expect(steps.at(-1)?.status, `${what}: its last audited status is its status`).toBe(current);
 }
 
 const ITEM_BY_LAST_TICKET: Record<TicketKind, Partial<Record<TicketStatus, RequestStatus>>> = {
   APPROVAL: { OPEN: "PENDING_APPROVAL", REJECTED: "REJECTED", CANCELLED: "CANCELLED" },
-  FULFILLMENT: { OPEN: "APPROVED", IN_PROGRESS: "APPROVED", FAILED: "FAILED", FULFILLED: "FULFILLED", CANCELLED: "CANCELLED" },
+  FULFILLMENT: {
+    OPEN: "APPROVED",
+    IN_PROGRESS: "APPROVED",
+    FAILED: "FAILED",
+    FULFILLED: "FULFILLED",
+    CANCELLED: "CANCELLED",
+  },
 };
 
 async function checkInvariants(run: Run, state: RunState): Promise<void> {
@@ -576,16 +700,29 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
     select: { number: true, decidedById: true, request: { select: { requesterId: true, targetId: true } } },
   });
   for (const t of decided) {
-    expect([t.request.requesterId, t.request.targetId], `ticket ${t.number} decided by a party of its request`).not.toContain(t.decidedById);
+    expect(
+      [t.request.requesterId, t.request.targetId],
+      `ticket ${t.number} decided by a party of its request`,
+    ).not.toContain(t.decidedById);
   }
   const decisionsPerTicket = await db.read.auditEvent.groupBy({
     by: ["ticketId"],
     where: { action: { in: [...DECISIONS] } },
     _count: { _all: true },
   });
-  expect(decisionsPerTicket.filter((g) => g._count._all > 1), "tickets with more than one decision event").toEqual([]);
-  const active = await db.read.grant.groupBy({ by: ["identityId", "resourceId"], where: { status: "ACTIVE" }, _count: { _all: true } });
-  expect(active.filter((g) => g._count._all > 1), "two ACTIVE grants for one target and resource").toEqual([]);
+  expect(
+    decisionsPerTicket.filter((g) => g._count._all > 1),
+    "tickets with more than one decision event",
+  ).toEqual([]);
+  const active = await db.read.grant.groupBy({
+    by: ["identityId", "resourceId"],
+    where: { status: "ACTIVE" },
+    _count: { _all: true },
+  });
+  expect(
+    active.filter((g) => g._count._all > 1),
+    "two ACTIVE grants for one target and resource",
+  ).toEqual([]);
 
   const events = await db.read.auditEvent.findMany({
     where: { requestId: { in: state.requests.map((r) => r.id) } },
@@ -602,13 +739,22 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
   for (const request of state.requests) {
     const what = `REQ-${request.number}`;
     const statuses = request.items.map((i) => i.status);
-    expect(request.status, `${what}: the product's derivation of ${statuses.join(",")}`).toBe(deriveRequestStatus(statuses));
-    expect(request.status, `${what}: DESIGN.md's wording for ${statuses.join(",")}`).toBe(statusAsDesignSaysIt(statuses));
-    expect(request.closedAt !== null, `${what}: closedAt is set exactly when no item can change`).toBe(!statuses.some(isItemOpen));
+    expect(request.status, `${what}: the product's derivation of ${statuses.join(",")}`).toBe(
+      deriveRequestStatus(statuses),
+    );
+    expect(request.status, `${what}: DESIGN.md's wording for ${statuses.join(",")}`).toBe(
+      statusAsDesignSaysIt(statuses),
+    );
+    expect(request.closedAt !== null, `${what}: closedAt is set exactly when no item can change`).toBe(
+      !statuses.some(isItemOpen),
+    );
     const requestEvents = events.filter((e) => e.requestId === request.id);
     checkStatusChain(
       what,
-      requestEvents.filter((e) => e.action === "REQUEST_CREATED" || e.action === "REQUEST_STATUS_CHANGED" || e.action === "REQUEST_CANCELLED"),
+      requestEvents.filter(
+        (e) =>
+          e.action === "REQUEST_CREATED" || e.action === "REQUEST_STATUS_CHANGED" || e.action === "REQUEST_CANCELLED",
+      ),
       request.status,
     );
     const parties = { requesterId: request.requesterId, targetId: request.targetId };
@@ -621,20 +767,37 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
       const approvals = tickets.filter((t) => t.kind === "APPROVAL");
       const fulfillments = tickets.filter((t) => t.kind === "FULFILLMENT");
       // "Step N's ticket opens only when step N-1 was approved"; a rejection opens nothing further.
-      expect(approvals.map((t) => t.step), `${whatItem}: one ticket per step, in order`).toEqual(approvals.map((_, i) => i + 1));
+      expect(
+        approvals.map((t) => t.step),
+        `${whatItem}: one ticket per step, in order`,
+      ).toEqual(approvals.map((_, i) => i + 1));
       expect(approvals.length, whatItem).toBeLessThanOrEqual(resource.steps.length);
-      expect(approvals.slice(0, -1).every((t) => t.status === "APPROVED"), `${whatItem}: only the last step may be undecided`).toBe(true);
+      expect(
+        approvals.slice(0, -1).every((t) => t.status === "APPROVED"),
+        `${whatItem}: only the last step may be undecided`,
+      ).toBe(true);
       const allApproved = approvals.length === resource.steps.length && approvals.every((t) => t.status === "APPROVED");
-      expect(fulfillments.length, `${whatItem}: a fulfillment ticket exactly when the last approval landed`).toBe(allApproved ? 1 : 0);
-      expect(tickets.map((t) => t.kind), `${whatItem}: fulfillment after approval`).toEqual([...approvals, ...fulfillments].map((t) => t.kind));
+      expect(fulfillments.length, `${whatItem}: a fulfillment ticket exactly when the last approval landed`).toBe(
+        allApproved ? 1 : 0,
+      );
+      expect(
+        tickets.map((t) => t.kind),
+        `${whatItem}: fulfillment after approval`,
+      ).toEqual([...approvals, ...fulfillments].map((t) => t.kind));
       const last = tickets.at(-1);
       expect(last, `${whatItem}: has a ticket`).toBeDefined();
-      if (last) expect(item.status, `${whatItem}: its status follows its last ticket (${last.kind} ${last.status})`).toBe(ITEM_BY_LAST_TICKET[last.kind][last.status]);
+      if (last)
+        expect(item.status, `${whatItem}: its status follows its last ticket (${last.kind} ${last.status})`).toBe(
+          ITEM_BY_LAST_TICKET[last.kind][last.status],
+        );
       if (resource.steps.length === 0) {
-        const policy = requestEvents.filter((e) => e.action === "POLICY_APPLIED" && dataOf(e).resourceId === toGlobalId("Resource", resource.id));
-        expect(policy.map((e) => [dataOf(e).policy, e.actorId]), `${whatItem}: auto-approval is audited as a policy decision`).toEqual([
-          ["AUTO_APPROVAL", null],
-        ]);
+        const policy = requestEvents.filter(
+          (e) => e.action === "POLICY_APPLIED" && dataOf(e).resourceId === toGlobalId("Resource", resource.id),
+        );
+        expect(
+          policy.map((e) => [dataOf(e).policy, e.actorId]),
+          `${whatItem}: auto-approval is audited as a policy decision`,
+        ).toEqual([["AUTO_APPROVAL", null]]);
       }
       if (isItemOpen(item.status)) countOpen(`${request.targetId}:${item.resourceId}`);
 
@@ -642,8 +805,13 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
       for (const ticket of tickets) {
         const step = ticket.step === null ? undefined : resource.steps[ticket.step - 1];
         const expected =
-          ticket.kind === "APPROVAL" && step ? expectedApprovalAssignment(org, step, parties) : expectedFulfillmentAssignment(org, parties);
-        expect(actualAssignment(ticket), `${whatItem}: ticket ${ticket.number} (${ticket.kind} step ${ticket.step}) routing`).toEqual(expected);
+          ticket.kind === "APPROVAL" && step
+            ? expectedApprovalAssignment(org, step, parties)
+            : expectedFulfillmentAssignment(org, parties);
+        expect(
+          actualAssignment(ticket),
+          `${whatItem}: ticket ${ticket.number} (${ticket.kind} step ${ticket.step}) routing`,
+        ).toEqual(expected);
         const createdEvent = events.filter((e) => e.ticketId === ticket.id && e.action === "TICKET_CREATED");
         expect(
           createdEvent.map((e) => ({ toAdmins: dataOf(e).assignedToAdmins, says: dataOf(e).fallbackReason !== null })),
@@ -655,12 +823,17 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
       const grants = state.grants.filter((g) => g.itemId === item.id);
       expect(grants.length, `${whatItem}: ${item.status} item's grants`).toBe(item.status === "FULFILLED" ? 1 : 0);
       for (const grant of grants) {
-        expect({ identityId: grant.identityId, resourceId: grant.resourceId, requestId: grant.requestId }, whatItem).toEqual({
+        expect(
+          { identityId: grant.identityId, resourceId: grant.resourceId, requestId: grant.requestId },
+          whatItem,
+        ).toEqual({
           identityId: request.targetId,
           resourceId: item.resourceId,
           requestId: request.id,
         });
-        const grantEvents = requestEvents.filter((e) => dataOf(e).grantId === toGlobalId("Grant", grant.id)).map((e) => e.action);
+        const grantEvents = requestEvents
+          .filter((e) => dataOf(e).grantId === toGlobalId("Grant", grant.id))
+          .map((e) => e.action);
         expect(grantEvents, `${whatItem}: a grant's audit trail`).toEqual(
           grant.status === "ACTIVE" ? ["GRANT_ACTIVATED"] : ["GRANT_ACTIVATED", "GRANT_REVOKED"],
         );
@@ -668,9 +841,15 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
       }
     }
   }
-  expect(state.grants.every((g) => state.tickets.some((t) => t.itemId === g.itemId)), "every grant comes from a run's item").toBe(true);
+  expect(
+    state.grants.every((g) => state.tickets.some((t) => t.itemId === g.itemId)),
+    "every grant comes from a run's item",
+  ).toBe(true);
   // ALREADY_REQUESTED / ALREADY_GRANTED: never two open items, or an open item and an active grant.
-  expect([...openPerTargetResource].filter(([, n]) => n > 1), "target and resource with several open items or grants").toEqual([]);
+  expect(
+    [...openPerTargetResource].filter(([, n]) => n > 1),
+    "target and resource with several open items or grants",
+  ).toEqual([]);
 
   for (const ticket of state.tickets) {
     const request = state.requests.find((r) => r.id === ticket.requestId);
@@ -680,22 +859,36 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
     const decisions = ticketEvents.filter((e) => DECISIONS.includes(e.action));
     checkStatusChain(what, ticketEvents, ticket.status);
     if (DECIDED.includes(ticket.status)) {
-      expect(decisions.map((e) => [e.actorId, dataOf(e).status]), `${what}: one decision event, by its decider`).toEqual([
-        [ticket.decidedById, ticket.status],
-      ]);
+      expect(
+        decisions.map((e) => [e.actorId, dataOf(e).status]),
+        `${what}: one decision event, by its decider`,
+      ).toEqual([[ticket.decidedById, ticket.status]]);
       const decision = decisions[0];
       if (decision) {
         const decider = decision.actorId ?? "";
-        expect([request.requesterId, request.targetId], `${what}: decided by a party of its request`).not.toContain(decider);
-        expect(dataOf(decision).override, `${what}: the override mark`).toBe(org.admins.has(decider) && !isAssigned(org, decider, ticket));
+        expect([request.requesterId, request.targetId], `${what}: decided by a party of its request`).not.toContain(
+          decider,
+        );
+        expect(dataOf(decision).override, `${what}: the override mark`).toBe(
+          org.admins.has(decider) && !isAssigned(org, decider, ticket),
+        );
         const later = ticketEvents.filter((e) => e.sequence > decision.sequence && e.action !== "TICKET_COMMENTED");
-        expect(later.map((e) => e.action), `${what}: changed after its decision`).toEqual([]);
+        expect(
+          later.map((e) => e.action),
+          `${what}: changed after its decision`,
+        ).toEqual([]);
       }
     } else {
-      expect({ decisions: decisions.length, decidedById: ticket.decidedById }, `${what}: undecided`).toEqual({ decisions: 0, decidedById: null });
+      expect({ decisions: decisions.length, decidedById: ticket.decidedById }, `${what}: undecided`).toEqual({
+        decisions: 0,
+        decidedById: null,
+      });
     }
     // Every comment on the ticket is in the trail: a TICKET_COMMENTED event or a decision's comment.
-    const stored = comments.filter((c) => c.ticketId === ticket.id).map((c) => `${nameOf(c.authorId)}: ${c.body}`).sort();
+    const stored = comments
+      .filter((c) => c.ticketId === ticket.id)
+      .map((c) => `${nameOf(c.authorId)}: ${c.body}`)
+      .sort();
     const audited = ticketEvents
       .filter((e) => e.action === "TICKET_COMMENTED" || (DECISIONS.includes(e.action) && e.comment !== null))
       .map((e) => `${nameOf(e.actorId)}: ${e.comment}`)
@@ -731,8 +924,17 @@ describe("random workflows", () => {
       for (const type of ["create", "approve", "reject", "fulfill", "cancel", "comment", "revoke"]) {
         expect(seen.get(`${type}:ok`) ?? 0, `successful ${type} commands`).toBeGreaterThan(0);
       }
-      for (const code of ["SELF_APPROVAL", "FORBIDDEN", "INVALID_STATE", "VALIDATION", "ALREADY_REQUESTED", "NOT_REQUESTABLE"]) {
-        const refused = [...seen].filter(([key]) => key.split(/[:+]/).includes(code)).reduce((sum, [, n]) => sum + n, 0);
+      for (const code of [
+        "SELF_APPROVAL",
+        "FORBIDDEN",
+        "INVALID_STATE",
+        "VALIDATION",
+        "ALREADY_REQUESTED",
+        "NOT_REQUESTABLE",
+      ]) {
+        const refused = [...seen]
+          .filter(([key]) => key.split(/[:+]/).includes(code))
+          .reduce((sum, [, n]) => sum + n, 0);
         expect(refused, `commands refused with ${code}`).toBeGreaterThan(0);
       }
     },
@@ -743,10 +945,17 @@ describe("random workflows", () => {
     "let exactly one of simultaneous decisions on a ticket win, and keep every invariant when decisions on one request meet",
     async () => {
       // A failure here depends on timing: report the sequence as it failed rather than shrink it.
-      await fc.assert(fc.asyncProperty(racingScenario, runScenario), { seed: SEED, numRuns: RACE_RUNS, endOnFailure: true });
+      await fc.assert(fc.asyncProperty(racingScenario, runScenario), {
+        seed: SEED,
+        numRuns: RACE_RUNS,
+        endOnFailure: true,
+      });
       expect(seen.get("race:ok") ?? 0, "races with a winner").toBeGreaterThan(0);
       expect(seen.get("race:INVALID_STATE") ?? 0, "races with a loser").toBeGreaterThan(0);
-      expect(seen.get("race:winners on sibling tickets") ?? 0, "races won on sibling tickets of one request").toBeGreaterThan(0);
+      expect(
+        seen.get("race:winners on sibling tickets") ?? 0,
+        "races won on sibling tickets of one request",
+      ).toBeGreaterThan(0);
     },
     TIME_LIMIT_MS,
   );

@@ -8,7 +8,9 @@ const fix = "run `npm run db:migration -- <name>` (or `npm run db:schema`) and c
 
 describe("providers", () => {
   it("keeps prisma/postgresql/schema.prisma generated from prisma/schema.prisma", () => {
-    expect(readFileSync(postgresSchemaFile, "utf8"), fix).toBe(postgresSchemaFrom(readFileSync(sqliteSchemaFile, "utf8")));
+    expect(readFileSync(postgresSchemaFile, "utf8"), fix).toBe(
+      postgresSchemaFrom(readFileSync(sqliteSchemaFile, "utf8")),
+    );
   });
 
   it.each(["sqlite", "postgresql"] as const)("has a %s migration for the current model", (provider) => {

@@ -27,9 +27,13 @@ describe("without Redis", () => {
       8000,
     );
     await new Promise((r) => setTimeout(r, 200));
-    const res = await t.gql(t.org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { status } errors { code } } }`, {
-      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "redis is down" },
-    });
+    const res = await t.gql(
+      t.org.tokens.alice,
+      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { status } errors { code } } }`,
+      {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "redis is down" },
+      },
+    );
     expect(res.data?.createRequest.errors).toEqual([]);
     expect((await sub.done).map((d) => d.requestStatusChanged.status)).toEqual(["PENDING_APPROVAL"]);
     sub.stop();

@@ -57,16 +57,40 @@ describe("a restart in the middle of a connector call", () => {
   it("resumes the job on the next instance and provisions exactly once", async () => {
     const first = await startInstance(env());
     instances.push(first);
-    const system = await gql(first, org.tokens.admin, `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code } } }`, {
-      input: { name: "Hooked", connector: "WEBHOOK", connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 30_000 } },
-    });
-    const resource = await gql(first, org.tokens.admin, `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code } } }`, {
-      input: { systemId: system.data.createSystem.system.id, name: "Hooked access", sensitivity: "STANDARD", approvalSteps: [] },
-    });
+    const system = await gql(
+      first,
+      org.tokens.admin,
+      `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code } } }`,
+      {
+        input: {
+          name: "Hooked",
+          connector: "WEBHOOK",
+          connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 30_000 },
+        },
+      },
+    );
+    const resource = await gql(
+      first,
+      org.tokens.admin,
+      `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code } } }`,
+      {
+        input: {
+          systemId: system.data.createSystem.system.id,
+          name: "Hooked access",
+          sensitivity: "STANDARD",
+          approvalSteps: [],
+        },
+      },
+    );
     peer.script("hang", 200);
-    const created = await gql(first, org.tokens.alice, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } errors { code } } }`, {
-      input: { resourceIds: [resource.data.createResource.resource.id], justification: "restart test" },
-    });
+    const created = await gql(
+      first,
+      org.tokens.alice,
+      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } errors { code } } }`,
+      {
+        input: { resourceIds: [resource.data.createResource.resource.id], justification: "restart test" },
+      },
+    );
     const requestId = created.data.createRequest.request.id as string;
     await until(() => peer.calls.length === 1);
     await first.kill("SIGKILL");
@@ -74,16 +98,33 @@ describe("a restart in the middle of a connector call", () => {
     const second = await startInstance(env());
     instances.push(second);
     const state = async () =>
-      (await gql(second, org.tokens.admin, `query($id: ID!) { request(id: $id) { status target { grants { totalCount } } } }`, { id: requestId })).data.request;
+      (
+        await gql(
+          second,
+          org.tokens.admin,
+          `query($id: ID!) { request(id: $id) { status target { grants { totalCount } } } }`,
+          { id: requestId },
+        )
+      ).data.request;
     await until(async () => (await state()).status === "FULFILLED");
 
     expect(peer.calls.map((c) => c.event)).toEqual(["access.provision", "access.provision"]);
     expect(peer.calls[1]?.idempotencyKey).toBe(peer.calls[0]?.idempotencyKey);
     expect((await state()).target.grants.totalCount).toBe(1);
-    const events = await gql(second, org.tokens.admin, `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { data } } } }`, {
-      id: requestId,
-    });
+    const events = await gql(
+      second,
+      org.tokens.admin,
+      `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { data } } } }`,
+      {
+        id: requestId,
+      },
+    );
     // The killed attempt left no outcome behind; the repeat is attempt 2 and succeeds.
-    expect(events.data.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => [e.node.data.attempt, e.node.data.outcome])).toEqual([[2, "success"]]);
+    expect(
+      events.data.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => [
+        e.node.data.attempt,
+        e.node.data.outcome,
+      ]),
+    ).toEqual([[2, "success"]]);
   });
 });

@@ -22,10 +22,14 @@ describe("the schema", () => {
   });
 
   it("passes the contract's own checker", () => {
-    const out = execFileSync("node", [path.join(repoRoot, "..", "shared", "tools", "contract-check.mjs"), "apps/api/schema.graphql"], {
-      cwd: repoRoot,
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      "node",
+      [path.join(repoRoot, "..", "shared", "tools", "contract-check.mjs"), "apps/api/schema.graphql"],
+      {
+        cwd: repoRoot,
+        encoding: "utf8",
+      },
+    );
     expect(out).toContain("contract holds: 0 breaking changes");
   });
 });
@@ -36,14 +40,22 @@ describe("nested lists", () => {
     t = await startTestServer();
     // 24 requests from two requesters over twelve resources: enough tickets for two page sizes.
     for (let i = 0; i < 12; i += 1) {
-      const created = await t.gql(t.org.tokens.admin, `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } } }`, {
-        input: { systemId: gid("System", t.org.githubSystemId), name: `N+1 ${i}`, sensitivity: "STANDARD" },
-      });
+      const created = await t.gql(
+        t.org.tokens.admin,
+        `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } } }`,
+        {
+          input: { systemId: gid("System", t.org.githubSystemId), name: `N+1 ${i}`, sensitivity: "STANDARD" },
+        },
+      );
       const resourceId = created.data?.createResource.resource.id;
       for (const who of ["alice", "dave"] as const) {
-        await t.gql(t.org.tokens[who], `mutation($input: CreateRequestInput!) { createRequest(input: $input) { errors { code } } }`, {
-          input: { resourceIds: [resourceId], justification: "load" },
-        });
+        await t.gql(
+          t.org.tokens[who],
+          `mutation($input: CreateRequestInput!) { createRequest(input: $input) { errors { code } } }`,
+          {
+            input: { resourceIds: [resourceId], justification: "load" },
+          },
+        );
       }
     }
   });
@@ -71,7 +83,8 @@ describe("nested lists", () => {
   it("runs the same number of SQL statements for 5 and 20 tickets", async () => {
     // The server's background work (live feed, job runner) may add a statement to a window but
     // never remove one: the fewest of three runs is the query's own count.
-    const fewest = async (first: number) => Math.min(...[await statementsFor(first), await statementsFor(first), await statementsFor(first)]);
+    const fewest = async (first: number) =>
+      Math.min(...[await statementsFor(first), await statementsFor(first), await statementsFor(first)]);
     const small = await fewest(5);
     const large = await fewest(20);
     expect(large).toBe(small);

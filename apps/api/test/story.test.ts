@@ -25,7 +25,10 @@ describe("the GitHub Write Access story", () => {
 
   it("creates a request whose first ticket goes to the target's manager", async () => {
     const res = await t.gql(t.org.tokens.alice, CREATE, {
-      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "  I maintain the docs repo  " },
+      input: {
+        resourceIds: [gid("Resource", t.org.resources.writeAccess)],
+        justification: "  I maintain the docs repo  ",
+      },
     });
     const payload = res.data?.createRequest;
     expect(payload.errors).toEqual([]);
@@ -54,18 +57,26 @@ describe("the GitHub Write Access story", () => {
   });
 
   it("opens a fulfillment ticket for the fulfillers group once the manager approves", async () => {
-    const res = await t.gql(t.org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id, comment: "ok" }) { ...T } } ${TICKET}`, {
-      id: approvalId,
-    });
+    const res = await t.gql(
+      t.org.tokens.bob,
+      `mutation($id: ID!) { approveTicket(input: { ticketId: $id, comment: "ok" }) { ...T } } ${TICKET}`,
+      {
+        id: approvalId,
+      },
+    );
     expect(res.data?.approveTicket.errors).toEqual([]);
     expect(res.data?.approveTicket.ticket).toMatchObject({
       status: "APPROVED",
       decidedBy: { email: "bob.manager@example.com" },
       comments: [{ body: "ok", author: { email: "bob.manager@example.com" } }],
     });
-    const request = await t.gql(t.org.tokens.alice, `query($id: ID!) { request(id: $id) { status tickets { kind status assigneeGroup { name } assignees { email } } } }`, {
-      id: requestId,
-    });
+    const request = await t.gql(
+      t.org.tokens.alice,
+      `query($id: ID!) { request(id: $id) { status tickets { kind status assigneeGroup { name } assignees { email } } } }`,
+      {
+        id: requestId,
+      },
+    );
     expect(request.data?.request.status).toBe("APPROVED");
     expect(request.data?.request.tickets[1]).toEqual({
       kind: "FULFILLMENT",
@@ -76,26 +87,45 @@ describe("the GitHub Write Access story", () => {
   });
 
   it("marks the request fulfilled and activates a grant when the fulfiller completes the ticket", async () => {
-    const list = await t.gql(t.org.tokens.dave, `{ tickets(filter: { actionableByViewer: true, kind: [FULFILLMENT] }) { edges { node { id viewerCanFulfill } } } }`);
+    const list = await t.gql(
+      t.org.tokens.dave,
+      `{ tickets(filter: { actionableByViewer: true, kind: [FULFILLMENT] }) { edges { node { id viewerCanFulfill } } } }`,
+    );
     const fulfillment = list.data?.tickets.edges[0].node;
     expect(fulfillment.viewerCanFulfill).toBe(true);
-    const res = await t.gql(t.org.tokens.dave, `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added to org" }) { ...T } } ${TICKET}`, {
-      id: fulfillment.id,
-    });
+    const res = await t.gql(
+      t.org.tokens.dave,
+      `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added to org" }) { ...T } } ${TICKET}`,
+      {
+        id: fulfillment.id,
+      },
+    );
     expect(res.data?.fulfillTicket.ticket.status).toBe("FULFILLED");
-    const request = await t.gql(t.org.tokens.alice, `query($id: ID!) { request(id: $id) { status closedAt items { status } } viewer { grants { totalCount edges { node { status resource { name } request { id } } } } } }`, {
-      id: requestId,
-    });
+    const request = await t.gql(
+      t.org.tokens.alice,
+      `query($id: ID!) { request(id: $id) { status closedAt items { status } } viewer { grants { totalCount edges { node { status resource { name } request { id } } } } } }`,
+      {
+        id: requestId,
+      },
+    );
     expect(request.data?.request.status).toBe("FULFILLED");
     expect(request.data?.request.closedAt).toEqual(expect.any(String));
     expect(request.data?.viewer.grants.totalCount).toBe(1);
-    expect(request.data?.viewer.grants.edges[0].node).toEqual({ status: "ACTIVE", resource: { name: "GitHub Write Access" }, request: { id: requestId } });
+    expect(request.data?.viewer.grants.edges[0].node).toEqual({
+      status: "ACTIVE",
+      resource: { name: "GitHub Write Access" },
+      request: { id: requestId },
+    });
   });
 
   it("records every step in the request's audit trail, readable by the requester", async () => {
-    const res = await t.gql(t.org.tokens.alice, `query($id: ID!) { request(id: $id) { auditEvents(first: 50) { totalCount edges { node { sequence action actor { email } comment } } } } }`, {
-      id: requestId,
-    });
+    const res = await t.gql(
+      t.org.tokens.alice,
+      `query($id: ID!) { request(id: $id) { auditEvents(first: 50) { totalCount edges { node { sequence action actor { email } comment } } } } }`,
+      {
+        id: requestId,
+      },
+    );
     const actions = res.data?.request.auditEvents.edges.map((e: { node: { action: string } }) => e.node.action);
     expect(actions).toEqual([
       "REQUEST_CREATED",
@@ -107,7 +137,10 @@ describe("the GitHub Write Access story", () => {
       "GRANT_ACTIVATED",
       "REQUEST_STATUS_CHANGED",
     ]);
-    expect(res.data?.request.auditEvents.edges[2].node).toMatchObject({ actor: { email: "bob.manager@example.com" }, comment: "ok" });
+    expect(res.data?.request.auditEvents.edges[2].node).toMatchObject({
+      actor: { email: "bob.manager@example.com" },
+      comment: "ok",
+    });
   });
 
   it("refuses a second request for access the target already holds", async () => {

@@ -11,7 +11,9 @@ import { RateLimiter } from "../src/http/rate-limit.ts";
 
 describe("canonicalize (RFC 8785)", () => {
   it("sorts keys at every level and writes no whitespace", () => {
-    expect(canonicalize({ b: 1, a: { d: [3, { z: null, y: "é" }], c: true } })).toBe('{"a":{"c":true,"d":[3,{"y":"é","z":null}]},"b":1}');
+    expect(canonicalize({ b: 1, a: { d: [3, { z: null, y: "é" }], c: true } })).toBe(
+      '{"a":{"c":true,"d":[3,{"y":"é","z":null}]},"b":1}',
+    );
   });
 
   it("serialises numbers as ECMAScript does", () => {
@@ -19,7 +21,16 @@ describe("canonicalize (RFC 8785)", () => {
   });
 
   it("chains hashes from the genesis hash", () => {
-    const content = { sequence: 1, at: "2026-11-27T00:00:00.000Z", actorId: null, action: "CONFIG_CHANGED", requestId: null, ticketId: null, comment: null, data: {} };
+    const content = {
+      sequence: 1,
+      at: "2026-11-27T00:00:00.000Z",
+      actorId: null,
+      action: "CONFIG_CHANGED",
+      requestId: null,
+      ticketId: null,
+      comment: null,
+      data: {},
+    };
     expect(chainHash(GENESIS_HASH, content)).toMatch(/^[0-9a-f]{64}$/);
     expect(chainHash(GENESIS_HASH, content)).not.toBe(chainHash(GENESIS_HASH, { ...content, comment: "x" }));
   });
@@ -51,7 +62,13 @@ describe("global ids", () => {
 
 describe("loadConfig", () => {
   it("uses the documented defaults", () => {
-    expect(loadConfig({})).toMatchObject({ port: 4000, host: "127.0.0.1", databaseUrl: "file:./data/access.db", databaseProvider: "sqlite", logLevel: "info" });
+    expect(loadConfig({})).toMatchObject({
+      port: 4000,
+      host: "127.0.0.1",
+      databaseUrl: "file:./data/access.db",
+      databaseProvider: "sqlite",
+      logLevel: "info",
+    });
   });
 
   it.each([
@@ -107,11 +124,12 @@ describe("checkInput", () => {
 
   it("refuses lone surrogates, NUL and nesting beyond 32 levels with VALIDATION", () => {
     for (const bad of ["\ud800", "a\udfffb", "😀\ud83d", "nul\u0000", { ["k\u0000"]: 1 }]) {
-      expect(() => checkInput({ v: bad }, "The variables")).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: "VALIDATION" }) }));
+      expect(() => checkInput({ v: bad }, "The variables")).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: "VALIDATION" }) }),
+      );
     }
     let deep: unknown = 1;
     for (let i = 0; i < 40; i += 1) deep = [deep];
     expect(() => checkInput(deep, "The variables")).toThrow(/nested more than 32/);
   });
 });
-

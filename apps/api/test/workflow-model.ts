@@ -6,7 +6,13 @@ import fc from "fast-check";
 import type { DemoPerson } from "../src/demo/demo-organisation.ts";
 import type { Client } from "../src/db/database.ts";
 import type { ErrorCode } from "../src/domain/errors.ts";
-import type { GrantStatus, RequestStatus, Sensitivity, TicketKind, TicketStatus } from "../src/generated/prisma/client.ts";
+import type {
+  GrantStatus,
+  RequestStatus,
+  Sensitivity,
+  TicketKind,
+  TicketStatus,
+} from "../src/generated/prisma/client.ts";
 
 export const PEOPLE: readonly DemoPerson[] = ["admin", "bob", "alice", "dave", "carol"];
 
@@ -16,9 +22,7 @@ export type GroupKey = "fulfillers" | "approvers" | "nobody";
 // ---------------------------------------------------------------- configuration and commands
 
 export type StepConfig =
-  | { kind: "MANAGER" }
-  | { kind: "EXPLICIT"; approvers: DemoPerson[] }
-  | { kind: "GROUP"; group: GroupKey };
+  { kind: "MANAGER" } | { kind: "EXPLICIT"; approvers: DemoPerson[] } | { kind: "GROUP"; group: GroupKey };
 
 export interface ResourceConfig {
   sensitivity: Sensitivity;
@@ -48,7 +52,14 @@ export interface Pick {
 export type TicketActor = DemoPerson | "assignee";
 
 export type Command =
-  | { type: "create"; actor: DemoPerson; resources: number[]; target: DemoPerson | null; justification: string; key: string | null }
+  | {
+      type: "create";
+      actor: DemoPerson;
+      resources: number[];
+      target: DemoPerson | null;
+      justification: string;
+      key: string | null;
+    }
   | { type: "approve" | "reject" | "fulfill"; actor: TicketActor; ticket: Pick; comment: string | null }
   | { type: "cancel"; actor: DemoPerson; request: Pick; reason: string | null }
   | { type: "comment"; actor: TicketActor; ticket: Pick; body: string }
@@ -80,8 +91,14 @@ const weighted = <T>(often: fc.Arbitrary<T>, rarely: fc.Arbitrary<T>, odds = 9) 
 
 const stepArbitrary: fc.Arbitrary<StepConfig> = fc.oneof(
   fc.constant<StepConfig>({ kind: "MANAGER" }),
-  fc.record({ kind: fc.constant("EXPLICIT" as const), approvers: fc.uniqueArray(person, { minLength: 1, maxLength: 3 }) }),
-  fc.record({ kind: fc.constant("GROUP" as const), group: fc.constantFrom<GroupKey>("fulfillers", "approvers", "nobody") }),
+  fc.record({
+    kind: fc.constant("EXPLICIT" as const),
+    approvers: fc.uniqueArray(person, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    kind: fc.constant("GROUP" as const),
+    group: fc.constantFrom<GroupKey>("fulfillers", "approvers", "nobody"),
+  }),
 );
 
 /** Only configurations createResource accepts (DESIGN.md, "Approval routing", defaults). */
@@ -105,7 +122,10 @@ const pick: fc.Arbitrary<Pick> = fc.record({
   index: fc.nat({ max: 999 }),
   openOnly: weighted(fc.constant(true), fc.constant(false), 4),
 });
-const ticketActor: fc.Arbitrary<TicketActor> = fc.oneof({ weight: 1, arbitrary: person }, { weight: 1, arbitrary: fc.constant("assignee" as const) });
+const ticketActor: fc.Arbitrary<TicketActor> = fc.oneof(
+  { weight: 1, arbitrary: person },
+  { weight: 1, arbitrary: fc.constant("assignee" as const) },
+);
 const comment = fc.oneof(
   { weight: 3, arbitrary: fc.constant(null) },
   { weight: 2, arbitrary: fc.constantFrom("Checked with the team lead.", "  added to the org, ticket #42  ") },
@@ -128,10 +148,22 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
       key: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom("k1", "k2") }),
     }),
   },
-  { weight: 4, arbitrary: fc.record({ type: fc.constant("approve" as const), actor: ticketActor, ticket: pick, comment }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("reject" as const), actor: ticketActor, ticket: pick, comment }) },
-  { weight: 3, arbitrary: fc.record({ type: fc.constant("fulfill" as const), actor: ticketActor, ticket: pick, comment }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("cancel" as const), actor: person, request: pick, reason: comment }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ type: fc.constant("approve" as const), actor: ticketActor, ticket: pick, comment }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("reject" as const), actor: ticketActor, ticket: pick, comment }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ type: fc.constant("fulfill" as const), actor: ticketActor, ticket: pick, comment }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant("cancel" as const), actor: person, request: pick, reason: comment }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -142,7 +174,14 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   // Revoking is for admins: mostly the admin, so that grants do get revoked and requested again.
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("revoke" as const), actor: weighted<DemoPerson>(fc.constant("admin"), person, 2), grant: pick }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant("revoke" as const),
+      actor: weighted<DemoPerson>(fc.constant("admin"), person, 2),
+      grant: pick,
+    }),
+  },
 );
 
 export const raceArbitrary: fc.Arbitrary<Race> = fc.record({
@@ -170,7 +209,11 @@ export interface Org {
   fulfillersGroupId: string;
 }
 
-export async function readOrg(read: Client, ids: Record<DemoPerson, string>, groupIds: Record<GroupKey, string>): Promise<Org> {
+export async function readOrg(
+  read: Client,
+  ids: Record<DemoPerson, string>,
+  groupIds: Record<GroupKey, string>,
+): Promise<Org> {
   const people = await read.identity.findMany({
     where: { id: { in: Object.values(ids) } },
     select: { id: true, role: true, active: true, managerId: true },
@@ -285,7 +328,10 @@ export async function readRunState(read: Client, resourceIds: readonly string[],
       orderBy: { grantedAt: "asc" },
       select: { id: true, identityId: true, resourceId: true, requestId: true, itemId: true, status: true },
     }),
-    read.idempotencyKey.findMany({ where: { key: { startsWith: keyPrefix } }, select: { identityId: true, key: true, requestId: true } }),
+    read.idempotencyKey.findMany({
+      where: { key: { startsWith: keyPrefix } },
+      select: { identityId: true, key: true, requestId: true },
+    }),
   ]);
   return {
     requests: requests.map((r) => ({ ...r, closedAt: r.closedAt?.getTime() ?? null })),
@@ -306,7 +352,14 @@ export const ITEM_OPEN: readonly RequestStatus[] = ["PENDING_APPROVAL", "APPROVE
 export const isItemOpen = (status: RequestStatus): boolean => ITEM_OPEN.includes(status);
 
 /** Every status an item can have (PARTIALLY_FULFILLED describes requests only). */
-export const ITEM_STATUSES: readonly RequestStatus[] = ["PENDING_APPROVAL", "APPROVED", "FAILED", "FULFILLED", "REJECTED", "CANCELLED"];
+export const ITEM_STATUSES: readonly RequestStatus[] = [
+  "PENDING_APPROVAL",
+  "APPROVED",
+  "FAILED",
+  "FULFILLED",
+  "REJECTED",
+  "CANCELLED",
+];
 
 /**
  * DESIGN.md, "Request status", clause by clause: any item pending approval → PENDING_APPROVAL;
@@ -356,7 +409,10 @@ export function expectedApprovalAssignment(org: Org, step: StepConfig, parties: 
       return manager !== null && eligible(manager) ? { to: "PEOPLE", ids: [manager] } : { to: "ADMINS" };
     }
     case "EXPLICIT": {
-      const ids = step.approvers.map((p) => org.ids[p]).filter(eligible).sort();
+      const ids = step.approvers
+        .map((p) => org.ids[p])
+        .filter(eligible)
+        .sort();
       return ids.length > 0 ? { to: "PEOPLE", ids } : { to: "ADMINS" };
     }
     case "GROUP":
@@ -388,7 +444,8 @@ export function isAssigned(org: Org, actorId: string, ticket: TicketView): boole
 }
 
 /** Involved in a ticket: assigned to it or the one who decided it. */
-const isInvolved = (org: Org, actorId: string, ticket: TicketView) => isAssigned(org, actorId, ticket) || ticket.decidedById === actorId;
+const isInvolved = (org: Org, actorId: string, ticket: TicketView) =>
+  isAssigned(org, actorId, ticket) || ticket.decidedById === actorId;
 
 // ---------------------------------------------------------------- resolving and judging a command
 
@@ -399,7 +456,8 @@ export type Subject =
   | { kind: "grant"; grant: GrantView };
 export type TicketSubject = Extract<Subject, { kind: "ticket" }>;
 
-const at = <T>(list: readonly T[], p: Pick): T | undefined => (list.length === 0 ? undefined : list[p.index % list.length]);
+const at = <T>(list: readonly T[], p: Pick): T | undefined =>
+  list.length === 0 ? undefined : list[p.index % list.length];
 
 function ticketCandidates(command: TicketCommand, state: RunState): TicketView[] {
   if (!command.ticket.openOnly) return state.tickets;
@@ -420,12 +478,17 @@ export function resolveSubject(command: Command, state: RunState): Subject | nul
     case "create":
       return { kind: "new-request" };
     case "cancel": {
-      const candidates = command.request.openOnly ? state.requests.filter((r) => r.items.some((i) => isItemOpen(i.status))) : state.requests;
+      const candidates = command.request.openOnly
+        ? state.requests.filter((r) => r.items.some((i) => isItemOpen(i.status)))
+        : state.requests;
       const request = at(candidates, command.request);
       return request ? { kind: "request", request } : null;
     }
     case "revoke": {
-      const grant = at(command.grant.openOnly ? state.grants.filter((g) => g.status === "ACTIVE") : state.grants, command.grant);
+      const grant = at(
+        command.grant.openOnly ? state.grants.filter((g) => g.status === "ACTIVE") : state.grants,
+        command.grant,
+      );
       return grant ? { kind: "grant", grant } : null;
     }
     default: {
@@ -436,12 +499,16 @@ export function resolveSubject(command: Command, state: RunState): Subject | nul
   }
 }
 
-const isActionable = (t: TicketView) => (t.kind === "APPROVAL" ? t.status === "OPEN" : t.status === "OPEN" || t.status === "FAILED");
+const isActionable = (t: TicketView) =>
+  t.kind === "APPROVAL" ? t.status === "OPEN" : t.status === "OPEN" || t.status === "FAILED";
 
 /** A race's contenders as ticket commands on their tickets; null when no request has an actionable ticket. */
 export function resolveRace(race: Race, state: RunState): { command: TicketCommand; subject: TicketSubject }[] | null {
   const actionable = (r: RequestView) => state.tickets.filter((t) => t.requestId === r.id && isActionable(t));
-  const request = at(state.requests.filter((r) => actionable(r).length > 0), race.request);
+  const request = at(
+    state.requests.filter((r) => actionable(r).length > 0),
+    race.request,
+  );
   if (!request) return null;
   const tickets = actionable(request);
   return race.contenders.map((c) => {
@@ -449,7 +516,12 @@ export function resolveRace(race: Race, state: RunState): { command: TicketComma
     if (!ticket) throw new Error("a request without actionable tickets");
     const type = ticket.kind === "FULFILLMENT" ? "fulfill" : c.reject ? "reject" : "approve";
     // A comment on every contender, so that fulfillment evidence never decides who wins.
-    const command: TicketCommand = { type, actor: c.actor, ticket: { index: 0, openOnly: true }, comment: "Decided in a race." };
+    const command: TicketCommand = {
+      type,
+      actor: c.actor,
+      ticket: { index: 0, openOnly: true },
+      comment: "Decided in a race.",
+    };
     return { command, subject: { kind: "ticket" as const, ticket, request } };
   });
 }
@@ -481,7 +553,15 @@ export interface Judgement {
 
 const blank = (text: string | null) => text === null || text.trim() === "";
 
-export function judge(org: Org, resources: readonly RunResource[], state: RunState, command: Command, subject: Subject, actorId: string, keyPrefix: string): Judgement {
+export function judge(
+  org: Org,
+  resources: readonly RunResource[],
+  state: RunState,
+  command: Command,
+  subject: Subject,
+  actorId: string,
+  keyPrefix: string,
+): Judgement {
   const j: Judgement = { violated: new Set(), tolerated: new Set(), mayRefuse: false, replayOf: null, override: false };
   const admin = org.admins.has(actorId);
   switch (command.type) {
@@ -504,7 +584,9 @@ export function judge(org: Org, resources: readonly RunResource[], state: RunSta
         const resource = resources[index];
         if (!resource) throw new Error(`no resource ${index} in the run`);
         if (!resource.config.requestable) j.violated.add("NOT_REQUESTABLE");
-        if (state.grants.some((g) => g.status === "ACTIVE" && g.identityId === targetId && g.resourceId === resource.id)) {
+        if (
+          state.grants.some((g) => g.status === "ACTIVE" && g.identityId === targetId && g.resourceId === resource.id)
+        ) {
           j.violated.add("ALREADY_GRANTED");
         }
         const open = state.requests.some(
@@ -528,7 +610,8 @@ export function judge(org: Org, resources: readonly RunResource[], state: RunSta
       }
       j.override = admin && !party && !assigned;
       if (command.type === "fulfill") {
-        if (ticket.kind !== "FULFILLMENT" || !(ticket.status === "OPEN" || ticket.status === "FAILED")) j.violated.add("INVALID_STATE");
+        if (ticket.kind !== "FULFILLMENT" || !(ticket.status === "OPEN" || ticket.status === "FAILED"))
+          j.violated.add("INVALID_STATE");
         const resource = resources.find((r) => r.id === ticket.resourceId);
         if (resource?.config.requiresEvidence && blank(command.comment)) j.violated.add("VALIDATION");
       } else if (ticket.kind !== "APPROVAL" || ticket.status !== "OPEN") {

@@ -29,6 +29,10 @@ describe("format", () => {
         { message: "Unknown resource.", field: ["input", "resourceIds", "0"] },
         { message: "Try again.", field: null },
       ]),
-    ).toEqual({ justification: "Justification must not be empty.", resourceIds: "Unknown resource.", _form: "Try again." });
+    ).toEqual({
+      justification: "Justification must not be empty.",
+      resourceIds: "Unknown resource.",
+      _form: "Try again.",
+    });
   });
 });

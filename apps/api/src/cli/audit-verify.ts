@@ -17,7 +17,8 @@ async function* lines(file: string): AsyncGenerator<{ line: number; text: string
 function describe(report: VerifyReport): string {
   if (report.ok) {
     const range = report.count > 0 ? ` (sequences ${report.first}..${report.last})` : "";
-    const partial = report.segments > 1 ? `; ${report.segments} segments (a filtered export), each internally linked` : "";
+    const partial =
+      report.segments > 1 ? `; ${report.segments} segments (a filtered export), each internally linked` : "";
     return `OK: ${report.count} events verified${range}${partial}.`;
   }
   return `BROKEN at line ${report.failure?.line} (sequence ${report.failure?.sequence ?? "?"}): ${report.failure?.reason}`;

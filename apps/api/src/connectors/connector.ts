@@ -37,6 +37,8 @@ export class ConnectorError extends Error {
 export function asConnectorError(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timeout|aborted/i.test(`${message} ${(error as { cause?: { code?: string } }).cause?.code ?? ""}`);
+  const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|timeout|aborted/i.test(
+    `${message} ${(error as { cause?: { code?: string } }).cause?.code ?? ""}`,
+  );
   return new ConnectorError(message, true, unreachable);
 }

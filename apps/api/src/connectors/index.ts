@@ -20,7 +20,8 @@ export function connectorFor(
   switch (config.kind) {
     case "WEBHOOK": {
       const secret = resolveSecret(config.secret);
-      if (!secret) throw new ConnectorError(`the webhook secret ${config.secret.slice(4)} is not set on this server`, false);
+      if (!secret)
+        throw new ConnectorError(`the webhook secret ${config.secret.slice(4)} is not set on this server`, false);
       const fields = connectorTarget ? (JSON.parse(connectorTarget) as Record<string, unknown>) : {};
       return webhookConnector({ url: config.url, secret, timeoutMs: config.timeoutMs }, fields);
     }
@@ -33,9 +34,22 @@ export function connectorFor(
     }
     case "LDAP": {
       const bindPassword = resolveSecret(config.bindPassword);
-      if (!bindPassword) throw new ConnectorError(`the LDAP bind password ${config.bindPassword.slice(4)} is not set on this server`, false);
+      if (!bindPassword)
+        throw new ConnectorError(
+          `the LDAP bind password ${config.bindPassword.slice(4)} is not set on this server`,
+          false,
+        );
       const groupDn = connectorTarget ? ((JSON.parse(connectorTarget) as { groupDn?: string }).groupDn ?? "") : "";
-      return ldapConnector({ url: config.url, bindDn: config.bindDn, bindPassword, userBaseDn: config.userBaseDn, timeoutMs: config.timeoutMs }, groupDn);
+      return ldapConnector(
+        {
+          url: config.url,
+          bindDn: config.bindDn,
+          bindPassword,
+          userBaseDn: config.userBaseDn,
+          timeoutMs: config.timeoutMs,
+        },
+        groupDn,
+      );
     }
     case "MANUAL":
       throw new ConnectorError("MANUAL systems have no connector", false);

@@ -2,7 +2,16 @@
 // mail (the identity's email); provisioning adds it to the group's `member` attribute, revocation
 // removes it, verification reads the group back. "Value exists" on add and "no such attribute"
 // on remove mean the work is already done; a missing group or user is permanent.
-import { Change, Attribute, Client, EqualityFilter, NoSuchAttributeError, NoSuchObjectError, TypeOrValueExistsError, InvalidCredentialsError } from "ldapts";
+import {
+  Change,
+  Attribute,
+  Client,
+  EqualityFilter,
+  NoSuchAttributeError,
+  NoSuchObjectError,
+  TypeOrValueExistsError,
+  InvalidCredentialsError,
+} from "ldapts";
 import { type Connector, ConnectorError, type ConnectorSubject } from "./connector.ts";
 
 export interface LdapSettings {
@@ -36,7 +45,8 @@ export function ldapConnector(settings: LdapSettings, groupDn: string): Connecto
       sizeLimit: 2,
     });
     const entry = searchEntries[0];
-    if (!entry) throw new ConnectorError(`no LDAP entry under ${settings.userBaseDn} has mail ${subject.identity.email}`, false);
+    if (!entry)
+      throw new ConnectorError(`no LDAP entry under ${settings.userBaseDn} has mail ${subject.identity.email}`, false);
     return entry.dn;
   }
 
@@ -53,7 +63,10 @@ export function ldapConnector(settings: LdapSettings, groupDn: string): Connecto
       withClient(async (client) => {
         const dn = await userDn(client, subject);
         try {
-          await client.modify(groupDn, new Change({ operation: "add", modification: new Attribute({ type: "member", values: [dn] }) }));
+          await client.modify(
+            groupDn,
+            new Change({ operation: "add", modification: new Attribute({ type: "member", values: [dn] }) }),
+          );
         } catch (error) {
           if (!(error instanceof TypeOrValueExistsError)) throw error;
         }
@@ -62,7 +75,10 @@ export function ldapConnector(settings: LdapSettings, groupDn: string): Connecto
       withClient(async (client) => {
         const dn = await userDn(client, subject);
         try {
-          await client.modify(groupDn, new Change({ operation: "delete", modification: new Attribute({ type: "member", values: [dn] }) }));
+          await client.modify(
+            groupDn,
+            new Change({ operation: "delete", modification: new Attribute({ type: "member", values: [dn] }) }),
+          );
         } catch (error) {
           if (!(error instanceof NoSuchAttributeError)) throw error;
         }
@@ -75,10 +91,14 @@ export function ldapConnector(settings: LdapSettings, groupDn: string): Connecto
 function classify(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
   if (error instanceof NoSuchObjectError) return new ConnectorError(`LDAP: no such object (${error.message})`, false);
-  if (error instanceof InvalidCredentialsError) return new ConnectorError("LDAP: the bind DN or password is wrong", false);
+  if (error instanceof InvalidCredentialsError)
+    return new ConnectorError("LDAP: the bind DN or password is wrong", false);
   const code = (error as { code?: number | string }).code;
   if (code === OBJECT_CLASS_VIOLATION) {
-    return new ConnectorError("LDAP: the group would be left without members (groupOfNames needs one; keep a placeholder member)", false);
+    return new ConnectorError(
+      "LDAP: the group would be left without members (groupOfNames needs one; keep a placeholder member)",
+      false,
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
   const unreachable = typeof code === "string" || /ECONNREFUSED|ETIMEDOUT|timeout|connect/i.test(message);

@@ -22,20 +22,31 @@ export function scimConnector(settings: ScimSettings, groupId: string): Connecto
     try {
       response = await fetch(`${base}${path}`, {
         method,
-        headers: { accept: SCIM_JSON, authorization: `Bearer ${settings.token}`, ...(body ? { "content-type": SCIM_JSON } : {}) },
+        headers: {
+          accept: SCIM_JSON,
+          authorization: `Bearer ${settings.token}`,
+          ...(body ? { "content-type": SCIM_JSON } : {}),
+        },
         ...(body ? { body: JSON.stringify(body) } : {}),
         redirect: "error",
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
-      const reason = (error as Error).name === "TimeoutError" ? `no answer within ${settings.timeoutMs} ms` : (error as Error).message;
+      const reason =
+        (error as Error).name === "TimeoutError"
+          ? `no answer within ${settings.timeoutMs} ms`
+          : (error as Error).message;
       throw new ConnectorError(`SCIM server unreachable: ${reason}`, true, true);
     }
     const text = await response.text();
     if (!response.ok) {
-      const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+      const permanent =
+        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
       const detail = text ? ((JSON.parse(text) as { detail?: string }).detail ?? "") : "";
-      throw new ConnectorError(`SCIM ${method} ${path.split("?")[0]} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`, !permanent);
+      throw new ConnectorError(
+        `SCIM ${method} ${path.split("?")[0]} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`,
+        !permanent,
+      );
     }
     return text ? (JSON.parse(text) as unknown) : null;
   }
@@ -49,7 +60,9 @@ export function scimConnector(settings: ScimSettings, groupId: string): Connecto
   }
 
   async function members(): Promise<string[]> {
-    const group = (await call("GET", `/Groups/${encodeURIComponent(groupId)}?attributes=members`)) as { members?: { value: string }[] };
+    const group = (await call("GET", `/Groups/${encodeURIComponent(groupId)}?attributes=members`)) as {
+      members?: { value: string }[];
+    };
     return (group.members ?? []).map((m) => m.value);
   }
 

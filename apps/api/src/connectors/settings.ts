@@ -42,7 +42,8 @@ function objectOf(raw: unknown, field: readonly string[]): Record<string, unknow
 
 function only(value: Record<string, unknown>, allowed: readonly string[], field: readonly string[]): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw invalid(`Unknown setting "${key}" (allowed: ${allowed.join(", ") || "none"}).`, [...field, key]);
+    if (!allowed.includes(key))
+      throw invalid(`Unknown setting "${key}" (allowed: ${allowed.join(", ") || "none"}).`, [...field, key]);
   }
 }
 
@@ -60,12 +61,17 @@ function httpUrl(value: unknown, field: readonly string[]): string {
 }
 
 function ldapUrl(value: unknown, field: readonly string[]): string {
-  if (typeof value !== "string" || !/^ldaps?:\/\/[^/\s]+\/?$/.test(value)) throw invalid("url must be ldap://host[:port] or ldaps://host[:port].", field);
+  if (typeof value !== "string" || !/^ldaps?:\/\/[^/\s]+\/?$/.test(value))
+    throw invalid("url must be ldap://host[:port] or ldaps://host[:port].", field);
   return value;
 }
 
 function distinguishedName(value: unknown, field: readonly string[]): string {
-  if (typeof value !== "string" || value.length > 1000 || !/^[A-Za-z][\w-]*=[^,]+(,\s*[A-Za-z][\w-]*=[^,]+)*$/.test(value)) {
+  if (
+    typeof value !== "string" ||
+    value.length > 1000 ||
+    !/^[A-Za-z][\w-]*=[^,]+(,\s*[A-Za-z][\w-]*=[^,]+)*$/.test(value)
+  ) {
     throw invalid("Expected a distinguished name, e.g. cn=access,dc=example,dc=com.", field);
   }
   return value;
@@ -73,7 +79,10 @@ function distinguishedName(value: unknown, field: readonly string[]): string {
 
 function secretReference(value: unknown, field: readonly string[]): string {
   if (!isSecretReference(value)) {
-    throw invalid('Secrets are given as a reference to an environment variable, e.g. "env:ACCESS_SECRET_GITHUB_WEBHOOK".', field);
+    throw invalid(
+      'Secrets are given as a reference to an environment variable, e.g. "env:ACCESS_SECRET_GITHUB_WEBHOOK".',
+      field,
+    );
   }
   return value;
 }
@@ -81,7 +90,10 @@ function secretReference(value: unknown, field: readonly string[]): string {
 function timeout(value: unknown): number {
   const timeoutMs = value ?? 10_000;
   if (typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
-    throw invalid("timeoutMs must be a whole number of milliseconds from 100 to 60000.", [...CONFIG_FIELD, "timeoutMs"]);
+    throw invalid("timeoutMs must be a whole number of milliseconds from 100 to 60000.", [
+      ...CONFIG_FIELD,
+      "timeoutMs",
+    ]);
   }
   return timeoutMs;
 }
@@ -138,8 +150,10 @@ export function readStoredConfig(kind: ConnectorKind, stored: string | null): Co
 /** The stored form of a resource's connector target (payload fields for webhooks). */
 export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string | null {
   if (raw == null) {
-    if (kind === "SCIM") throw invalid('SCIM resources need the id of their SCIM group: { "groupId": "…" }.', TARGET_FIELD);
-    if (kind === "LDAP") throw invalid('LDAP resources need the DN of their group: { "groupDn": "cn=…" }.', TARGET_FIELD);
+    if (kind === "SCIM")
+      throw invalid('SCIM resources need the id of their SCIM group: { "groupId": "…" }.', TARGET_FIELD);
+    if (kind === "LDAP")
+      throw invalid('LDAP resources need the DN of their group: { "groupDn": "cn=…" }.', TARGET_FIELD);
     return null;
   }
   const target = objectOf(raw, TARGET_FIELD);
@@ -148,7 +162,8 @@ export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string 
       throw invalid("Resources of MANUAL systems take no connector target.", TARGET_FIELD);
     case "WEBHOOK": {
       const text = JSON.stringify(target);
-      if (text.length > 8_000) throw invalid("The webhook fields must stay under 8,000 characters of JSON.", TARGET_FIELD);
+      if (text.length > 8_000)
+        throw invalid("The webhook fields must stay under 8,000 characters of JSON.", TARGET_FIELD);
       return text;
     }
     case "LDAP": {
@@ -159,7 +174,10 @@ export function parseConnectorTarget(kind: ConnectorKind, raw: unknown): string 
       only(target, ["groupId"], TARGET_FIELD);
       const groupId = target.groupId;
       if (typeof groupId !== "string" || groupId.trim() === "" || groupId.length > 200) {
-        throw invalid("SCIM resources need the id of their SCIM group: { \"groupId\": \"…\" }.", [...TARGET_FIELD, "groupId"]);
+        throw invalid('SCIM resources need the id of their SCIM group: { "groupId": "…" }.', [
+          ...TARGET_FIELD,
+          "groupId",
+        ]);
       }
       return JSON.stringify({ groupId });
     }

@@ -53,12 +53,16 @@ export function webhookConnector(settings: WebhookSettings, payloadFields: Recor
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
-      const reason = (error as Error).name === "TimeoutError" ? `no answer within ${settings.timeoutMs} ms` : (error as Error).message;
+      const reason =
+        (error as Error).name === "TimeoutError"
+          ? `no answer within ${settings.timeoutMs} ms`
+          : (error as Error).message;
       throw new ConnectorError(`webhook unreachable: ${reason}`, true, true);
     }
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return;
-    const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+    const permanent =
+      response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
     throw new ConnectorError(`webhook answered HTTP ${response.status}`, !permanent);
   }
 

@@ -48,8 +48,6 @@ export interface Database {
 
 export class DatabaseUnavailableError extends Error {}
 
-
-
 const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
 const MAX_ATTEMPTS = 4;
 
@@ -168,7 +166,9 @@ async function openPostgres(url: string): Promise<Database> {
     await admin.connect();
     await migratePostgres(admin, migrations);
   } catch (error) {
-    throw new DatabaseUnavailableError(`cannot use ${new URL(url).host}${new URL(url).pathname}: ${(error as Error).message}`);
+    throw new DatabaseUnavailableError(
+      `cannot use ${new URL(url).host}${new URL(url).pathname}: ${(error as Error).message}`,
+    );
   } finally {
     await admin.end().catch(() => undefined);
   }

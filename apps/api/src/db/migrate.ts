@@ -91,7 +91,8 @@ export function migrateSqlite(db: Sqlite.Database, migrations: Migration[]): str
         db.exec(migration.sql);
         record.run(randomUUID(), migration.checksum, Date.now(), migration.name, Date.now());
         const broken = db.pragma("foreign_key_check") as unknown[];
-        if (broken.length > 0) throw new MigrationError(`migration ${migration.name} leaves ${broken.length} broken foreign keys`);
+        if (broken.length > 0)
+          throw new MigrationError(`migration ${migration.name} leaves ${broken.length} broken foreign keys`);
       }).immediate();
     }
   } finally {

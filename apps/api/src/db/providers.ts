@@ -14,7 +14,11 @@ export const sqliteSchemaFile = path.join(prismaDir, "schema.prisma");
 export const postgresSchemaFile = path.join(prismaDir, "postgresql", "schema.prisma");
 
 export const providers = {
-  sqlite: { schema: sqliteSchemaFile, migrations: path.join(prismaDir, "migrations"), config: path.join(repoRoot, "prisma.config.ts") },
+  sqlite: {
+    schema: sqliteSchemaFile,
+    migrations: path.join(prismaDir, "migrations"),
+    config: path.join(repoRoot, "prisma.config.ts"),
+  },
   postgresql: {
     schema: postgresSchemaFile,
     migrations: path.join(prismaDir, "postgresql", "migrations"),
@@ -31,7 +35,10 @@ export function postgresSchemaFrom(sqlite: string): string {
     withoutPothos
       .replace('provider = "sqlite"', 'provider = "postgresql"')
       .replace('url      = env("DATABASE_URL")', 'url      = env("POSTGRES_CLI_URL")')
-      .replace('output       = "../apps/api/src/generated/prisma"', 'output       = "../../apps/api/src/generated/prisma-postgresql"'),
+      .replace(
+        'output       = "../apps/api/src/generated/prisma"',
+        'output       = "../../apps/api/src/generated/prisma-postgresql"',
+      ),
   ].join("\n");
 }
 
@@ -54,11 +61,17 @@ export function latestSnapshot(provider: keyof typeof providers): string | null 
 export function writeMigration(provider: keyof typeof providers, name: string): void {
   const { schema, migrations, config } = providers[provider];
   const latest = latestMigration(migrations);
-  const from = latest ? ["--from-schema-datamodel", path.join(migrations, latest, "schema.snapshot.prisma")] : ["--from-empty"];
-  const sql = execFileSync("npx", ["prisma", "migrate", "diff", "--config", config, ...from, "--to-schema-datamodel", schema, "--script"], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  });
+  const from = latest
+    ? ["--from-schema-datamodel", path.join(migrations, latest, "schema.snapshot.prisma")]
+    : ["--from-empty"];
+  const sql = execFileSync(
+    "npx",
+    ["prisma", "migrate", "diff", "--config", config, ...from, "--to-schema-datamodel", schema, "--script"],
+    {
+      cwd: repoRoot,
+      encoding: "utf8",
+    },
+  );
   if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) {
     // Nothing to run for this provider (e.g. a new enum value is plain text on SQLite): the latest
     // migration's snapshot moves on, so the next diff starts from the current model.

@@ -9,7 +9,13 @@ import { issueApiToken } from "../domain/tokens/tokens.ts";
 
 export type DemoPerson = "admin" | "bob" | "alice" | "dave" | "carol";
 
-const people: { key: DemoPerson; email: string; displayName: string; role: "ADMIN" | "END_USER"; manager?: DemoPerson }[] = [
+const people: {
+  key: DemoPerson;
+  email: string;
+  displayName: string;
+  role: "ADMIN" | "END_USER";
+  manager?: DemoPerson;
+}[] = [
   { key: "admin", email: "erin.admin@example.com", displayName: "Erin Admin", role: "ADMIN" },
   { key: "bob", email: "bob.manager@example.com", displayName: "Bob Manager", role: "END_USER" },
   { key: "alice", email: "alice@example.com", displayName: "Alice Employee", role: "END_USER", manager: "bob" },
@@ -36,14 +42,23 @@ export function loadDemoOrganisation(db: Database): Promise<DemoOrganisation> {
       ids.set(
         person.key,
         existing?.id ??
-          (await createIdentity(work, null, { email: person.email, displayName: person.displayName, role: person.role, managerId })),
+          (await createIdentity(work, null, {
+            email: person.email,
+            displayName: person.displayName,
+            role: person.role,
+            managerId,
+          })),
       );
     }
     const id = (key: DemoPerson) => ids.get(key) ?? "";
 
     const fulfillers =
       (await work.tx.group.findUnique({ where: { name: "IT Fulfillers" }, select: { id: true } }))?.id ??
-      (await createGroup(work, null, { name: "IT Fulfillers", description: "Works manual fulfillment tickets", memberIds: [id("dave")] }));
+      (await createGroup(work, null, {
+        name: "IT Fulfillers",
+        description: "Works manual fulfillment tickets",
+        memberIds: [id("dave")],
+      }));
 
     const github =
       (await work.tx.system.findUnique({ where: { name: "GitHub" }, select: { id: true } }))?.id ??
@@ -55,7 +70,8 @@ export function loadDemoOrganisation(db: Database): Promise<DemoOrganisation> {
       }));
 
     const resource = async (name: string, create: () => Promise<string>) =>
-      (await work.tx.resource.findFirst({ where: { systemId: github, name }, select: { id: true } }))?.id ?? (await create());
+      (await work.tx.resource.findFirst({ where: { systemId: github, name }, select: { id: true } }))?.id ??
+      (await create());
     const writeAccess = await resource("GitHub Write Access", () =>
       createResource(work, null, {
         systemId: github,
@@ -89,4 +105,3 @@ export function loadDemoOrganisation(db: Database): Promise<DemoOrganisation> {
     };
   });
 }
-

@@ -1,6 +1,11 @@
 // Bearer-token authentication for HTTP, SSE and WebSocket: one parser, one lookup.
 import type { Database } from "../db/database.ts";
-import { type AuthenticatedIdentity, authenticateToken, recordTokenUse, TOKEN_USE_RESOLUTION_MS } from "../domain/tokens/tokens.ts";
+import {
+  type AuthenticatedIdentity,
+  authenticateToken,
+  recordTokenUse,
+  TOKEN_USE_RESOLUTION_MS,
+} from "../domain/tokens/tokens.ts";
 
 export function bearerToken(header: unknown): string | null {
   if (typeof header !== "string") return null;
@@ -32,6 +37,8 @@ function noteTokenUse(db: Database, viewer: AuthenticatedIdentity): void {
     .finally(() => recording.delete(viewer.tokenId));
 }
 
-export function unauthenticatedBody(message = "A valid API token is required (Authorization: Bearer <token>)."): string {
+export function unauthenticatedBody(
+  message = "A valid API token is required (Authorization: Bearer <token>).",
+): string {
   return JSON.stringify({ errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] });
 }

@@ -47,7 +47,9 @@ export function guardWebSockets(wss: WebSocketServer, log: Logger, maxBufferedBy
     const once = socket.once.bind(socket);
     socket.once = ((event: string, listener: (...args: unknown[]) => void) => {
       if (event !== "error") return once(event as "close", listener as never);
-      return once("error", (err: Error) => log.info({ code: (err as { code?: string }).code, message: err.message }, "WebSocket client protocol error"));
+      return once("error", (err: Error) =>
+        log.info({ code: (err as { code?: string }).code, message: err.message }, "WebSocket client protocol error"),
+      );
     }) as typeof socket.once;
   });
   const sweep = setInterval(() => {

@@ -43,7 +43,10 @@ export class JobRunner {
     this.stopped = false;
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.timer.unref();
-    this.healthTimer = setInterval(() => void this.checkHealth().catch((err: unknown) => this.log.error({ err }, "health check failed")), this.settings.healthCheckIntervalMs);
+    this.healthTimer = setInterval(
+      () => void this.checkHealth().catch((err: unknown) => this.log.error({ err }, "health check failed")),
+      this.settings.healthCheckIntervalMs,
+    );
     this.healthTimer.unref();
     this.kick();
   }
@@ -113,8 +116,14 @@ export class JobRunner {
     const attempt = { jobId: job.id, attempt: job.attempts, durationMs: 0 };
     try {
       const [identity, resource] = await Promise.all([
-        this.db.read.identity.findUniqueOrThrow({ where: { id: job.identityId }, select: { id: true, email: true, displayName: true } }),
-        this.db.read.resource.findUniqueOrThrow({ where: { id: job.resourceId }, select: { id: true, name: true, connectorTarget: true } }),
+        this.db.read.identity.findUniqueOrThrow({
+          where: { id: job.identityId },
+          select: { id: true, email: true, displayName: true },
+        }),
+        this.db.read.resource.findUniqueOrThrow({
+          where: { id: job.resourceId },
+          select: { id: true, name: true, connectorTarget: true },
+        }),
       ]);
       const connector: Connector = connectorFor(job.system, resource.connectorTarget, this.settings.resolveSecret);
       const subject: ConnectorSubject = {
@@ -129,7 +138,8 @@ export class JobRunner {
       if (job.kind === "PROVISION") {
         await connector.provision(subject);
         verified = await connector.verify(subject);
-        if (verified === false) throw new Error("the connector accepted the call, but reading the state back does not show the access");
+        if (verified === false)
+          throw new Error("the connector accepted the call, but reading the state back does not show the access");
       } else {
         await connector.revoke(subject);
         verified = await connector.verify(subject);

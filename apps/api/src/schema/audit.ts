@@ -15,13 +15,18 @@ export const AuditEvent = builder.prismaNode("AuditEvent", {
   fields: (t) => ({
     sequence: t.exposeInt("sequence", { description: "Strictly increasing, without gaps, across the whole trail." }),
     at: t.expose("at", { type: "DateTime" }),
-    actor: t.relation("actor", { nullable: true, description: "Null when the system itself acted (policy, connector, expiry)." }),
+    actor: t.relation("actor", {
+      nullable: true,
+      description: "Null when the system itself acted (policy, connector, expiry).",
+    }),
     action: t.expose("action", { type: AuditActionEnum }),
     request: t.relation("request", { nullable: true }),
     ticket: t.relation("ticket", { nullable: true }),
     comment: t.exposeString("comment", { nullable: true }),
     data: t.field({ type: "JSON", select: { data: true }, resolve: (event) => JSON.parse(event.data) as unknown }),
-    hash: t.exposeString("hash", { description: "Hex SHA-256 of the previous event's hash and this event's canonical content." }),
+    hash: t.exposeString("hash", {
+      description: "Hex SHA-256 of the previous event's hash and this event's canonical content.",
+    }),
     prevHash: t.exposeString("prevHash"),
   }),
 });

@@ -11,7 +11,9 @@ import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
 import { ApproverKindEnum, ConnectorKindEnum, HealthStatusEnum, SensitivityEnum } from "./scalars.ts";
 
 const ConnectorHealth = builder
-  .objectRef<{ status: "UNKNOWN" | "HEALTHY" | "DEGRADED" | "DOWN"; checkedAt: Date | null; message: string | null }>("ConnectorHealth")
+  .objectRef<{ status: "UNKNOWN" | "HEALTHY" | "DEGRADED" | "DOWN"; checkedAt: Date | null; message: string | null }>(
+    "ConnectorHealth",
+  )
   .implement({
     fields: (t) => ({
       status: t.field({ type: HealthStatusEnum, resolve: (h) => h.status }),
@@ -34,7 +36,11 @@ export const System = builder.prismaNode("System", {
     health: t.field({
       type: ConnectorHealth,
       select: { healthStatus: true, healthCheckedAt: true, healthMessage: true },
-      resolve: (system) => ({ status: system.healthStatus, checkedAt: system.healthCheckedAt, message: system.healthMessage }),
+      resolve: (system) => ({
+        status: system.healthStatus,
+        checkedAt: system.healthCheckedAt,
+        message: system.healthMessage,
+      }),
     }),
     fulfillers: t.relation("fulfillersGroup", {
       nullable: true,
@@ -43,13 +49,19 @@ export const System = builder.prismaNode("System", {
   }),
 });
 
-export const SystemConnection = builder.connectionObject({ type: System, name: "SystemConnection" }, { name: "SystemEdge" });
+export const SystemConnection = builder.connectionObject(
+  { type: System, name: "SystemConnection" },
+  { name: "SystemEdge" },
+);
 
 const ApprovalStep = builder.prismaObject("ApprovalStep", {
   fields: (t) => ({
     order: t.exposeInt("order", { description: "1-based position; steps run in order." }),
     kind: t.expose("kind", { type: ApproverKindEnum }),
-    approvers: t.relation("approvers", { description: "For EXPLICIT steps.", query: { orderBy: { displayName: "asc" } } }),
+    approvers: t.relation("approvers", {
+      description: "For EXPLICIT steps.",
+      query: { orderBy: { displayName: "asc" } },
+    }),
     group: t.relation("group", { nullable: true, description: "For GROUP steps." }),
   }),
 });
@@ -76,7 +88,10 @@ export const Resource = builder.prismaNode("Resource", {
   }),
 });
 
-export const ResourceConnection = builder.connectionObject({ type: Resource, name: "ResourceConnection" }, { name: "ResourceEdge" });
+export const ResourceConnection = builder.connectionObject(
+  { type: Resource, name: "ResourceConnection" },
+  { name: "ResourceEdge" },
+);
 
 builder.prismaObjectField(System, "resources", (t) =>
   t.relatedConnection(
@@ -90,7 +105,11 @@ builder.prismaObjectField(System, "resources", (t) =>
   ),
 );
 
-function resourcesWhere(ctx: Context, search: string | null | undefined, systemId: string | null): Prisma.ResourceWhereInput {
+function resourcesWhere(
+  ctx: Context,
+  search: string | null | undefined,
+  systemId: string | null,
+): Prisma.ResourceWhereInput {
   const term = searchTerm(search);
   return {
     AND: [
@@ -106,7 +125,8 @@ builder.queryFields((t) => ({
     {
       type: "System",
       cursor: "id",
-      resolve: (query, _root, _args, ctx) => ctx.prisma.system.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
+      resolve: (query, _root, _args, ctx) =>
+        ctx.prisma.system.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
       totalCount: (_parent, _args, ctx) => ctx.prisma.system.count(),
     },
     SystemConnection,
@@ -124,7 +144,9 @@ builder.queryFields((t) => ({
           orderBy: [{ name: "asc" }, { id: "asc" }],
         }),
       totalCount: (_parent, args, ctx) =>
-        ctx.prisma.resource.count({ where: resourcesWhere(ctx, args.search, decodeOptionalId(args.systemId, "System", ["systemId"])) }),
+        ctx.prisma.resource.count({
+          where: resourcesWhere(ctx, args.search, decodeOptionalId(args.systemId, "System", ["systemId"])),
+        }),
     },
     ResourceConnection,
   ),
@@ -171,7 +193,8 @@ const CreateResourceInput = builder.inputType("CreateResourceInput", {
     requiresFulfillmentEvidence: t.boolean(),
     connectorTarget: t.field({
       type: "JSON",
-      description: "Where the resource lives in the connector's system (WEBHOOK: extra payload fields); validated per connector kind.",
+      description:
+        "Where the resource lives in the connector's system (WEBHOOK: extra payload fields); validated per connector kind.",
     }),
   }),
 });

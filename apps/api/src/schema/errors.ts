@@ -70,7 +70,8 @@ export interface Payload<T> {
 
 /** Runs a mutation's work for the authenticated viewer and shapes its outcome as a payload. */
 export async function mutate<T>(ctx: Context, run: (viewer: Actor) => Promise<T>): Promise<Payload<T>> {
-  if (!ctx.viewer) return { value: null, errors: [{ code: "UNAUTHENTICATED", message: "Authentication required.", field: null }] };
+  if (!ctx.viewer)
+    return { value: null, errors: [{ code: "UNAUTHENTICATED", message: "Authentication required.", field: null }] };
   try {
     return { value: await run(ctx.viewer), errors: [] };
   } catch (error) {

@@ -22,7 +22,10 @@ export const Grant = builder.prismaNode("Grant", {
   }),
 });
 
-export const GrantConnection = builder.connectionObject({ type: Grant, name: "GrantConnection" }, { name: "GrantEdge" });
+export const GrantConnection = builder.connectionObject(
+  { type: Grant, name: "GrantConnection" },
+  { name: "GrantEdge" },
+);
 
 builder.prismaObjectField(Identity, "grants", (t) =>
   t.relatedConnection(
@@ -32,7 +35,10 @@ builder.prismaObjectField(Identity, "grants", (t) =>
       totalCount: true,
       description: "Visible to the identity itself and to admins (FORBIDDEN for others).",
       authScopes: (identity, _args, ctx) => maySeePersonal(ctx.viewer, identity.id),
-      query: (_args, ctx) => ({ where: visibleGrantWhere(viewerOf(ctx)), orderBy: [{ grantedAt: "desc" }, { id: "asc" }] }),
+      query: (_args, ctx) => ({
+        where: visibleGrantWhere(viewerOf(ctx)),
+        orderBy: [{ grantedAt: "desc" }, { id: "asc" }],
+      }),
     },
     GrantConnection,
   ),
@@ -44,7 +50,9 @@ const RevokeGrantInput = builder.inputType("RevokeGrantInput", {
   fields: (t) => ({ grantId: t.id({ required: true }), reason: t.string() }),
 });
 
-const GrantPayload = entityPayload("GrantPayload", "grant", "Grant", (ctx, query, id) => ctx.prisma.grant.findUnique({ ...query, where: { id } }));
+const GrantPayload = entityPayload("GrantPayload", "grant", "Grant", (ctx, query, id) =>
+  ctx.prisma.grant.findUnique({ ...query, where: { id } }),
+);
 
 builder.mutationFields((t) => ({
   revokeGrant: t.field({
@@ -53,7 +61,12 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RevokeGrantInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
-        ctx.db.transact((work) => revokeGrant(work, viewer, { grantId: decodeId(input.grantId, "Grant", ["input", "grantId"]), reason: input.reason ?? null })),
+        ctx.db.transact((work) =>
+          revokeGrant(work, viewer, {
+            grantId: decodeId(input.grantId, "Grant", ["input", "grantId"]),
+            reason: input.reason ?? null,
+          }),
+        ),
       ),
   }),
 }));

@@ -21,7 +21,10 @@ export const Identity = builder.prismaNode("Identity", {
   }),
 });
 
-export const IdentityConnection = builder.connectionObject({ type: Identity, name: "IdentityConnection" }, { name: "IdentityEdge" });
+export const IdentityConnection = builder.connectionObject(
+  { type: Identity, name: "IdentityConnection" },
+  { name: "IdentityEdge" },
+);
 
 export const Group = builder.prismaNode("Group", {
   id: { field: "id" },
@@ -36,7 +39,10 @@ export const Group = builder.prismaNode("Group", {
   }),
 });
 
-export const GroupConnection = builder.connectionObject({ type: Group, name: "GroupConnection" }, { name: "GroupEdge" });
+export const GroupConnection = builder.connectionObject(
+  { type: Group, name: "GroupConnection" },
+  { name: "GroupEdge" },
+);
 
 function searchWhere(ctx: Context, search: string | null | undefined): Prisma.IdentityWhereInput {
   const term = searchTerm(search);
@@ -60,7 +66,11 @@ builder.queryFields((t) => ({
       authScopes: { admin: true },
       args: { search: t.arg.string() },
       resolve: (query, _root, args, ctx) =>
-        ctx.prisma.identity.findMany({ ...query, where: searchWhere(ctx, args.search), orderBy: [{ displayName: "asc" }, { id: "asc" }] }),
+        ctx.prisma.identity.findMany({
+          ...query,
+          where: searchWhere(ctx, args.search),
+          orderBy: [{ displayName: "asc" }, { id: "asc" }],
+        }),
       totalCount: (_parent, args, ctx) => ctx.prisma.identity.count({ where: searchWhere(ctx, args.search) }),
     },
     IdentityConnection,
@@ -71,7 +81,8 @@ builder.queryFields((t) => ({
       cursor: "id",
       description: "Admins only.",
       authScopes: { admin: true },
-      resolve: (query, _root, _args, ctx) => ctx.prisma.group.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
+      resolve: (query, _root, _args, ctx) =>
+        ctx.prisma.group.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
       totalCount: (_parent, _args, ctx) => ctx.prisma.group.count(),
     },
     GroupConnection,

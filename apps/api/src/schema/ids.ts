@@ -7,11 +7,16 @@ import { fieldLabel } from "../domain/validate.ts";
 export function decodeId(globalId: string, type: NodeType, field: readonly string[]): string {
   const decoded = fromGlobalId(globalId);
   if (!decoded) throw new DomainError("VALIDATION", `${fieldLabel(field)} is not a valid id.`, field);
-  if (decoded.type !== type) throw new DomainError("VALIDATION", `${fieldLabel(field)} must be the id of a ${type}.`, field);
+  if (decoded.type !== type)
+    throw new DomainError("VALIDATION", `${fieldLabel(field)} must be the id of a ${type}.`, field);
   return decoded.id;
 }
 
-export function decodeOptionalId(globalId: string | null | undefined, type: NodeType, field: readonly string[]): string | null {
+export function decodeOptionalId(
+  globalId: string | null | undefined,
+  type: NodeType,
+  field: readonly string[],
+): string | null {
   return globalId == null ? null : decodeId(globalId, type, field);
 }
 

@@ -28,7 +28,8 @@ export const Request = builder.prismaNode("Request", {
     number: t.exposeInt("number", { description: "Human-friendly sequence number, shown as REQ-<number>." }),
     requester: t.relation("requester"),
     target: t.relation("target", {
-      description: "Whom the access is for: the requester, or another identity when an admin requested on their behalf.",
+      description:
+        "Whom the access is for: the requester, or another identity when an admin requested on their behalf.",
     }),
     justification: t.exposeString("justification"),
     status: t.expose("status", { type: RequestStatusEnum }),
@@ -40,7 +41,10 @@ export const Request = builder.prismaNode("Request", {
   }),
 });
 
-export const RequestConnection = builder.connectionObject({ type: Request, name: "RequestConnection" }, { name: "RequestEdge" });
+export const RequestConnection = builder.connectionObject(
+  { type: Request, name: "RequestConnection" },
+  { name: "RequestEdge" },
+);
 
 const RequestFilter = builder.inputType("RequestFilter", {
   fields: (t) => ({
@@ -50,7 +54,11 @@ const RequestFilter = builder.inputType("RequestFilter", {
   }),
 });
 
-type RequestFilterArg = { status?: readonly Prisma.RequestWhereInput["status"][] | null; identityId?: string | null; systemId?: string | null };
+type RequestFilterArg = {
+  status?: readonly Prisma.RequestWhereInput["status"][] | null;
+  identityId?: string | null;
+  systemId?: string | null;
+};
 
 function requestsWhere(viewer: Actor, filter: RequestFilterArg | null | undefined): Prisma.RequestWhereInput {
   const and: Prisma.RequestWhereInput[] = [visibleRequestWhere(viewer)];
@@ -73,10 +81,15 @@ builder.queryFields((t) => ({
       description: "End users see the requests they made or that target them; admins see all.",
       args: { filter: t.arg({ type: RequestFilter }) },
       resolve: (query, _root, args, ctx) =>
-        ctx.prisma.request.findMany({ ...query, where: requestsWhere(viewerOf(ctx), args.filter), orderBy: { number: "desc" } }),
+        ctx.prisma.request.findMany({
+          ...query,
+          where: requestsWhere(viewerOf(ctx), args.filter),
+          orderBy: { number: "desc" },
+        }),
       totalCount: (_parent, args, ctx) => {
         const where = requestsWhere(viewerOf(ctx), args.filter);
-        const everything = Array.isArray(where.AND) && where.AND.every((condition) => Object.keys(condition).length === 0);
+        const everything =
+          Array.isArray(where.AND) && where.AND.every((condition) => Object.keys(condition).length === 0);
         return everything ? countAllRequests(ctx.prisma) : ctx.prisma.request.count({ where });
       },
     },
@@ -100,9 +113,12 @@ const CreateRequestInput = builder.inputType("CreateRequestInput", {
   fields: (t) => ({
     resourceIds: t.idList({ required: true }),
     justification: t.string({ required: true }),
-    targetIdentityId: t.id({ description: "Admins only: request on behalf of another identity. Defaults to the viewer." }),
+    targetIdentityId: t.id({
+      description: "Admins only: request on behalf of another identity. Defaults to the viewer.",
+    }),
     idempotencyKey: t.string({
-      description: "Optional: the same key from the same viewer returns the first result instead of creating a duplicate.",
+      description:
+        "Optional: the same key from the same viewer returns the first result instead of creating a duplicate.",
     }),
   }),
 });
@@ -114,7 +130,8 @@ const CancelRequestInput = builder.inputType("CancelRequestInput", {
   }),
 });
 
-const loadRequest = (ctx: Context, query: object, id: string) => ctx.prisma.request.findUnique({ ...query, where: { id } });
+const loadRequest = (ctx: Context, query: object, id: string) =>
+  ctx.prisma.request.findUnique({ ...query, where: { id } });
 const CreateRequestPayload = entityPayload("CreateRequestPayload", "request", "Request", loadRequest);
 const RequestPayload = entityPayload("RequestPayload", "request", "Request", loadRequest);
 

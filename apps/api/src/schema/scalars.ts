@@ -96,5 +96,7 @@ export const TicketStatusEnum = builder.enumType(TicketStatus, {
 });
 export const AuditActionEnum = builder.enumType(AuditAction, {
   name: "AuditAction",
-  values: { POLICY_APPLIED: { description: "A policy decided on its own, e.g. auto-approval of a STANDARD resource." } },
+  values: {
+    POLICY_APPLIED: { description: "A policy decided on its own, e.g. auto-approval of a STANDARD resource." },
+  },
 });

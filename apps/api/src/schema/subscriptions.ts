@@ -11,7 +11,8 @@ const TicketStatusChangeType = builder.objectRef<TicketStatusChange>("TicketStat
   fields: (t) => ({
     ticket: t.prismaField({
       type: "Ticket",
-      resolve: (query, change, _args, ctx) => ctx.prisma.ticket.findUniqueOrThrow({ ...query, where: { id: change.ticketId } }),
+      resolve: (query, change, _args, ctx) =>
+        ctx.prisma.ticket.findUniqueOrThrow({ ...query, where: { id: change.ticketId } }),
     }),
     previousStatus: t.field({
       type: TicketStatusEnum,
@@ -27,7 +28,9 @@ const TicketStatusChangeType = builder.objectRef<TicketStatusChange>("TicketStat
         change.actorId ? ctx.prisma.identity.findUnique({ ...query, where: { id: change.actorId } }) : null,
     }),
     at: t.field({ type: "DateTime", resolve: (change) => change.at }),
-    sequence: t.exposeInt("sequence", { description: "The audit sequence of the change; pass it back as afterSequence to resume." }),
+    sequence: t.exposeInt("sequence", {
+      description: "The audit sequence of the change; pass it back as afterSequence to resume.",
+    }),
   }),
 });
 
@@ -35,7 +38,8 @@ const RequestStatusChangeType = builder.objectRef<RequestStatusChange>("RequestS
   fields: (t) => ({
     request: t.prismaField({
       type: "Request",
-      resolve: (query, change, _args, ctx) => ctx.prisma.request.findUniqueOrThrow({ ...query, where: { id: change.requestId } }),
+      resolve: (query, change, _args, ctx) =>
+        ctx.prisma.request.findUniqueOrThrow({ ...query, where: { id: change.requestId } }),
     }),
     previousStatus: t.field({ type: RequestStatusEnum, nullable: true, resolve: (change) => change.previousStatus }),
     status: t.field({ type: RequestStatusEnum, resolve: (change) => change.status }),
@@ -49,7 +53,8 @@ const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHeal
   fields: (t) => ({
     system: t.prismaField({
       type: "System",
-      resolve: (query, change, _args, ctx) => ctx.prisma.system.findUniqueOrThrow({ ...query, where: { id: change.systemId } }),
+      resolve: (query, change, _args, ctx) =>
+        ctx.prisma.system.findUniqueOrThrow({ ...query, where: { id: change.systemId } }),
     }),
     previousStatus: t.field({ type: HealthStatusEnum, nullable: true, resolve: (change) => change.previousStatus }),
     status: t.field({ type: HealthStatusEnum, resolve: (change) => change.status }),
@@ -81,7 +86,10 @@ function subscribeTo(kind: "ticket" | "request" | "health") {
     const tokenId = ctx.tokenId;
     if (!tokenId) return ctx.feed.subscribe(viewer, options);
     if (ctx.sessions.count("subscription", tokenId) >= ctx.maxSubscriptionsPerToken) {
-      throw new DomainError("RATE_LIMITED", `At most ${ctx.maxSubscriptionsPerToken} live subscriptions per token; end one first.`);
+      throw new DomainError(
+        "RATE_LIMITED",
+        `At most ${ctx.maxSubscriptionsPerToken} live subscriptions per token; end one first.`,
+      );
     }
     let unregister = () => {};
     const stream = ctx.feed.subscribe(viewer, options, () => unregister());

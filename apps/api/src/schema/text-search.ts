@@ -8,11 +8,15 @@ import { LIMITS } from "../domain/validate.ts";
 export function searchTerm(search: string | null | undefined, field = "search"): string | null {
   const term = search?.trim() ?? "";
   if (term.length > LIMITS.search) {
-    throw new GraphQLError(`${field} must be at most ${LIMITS.search} characters.`, { extensions: { code: "VALIDATION", field: [field] } });
+    throw new GraphQLError(`${field} must be at most ${LIMITS.search} characters.`, {
+      extensions: { code: "VALIDATION", field: [field] },
+    });
   }
   return term === "" ? null : term;
 }
 
 export function containsText(ctx: Context, term: string): { contains: string } {
-  return ctx.db.provider === "postgresql" ? ({ contains: term, mode: "insensitive" } as { contains: string }) : { contains: term };
+  return ctx.db.provider === "postgresql"
+    ? ({ contains: term, mode: "insensitive" } as { contains: string })
+    : { contains: term };
 }

@@ -1,9 +1,21 @@
 // Ticket and TicketComment: types, the ticket queries, and the actions on tickets (approve,
 // reject, fulfill, retry, comment). Who may act is decided by domain/policy/routing.ts.
 import type { Prisma, TicketKind } from "../generated/prisma/client.ts";
-import { commentOnTicket, decideTicket, fulfillTicket, retryFulfillment, type DecideInput } from "../domain/tickets/ticket-actions.ts";
+import {
+  commentOnTicket,
+  decideTicket,
+  fulfillTicket,
+  retryFulfillment,
+  type DecideInput,
+} from "../domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
-import { actingRight, actionableWhere, isActionable, ticketFacts, ticketFactsSelect } from "../domain/policy/routing.ts";
+import {
+  actingRight,
+  actionableWhere,
+  isActionable,
+  ticketFacts,
+  ticketFactsSelect,
+} from "../domain/policy/routing.ts";
 import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
 import type { Actor, Work } from "../domain/work.ts";
@@ -65,19 +77,34 @@ export const Ticket = builder.prismaNode("Ticket", {
         return [...people.values()];
       },
     }),
-    assigneeGroup: t.relation("assigneeGroup", { nullable: true, description: "Set when the ticket is assigned to a group." }),
+    assigneeGroup: t.relation("assigneeGroup", {
+      nullable: true,
+      description: "Set when the ticket is assigned to a group.",
+    }),
     decidedBy: t.relation("decidedBy", { nullable: true }),
     decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true }),
     comments: t.relation("comments", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
-    viewerCanApprove: t.boolean({ select: ticketFactsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
-    viewerCanReject: t.boolean({ select: ticketFactsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL") }),
-    viewerCanFulfill: t.boolean({ select: ticketFactsSelect, resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "FULFILLMENT") }),
+    viewerCanApprove: t.boolean({
+      select: ticketFactsSelect,
+      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL"),
+    }),
+    viewerCanReject: t.boolean({
+      select: ticketFactsSelect,
+      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL"),
+    }),
+    viewerCanFulfill: t.boolean({
+      select: ticketFactsSelect,
+      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "FULFILLMENT"),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
 });
 
-export const TicketConnection = builder.connectionObject({ type: Ticket, name: "TicketConnection" }, { name: "TicketEdge" });
+export const TicketConnection = builder.connectionObject(
+  { type: Ticket, name: "TicketConnection" },
+  { name: "TicketEdge" },
+);
 
 const TicketFilter = builder.inputType("TicketFilter", {
   fields: (t) => ({
@@ -120,7 +147,11 @@ builder.queryFields((t) => ({
       description: "End users see the tickets they may act on and those of their own requests; admins see all.",
       args: { filter: t.arg({ type: TicketFilter }) },
       resolve: (query, _root, args, ctx) =>
-        ctx.prisma.ticket.findMany({ ...query, where: ticketsWhere(viewerOf(ctx), args.filter), orderBy: { number: "desc" } }),
+        ctx.prisma.ticket.findMany({
+          ...query,
+          where: ticketsWhere(viewerOf(ctx), args.filter),
+          orderBy: { number: "desc" },
+        }),
       totalCount: (_parent, args, ctx) => ctx.prisma.ticket.count({ where: ticketsWhere(viewerOf(ctx), args.filter) }),
     },
     TicketConnection,
@@ -169,12 +200,14 @@ builder.mutationFields((t) => ({
   approveTicket: t.field({
     type: TicketPayload,
     args: { input: t.arg({ type: DecideTicketInput, required: true }) },
-    resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "APPROVED")),
+    resolve: (_root, { input }, ctx) =>
+      actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "APPROVED")),
   }),
   rejectTicket: t.field({
     type: TicketPayload,
     args: { input: t.arg({ type: DecideTicketInput, required: true }) },
-    resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "REJECTED")),
+    resolve: (_root, { input }, ctx) =>
+      actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "REJECTED")),
   }),
   fulfillTicket: t.field({
     type: TicketPayload,

@@ -42,7 +42,10 @@ const IssueApiTokenInput = builder.inputType("IssueApiTokenInput", {
   fields: (t) => ({
     identityId: t.id({ required: true }),
     name: t.string({ required: true }),
-    expiresAt: t.field({ type: "DateTime", description: "Optional; at most two years ahead. Without it the token lasts until revoked." }),
+    expiresAt: t.field({
+      type: "DateTime",
+      description: "Optional; at most two years ahead. Without it the token lasts until revoked.",
+    }),
   }),
 });
 
@@ -53,7 +56,11 @@ interface Issued {
 
 const IssueApiTokenPayload = builder.objectRef<Payload<Issued>>("IssueApiTokenPayload").implement({
   fields: (t) => ({
-    token: t.string({ nullable: true, description: "Shown once; only a hash is stored.", resolve: (payload) => payload.value?.token ?? null }),
+    token: t.string({
+      nullable: true,
+      description: "Shown once; only a hash is stored.",
+      resolve: (payload) => payload.value?.token ?? null,
+    }),
     apiToken: t.prismaField({
       type: "ApiToken",
       nullable: true,
@@ -76,7 +83,8 @@ const RevokeApiTokenPayload = builder.objectRef<Payload<string>>("RevokeApiToken
     apiToken: t.prismaField({
       type: "ApiToken",
       nullable: true,
-      resolve: (query, payload, _args, ctx) => (payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value } }) : null),
+      resolve: (query, payload, _args, ctx) =>
+        payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
     errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
   }),
@@ -106,7 +114,10 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
-          revokeApiToken(work, viewer, { tokenId: decodeId(input.tokenId, "ApiToken", ["input", "tokenId"]), reason: input.reason ?? null }),
+          revokeApiToken(work, viewer, {
+            tokenId: decodeId(input.tokenId, "ApiToken", ["input", "tokenId"]),
+            reason: input.reason ?? null,
+          }),
         ),
       ),
   }),

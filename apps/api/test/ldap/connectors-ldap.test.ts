@@ -2,7 +2,15 @@
 // groupOfNames added and verified by a search, a server that is down then up, a wrong bind
 // password (permanent failure, health DOWN), and removal on revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asAdmin, connectorEvents, createConnectorSystem, requestOnConnector, requestState, systemHealth, until } from "../connector-helpers.ts";
+import {
+  asAdmin,
+  connectorEvents,
+  createConnectorSystem,
+  requestOnConnector,
+  requestState,
+  systemHealth,
+  until,
+} from "../connector-helpers.ts";
 import { startTestServer, type TestServer } from "../harness.ts";
 import { LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_SUFFIX, type LdapPeer, startLdapPeer } from "./ldap-peer.ts";
 
@@ -39,9 +47,14 @@ describe("LDAP fulfillment", () => {
   it("adds the user's DN to the group, verifies it with a search, and fulfills", async () => {
     const groupDn = await ldap.addGroup("repo-writers");
     const { requestId } = await requestOnConnector(t, systemId, { groupDn });
-    await until(() => requestState(t, requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FULFILLED",
+    );
     expect(ldap.members(groupDn)).toEqual([LDAP_ADMIN_DN, ALICE_DN]);
-    expect(await connectorEvents(t, requestId)).toEqual([expect.objectContaining({ outcome: "success", verified: true })]);
+    expect(await connectorEvents(t, requestId)).toEqual([
+      expect.objectContaining({ outcome: "success", verified: true }),
+    ]);
     expect((await systemHealth(t, systemId)).status).toBe("HEALTHY");
   });
 
@@ -49,7 +62,10 @@ describe("LDAP fulfillment", () => {
     const groupDn = await ldap.addGroup("repo-readers");
     ldap.addMember(groupDn, ALICE_DN);
     const { requestId } = await requestOnConnector(t, systemId, { groupDn });
-    await until(() => requestState(t, requestId), (r) => r.status === "FULFILLED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FULFILLED",
+    );
     expect(ldap.members(groupDn)).toEqual([LDAP_ADMIN_DN, ALICE_DN]);
     expect(await connectorEvents(t, requestId)).toEqual([expect.objectContaining({ outcome: "success", attempt: 1 })]);
   });
@@ -58,10 +74,17 @@ describe("LDAP fulfillment", () => {
     const groupDn = await ldap.addGroup("repo-admins");
     await ldap.stop();
     const { requestId } = await requestOnConnector(t, systemId, { groupDn });
-    await until(() => connectorEvents(t, requestId), (events) => events.length >= 1);
+    await until(
+      () => connectorEvents(t, requestId),
+      (events) => events.length >= 1,
+    );
     expect((await systemHealth(t, systemId)).status).toBe("DOWN");
     await ldap.start();
-    await until(() => requestState(t, requestId), (r) => r.status === "FULFILLED", 15_000);
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FULFILLED",
+      15_000,
+    );
     expect(ldap.members(groupDn)).toContain(ALICE_DN);
   });
 
@@ -69,13 +92,24 @@ describe("LDAP fulfillment", () => {
     const groupDn = await ldap.addGroup("repo-temp");
     await ldap.stop();
     const { requestId } = await requestOnConnector(t, systemId, { groupDn });
-    await until(() => connectorEvents(t, requestId), (events) => events.length >= 1);
+    await until(
+      () => connectorEvents(t, requestId),
+      (events) => events.length >= 1,
+    );
     await ldap.start();
-    const cancelled = await t.gql(t.org.tokens.alice, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`, {
-      id: requestId,
-    });
+    const cancelled = await t.gql(
+      t.org.tokens.alice,
+      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`,
+      {
+        id: requestId,
+      },
+    );
     expect(cancelled.data?.cancelRequest.request.status).toBe("CANCELLED");
-    await until(() => connectorEvents(t, requestId), (events) => events.some((e: Record<string, unknown>) => e.operation === "revoke" && e.outcome === "success"), 15_000);
+    await until(
+      () => connectorEvents(t, requestId),
+      (events) => events.some((e: Record<string, unknown>) => e.operation === "revoke" && e.outcome === "success"),
+      15_000,
+    );
     expect(ldap.members(groupDn)).toEqual([LDAP_ADMIN_DN]);
   });
 
@@ -87,7 +121,10 @@ describe("LDAP fulfillment", () => {
       userBaseDn: `ou=people,${LDAP_SUFFIX}`,
     });
     const { requestId } = await requestOnConnector(t, wrong, { groupDn: await ldap.addGroup("repo-wrong") });
-    await until(() => requestState(t, requestId), (r) => r.status === "FAILED");
+    await until(
+      () => requestState(t, requestId),
+      (r) => r.status === "FAILED",
+    );
     expect(await connectorEvents(t, requestId)).toEqual([
       expect.objectContaining({ outcome: "failure", final: true, error: "LDAP: the bind DN or password is wrong" }),
     ]);
@@ -95,13 +132,27 @@ describe("LDAP fulfillment", () => {
   });
 
   it("validates LDAP settings and targets", async () => {
-    const bad = await asAdmin(t, `mutation($input: CreateSystemInput!) { createSystem(input: $input) { errors { code field } } }`, {
-      input: { name: "Bad LDAP", connector: "LDAP", connectorConfig: { url: "http://x", bindDn: "nope", bindPassword: "env:ACCESS_SECRET_X", userBaseDn: "ou=x" } },
-    });
+    const bad = await asAdmin(
+      t,
+      `mutation($input: CreateSystemInput!) { createSystem(input: $input) { errors { code field } } }`,
+      {
+        input: {
+          name: "Bad LDAP",
+          connector: "LDAP",
+          connectorConfig: { url: "http://x", bindDn: "nope", bindPassword: "env:ACCESS_SECRET_X", userBaseDn: "ou=x" },
+        },
+      },
+    );
     expect(bad.createSystem.errors).toEqual([{ code: "VALIDATION", field: ["input", "connectorConfig", "url"] }]);
-    const target = await asAdmin(t, `mutation($input: CreateResourceInput!) { createResource(input: $input) { errors { code field } } }`, {
-      input: { systemId, name: "Bad target", sensitivity: "STANDARD", connectorTarget: { groupDn: "not a dn" } },
-    });
-    expect(target.createResource.errors).toEqual([{ code: "VALIDATION", field: ["input", "connectorTarget", "groupDn"] }]);
+    const target = await asAdmin(
+      t,
+      `mutation($input: CreateResourceInput!) { createResource(input: $input) { errors { code field } } }`,
+      {
+        input: { systemId, name: "Bad target", sensitivity: "STANDARD", connectorTarget: { groupDn: "not a dn" } },
+      },
+    );
+    expect(target.createResource.errors).toEqual([
+      { code: "VALIDATION", field: ["input", "connectorTarget", "groupDn"] },
+    ]);
   });
 });

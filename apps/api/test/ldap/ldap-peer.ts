@@ -67,7 +67,9 @@ function requireOpenLdap(): void {
     }
   });
   if (missing.length > 0) {
-    throw new Error(`npm run test:ldap needs OpenLDAP (${missing.join(", ")} not found): apt-get install slapd ldap-utils`);
+    throw new Error(
+      `npm run test:ldap needs OpenLDAP (${missing.join(", ")} not found): apt-get install slapd ldap-utils`,
+    );
   }
 }
 
@@ -99,7 +101,10 @@ export async function startLdapPeer(): Promise<LdapPeer> {
   let child: ChildProcess | null = null;
 
   const ldapmodify = (ldif: string) =>
-    execFileSync("ldapmodify", ["-x", "-H", url, "-D", LDAP_ADMIN_DN, "-w", LDAP_ADMIN_PASSWORD], { input: ldif, stdio: ["pipe", "pipe", "pipe"] });
+    execFileSync("ldapmodify", ["-x", "-H", url, "-D", LDAP_ADMIN_DN, "-w", LDAP_ADMIN_PASSWORD], {
+      input: ldif,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
 
   const start = async () => {
     child = spawn(SLAPD, ["-f", conf, "-h", `${url}/`, "-d", "0"], { stdio: "ignore" });
@@ -127,14 +132,18 @@ export async function startLdapPeer(): Promise<LdapPeer> {
     url,
     groupDn,
     async addGroup(name) {
-      ldapmodify(`dn: ${groupDn(name)}\nchangetype: add\nobjectClass: groupOfNames\ncn: ${name}\nmember: ${LDAP_ADMIN_DN}\n`);
+      ldapmodify(
+        `dn: ${groupDn(name)}\nchangetype: add\nobjectClass: groupOfNames\ncn: ${name}\nmember: ${LDAP_ADMIN_DN}\n`,
+      );
       return groupDn(name);
     },
     addMember(dn, memberDn) {
       ldapmodify(`dn: ${dn}\nchangetype: modify\nadd: member\nmember: ${memberDn}\n`);
     },
     members(dn) {
-      const out = execFileSync("ldapsearch", ["-x", "-H", url, "-b", dn, "-s", "base", "-LLL", "member"], { encoding: "utf8" });
+      const out = execFileSync("ldapsearch", ["-x", "-H", url, "-b", dn, "-s", "base", "-LLL", "member"], {
+        encoding: "utf8",
+      });
       return out
         .split("\n")
         .filter((line) => line.startsWith("member: "))

@@ -61,7 +61,10 @@ interface Change {
 /** Subscribes to every ticket change the admin sees, from `after`, into `into`. */
 function follow(client: Client, into: Change[], after: number | null, onError: (e: unknown) => void = () => undefined) {
   return client.subscribe<{ ticketStatusChanged: Change }>(
-    { query: `subscription($after: Int) { ticketStatusChanged(afterSequence: $after) { sequence status } }`, variables: { after } },
+    {
+      query: `subscription($after: Int) { ticketStatusChanged(afterSequence: $after) { sequence status } }`,
+      variables: { after },
+    },
     { next: (v) => v.data && into.push(v.data.ticketStatusChanged), error: onError, complete: () => undefined },
   );
 }
@@ -77,23 +80,35 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 let resourceCounter = 0;
 async function newResource(): Promise<string> {
   resourceCounter += 1;
-  const res = await gql(b, org.tokens.admin, `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code } } }`, {
-    input: { systemId: gid("System", org.githubSystemId), name: `Scale ${resourceCounter}`, sensitivity: "STANDARD" },
-  });
+  const res = await gql(
+    b,
+    org.tokens.admin,
+    `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code } } }`,
+    {
+      input: { systemId: gid("System", org.githubSystemId), name: `Scale ${resourceCounter}`, sensitivity: "STANDARD" },
+    },
+  );
   return res.data.createResource.resource.id;
 }
 
 async function createRequest(instance: Instance, token: string, resourceId: string) {
-  const res = await gql(instance, token, `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`, {
-    input: { resourceIds: [resourceId], justification: "scale" },
-  });
+  const res = await gql(
+    instance,
+    token,
+    `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`,
+    {
+      input: { resourceIds: [resourceId], justification: "scale" },
+    },
+  );
   expect(res.data?.createRequest.errors).toEqual([]);
   return res.data.createRequest.request as { id: string; tickets: { id: string }[] };
 }
 
 /** Sequences of the ticket status changes in the trail, from the export. */
 async function ticketChangeSequences(): Promise<number[]> {
-  const text = await (await fetch(`${b.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${org.tokens.admin}` } })).text();
+  const text = await (
+    await fetch(`${b.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${org.tokens.admin}` } })
+  ).text();
   return text
     .trim()
     .split("\n")
@@ -108,7 +123,9 @@ describe("two instances, one database, one Redis", () => {
     const stop = follow(ws(a, org.tokens.admin), seen, null);
     await new Promise((r) => setTimeout(r, 300));
     const request = await createRequest(b, org.tokens.alice, await newResource());
-    await gql(b, org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`, { id: request.tickets[0]?.id });
+    await gql(b, org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`, {
+      id: request.tickets[0]?.id,
+    });
     await until(() => seen.length >= 3);
     stop();
     expect(seen.map((c) => c.status)).toEqual(["OPEN", "APPROVED", "OPEN"]);
@@ -121,9 +138,14 @@ describe("two instances, one database, one Redis", () => {
     const request = await createRequest(a, org.tokens.dave, await newResource());
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        gql(i % 2 ? a : b, i % 3 ? org.tokens.bob : org.tokens.admin, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`, {
-          id: request.tickets[0]?.id,
-        }),
+        gql(
+          i % 2 ? a : b,
+          i % 3 ? org.tokens.bob : org.tokens.admin,
+          `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`,
+          {
+            id: request.tickets[0]?.id,
+          },
+        ),
       ),
     );
     const codes = results.map((r) => (r.data?.approveTicket.errors as { code: string }[]).map((e) => e.code).join(","));
@@ -139,8 +161,13 @@ describe("two instances, one database, one Redis", () => {
         createRequest(i % 2 ? b : a, org.tokens.carol, resource),
       ]),
     );
-    const text = await (await fetch(`${a.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${org.tokens.admin}` } })).text();
-    const sequences = text.trim().split("\n").map((l) => (JSON.parse(l) as { sequence: number }).sequence);
+    const text = await (
+      await fetch(`${a.url}/audit/export.jsonl`, { headers: { authorization: `Bearer ${org.tokens.admin}` } })
+    ).text();
+    const sequences = text
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { sequence: number }).sequence);
     expect(sequences).toEqual(sequences.map((_, i) => i + 1));
     async function* lines() {
       let line = 0;

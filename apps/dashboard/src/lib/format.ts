@@ -50,10 +50,13 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   return format.format(Math.round(seconds / 60), "minute");
 }
 
-export const exactTime = (iso: string) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "medium" });
+export const exactTime = (iso: string) =>
+  new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "medium" });
 
 /** UserErrors by input field name (the second path element), for showing next to fields. */
-export function errorsByField(errors: readonly { message: string; field?: readonly string[] | null }[]): Record<string, string> {
+export function errorsByField(
+  errors: readonly { message: string; field?: readonly string[] | null }[],
+): Record<string, string> {
   const byField: Record<string, string> = {};
   for (const error of errors) {
     const key = error.field?.[1] ?? "_form";

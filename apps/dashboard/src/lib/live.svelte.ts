@@ -10,7 +10,9 @@ const SUBSCRIPTIONS = [
   "subscription Requests($after: Int) { requestStatusChanged(afterSequence: $after) { sequence } }",
 ];
 /** Admins also follow connector health (the systems view). */
-const ADMIN_SUBSCRIPTIONS = ["subscription Health($after: Int) { systemHealthChanged(afterSequence: $after) { sequence } }"];
+const ADMIN_SUBSCRIPTIONS = [
+  "subscription Health($after: Int) { systemHealthChanged(afterSequence: $after) { sequence } }",
+];
 
 const COALESCE_MS = 150;
 

@@ -3,9 +3,20 @@ import { graphql } from "./graphql.ts";
 
 export const RequestRow = graphql(`
   fragment RequestRow on Request {
-    id number status createdAt
-    requester { displayName }
-    target { displayName }
-    items { resource { name } }
+    id
+    number
+    status
+    createdAt
+    requester {
+      displayName
+    }
+    target {
+      displayName
+    }
+    items {
+      resource {
+        name
+      }
+    }
   }
 `);

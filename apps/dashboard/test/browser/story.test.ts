@@ -29,7 +29,16 @@ beforeAll(async () => {
   t = await startTestServer();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 });
 
@@ -104,7 +113,9 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await dave.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
 
     // Alice's list shows FULFILLED without a reload.
-    await expect.poll(() => aliceRow.locator("[data-status]").getAttribute("data-status"), { timeout: 5_000 }).toBe("FULFILLED");
+    await expect
+      .poll(() => aliceRow.locator("[data-status]").getAttribute("data-status"), { timeout: 5_000 })
+      .toBe("FULFILLED");
     await shot(alice, "my-requests-fulfilled");
   });
 
@@ -130,18 +141,29 @@ describe("the GitHub Write Access story in the dashboard", () => {
 
   it("says when it is offline, then reconnects and shows what changed meanwhile", async () => {
     const carol = await signedIn(t.org.tokens.carol, "/");
-    await carol.getByText(/REQ-\d+/).first().waitFor();
+    await carol
+      .getByText(/REQ-\d+/)
+      .first()
+      .waitFor();
     await carol.context().setOffline(true);
     await carol.getByText("Offline: live updates are paused").waitFor({ timeout: 15_000 });
     await shot(carol, "offline");
     // While Carol is offline, the admin cancels her request (made for her in the previous test).
     const requests = await t.gql(t.org.tokens.carol, `{ requests(first: 1) { edges { node { id } } } }`);
     const id = requests.data?.requests.edges[0].node.id;
-    const cancelled = await t.gql(t.org.tokens.admin, `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`, { id });
+    const cancelled = await t.gql(
+      t.org.tokens.admin,
+      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`,
+      { id },
+    );
     expect(cancelled.data?.cancelRequest.errors).toEqual([]);
     await carol.context().setOffline(false);
     await carol.getByText("Offline: live updates are paused").waitFor({ state: "detached", timeout: 15_000 });
-    await expect.poll(() => carol.locator("tr[data-request] [data-status]").first().getAttribute("data-status"), { timeout: 10_000 }).toBe("CANCELLED");
+    await expect
+      .poll(() => carol.locator("tr[data-request] [data-status]").first().getAttribute("data-status"), {
+        timeout: 10_000,
+      })
+      .toBe("CANCELLED");
   });
 
   it("refuses the admin pages to an end user", async () => {

@@ -62,5 +62,7 @@ export function chainHash(prevHash: string, content: ChainedContent): string {
     comment: content.comment,
     data: content.data,
   });
-  return createHash("sha256").update(prevHash + canonical, "utf8").digest("hex");
+  return createHash("sha256")
+    .update(prevHash + canonical, "utf8")
+    .digest("hex");
 }

@@ -13,7 +13,6 @@ export interface VerifyReport {
   failure: { line: number; sequence: number | null; reason: string } | null;
 }
 
-
 function parse(text: string): ChainedRecord {
   const value = JSON.parse(text) as Partial<ChainedRecord>;
   if (typeof value.sequence !== "number" || typeof value.hash !== "string" || typeof value.prevHash !== "string") {
@@ -47,13 +46,18 @@ export async function verifyRecords(lines: AsyncIterable<{ line: number; text: s
       comment: record.comment ?? null,
       data: record.data ?? {},
     });
-    if (expected !== record.hash) return fail(line, record.sequence, "content does not match its hash (the event was altered)");
+    if (expected !== record.hash)
+      return fail(line, record.sequence, "content does not match its hash (the event was altered)");
     if (previous && record.sequence <= previous.sequence) {
       return fail(line, record.sequence, `sequence ${record.sequence} does not follow ${previous.sequence}`);
     }
     const linked = previous !== null && record.sequence === previous.sequence + 1;
     if (linked && record.prevHash !== previous?.hash) {
-      return fail(line, record.sequence, "prevHash does not match the previous event's hash (an event was removed or replaced)");
+      return fail(
+        line,
+        record.sequence,
+        "prevHash does not match the previous event's hash (an event was removed or replaced)",
+      );
     }
     if (record.sequence === 1 && record.prevHash !== GENESIS_HASH) {
       return fail(line, record.sequence, "the first event does not start from the genesis hash");

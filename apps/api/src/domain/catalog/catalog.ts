@@ -36,7 +36,13 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
     throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
   }
   const system = await work.tx.system.create({
-    data: { name, description, connector: input.connector, connectorConfig, fulfillersGroupId: input.fulfillersGroupId ?? null },
+    data: {
+      name,
+      description,
+      connector: input.connector,
+      connectorConfig,
+      fulfillersGroupId: input.fulfillersGroupId ?? null,
+    },
     select: { id: true },
   });
   auditConfig(work, actor, "System", toGlobalId("System", system.id), "created", {
@@ -63,7 +69,9 @@ async function validateSteps(tx: Tx, steps: readonly StepInput[], field: readonl
       listSize(approverIds, 1, MAX_APPROVERS_PER_STEP, [...at, "approverIds"]);
       distinct(approverIds, [...at, "approverIds"]);
       const found = new Set(
-        (await tx.identity.findMany({ where: { id: { in: [...approverIds] } }, select: { id: true } })).map((i) => i.id),
+        (await tx.identity.findMany({ where: { id: { in: [...approverIds] } }, select: { id: true } })).map(
+          (i) => i.id,
+        ),
       );
       approverIds.forEach((id, i) => {
         if (!found.has(id)) throw notFound("Identity", [...at, "approverIds", String(i)]);
@@ -82,7 +90,11 @@ async function validateSteps(tx: Tx, steps: readonly StepInput[], field: readonl
   return specs;
 }
 
-function checkStepsFitSensitivity(sensitivity: Sensitivity, steps: readonly StepSpec[], field: readonly string[]): void {
+function checkStepsFitSensitivity(
+  sensitivity: Sensitivity,
+  steps: readonly StepSpec[],
+  field: readonly string[],
+): void {
   if (steps.length === 0 && sensitivity !== "STANDARD") {
     throw invalid("Only STANDARD resources may be approved automatically (no steps).", field);
   }
@@ -136,7 +148,8 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
   let steps: StepSpec[];
   if (input.approvalSteps == null) {
     const defaults = defaultSteps(input.sensitivity);
-    if (!defaults) throw invalid("PRIVILEGED resources need approval steps with named approvers or a group.", stepsField);
+    if (!defaults)
+      throw invalid("PRIVILEGED resources need approval steps with named approvers or a group.", stepsField);
     steps = defaults;
   } else {
     steps = await validateSteps(work.tx, input.approvalSteps, stepsField);
@@ -194,18 +207,29 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
   if (!current) throw notFound("Resource", ["input", "resourceId"]);
   const name = input.name != null ? requiredText(input.name, LIMITS.name, ["input", "name"]) : current.name;
   const description =
-    input.description !== undefined ? optionalText(input.description, LIMITS.description, ["input", "description"]) : current.description;
+    input.description !== undefined
+      ? optionalText(input.description, LIMITS.description, ["input", "description"])
+      : current.description;
   const sensitivity = input.sensitivity ?? current.sensitivity;
   const connectorTarget =
-    input.connectorTarget !== undefined ? parseConnectorTarget(current.system.connector, input.connectorTarget) : current.connectorTarget;
+    input.connectorTarget !== undefined
+      ? parseConnectorTarget(current.system.connector, input.connectorTarget)
+      : current.connectorTarget;
   const stepsField = ["input", "approvalSteps"];
   const steps =
     input.approvalSteps != null
       ? await validateSteps(work.tx, input.approvalSteps, stepsField)
-      : current.approvalSteps.map((s) => ({ kind: s.kind, approverIds: s.approvers.map((a) => a.id), groupId: s.groupId }));
+      : current.approvalSteps.map((s) => ({
+          kind: s.kind,
+          approverIds: s.approvers.map((a) => a.id),
+          groupId: s.groupId,
+        }));
   checkStepsFitSensitivity(sensitivity, steps, stepsField);
   if (name !== current.name) {
-    const clash = await work.tx.resource.findFirst({ where: { systemId: current.systemId, name }, select: { id: true } });
+    const clash = await work.tx.resource.findFirst({
+      where: { systemId: current.systemId, name },
+      select: { id: true },
+    });
     if (clash) throw new DomainError("CONFLICT", `The system has a resource named ${name} already.`, ["input", "name"]);
   }
   const updated = await work.tx.resource.update({

@@ -10,10 +10,21 @@ export type HealthObservation = { ok: true } | { ok: false; message: string; unr
 
 const DOWN_AFTER = 3;
 
-export async function recordHealth(work: Work, systemId: string, observation: HealthObservation): Promise<HealthStatus> {
-  const system = await work.tx.system.findUniqueOrThrow({ where: { id: systemId }, select: { healthFailures: true, healthStatus: true } });
+export async function recordHealth(
+  work: Work,
+  systemId: string,
+  observation: HealthObservation,
+): Promise<HealthStatus> {
+  const system = await work.tx.system.findUniqueOrThrow({
+    where: { id: systemId },
+    select: { healthFailures: true, healthStatus: true },
+  });
   const failures = observation.ok ? 0 : system.healthFailures + 1;
-  const status: HealthStatus = observation.ok ? "HEALTHY" : observation.unreachable || failures >= DOWN_AFTER ? "DOWN" : "DEGRADED";
+  const status: HealthStatus = observation.ok
+    ? "HEALTHY"
+    : observation.unreachable || failures >= DOWN_AFTER
+      ? "DOWN"
+      : "DEGRADED";
   await work.tx.system.update({
     where: { id: systemId },
     data: {

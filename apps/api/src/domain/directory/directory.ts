@@ -12,7 +12,9 @@ async function requireIdentity(tx: Tx, id: string, field: readonly string[]): Pr
 }
 
 async function requireGroups(tx: Tx, ids: readonly string[], field: readonly string[]): Promise<void> {
-  const found = new Set((await tx.group.findMany({ where: { id: { in: [...ids] } }, select: { id: true } })).map((g) => g.id));
+  const found = new Set(
+    (await tx.group.findMany({ where: { id: { in: [...ids] } }, select: { id: true } })).map((g) => g.id),
+  );
   ids.forEach((id, index) => {
     if (!found.has(id)) throw notFound("Group", [...field, String(index)]);
   });
@@ -85,7 +87,8 @@ export async function updateIdentity(work: Work, actor: Actor, input: UpdateIden
   const current = await work.tx.identity.findUnique({ where: { id: input.identityId } });
   if (!current) throw notFound("Identity", ["input", "identityId"]);
   const changes: { displayName?: string; role?: Role; managerId?: string; active?: boolean } = {};
-  if (input.displayName != null) changes.displayName = requiredText(input.displayName, LIMITS.name, ["input", "displayName"]);
+  if (input.displayName != null)
+    changes.displayName = requiredText(input.displayName, LIMITS.name, ["input", "displayName"]);
   if (input.role != null) changes.role = input.role;
   if (input.active != null) changes.active = input.active;
   if (input.managerId != null) {
@@ -96,7 +99,10 @@ export async function updateIdentity(work: Work, actor: Actor, input: UpdateIden
     changes.managerId = input.managerId;
   }
   if (current.id === actor.id && (changes.active === false || changes.role === "END_USER")) {
-    throw invalid("Admins cannot deactivate or demote themselves.", ["input", changes.active === false ? "active" : "role"]);
+    throw invalid("Admins cannot deactivate or demote themselves.", [
+      "input",
+      changes.active === false ? "active" : "role",
+    ]);
   }
   await work.tx.identity.update({ where: { id: current.id }, data: changes });
   // Live connections carry the identity's role and activity from when they authenticated.
@@ -158,11 +164,20 @@ export async function changeGroupMembership(
   if (change === "remove" && !isMember) throw invalidMembership("is not a member of");
   await work.tx.group.update({
     where: { id: group.id },
-    data: { members: change === "add" ? { connect: { id: input.identityId } } : { disconnect: { id: input.identityId } } },
+    data: {
+      members: change === "add" ? { connect: { id: input.identityId } } : { disconnect: { id: input.identityId } },
+    },
   });
-  auditConfig(work, actor, "Group", toGlobalId("Group", group.id), change === "add" ? "member added" : "member removed", {
-    identityId: toGlobalId("Identity", input.identityId),
-  });
+  auditConfig(
+    work,
+    actor,
+    "Group",
+    toGlobalId("Group", group.id),
+    change === "add" ? "member added" : "member removed",
+    {
+      identityId: toGlobalId("Identity", input.identityId),
+    },
+  );
   return group.id;
 }
 

@@ -43,7 +43,9 @@ const eligibleIdentity = (parties: Parties): Prisma.IdentityWhereInput => ({
 });
 
 async function routeToGroup(tx: Tx, groupId: string, parties: Parties, emptyReason: string): Promise<Routing> {
-  const eligible = await tx.identity.count({ where: { ...eligibleIdentity(parties), groups: { some: { id: groupId } } } });
+  const eligible = await tx.identity.count({
+    where: { ...eligibleIdentity(parties), groups: { some: { id: groupId } } },
+  });
   if (eligible === 0) return toAdmins(emptyReason);
   return { assigneeIds: [], assigneeGroupId: groupId, assignedToAdmins: false, fallbackReason: null };
 }
@@ -69,12 +71,20 @@ export async function routeApprovalStep(
     }
     case "EXPLICIT": {
       const eligible = await tx.identity.findMany({
-        where: { active: true, id: { in: step.approvers.map((a) => a.id), notIn: [parties.requesterId, parties.targetId] } },
+        where: {
+          active: true,
+          id: { in: step.approvers.map((a) => a.id), notIn: [parties.requesterId, parties.targetId] },
+        },
         select: { id: true },
         orderBy: { id: "asc" },
       });
       if (eligible.length === 0) return toAdmins("no named approver is eligible");
-      return { assigneeIds: eligible.map((i) => i.id), assigneeGroupId: null, assignedToAdmins: false, fallbackReason: null };
+      return {
+        assigneeIds: eligible.map((i) => i.id),
+        assigneeGroupId: null,
+        assignedToAdmins: false,
+        fallbackReason: null,
+      };
     }
     case "GROUP":
       if (!step.groupId) return toAdmins("the step names no group");

@@ -84,7 +84,11 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     const number = requestedIn.get(id);
     if (number !== undefined) {
       return problems.push(
-        new DomainError("ALREADY_REQUESTED", `${resource.name} is already requested for the target in REQ-${number}.`, field),
+        new DomainError(
+          "ALREADY_REQUESTED",
+          `${resource.name} is already requested for the target in REQ-${number}.`,
+          field,
+        ),
       );
     }
     return undefined;
@@ -127,7 +131,13 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
   const itemStatuses: RequestStatus[] = [];
   for (const item of itemsInOrder) {
     if (!item) continue;
-    const context = { itemId: item.id, requestId: request.id, resourceId: item.resourceId, requesterId: actor.id, targetId };
+    const context = {
+      itemId: item.id,
+      requestId: request.id,
+      resourceId: item.resourceId,
+      requesterId: actor.id,
+      targetId,
+    };
     itemStatuses.push(await advanceItem(work, context, 0, actor.id));
   }
   // The request was created PENDING_APPROVAL; it moves on only if every item was auto-approved.

@@ -28,7 +28,12 @@ async function loadJob(work: Work, jobId: string) {
   });
 }
 
-function auditAttempt(work: Work, job: Awaited<ReturnType<typeof loadJob>>, attempt: Attempt, outcome: Record<string, string | boolean | null>): void {
+function auditAttempt(
+  work: Work,
+  job: Awaited<ReturnType<typeof loadJob>>,
+  attempt: Attempt,
+  outcome: Record<string, string | boolean | null>,
+): void {
   work.audit.append({
     action: "CONNECTOR_CALLED",
     actorId: null,
@@ -54,7 +59,13 @@ export async function recordConnectorSuccess(work: Work, attempt: Attempt, verif
   if (job.kind !== "PROVISION" || !ticket) return;
   if (ticket.status === "CANCELLED") {
     // The request was cancelled while the call ran: take the access back.
-    await enqueueJob(work, { kind: "REVOKE", systemId: job.systemId, ticketId: ticket.id, identityId: job.identityId, resourceId: job.resourceId });
+    await enqueueJob(work, {
+      kind: "REVOKE",
+      systemId: job.systemId,
+      ticketId: ticket.id,
+      identityId: job.identityId,
+      resourceId: job.resourceId,
+    });
     return;
   }
   const { count } = await work.tx.ticket.updateMany({
@@ -70,7 +81,11 @@ export async function recordConnectorSuccess(work: Work, attempt: Attempt, verif
     ticketId: ticket.id,
     data: { previousStatus: "IN_PROGRESS", status: "FULFILLED", kind: "FULFILLMENT", by: "connector", verified },
   });
-  await activateGrant(work, { identityId: job.identityId, resourceId: job.resourceId, requestId: ticket.requestId, itemId: ticket.itemId }, null);
+  await activateGrant(
+    work,
+    { identityId: job.identityId, resourceId: job.resourceId, requestId: ticket.requestId, itemId: ticket.itemId },
+    null,
+  );
   await refreshRequestStatus(work, ticket.requestId, null);
 }
 
@@ -88,12 +103,17 @@ export async function recordConnectorFailure(
   const final = retryAt === null;
   await work.tx.job.update({
     where: { id: job.id },
-    data: final ? { status: "FAILED", lockedUntil: null, lastError: error } : { runAt: retryAt, lockedUntil: null, lastError: error },
+    data: final
+      ? { status: "FAILED", lockedUntil: null, lastError: error }
+      : { runAt: retryAt, lockedUntil: null, lastError: error },
   });
   auditAttempt(work, job, attempt, { outcome: "failure", error, final, retryAt: retryAt?.toISOString() ?? null });
   const ticket = job.ticket;
   if (!final || job.kind !== "PROVISION" || !ticket) return;
-  const { count } = await work.tx.ticket.updateMany({ where: { id: ticket.id, status: "IN_PROGRESS" }, data: { status: "FAILED" } });
+  const { count } = await work.tx.ticket.updateMany({
+    where: { id: ticket.id, status: "IN_PROGRESS" },
+    data: { status: "FAILED" },
+  });
   if (count !== 1) return;
   await work.tx.requestItem.update({ where: { id: ticket.itemId }, data: { status: "FAILED" } });
   work.audit.append({

@@ -112,5 +112,6 @@ export async function advanceItem(
     ticketId,
     identityId: item.targetId,
     resourceId: item.resourceId,
-  });  return "APPROVED";
+  });
+  return "APPROVED";
 }

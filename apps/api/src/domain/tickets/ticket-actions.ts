@@ -105,9 +105,13 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
   const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
   if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are fulfilled.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
-  if (!isActionable(ticket.kind, ticket.status)) throw invalidState(`The ticket is ${ticket.status}; it cannot be fulfilled.`);
+  if (!isActionable(ticket.kind, ticket.status))
+    throw invalidState(`The ticket is ${ticket.status}; it cannot be fulfilled.`);
   if (ticket.resource.requiresFulfillmentEvidence && !comment) {
-    throw invalid("This resource requires fulfillment evidence: describe what was done in a comment.", ["input", "comment"]);
+    throw invalid("This resource requires fulfillment evidence: describe what was done in a comment.", [
+      "input",
+      "comment",
+    ]);
   }
   await transition(work, ticket.id, ["OPEN", "FAILED"], "FULFILLED", actor.id);
   await addComment(work, ticket.id, actor.id, comment);
@@ -120,7 +124,11 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
     comment,
     data: { previousStatus: ticket.status, status: "FULFILLED", kind: "FULFILLMENT", override },
   });
-  await activateGrant(work, { identityId: item.targetId, resourceId: item.resourceId, requestId: item.requestId, itemId: item.itemId }, actor.id);
+  await activateGrant(
+    work,
+    { identityId: item.targetId, resourceId: item.resourceId, requestId: item.requestId, itemId: item.itemId },
+    actor.id,
+  );
   await refreshRequestStatus(work, ticket.requestId, actor.id);
 }
 
@@ -134,7 +142,10 @@ export async function retryFulfillment(work: Work, actor: Actor, input: DecideIn
   if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are retried.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
   if (ticket.status !== "FAILED") throw invalidState(`The ticket is ${ticket.status}, not FAILED.`);
-  const system = await work.tx.resource.findUniqueOrThrow({ where: { id: item.resourceId }, select: { system: { select: { id: true, connector: true } } } });
+  const system = await work.tx.resource.findUniqueOrThrow({
+    where: { id: item.resourceId },
+    select: { system: { select: { id: true, connector: true } } },
+  });
   const next = system.system.connector === "MANUAL" ? "OPEN" : "IN_PROGRESS";
   await transition(work, ticket.id, ["FAILED"], next, null);
   await addComment(work, ticket.id, actor.id, comment);
@@ -148,12 +159,22 @@ export async function retryFulfillment(work: Work, actor: Actor, input: DecideIn
     data: { previousStatus: "FAILED", status: next, kind: "FULFILLMENT", reason: "retry", override },
   });
   if (next === "IN_PROGRESS") {
-    await enqueueJob(work, { kind: "PROVISION", systemId: system.system.id, ticketId: ticket.id, identityId: item.targetId, resourceId: item.resourceId });
+    await enqueueJob(work, {
+      kind: "PROVISION",
+      systemId: system.system.id,
+      ticketId: ticket.id,
+      identityId: item.targetId,
+      resourceId: item.resourceId,
+    });
   }
   await refreshRequestStatus(work, ticket.requestId, actor.id);
 }
 
-export async function commentOnTicket(work: Work, actor: Actor, input: { ticketId: string; body: string }): Promise<void> {
+export async function commentOnTicket(
+  work: Work,
+  actor: Actor,
+  input: { ticketId: string; body: string },
+): Promise<void> {
   const body = requiredText(input.body, LIMITS.comment, ["input", "body"]);
   const { ticket } = await loadTicket(work, actor, input.ticketId);
   const created = await work.tx.ticketComment.create({
@@ -175,7 +196,12 @@ export async function commentOnTicket(work: Work, actor: Actor, input: { ticketI
  * connector call already under way (or failed half-way) may have provisioned the access: its
  * pending job stops and a revocation job is queued, which is harmless when nothing was given.
  */
-export async function cancelOpenTickets(work: Work, actorId: string, requestId: string, itemIds: string[]): Promise<void> {
+export async function cancelOpenTickets(
+  work: Work,
+  actorId: string,
+  requestId: string,
+  itemIds: string[],
+): Promise<void> {
   const open = await work.tx.ticket.findMany({
     where: { itemId: { in: itemIds }, status: { in: ["OPEN", "IN_PROGRESS", "FAILED"] } },
     select: {
@@ -189,7 +215,10 @@ export async function cancelOpenTickets(work: Work, actorId: string, requestId: 
     orderBy: { number: "asc" },
   });
   const connectorTickets = open.filter((t) => t.kind === "FULFILLMENT" && t.resource.system.connector !== "MANUAL");
-  await cancelPendingJobs(work, connectorTickets.map((t) => t.id));
+  await cancelPendingJobs(
+    work,
+    connectorTickets.map((t) => t.id),
+  );
   for (const ticket of connectorTickets) {
     await enqueueJob(work, {
       kind: "REVOKE",

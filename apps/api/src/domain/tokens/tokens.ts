@@ -33,13 +33,22 @@ export async function issueApiToken(
   if (expiresAt) {
     const ahead = expiresAt.getTime() - Date.now();
     if (!(ahead > 0)) throw invalid("The expiry must be in the future.", ["input", "expiresAt"]);
-    if (ahead > MAX_TOKEN_LIFETIME_MS) throw invalid("The expiry may be at most two years ahead.", ["input", "expiresAt"]);
+    if (ahead > MAX_TOKEN_LIFETIME_MS)
+      throw invalid("The expiry may be at most two years ahead.", ["input", "expiresAt"]);
   }
   const identity = await work.tx.identity.findUnique({ where: { id: input.identityId }, select: { active: true } });
   if (!identity) throw notFound("Identity", ["input", "identityId"]);
   if (!identity.active) throw invalid("Tokens cannot be issued to an inactive identity.", ["input", "identityId"]);
   const token = newToken();
-  const tokenId = await storeToken(work, actor?.id ?? null, input.identityId, name, token, actor ? "issued" : "system", expiresAt);
+  const tokenId = await storeToken(
+    work,
+    actor?.id ?? null,
+    input.identityId,
+    name,
+    token,
+    actor ? "issued" : "system",
+    expiresAt,
+  );
   return { token, tokenId };
 }
 
@@ -47,7 +56,11 @@ export async function issueApiToken(
  * Revokes a token: admins any token, everyone else their own (an employee who leaked one should
  * not have to wait for an admin). Requests using it are refused from the commit on.
  */
-export async function revokeApiToken(work: Work, actor: Actor, input: { tokenId: string; reason?: string | null }): Promise<string> {
+export async function revokeApiToken(
+  work: Work,
+  actor: Actor,
+  input: { tokenId: string; reason?: string | null },
+): Promise<string> {
   const reason = optionalText(input.reason, LIMITS.reason, ["input", "reason"]);
   const token = await work.tx.apiToken.findUnique({
     where: { id: input.tokenId },
@@ -56,13 +69,20 @@ export async function revokeApiToken(work: Work, actor: Actor, input: { tokenId:
   // Someone else's token is "not found" for an end user: its existence is not their business.
   if (!token || (!isAdmin(actor) && token.identityId !== actor.id)) throw notFound("ApiToken", ["input", "tokenId"]);
   if (token.revokedAt) throw invalidState("The token is already revoked.");
-  const { count } = await work.tx.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const { count } = await work.tx.apiToken.updateMany({
+    where: { id: token.id, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   if (count !== 1) throw invalidState("The token is already revoked.");
   work.audit.append({
     action: "TOKEN_REVOKED",
     actorId: actor.id,
     comment: reason,
-    data: { tokenId: toGlobalId("ApiToken", token.id), identityId: toGlobalId("Identity", token.identityId), name: token.name },
+    data: {
+      tokenId: toGlobalId("ApiToken", token.id),
+      identityId: toGlobalId("Identity", token.identityId),
+      name: token.name,
+    },
   });
   work.effects.credentialsChanged = true;
   return token.id;
@@ -73,7 +93,10 @@ export const TOKEN_USE_RESOLUTION_MS = 60_000;
 
 export async function recordTokenUse(tx: Tx, tokenId: string, at: Date): Promise<void> {
   await tx.apiToken.updateMany({
-    where: { id: tokenId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(at.getTime() - TOKEN_USE_RESOLUTION_MS) } }] },
+    where: {
+      id: tokenId,
+      OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(at.getTime() - TOKEN_USE_RESOLUTION_MS) } }],
+    },
     data: { lastUsedAt: at },
   });
 }
@@ -121,7 +144,12 @@ export async function ensureBootstrapAdmin(work: Work, token: string): Promise<v
     work.audit.append({
       action: "CONFIG_CHANGED",
       actorId: null,
-      data: { entity: "Identity", entityId: toGlobalId("Identity", admin.id), change: "created", source: "BOOTSTRAP_ADMIN_TOKEN" },
+      data: {
+        entity: "Identity",
+        entityId: toGlobalId("Identity", admin.id),
+        change: "created",
+        source: "BOOTSTRAP_ADMIN_TOKEN",
+      },
     });
   } else if (!admin.active || admin.role !== "ADMIN") {
     await work.tx.identity.update({ where: { id: admin.id }, data: { active: true, role: "ADMIN" } });
@@ -188,7 +216,10 @@ export interface AuthenticatedIdentity extends Actor {
  * it is one raw statement (portable: quoted identifiers only) instead of a query the ORM would
  * plan each time; it reads the whole identity row so that `viewer` needs no second statement.
  */
-export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: string): Promise<AuthenticatedIdentity | null> {
+export async function authenticateToken(
+  client: Pick<Tx, "$queryRaw">,
+  token: string,
+): Promise<AuthenticatedIdentity | null> {
   if (token.length === 0 || token.length > 512) return null;
   const rows = await client.$queryRaw<TokenRow[]>`
     SELECT i."id" AS "id", i."email" AS "email", i."displayName" AS "displayName", i."role" AS "role",
@@ -197,7 +228,12 @@ export async function authenticateToken(client: Pick<Tx, "$queryRaw">, token: st
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
   const row = rows[0];
-  if (!row || !truthy(row.active) || !isUsableToken({ revokedAt: instant(row.revokedAt), expiresAt: instant(row.expiresAt) })) return null;
+  if (
+    !row ||
+    !truthy(row.active) ||
+    !isUsableToken({ revokedAt: instant(row.revokedAt), expiresAt: instant(row.expiresAt) })
+  )
+    return null;
   const role = row.role === "ADMIN" ? "ADMIN" : "END_USER";
   const identity: Identity = {
     id: row.id,
