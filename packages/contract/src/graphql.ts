@@ -1,0 +1,13 @@
+// Typed GraphQL documents: gql.tada reads ../schema.graphql (its introspection is generated
+// into src/graphql-env.d.ts by `npm run build`), so a document that does not fit the served
+// schema fails the build of whoever sends it, not its user.
+import { initGraphQLTada } from "gql.tada";
+import type { introspection } from "./graphql-env.d.ts";
+
+export const graphql = initGraphQLTada<{
+  introspection: introspection;
+  scalars: { DateTime: string; JSON: unknown; ID: string };
+}>();
+
+export type { FragmentOf, ResultOf, TadaDocumentNode, VariablesOf } from "gql.tada";
+export { readFragment } from "gql.tada";
