@@ -4,9 +4,9 @@
 // with a valid hash chain — is written with prepared statements in one transaction.
 import { randomUUID } from "node:crypto";
 import Sqlite from "better-sqlite3";
+import { chainHash } from "@access/audit-chain";
 import { loadDemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { openDatabase } from "../src/db/database.ts";
-import { chainHash } from "../src/domain/audit/canonical.ts";
 import { createResource } from "../src/domain/catalog/catalog.ts";
 import { toGlobalId } from "../src/domain/global-id.ts";
 

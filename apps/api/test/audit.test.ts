@@ -1,10 +1,10 @@
 // The audit chain under concurrency, the export endpoints, the verifier and the append-only trail.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { verifyLines } from "@access/audit-chain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyRecords } from "../src/domain/audit/verify.ts";
 import { repoRoot } from "../src/paths.ts";
 import { gid, startTestServer, type TestServer } from "./harness.ts";
 
@@ -14,16 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function* linesOf(text: string) {
-  let line = 0;
-  for (const l of text.split("\n")) {
-    line += 1;
-    if (l.trim()) yield { line, text: l };
-  }
-}
-
 const exportUrl = (format: string, query = "") => `${t.url}/audit/export.${format}${query}`;
 const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+const exportText = async () => (await fetch(exportUrl("jsonl"), auth(t.org.tokens.admin))).text();
+const withThirdActionChanged = (lines: string[]) =>
+  lines.map((l, i) => (i === 2 ? l.replace(/"action":"[A-Z_]+"/, '"action":"TICKET_APPROVED"') : l));
 
 describe("concurrent decisions", () => {
   it("lets exactly one of twelve simultaneous approvals win; the others get INVALID_STATE", async () => {
@@ -79,7 +74,7 @@ describe("the audit chain and its export", () => {
       "prevHash",
       "hash",
     ]);
-    const report = await verifyRecords(linesOf(text));
+    const report = await verifyLines(text.split("\n"));
     expect(report).toMatchObject({ ok: true, count: records.length, first: 1, segments: 1 });
   });
 
@@ -98,7 +93,7 @@ describe("the audit chain and its export", () => {
       .map((l) => JSON.parse(l) as { requestId: string });
     expect(lines).toHaveLength(node.auditEvents.totalCount);
     expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set([node.id]));
-    expect((await verifyRecords(linesOf(text))).ok).toBe(true);
+    expect((await verifyLines(text.split("\n"))).ok).toBe(true);
     const future = await (
       await fetch(exportUrl("jsonl", "?from=2999-01-01T00:00:00Z"), auth(t.org.tokens.admin))
     ).text();
@@ -121,28 +116,39 @@ describe("the audit chain and its export", () => {
     expect((await fetch(exportUrl("jsonl", "?requestId=abc"), auth(t.org.tokens.admin))).status).toBe(400);
   });
 
-  it("finds a tampered or removed event, and the CLI says where", async () => {
-    const text = await (await fetch(exportUrl("jsonl"), auth(t.org.tokens.admin))).text();
-    const lines = text.trim().split("\n");
-    const altered = lines.map((l, i) => (i === 2 ? l.replace(/"action":"[A-Z_]+"/, '"action":"TICKET_APPROVED"') : l));
-    const tamperedReport = await verifyRecords(linesOf(altered.join("\n")));
-    expect(tamperedReport).toMatchObject({ ok: false, failure: { line: 3, sequence: 3 } });
-    const removed = lines.filter((_, i) => i !== 4);
+  it("finds a tampered or removed event in a real export", async () => {
+    const lines = (await exportText()).trim().split("\n");
+    expect(await verifyLines(withThirdActionChanged(lines))).toMatchObject({
+      ok: false,
+      failure: { line: 3, sequence: 3 },
+    });
     // Removing one event from the middle: the next one no longer links (its sequence jumps, so it
-    // is a new segment) — the verifier reports segments, and a full export must have exactly one.
-    expect((await verifyRecords(linesOf(removed.join("\n")))).segments).toBe(2);
+    // starts a new segment). A full export must have exactly one; declared complete, it fails there.
+    const removed = lines.filter((_, i) => i !== 4);
+    expect((await verifyLines(removed)).segments).toBe(2);
+    expect((await verifyLines(removed, { complete: true })).failure).toMatchObject({ line: 5, sequence: 6 });
+  });
 
+  it("verifies a real export with the audit-verify bin that npm install links at the root", async () => {
+    const text = await exportText();
     const dir = mkdtempSync(path.join(tmpdir(), "audit-"));
-    writeFileSync(path.join(dir, "good.jsonl"), text);
-    writeFileSync(path.join(dir, "bad.jsonl"), altered.join("\n"));
-    const cli = path.join(repoRoot, "apps", "api", "src", "cli", "audit-verify.ts");
-    const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
-    expect(execFileSync(tsx, [cli, path.join(dir, "good.jsonl")], { encoding: "utf8" })).toMatch(
-      /^OK: \d+ events verified/,
-    );
-    const bad = spawnSync(tsx, [cli, path.join(dir, "bad.jsonl")], { encoding: "utf8" });
-    expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain("BROKEN at line 3");
+    try {
+      const good = path.join(dir, "good.jsonl");
+      const bad = path.join(dir, "bad.jsonl");
+      writeFileSync(good, text);
+      writeFileSync(bad, withThirdActionChanged(text.trim().split("\n")).join("\n"));
+      const bin = path.join(repoRoot, "node_modules", ".bin", "audit-verify");
+      const ok = spawnSync(bin, [good], { encoding: "utf8" });
+      expect(ok.status).toBe(0);
+      expect(ok.stdout).toMatch(/^OK: \d+ events verified \(sequences 1\.\.\d+\)\.\n$/);
+      const broken = spawnSync(bin, [bad], { encoding: "utf8" });
+      expect(broken.status).toBe(1);
+      expect(broken.stdout).toBe(
+        "BROKEN at line 3 (sequence 3): content does not match its hash (the event was altered)\n",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses to update or delete audit events in the database itself", async () => {

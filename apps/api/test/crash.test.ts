@@ -10,11 +10,10 @@
 // grant, the connector jobs left pending by the crashes ran on the webhook peer after the
 // restarts, and the exported audit chain verifies end to end.
 import { randomUUID } from "node:crypto";
+import { GENESIS_HASH, verifyLines, type VerifyReport } from "@access/audit-chain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
-import { GENESIS_HASH } from "../src/domain/audit/canonical.ts";
-import { verifyRecords, type VerifyReport } from "../src/domain/audit/verify.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
 import { type Instance, startInstance } from "./instances.ts";
@@ -639,12 +638,7 @@ async function verifyExport(instance: Instance): Promise<VerifyReport> {
     headers: { authorization: `Bearer ${org.tokens.admin}` },
   });
   expect(res.status).toBe(200);
-  const text = (await res.text()).trim();
-  async function* lines() {
-    let line = 0;
-    for (const l of text.split("\n")) yield { line: ++line, text: l };
-  }
-  return verifyRecords(lines());
+  return verifyLines((await res.text()).split("\n"));
 }
 
 /** The webhook peer answers, then holds one call (the runner waits on it) so jobs pile up pending until the kill. */

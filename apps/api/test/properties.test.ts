@@ -7,11 +7,11 @@
 // one decision per ticket, grants, and a gapless audit chain that the product's verifier accepts.
 //
 // Deterministic by default: PROPERTY_SEED and PROPERTY_RUNS change the seed and the run count.
+import { verifyLines } from "@access/audit-chain";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation, type DemoPerson } from "../src/demo/demo-organisation.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
-import { verifyRecords } from "../src/domain/audit/verify.ts";
 import { createResource, type StepInput } from "../src/domain/catalog/catalog.ts";
 import { createGroup } from "../src/domain/directory/directory.ts";
 import { DomainError, DomainErrors, type ErrorCode } from "../src/domain/errors.ts";
@@ -636,12 +636,9 @@ function checkSettledUnchanged(label: string, before: RunState, after: RunState)
 
 // ---------------------------------------------------------------- invariants, read from the database
 
-async function* linesOf(records: AsyncIterable<ExportRecord>) {
-  let line = 0;
-  for await (const record of records) {
-    line += 1;
-    yield { line, text: JSON.stringify(record) };
-  }
+/** The export's JSONL lines, as /audit/export.jsonl writes them. */
+async function* jsonLines(records: AsyncIterable<ExportRecord>) {
+  for await (const record of records) yield JSON.stringify(record);
 }
 
 async function checkAuditChain(): Promise<void> {
@@ -659,7 +656,7 @@ async function checkAuditChain(): Promise<void> {
     sequence: n,
     hash: events.at(-1)?.hash,
   });
-  const report = await verifyRecords(linesOf(exportRecords(db.read, {})));
+  const report = await verifyLines(jsonLines(exportRecords(db.read, {})));
   expect(report, "the product's verifier accepts the exported chain").toMatchObject({
     ok: true,
     count: n,

@@ -1,40 +1,12 @@
-// Pure rules: canonical JSON, request status derivation, configuration, rate-limit buckets,
-// input hygiene.
+// Pure rules: request status derivation, configuration, rate-limit buckets, input hygiene.
+// (Canonical JSON and the chain hash are tested in packages/audit-chain.)
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
-import { canonicalize, chainHash, GENESIS_HASH } from "../src/domain/audit/canonical.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { deriveRequestStatus } from "../src/domain/requests/status.ts";
 import { fieldLabel } from "../src/domain/validate.ts";
 import { checkInput } from "../src/http/input-guard.ts";
 import { RateLimiter } from "../src/http/rate-limit.ts";
-
-describe("canonicalize (RFC 8785)", () => {
-  it("sorts keys at every level and writes no whitespace", () => {
-    expect(canonicalize({ b: 1, a: { d: [3, { z: null, y: "é" }], c: true } })).toBe(
-      '{"a":{"c":true,"d":[3,{"y":"é","z":null}]},"b":1}',
-    );
-  });
-
-  it("serialises numbers as ECMAScript does", () => {
-    expect(canonicalize([1e21, 0.1, -0, 100])).toBe("[1e+21,0.1,0,100]");
-  });
-
-  it("chains hashes from the genesis hash", () => {
-    const content = {
-      sequence: 1,
-      at: "2026-11-27T00:00:00.000Z",
-      actorId: null,
-      action: "CONFIG_CHANGED",
-      requestId: null,
-      ticketId: null,
-      comment: null,
-      data: {},
-    };
-    expect(chainHash(GENESIS_HASH, content)).toMatch(/^[0-9a-f]{64}$/);
-    expect(chainHash(GENESIS_HASH, content)).not.toBe(chainHash(GENESIS_HASH, { ...content, comment: "x" }));
-  });
-});
 
 describe("deriveRequestStatus", () => {
   it.each([

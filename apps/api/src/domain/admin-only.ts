@@ -1,6 +1,6 @@
 // Configuration changes are for admins; each one is audited as CONFIG_CHANGED with what changed.
+import type { JsonValue } from "@access/audit-chain";
 import { forbidden } from "./errors.ts";
-import type { JsonValue } from "./audit/canonical.ts";
 import { type Actor, isAdmin, type Work } from "./work.ts";
 
 export function requireAdmin(actor: Actor): void {

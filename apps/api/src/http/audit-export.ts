@@ -1,10 +1,10 @@
 // GET /audit/export.jsonl and /audit/export.csv (admins): the audit trail streamed in sequence
 // order, filtered by requestId, from and to. Each record carries what the verifier needs.
 import type { ServerResponse } from "node:http";
+import type { ChainedRecord, JsonValue } from "@access/audit-chain";
 import type { Client } from "../db/database.ts";
 import { fromGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { ChainedRecord, JsonValue } from "../domain/audit/canonical.ts";
 
 const PAGE = 1000;
 

@@ -2,12 +2,12 @@
 // order and exactly once, decisions stay exactly-once, the audit chain stays gapless under
 // parallel writers, and a subscriber that loses its instance resumes on the other with
 // afterSequence, missing nothing and receiving nothing twice.
+import { verifyLines } from "@access/audit-chain";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation } from "../../src/demo/demo-organisation.ts";
 import { openDatabase } from "../../src/db/database.ts";
-import { verifyRecords } from "../../src/domain/audit/verify.ts";
 import { freshDatabase, type TestDatabase } from "../databases.ts";
 import { gid } from "../harness.ts";
 import { type Instance, startInstance } from "../instances.ts";
@@ -169,11 +169,7 @@ describe("two instances, one database, one Redis", () => {
       .split("\n")
       .map((l) => (JSON.parse(l) as { sequence: number }).sequence);
     expect(sequences).toEqual(sequences.map((_, i) => i + 1));
-    async function* lines() {
-      let line = 0;
-      for (const l of text.trim().split("\n")) yield { line: ++line, text: l };
-    }
-    expect(await verifyRecords(lines())).toMatchObject({ ok: true, segments: 1 });
+    expect(await verifyLines(text.split("\n"))).toMatchObject({ ok: true, segments: 1 });
   });
 
   it("resumes on instance B with afterSequence after instance A dies mid-stream: nothing missed, nothing doubled", async () => {

@@ -1,9 +1,9 @@
 // The only writer of audit events. A transaction collects its events here and flushes them just
 // before it commits: one locking update of the chain head (so sequences stay gapless and every
 // hash links to the event committed before it, even with several writers), then the inserts.
+import { canonicalize, chainHash, type JsonValue } from "@access/audit-chain";
 import type { AuditAction, Prisma } from "../../generated/prisma/client.ts";
 import { toGlobalIdOrNull } from "../global-id.ts";
-import { canonicalize, chainHash, type JsonValue } from "./canonical.ts";
 
 export interface AuditEntry {
   action: AuditAction;

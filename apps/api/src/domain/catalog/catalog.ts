@@ -1,12 +1,12 @@
 // Systems and resources (admins only), with their approval steps. A resource's steps are stored
 // as configured: omitted steps become the defaults for its sensitivity at creation, an explicit
 // empty list means auto-approval (STANDARD only).
+import type { JsonValue } from "@access/audit-chain";
 import type { ApproverKind, ConnectorKind, Sensitivity } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { DomainError, invalid, notFound } from "../errors.ts";
 import { auditConfig, requireAdmin } from "../admin-only.ts";
 import { defaultSteps, type StepSpec } from "../policy/routing.ts";
-import type { JsonValue } from "../audit/canonical.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
 import { parseConnectorConfig, parseConnectorTarget, storedConfig } from "../../connectors/settings.ts";
