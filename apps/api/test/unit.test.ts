@@ -6,7 +6,7 @@ import { canonicalize, chainHash, GENESIS_HASH } from "../src/domain/audit/canon
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { deriveRequestStatus } from "../src/domain/requests/status.ts";
 import { fieldLabel } from "../src/domain/validate.ts";
-import { checkInput } from "../src/http/input-guard.ts";
+import { checkInput } from "../src/graphql/input-guard.ts";
 import { RateLimiter } from "../src/http/rate-limit.ts";
 
 describe("canonicalize (RFC 8785)", () => {
