@@ -11,14 +11,14 @@ import { DomainError } from "./domain/errors.ts";
 import { ensureBootstrapAdmin } from "./domain/tokens/tokens.ts";
 import { maskError } from "./graphql/error-masking.ts";
 import { createGraphQLServer } from "./graphql/yoga.ts";
-import { LiveSessions } from "./http/live-sessions.ts";
+import { LiveSessions } from "./live/sessions.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { JobRunner } from "./jobs/runner.ts";
-import { localSignal, redisSignal } from "./live-signal.ts";
+import { localSignal, redisSignal } from "./live/signal.ts";
 import { startWebSocketServer } from "./live/ws-server.ts";
 import { createLogger } from "./logger.ts";
-import { LiveFeed } from "./pubsub.ts";
+import { LiveFeed } from "./live/feed.ts";
 
 export interface RunningServer {
   url: string;

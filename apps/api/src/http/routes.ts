@@ -6,7 +6,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
-import type { CommitSignal } from "../live-signal.ts";
+import type { CommitSignal } from "../live/signal.ts";
 import { serveAuditExport } from "./audit-export.ts";
 import { serveDashboard } from "./dashboard.ts";
 import { errorBody, sendJson } from "./json.ts";

@@ -16,10 +16,10 @@ import type { MaskError } from "../graphql/error-masking.ts";
 import { checkOperation } from "../graphql/input-guard.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import { authenticate, bearerToken } from "../http/auth.ts";
-import type { LiveSessions } from "../http/live-sessions.ts";
+import type { LiveSessions } from "./sessions.ts";
 import { type ClientLimits, rateLimitedError, tokenKey } from "../http/rate-limit.ts";
-import { guardWebSockets } from "../http/ws-guard.ts";
-import { SharedSubscriptions, shareKey } from "../shared-subscriptions.ts";
+import { guardWebSockets } from "./ws-guard.ts";
+import { SharedSubscriptions, shareKey } from "./shared-subscriptions.ts";
 
 /** graphql-ws's per-connection state. */
 type Connection = {
@@ -55,7 +55,7 @@ const refusal = (message: string, code: string): GraphQLError[] => [
 /**
  * The operation as graphql-js will execute it, through yoga's envelop (its parse, validation
  * rules, plugins and context), or the errors that refuse it. Only subscriptions share results
- * (live/shared-subscriptions.ts); queries and mutations run alone.
+ * (shared-subscriptions.ts); queries and mutations run alone.
  */
 async function prepareOperation(
   graphql: GraphQLServer,

@@ -7,7 +7,7 @@
 //   closes with 4403). Other instances learn of the change by their own periodic check.
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
-import { CoalescedTask } from "../coalesced-task.ts";
+import { CoalescedTask } from "./coalesced-task.ts";
 import type { Role } from "../generated/prisma/client.ts";
 import { usableTokenWhere } from "../domain/tokens/tokens.ts";
 
