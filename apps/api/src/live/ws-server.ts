@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import { GraphQLError, getOperationAST, type ExecutionArgs } from "graphql";
-import type { SubscribePayload } from "graphql-ws";
+import { CloseCode, type SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -42,11 +42,21 @@ export interface WebSocketDeps {
 }
 
 export interface LiveWebSockets {
-  /** Asks every client to go away (1001), e.g. at shutdown. */
+  /** Asks every client to go away (Going Away), e.g. at shutdown. */
   closeClients(): void;
   /** Drops the clients still there and stops the server. */
   close(): Promise<void>;
 }
+
+/**
+ * RFC 6455 "Try Again Later": the server is at a limit the client may find lifted later. A
+ * connection past WS_MAX_CONNECTIONS_PER_TOKEN closes with it, and graphql-ws's client retries
+ * it (4429, graphql-ws's TooManyInitialisationRequests, would be fatal to the client: a tab
+ * past the limit would never reconnect).
+ */
+export const TRY_AGAIN_LATER = 1013;
+/** RFC 6455 "Going Away": the server is shutting down; clients reconnect elsewhere or later. */
+const GOING_AWAY = 1001;
 
 const refusal = (message: string, code: string): GraphQLError[] => [
   new GraphQLError(message, { extensions: { code } }),
@@ -129,7 +139,8 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
         // onClose, so a session registered now would never be removed.
         if (!socket || socket.readyState !== socket.OPEN) return false;
         if (sessions.count("connection", viewer.tokenId) >= config.wsMaxConnectionsPerToken) {
-          socket.close(4429, "Too many connections for this token");
+          const limit = config.wsMaxConnectionsPerToken;
+          socket.close(TRY_AGAIN_LATER, `Too many live connections for this token (at most ${limit})`);
           return false;
         }
         ctx.extra.caller = { viewer: { id: viewer.id, role: viewer.role }, tokenId: viewer.tokenId };
@@ -144,7 +155,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
             // No operation may run on its old credentials from now on, even before the client
             // answers the close (or if it never does).
             ctx.extra.caller = undefined;
-            socket.close(4403, "Forbidden");
+            socket.close(CloseCode.Forbidden, "Forbidden");
             setTimeout(() => socket.terminate(), 1_000).unref();
           },
         });
@@ -181,7 +192,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
   );
   return {
     closeClients() {
-      for (const client of wss.clients) client.close(1001, "server shutting down");
+      for (const client of wss.clients) client.close(GOING_AWAY, "server shutting down");
     },
     async close() {
       stopGuard();
