@@ -4,8 +4,8 @@ import type { Logger } from "pino";
 import type { Client, Database } from "./db/database.ts";
 import type { Actor } from "./domain/work.ts";
 import type { Identity } from "./generated/prisma/client.ts";
-import type { LiveSessions } from "./http/live-sessions.ts";
-import type { LiveFeed } from "./pubsub.ts";
+import type { LiveSessions } from "./live/sessions.ts";
+import type { LiveFeed } from "./live/feed.ts";
 
 export interface Services {
   db: Database;

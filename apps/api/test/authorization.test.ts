@@ -364,6 +364,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       target: R,
       tickets: R,
       updatedAt: R,
+      viewerCanCancel: R,
     },
   },
   RequestItem: { kind: "restricted", fields: { id: R, resource: R, status: R, tickets: R } },

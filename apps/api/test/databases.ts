@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { openDatabase, type Database } from "../src/db/database.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 
 export interface TestDatabase {
   url: string;
@@ -35,4 +37,19 @@ export async function freshDatabase(base = process.env.TEST_DATABASE_URL): Promi
   const url = new URL(base);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => onServer(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** A fresh database, opened and holding the demo organisation: for tests of domain functions. */
+export async function demoDatabase(): Promise<{ db: Database; org: DemoOrganisation; close(): Promise<void> }> {
+  const database = await freshDatabase();
+  const db = await openDatabase(database.url);
+  const org = await loadDemoOrganisation(db);
+  return {
+    db,
+    org,
+    async close() {
+      await db.close();
+      await database.drop();
+    },
+  };
 }

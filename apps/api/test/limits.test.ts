@@ -3,14 +3,18 @@
 // revocation, last-used times, live connections that end when their credentials do, and the
 // security headers and CORS policy of every response.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { gid, startTestServer, type TestServer } from "./harness.ts";
+import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
 
 /** A raw graphql-ws connection: resolves with the close code, or "open" once acknowledged. */
 function connect(url: string, token: string) {
   const socket = new WebSocket(`${url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
   const messages: { type: string; id?: string; payload?: unknown }[] = [];
-  const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+  const closedWith = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  const closed = closedWith.then(({ code }) => code);
   const acked = new Promise<"open" | number>((resolve) => {
     socket.on("open", () =>
       socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } })),
@@ -24,7 +28,7 @@ function connect(url: string, token: string) {
   });
   const subscribe = (id: string, query: string) =>
     socket.send(JSON.stringify({ id, type: "subscribe", payload: { query } }));
-  return { socket, messages, closed, acked, subscribe };
+  return { socket, messages, closed, closedWith, acked, subscribe };
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
@@ -85,13 +89,16 @@ describe("WebSocket limits per token", () => {
   });
   afterAll(() => t.close());
 
-  it("closes a connection beyond the limit with 4429 and accepts one again after another closed", async () => {
+  it("closes a connection beyond the limit with 1013 (try again later) and accepts one again after another closed", async () => {
     const first = connect(t.url, t.org.tokens.carol);
     const second = connect(t.url, t.org.tokens.carol);
     expect(await first.acked).toBe("open");
     expect(await second.acked).toBe("open");
     const third = connect(t.url, t.org.tokens.carol);
-    expect(await third.closed).toBe(4429);
+    expect(await third.closedWith).toEqual({
+      code: 1013,
+      reason: "Too many live connections for this token (at most 2)",
+    });
     expect(await connect(t.url, t.org.tokens.dave).acked).toBe("open");
     first.socket.close();
     await first.closed;
@@ -100,6 +107,51 @@ describe("WebSocket limits per token", () => {
       async () => (await Promise.race([again.acked, new Promise((r) => setTimeout(() => r("wait"), 50))])) === "open",
     );
     for (const c of [second, again]) c.socket.close();
+  });
+
+  it("lets a graphql-ws client past the limit retry and subscribe once another connection of its token closes", async () => {
+    const first = connect(t.url, t.org.tokens.alice);
+    const second = connect(t.url, t.org.tokens.alice);
+    expect(await first.acked).toBe("open");
+    expect(await second.acked).toBe("open");
+    const closeCodes: number[] = [];
+    let connected = false;
+    const client = createClient({
+      url: `${t.url.replace("http", "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${t.org.tokens.alice}` },
+      retryAttempts: 100,
+      retryWait: () => new Promise((resolve) => setTimeout(resolve, 50)),
+      on: {
+        closed: (event) => closeCodes.push((event as { code: number }).code),
+        connected: () => (connected = true),
+      },
+    });
+    // Resuming from the current head, the subscription gets the request below even if it
+    // registers only after the request committed.
+    const head = await t.server.db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+    const changes = collect<{ requestStatusChanged: { status: string } }>(
+      client,
+      "subscription($after: Int) { requestStatusChanged(afterSequence: $after) { status } }",
+      { after: head.sequence },
+      1,
+      15_000,
+    );
+    await until(() => closeCodes.includes(1013));
+    expect(connected).toBe(false);
+    first.socket.close();
+    await first.closed;
+    await until(() => connected, 10_000);
+    const created = await t.gql(
+      t.org.tokens.alice,
+      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { errors { code } } }`,
+      { input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "after a retry" } },
+    );
+    expect(created.data?.createRequest.errors).toEqual([]);
+    expect(await changes.done).toEqual([{ requestStatusChanged: { status: "PENDING_APPROVAL" } }]);
+    expect(changes.errors).toEqual([]);
+    await client.dispose();
+    second.socket.close();
   });
 
   it("refuses a subscription beyond the limit with RATE_LIMITED, and frees the slot when one completes", async () => {

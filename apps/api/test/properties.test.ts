@@ -18,7 +18,7 @@ import { DomainError, DomainErrors, type ErrorCode } from "../src/domain/errors.
 import { toGlobalId } from "../src/domain/global-id.ts";
 import { revokeGrant } from "../src/domain/grants/revoke-grant.ts";
 import { cancelRequest, createRequest } from "../src/domain/requests/request-actions.ts";
-import { deriveRequestStatus } from "../src/domain/requests/status.ts";
+import { deriveRequestStatus } from "../src/domain/lifecycle.ts";
 import { commentOnTicket, decideTicket, fulfillTicket } from "../src/domain/tickets/ticket-actions.ts";
 import type { Actor } from "../src/domain/work.ts";
 import type { AuditAction, RequestStatus, TicketKind, TicketStatus } from "../src/generated/prisma/client.ts";

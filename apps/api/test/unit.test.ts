@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
-import { deriveRequestStatus } from "../src/domain/requests/status.ts";
+import { deriveRequestStatus } from "../src/domain/lifecycle.ts";
 import { fieldLabel } from "../src/domain/validate.ts";
-import { checkInput } from "../src/http/input-guard.ts";
+import { checkInput } from "../src/graphql/input-guard.ts";
 import { RateLimiter } from "../src/http/rate-limit.ts";
 
 describe("deriveRequestStatus", () => {

@@ -1,8 +1,11 @@
 // GET /audit/export.jsonl and /audit/export.csv (admins): the audit trail streamed in sequence
 // order, filtered by requestId, from and to. Each record carries what the verifier needs.
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChainedRecord, JsonValue } from "@access/audit-chain";
-import type { Client } from "../db/database.ts";
+import type { Client, Database } from "../db/database.ts";
+import { isAdmin } from "../domain/work.ts";
+import { authenticate, unauthenticatedBody } from "./auth.ts";
+import { errorBody, sendJson } from "./json.ts";
 import { fromGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 
@@ -23,7 +26,7 @@ export const EXPORT_COLUMNS: readonly (keyof ExportRecord)[] = [
   "hash",
 ];
 
-export class ExportParamError extends Error {}
+class ExportParamError extends Error {}
 
 function parseTime(value: string | null, name: string): Date | null {
   if (value === null || value === "") return null;
@@ -32,7 +35,7 @@ function parseTime(value: string | null, name: string): Date | null {
   return new Date(time);
 }
 
-export function exportWhere(params: URLSearchParams): Prisma.AuditEventWhereInput {
+function exportWhere(params: URLSearchParams): Prisma.AuditEventWhereInput {
   const and: Prisma.AuditEventWhereInput[] = [];
   const requestId = params.get("requestId");
   if (requestId) {
@@ -88,7 +91,7 @@ export function csvLine(values: readonly unknown[]): string {
 }
 
 /** Streams the export, honouring back-pressure. */
-export async function streamExport(
+async function streamExport(
   db: Client,
   res: ServerResponse,
   format: "jsonl" | "csv",
@@ -109,4 +112,38 @@ export async function streamExport(
     await write(format === "csv" ? csvLine(EXPORT_COLUMNS.map((c) => record[c])) : `${JSON.stringify(record)}\n`);
   }
   res.end();
+}
+
+/** The export route: GET only, an admin's token, valid parameters; then the stream. */
+export async function serveAuditExport(
+  db: Database,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  format: "jsonl" | "csv",
+): Promise<void> {
+  if (req.method !== "GET") {
+    sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
+    return;
+  }
+  const viewer = await authenticate(db, req.headers.authorization);
+  if (!viewer) {
+    sendJson(res, 401, unauthenticatedBody());
+    return;
+  }
+  if (!isAdmin(viewer)) {
+    sendJson(res, 403, errorBody("FORBIDDEN", "Only admins may export the audit trail."));
+    return;
+  }
+  let where;
+  try {
+    where = exportWhere(url.searchParams);
+  } catch (error) {
+    if (error instanceof ExportParamError) {
+      sendJson(res, 400, errorBody("VALIDATION", error.message));
+      return;
+    }
+    throw error;
+  }
+  await streamExport(db.read, res, format, where);
 }

@@ -4,6 +4,7 @@
 // load balancer each allow the limit: size it per instance). A refused request is told when to
 // come back (Retry-After, in whole seconds).
 import { createHash } from "node:crypto";
+import { bearerToken } from "./auth.ts";
 
 interface Bucket {
   tokens: number;
@@ -80,12 +81,46 @@ export class RateLimiter {
 /** The key of a presented bearer token: its hash, so the limiter never holds a secret. */
 export const tokenKey = (token: string): string => createHash("sha256").update(token, "utf8").digest("base64url");
 
+/** The contract's RATE_LIMITED error, over HTTP (as the body) and WebSocket (as a GraphQL error). */
+export const rateLimitedError = (retryAfterSeconds: number) => ({
+  message: `Too many requests; try again in ${retryAfterSeconds} s.`,
+  extensions: { code: "RATE_LIMITED", retryAfterSeconds },
+});
+
 export const rateLimitedBody = (retryAfterSeconds: number): string =>
-  JSON.stringify({
-    errors: [
-      {
-        message: `Too many requests; try again in ${retryAfterSeconds} s.`,
-        extensions: { code: "RATE_LIMITED", retryAfterSeconds },
-      },
-    ],
-  });
+  JSON.stringify({ errors: [rateLimitedError(retryAfterSeconds)] });
+
+/**
+ * The limits of one instance: a bucket per client address and one per presented token. An HTTP
+ * request counts against both, a WebSocket upgrade against its address, and every operation sent
+ * on an open WebSocket against the token it connected with.
+ */
+export class ClientLimits {
+  private readonly perToken: RateLimiter;
+  private readonly perAddress: RateLimiter;
+
+  constructor(settings: { rateLimitPerToken: number; rateLimitPerIp: number }) {
+    this.perToken = new RateLimiter(settings.rateLimitPerToken);
+    this.perAddress = new RateLimiter(settings.rateLimitPerIp);
+  }
+
+  /** Counts one request from `address` presenting `authorization`: null when allowed, else seconds to wait. */
+  request(address: string | undefined, authorization: unknown): number | null {
+    const byAddress = this.perAddress.take(`ip:${address ?? "unknown"}`);
+    if (!byAddress.ok) return byAddress.retryAfterSeconds;
+    const token = bearerToken(authorization);
+    const byToken = token ? this.perToken.take(tokenKey(token)) : null;
+    return byToken && !byToken.ok ? byToken.retryAfterSeconds : null;
+  }
+
+  /** Counts one operation of a WebSocket whose token has key `key`: null when allowed, else seconds to wait. */
+  operation(key: string): number | null {
+    const decision = this.perToken.take(key);
+    return decision.ok ? null : decision.retryAfterSeconds;
+  }
+
+  stop(): void {
+    this.perToken.stop();
+    this.perAddress.stop();
+  }
+}

@@ -1,7 +1,8 @@
 // Request and RequestItem: types, the request queries, and creating and cancelling requests.
 import type { Prisma } from "../generated/prisma/client.ts";
 import { countAllRequests } from "../domain/counters.ts";
-import { cancelRequest, createRequest } from "../domain/requests/request-actions.ts";
+import { ITEM_STATUSES, openItemWhere } from "../domain/lifecycle.ts";
+import { cancelRequest, createRequest, mayCancelRequest } from "../domain/requests/request-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { visibleRequestWhere } from "../domain/policy/visibility.ts";
 import { LIMITS, listSize } from "../domain/validate.ts";
@@ -17,7 +18,13 @@ const RequestItem = builder.prismaObject("RequestItem", {
   fields: (t) => ({
     id: t.id({ resolve: (item) => toGlobalId("RequestItem", item.id) }),
     resource: t.relation("resource"),
-    status: t.expose("status", { type: RequestStatusEnum }),
+    status: t.expose("status", {
+      type: RequestStatusEnum,
+      description: [
+        "The item's own progress, in the request statuses but PARTIALLY_FULFILLED:",
+        ...Object.entries(ITEM_STATUSES).map(([status, meaning]) => `${status}: ${meaning}`),
+      ].join("\n"),
+    }),
     tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
   }),
 });
@@ -38,6 +45,11 @@ export const Request = builder.prismaNode("Request", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     closedAt: t.expose("closedAt", { type: "DateTime", nullable: true }),
+    viewerCanCancel: t.boolean({
+      description: "Whether the viewer may cancel this request now",
+      select: { requesterId: true, targetId: true, _count: { select: { items: { where: openItemWhere } } } },
+      resolve: (request, _args, ctx) => mayCancelRequest(viewerOf(ctx), request, request._count.items > 0),
+    }),
   }),
 });
 

@@ -12,6 +12,7 @@ import {
   TicketKind,
   TicketStatus,
 } from "../generated/prisma/enums.ts";
+import { describeTicketStatus, REQUEST_STATUSES } from "../domain/lifecycle.ts";
 import { builder } from "./builder.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -81,18 +82,21 @@ export const ApproverKindEnum = builder.enumType(ApproverKind, {
   },
 });
 export const GrantStatusEnum = builder.enumType(GrantStatus, { name: "GrantStatus" });
+// Status meanings come from the lifecycle's tables (domain/lifecycle.ts).
+const described = <S extends string>(statuses: readonly S[], describe: (status: S) => string) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: describe(status) }])) as Record<
+    S,
+    { description: string }
+  >;
+
 export const RequestStatusEnum = builder.enumType(RequestStatus, {
   name: "RequestStatus",
-  values: {
-    APPROVED: { description: "Every approval is in; fulfillment is under way." },
-    PARTIALLY_FULFILLED: { description: "Some items were fulfilled, the others rejected or cancelled." },
-    FAILED: { description: "Fulfillment failed and needs attention." },
-  },
+  values: described(Object.values(RequestStatus), (status) => REQUEST_STATUSES[status]),
 });
 export const TicketKindEnum = builder.enumType(TicketKind, { name: "TicketKind" });
 export const TicketStatusEnum = builder.enumType(TicketStatus, {
   name: "TicketStatus",
-  values: { IN_PROGRESS: { description: "Fulfillment has started (a connector call is under way)." } },
+  values: described(Object.values(TicketStatus), describeTicketStatus),
 });
 export const AuditActionEnum = builder.enumType(AuditAction, {
   name: "AuditAction",

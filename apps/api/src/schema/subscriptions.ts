@@ -1,8 +1,10 @@
-// The two live subscriptions. Both read from the live feed (pubsub.ts), which delivers only the
-// changes the viewer may see, in sequence order, resuming after `afterSequence` when given.
-import type { RequestStatusChange, SystemHealthChange, TicketStatusChange } from "../pubsub.ts";
+// The live subscriptions' types and fields. They read from the live feed (live/feed.ts), which
+// delivers only the changes the viewer may see, in sequence order, resuming after
+// `afterSequence` when given; live/subscribe.ts makes each one a live session.
+import type { RequestStatusChange, SystemHealthChange, TicketStatusChange } from "../live/feed.ts";
+import { type ChangeKind, subscribeLive } from "../live/subscribe.ts";
 import { DomainError } from "../domain/errors.ts";
-import { type Context, viewerOf } from "../context.ts";
+import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { decodeOptionalId } from "./ids.ts";
 import { HealthStatusEnum, RequestStatusEnum, TicketStatusEnum } from "./scalars.ts";
@@ -64,44 +66,16 @@ const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHeal
   }),
 });
 
-function checkAfterSequence(afterSequence: number | null | undefined): number | null {
-  if (afterSequence == null) return null;
-  if (afterSequence < 0) throw new DomainError("VALIDATION", "afterSequence must be 0 or more.", ["afterSequence"]);
-  return afterSequence;
-}
+type SubscriptionArgs = { requestId?: string | null; afterSequence?: number | null };
 
-/**
- * Subscribes the viewer to one kind of change, optionally for one request, resuming after a
- * sequence. The subscription is a live session: counted against the token's limit, and ended
- * when the token or the identity stops being valid (http/live-sessions.ts).
- */
-function subscribeTo(kind: "ticket" | "request" | "health") {
-  return (_root: unknown, args: { requestId?: string | null; afterSequence?: number | null }, ctx: Context) => {
-    const viewer = viewerOf(ctx);
-    const options = {
-      kind,
-      requestId: decodeOptionalId(args.requestId, "Request", ["requestId"]),
-      afterSequence: checkAfterSequence(args.afterSequence),
-    };
-    const tokenId = ctx.tokenId;
-    if (!tokenId) return ctx.feed.subscribe(viewer, options);
-    if (ctx.sessions.count("subscription", tokenId) >= ctx.maxSubscriptionsPerToken) {
-      throw new DomainError(
-        "RATE_LIMITED",
-        `At most ${ctx.maxSubscriptionsPerToken} live subscriptions per token; end one first.`,
-      );
-    }
-    let unregister = () => {};
-    const stream = ctx.feed.subscribe(viewer, options, () => unregister());
-    unregister = ctx.sessions.add({
-      kind: "subscription",
-      tokenId,
-      identityId: viewer.id,
-      role: viewer.role,
-      end: () => void stream.return(undefined),
-    });
-    return stream;
-  };
+/** The feed's options from a subscription field's arguments. */
+function subscribeOptions<K extends ChangeKind>(kind: K, args: SubscriptionArgs) {
+  const requestId = decodeOptionalId(args.requestId, "Request", ["requestId"]);
+  const afterSequence = args.afterSequence ?? null;
+  if (afterSequence !== null && afterSequence < 0) {
+    throw new DomainError("VALIDATION", "afterSequence must be 0 or more.", ["afterSequence"]);
+  }
+  return { kind, requestId, afterSequence };
 }
 
 builder.subscriptionFields((t) => ({
@@ -110,13 +84,13 @@ builder.subscriptionFields((t) => ({
     description:
       "Every ticket change that the viewer may see, in sequence order, optionally only\nfor one request. With afterSequence, the changes the viewer missed since that\nsequence are delivered first, then live ones, with no gap and no duplicate.",
     args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
-    subscribe: (root, args, ctx) => subscribeTo("ticket")(root, args, ctx) as AsyncIterable<TicketStatusChange>,
+    subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("ticket", args)),
     resolve: (change) => change,
   }),
   requestStatusChanged: t.field({
     type: RequestStatusChangeType,
     args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
-    subscribe: (root, args, ctx) => subscribeTo("request")(root, args, ctx) as AsyncIterable<RequestStatusChange>,
+    subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("request", args)),
     resolve: (change) => change,
   }),
   systemHealthChanged: t.field({
@@ -124,7 +98,7 @@ builder.subscriptionFields((t) => ({
     description: "Admins only: every change of a connector system's health, resumable like the others.",
     authScopes: { admin: true },
     args: { afterSequence: t.arg.int() },
-    subscribe: (root, args, ctx) => subscribeTo("health")(root, args, ctx) as AsyncIterable<SystemHealthChange>,
+    subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("health", args)),
     resolve: (change) => change,
   }),
 }));

@@ -9,13 +9,8 @@ import {
   type DecideInput,
 } from "../domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
-import {
-  actingRight,
-  actionableWhere,
-  isActionable,
-  ticketFacts,
-  ticketFactsSelect,
-} from "../domain/policy/routing.ts";
+import { isActionableTicket } from "../domain/lifecycle.ts";
+import { actingRight, actionableWhere, ticketFacts, ticketFactsSelect } from "../domain/policy/routing.ts";
 import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
 import type { Actor, Work } from "../domain/work.ts";
@@ -39,7 +34,7 @@ builder.prismaObject("TicketComment", {
 type FactsRow = Prisma.TicketGetPayload<{ select: typeof ticketFactsSelect }>;
 
 async function viewerMayAct(ctx: Context, ticket: FactsRow, kind: TicketKind): Promise<boolean> {
-  if (ticket.kind !== kind || !isActionable(ticket.kind, ticket.status) || !ctx.viewer) return false;
+  if (ticket.kind !== kind || !isActionableTicket(ticket.kind, ticket.status) || !ctx.viewer) return false;
   const right = actingRight(ctx.viewer, ticketFacts(ticket), await ctx.viewerGroupIds());
   return right === "ASSIGNED" || right === "OVERRIDE";
 }
@@ -65,7 +60,7 @@ export const Ticket = builder.prismaNode("Ticket", {
         request: { select: { requesterId: true, targetId: true } },
       },
       resolve: async (ticket, _args, ctx) => {
-        if (!isActionable(ticket.kind, ticket.status)) return [];
+        if (!isActionableTicket(ticket.kind, ticket.status)) return [];
         const parties = new Set([ticket.request.requesterId, ticket.request.targetId]);
         const people = new Map<string, IdentityRow>();
         const add = (identity: IdentityRow) => {

@@ -3,6 +3,7 @@
 // never act on tickets of their request, admins included).
 import type { Prisma, Sensitivity, TicketKind, TicketStatus } from "../../generated/prisma/client.ts";
 import { DomainError } from "../errors.ts";
+import { actionableTicketWhere } from "../lifecycle.ts";
 import { type Actor, isAdmin, type Tx } from "../work.ts";
 
 export interface StepSpec {
@@ -142,11 +143,6 @@ export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: 
   return isAdmin(viewer) ? "OVERRIDE" : "NONE";
 }
 
-/** Statuses in which someone may still act on a ticket of this kind. */
-export function isActionable(kind: TicketKind, status: TicketStatus): boolean {
-  return kind === "APPROVAL" ? status === "OPEN" : status === "OPEN" || status === "FAILED";
-}
-
 /** Throws the contract's error for a viewer who may not act; returns whether it is an override. */
 export function requireActingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): boolean {
   const right = actingRight(viewer, ticket, viewerGroupIds);
@@ -162,17 +158,11 @@ export function actionableWhere(viewer: Actor): Prisma.TicketWhereInput {
   const notParty: Prisma.TicketWhereInput = {
     request: { requesterId: { not: viewer.id }, targetId: { not: viewer.id } },
   };
-  const actionable: Prisma.TicketWhereInput = {
-    OR: [
-      { kind: "APPROVAL", status: "OPEN" },
-      { kind: "FULFILLMENT", status: { in: ["OPEN", "FAILED"] } },
-    ],
-  };
-  if (isAdmin(viewer)) return { AND: [notParty, actionable] };
+  if (isAdmin(viewer)) return { AND: [notParty, actionableTicketWhere] };
   return {
     AND: [
       notParty,
-      actionable,
+      actionableTicketWhere,
       { OR: [{ assignees: { some: { id: viewer.id } } }, { assigneeGroup: { members: { some: { id: viewer.id } } } }] },
     ],
   };

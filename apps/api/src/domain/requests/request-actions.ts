@@ -10,7 +10,14 @@ import { cancelOpenTickets } from "../tickets/ticket-actions.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
 import { type Actor, isAdmin, type Work } from "../work.ts";
 import type { RequestStatus } from "../../generated/prisma/client.ts";
-import { deriveRequestStatus, isOpenItem, refreshRequestStatus } from "./status.ts";
+import {
+  deriveRequestStatus,
+  isOpenItem,
+  moveItems,
+  NEW_ITEM_STATUS,
+  NEW_REQUEST_STATUS,
+  refreshRequestStatus,
+} from "../lifecycle.ts";
 
 export const openItemKey = (targetId: string, resourceId: string) => `${targetId}:${resourceId}`;
 
@@ -99,14 +106,14 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
   const number = await nextNumber(work.tx, "request");
   // Request, items and key as flat inserts: a nested create would read everything back.
   const request = await work.tx.request.create({
-    data: { number, requesterId: actor.id, targetId, justification, status: "PENDING_APPROVAL" },
+    data: { number, requesterId: actor.id, targetId, justification, status: NEW_REQUEST_STATUS },
     select: { id: true },
   });
   const items = await work.tx.requestItem.createManyAndReturn({
     data: input.resourceIds.map((resourceId) => ({
       requestId: request.id,
       resourceId,
-      status: "PENDING_APPROVAL" as const,
+      status: NEW_ITEM_STATUS,
       openKey: openItemKey(targetId, resourceId),
     })),
     select: { id: true, resourceId: true },
@@ -121,7 +128,7 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     comment: justification,
     data: {
       previousStatus: null,
-      status: "PENDING_APPROVAL",
+      status: NEW_REQUEST_STATUS,
       number,
       targetId: toGlobalId("Identity", targetId),
       resourceIds: input.resourceIds.map((id) => toGlobalId("Resource", id)),
@@ -140,9 +147,25 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     };
     itemStatuses.push(await advanceItem(work, context, 0, actor.id));
   }
-  // The request was created PENDING_APPROVAL; it moves on only if every item was auto-approved.
-  if (deriveRequestStatus(itemStatuses) !== "PENDING_APPROVAL") await refreshRequestStatus(work, request.id, actor.id);
+  // The request moves on from its first status only if every item was auto-approved.
+  if (deriveRequestStatus(itemStatuses) !== NEW_REQUEST_STATUS) await refreshRequestStatus(work, request.id, actor.id);
   return { requestId: request.id, created: true };
+}
+
+/** Who may cancel a request: its requester, its target, or an admin. */
+const mayCancelAsParty = (actor: Actor, request: { requesterId: string; targetId: string }): boolean =>
+  isAdmin(actor) || actor.id === request.requesterId || actor.id === request.targetId;
+
+/**
+ * Whether `actor` may cancel the request now (cancelRequest's rule): a party to it, while one of
+ * its items is open (lifecycle.ts: isOpenItem, or openItemWhere in SQL).
+ */
+export function mayCancelRequest(
+  actor: Actor,
+  request: { requesterId: string; targetId: string },
+  hasOpenItem: boolean,
+): boolean {
+  return mayCancelAsParty(actor, request) && hasOpenItem;
 }
 
 export async function cancelRequest(
@@ -156,7 +179,7 @@ export async function cancelRequest(
     select: { id: true, requesterId: true, targetId: true },
   });
   if (!request) throw notFound("Request", ["input", "requestId"]);
-  if (!isAdmin(actor) && actor.id !== request.requesterId && actor.id !== request.targetId) {
+  if (!mayCancelAsParty(actor, request)) {
     throw forbidden("Only the requester, the target or an admin may cancel a request.");
   }
   // The row lock first (as in refreshRequestStatus): a decision committing meanwhile is either
@@ -166,9 +189,15 @@ export async function cancelRequest(
     data: { updatedAt: new Date() },
     select: { items: { select: { id: true, status: true } } },
   });
-  const open = items.filter((item) => isOpenItem(item.status)).map((item) => item.id);
-  if (open.length === 0) throw invalidState("The request has nothing left to cancel.");
-  await cancelOpenTickets(work, actor.id, request.id, open);
-  await work.tx.requestItem.updateMany({ where: { id: { in: open } }, data: { status: "CANCELLED", openKey: null } });
+  const open = items.filter((item) => isOpenItem(item.status));
+  // The actor is a party (checked above): what can still be missing is an open item.
+  if (!mayCancelRequest(actor, request, open.length > 0)) throw invalidState("The request has nothing left to cancel.");
+  await cancelOpenTickets(
+    work,
+    actor.id,
+    request.id,
+    open.map((item) => item.id),
+  );
+  await moveItems(work, open, "CANCELLED");
   await refreshRequestStatus(work, request.id, actor.id, { action: "REQUEST_CANCELLED", comment: reason });
 }

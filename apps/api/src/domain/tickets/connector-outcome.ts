@@ -5,7 +5,7 @@
 import { activateGrant } from "../grants/grants.ts";
 import { toGlobalId } from "../global-id.ts";
 import { enqueueJob } from "../jobs.ts";
-import { refreshRequestStatus } from "../requests/status.ts";
+import { moveTicketIfStill, refreshRequestStatus } from "../lifecycle.ts";
 import type { Work } from "../work.ts";
 
 export interface Attempt {
@@ -23,7 +23,7 @@ async function loadJob(work: Work, jobId: string) {
       systemId: true,
       identityId: true,
       resourceId: true,
-      ticket: { select: { id: true, status: true, itemId: true, requestId: true } },
+      ticket: { select: { id: true, kind: true, status: true, itemId: true, requestId: true } },
     },
   });
 }
@@ -68,19 +68,12 @@ export async function recordConnectorSuccess(work: Work, attempt: Attempt, verif
     });
     return;
   }
-  const { count } = await work.tx.ticket.updateMany({
-    where: { id: ticket.id, status: "IN_PROGRESS" },
-    data: { status: "FULFILLED", decidedAt: new Date() },
-  });
-  if (count !== 1) return;
-  await work.tx.requestItem.update({ where: { id: ticket.itemId }, data: { status: "FULFILLED", openKey: null } });
-  work.audit.append({
-    action: "TICKET_FULFILLED",
-    actorId: null,
-    requestId: ticket.requestId,
-    ticketId: ticket.id,
-    data: { previousStatus: "IN_PROGRESS", status: "FULFILLED", kind: "FULFILLMENT", by: "connector", verified },
-  });
+  const fulfilled = await moveTicketIfStill(
+    work,
+    { ticket, from: "IN_PROGRESS", to: "FULFILLED" },
+    { action: "TICKET_FULFILLED", actorId: null, details: { by: "connector", verified } },
+  );
+  if (!fulfilled) return;
   await activateGrant(
     work,
     { identityId: job.identityId, resourceId: job.resourceId, requestId: ticket.requestId, itemId: ticket.itemId },
@@ -110,19 +103,11 @@ export async function recordConnectorFailure(
   auditAttempt(work, job, attempt, { outcome: "failure", error, final, retryAt: retryAt?.toISOString() ?? null });
   const ticket = job.ticket;
   if (!final || job.kind !== "PROVISION" || !ticket) return;
-  const { count } = await work.tx.ticket.updateMany({
-    where: { id: ticket.id, status: "IN_PROGRESS" },
-    data: { status: "FAILED" },
-  });
-  if (count !== 1) return;
-  await work.tx.requestItem.update({ where: { id: ticket.itemId }, data: { status: "FAILED" } });
-  work.audit.append({
-    action: "TICKET_FAILED",
-    actorId: null,
-    requestId: ticket.requestId,
-    ticketId: ticket.id,
-    comment: error,
-    data: { previousStatus: "IN_PROGRESS", status: "FAILED", kind: "FULFILLMENT", error, attempts: attempt.attempt },
-  });
+  const failed = await moveTicketIfStill(
+    work,
+    { ticket, from: "IN_PROGRESS", to: "FAILED" },
+    { action: "TICKET_FAILED", actorId: null, comment: error, details: { error, attempts: attempt.attempt } },
+  );
+  if (!failed) return;
   await refreshRequestStatus(work, ticket.requestId, null);
 }

@@ -1,9 +1,11 @@
 // Opening tickets: the approval ticket of an item's next step, or its fulfillment ticket once
-// the last approval landed. The only place tickets are created.
+// the last approval landed (the item is then APPROVED). The only place tickets are created, in
+// a status the lifecycle allows.
 import type { TicketKind } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { nextNumber } from "../counters.ts";
 import { enqueueJob } from "../jobs.ts";
+import { checkTicketCreation, moveItem } from "../lifecycle.ts";
 import { routeApprovalStep, routeFulfillment, type Routing } from "../policy/routing.ts";
 import type { Work } from "../work.ts";
 
@@ -24,6 +26,7 @@ async function createTicket(
   actorId: string | null,
   status: "OPEN" | "IN_PROGRESS" = "OPEN",
 ): Promise<string> {
+  checkTicketCreation(kind, status);
   const number = await nextNumber(work.tx, "ticket");
   const ticket = await work.tx.ticket.create({
     data: {
@@ -94,7 +97,7 @@ export async function advanceItem(
       },
     });
   }
-  await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
+  await moveItem(work, { id: item.itemId, status: "PENDING_APPROVAL" }, "APPROVED");
   const system = await work.tx.system.findFirstOrThrow({
     where: { resources: { some: { id: item.resourceId } } },
     select: { id: true, connector: true, fulfillersGroupId: true },

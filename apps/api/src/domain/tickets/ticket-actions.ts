@@ -1,14 +1,14 @@
-// The ticket state machine: approve, reject, fulfill, retry, comment. Each function runs inside
-// the caller's transaction, checks visibility, the actor's right (separation of duties, admin
-// override) and the ticket's state, then changes it with a conditional update so that of two
-// simultaneous decisions exactly one wins.
-import type { TicketStatus } from "../../generated/prisma/client.ts";
+// What people do to tickets: approve, reject, fulfill, retry, comment, and the cancellation of a
+// request's open tickets. Each function runs inside the caller's transaction, checks visibility,
+// the actor's right (separation of duties, admin override) and the ticket's state, then moves it
+// through the lifecycle's writer (a conditional update, so that of two simultaneous decisions
+// exactly one wins).
 import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { activateGrant } from "../grants/grants.ts";
+import { isActionableTicket, moveTicket, openTicketWhere, refreshRequestStatus } from "../lifecycle.ts";
 import { visibleTicketWhere } from "../policy/visibility.ts";
-import { isActionable, requireActingRight, ticketFacts, ticketFactsSelect } from "../policy/routing.ts";
-import { refreshRequestStatus } from "../requests/status.ts";
+import { requireActingRight, ticketFacts, ticketFactsSelect } from "../policy/routing.ts";
 import { LIMITS, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Work } from "../work.ts";
 import { cancelPendingJobs, enqueueJob } from "../jobs.ts";
@@ -47,21 +47,6 @@ async function actorGroupIds(work: Work, actor: Actor, groupId: string | null): 
   return member > 0 ? new Set([groupId]) : new Set();
 }
 
-/** Moves the ticket from one of `from` to `to`; INVALID_STATE if someone else got there first. */
-async function transition(
-  work: Work,
-  ticketId: string,
-  from: readonly TicketStatus[],
-  to: TicketStatus,
-  deciderId: string | null,
-): Promise<void> {
-  const { count } = await work.tx.ticket.updateMany({
-    where: { id: ticketId, status: { in: [...from] } },
-    data: { status: to, ...(deciderId ? { decidedById: deciderId, decidedAt: new Date() } : {}) },
-  });
-  if (count !== 1) throw invalidState("The ticket was already decided or changed.");
-}
-
 async function addComment(work: Work, ticketId: string, authorId: string, body: string | null): Promise<void> {
   if (body) await work.tx.ticketComment.create({ data: { ticketId, authorId, body } });
 }
@@ -82,21 +67,19 @@ export async function decideTicket(
   if (ticket.kind !== "APPROVAL") throw invalidState("Only approval tickets are approved or rejected.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
   if (ticket.status !== "OPEN") throw invalidState(`The ticket is ${ticket.status}, not OPEN.`);
-  await transition(work, ticket.id, ["OPEN"], decision, actor.id);
+  await moveTicket(
+    work,
+    { ticket, from: "OPEN", to: decision },
+    {
+      action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
+      actorId: actor.id,
+      comment,
+      details: { step: ticket.step, override },
+    },
+  );
   await addComment(work, ticket.id, actor.id, comment);
-  work.audit.append({
-    action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
-    actorId: actor.id,
-    requestId: ticket.requestId,
-    ticketId: ticket.id,
-    comment,
-    data: { previousStatus: "OPEN", status: decision, kind: "APPROVAL", step: ticket.step, override },
-  });
-  if (decision === "APPROVED") {
-    await advanceItem(work, item, ticket.step ?? 0, actor.id);
-  } else {
-    await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "REJECTED", openKey: null } });
-  }
+  // A rejection closed the item with the ticket; an approval opens the next step or fulfillment.
+  if (decision === "APPROVED") await advanceItem(work, item, ticket.step ?? 0, actor.id);
   await refreshRequestStatus(work, ticket.requestId, actor.id);
 }
 
@@ -105,7 +88,7 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
   const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
   if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are fulfilled.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
-  if (!isActionable(ticket.kind, ticket.status))
+  if (!isActionableTicket(ticket.kind, ticket.status))
     throw invalidState(`The ticket is ${ticket.status}; it cannot be fulfilled.`);
   if (ticket.resource.requiresFulfillmentEvidence && !comment) {
     throw invalid("This resource requires fulfillment evidence: describe what was done in a comment.", [
@@ -113,17 +96,12 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
       "comment",
     ]);
   }
-  await transition(work, ticket.id, ["OPEN", "FAILED"], "FULFILLED", actor.id);
+  await moveTicket(
+    work,
+    { ticket, from: ticket.status, to: "FULFILLED" },
+    { action: "TICKET_FULFILLED", actorId: actor.id, comment, details: { override } },
+  );
   await addComment(work, ticket.id, actor.id, comment);
-  await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "FULFILLED", openKey: null } });
-  work.audit.append({
-    action: "TICKET_FULFILLED",
-    actorId: actor.id,
-    requestId: ticket.requestId,
-    ticketId: ticket.id,
-    comment,
-    data: { previousStatus: ticket.status, status: "FULFILLED", kind: "FULFILLMENT", override },
-  });
   await activateGrant(
     work,
     { identityId: item.targetId, resourceId: item.resourceId, requestId: item.requestId, itemId: item.itemId },
@@ -147,17 +125,12 @@ export async function retryFulfillment(work: Work, actor: Actor, input: DecideIn
     select: { system: { select: { id: true, connector: true } } },
   });
   const next = system.system.connector === "MANUAL" ? "OPEN" : "IN_PROGRESS";
-  await transition(work, ticket.id, ["FAILED"], next, null);
+  await moveTicket(
+    work,
+    { ticket, from: "FAILED", to: next },
+    { action: "TICKET_STATUS_CHANGED", actorId: actor.id, comment, details: { reason: "retry", override } },
+  );
   await addComment(work, ticket.id, actor.id, comment);
-  await work.tx.requestItem.update({ where: { id: item.itemId }, data: { status: "APPROVED" } });
-  work.audit.append({
-    action: "TICKET_STATUS_CHANGED",
-    actorId: actor.id,
-    requestId: ticket.requestId,
-    ticketId: ticket.id,
-    comment,
-    data: { previousStatus: "FAILED", status: next, kind: "FULFILLMENT", reason: "retry", override },
-  });
   if (next === "IN_PROGRESS") {
     await enqueueJob(work, {
       kind: "PROVISION",
@@ -203,9 +176,10 @@ export async function cancelOpenTickets(
   itemIds: string[],
 ): Promise<void> {
   const open = await work.tx.ticket.findMany({
-    where: { itemId: { in: itemIds }, status: { in: ["OPEN", "IN_PROGRESS", "FAILED"] } },
+    where: { itemId: { in: itemIds }, ...openTicketWhere },
     select: {
       id: true,
+      itemId: true,
       status: true,
       kind: true,
       resourceId: true,
@@ -229,13 +203,10 @@ export async function cancelOpenTickets(
     });
   }
   for (const ticket of open) {
-    await transition(work, ticket.id, [ticket.status], "CANCELLED", null);
-    work.audit.append({
-      action: "TICKET_STATUS_CHANGED",
-      actorId,
-      requestId,
-      ticketId: ticket.id,
-      data: { previousStatus: ticket.status, status: "CANCELLED", kind: ticket.kind, reason: "request cancelled" },
-    });
+    await moveTicket(
+      work,
+      { ticket: { ...ticket, requestId }, from: ticket.status, to: "CANCELLED" },
+      { action: "TICKET_STATUS_CHANGED", actorId, details: { reason: "request cancelled" } },
+    );
   }
 }

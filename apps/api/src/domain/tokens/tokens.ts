@@ -1,6 +1,6 @@
 // API tokens: issued by admins (or BOOTSTRAP_ADMIN_TOKEN), stored only as SHA-256, checked on
 // every request. A token stops working at once when it is revoked, when it expires or when its
-// identity is deactivated (live connections using it are closed too: http/live-sessions.ts).
+// identity is deactivated (live connections using it are closed too: live/sessions.ts).
 import { createHash, randomBytes } from "node:crypto";
 import type { Identity, Prisma } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";

@@ -4,10 +4,11 @@
 // - credentials that change under a live session: a revoked or expired token, a deactivated
 //   identity, a changed role. Sessions are checked again every LIVE_RECHECK_MS and right after a
 //   local commit that changed credentials; a session that no longer holds is ended (a WebSocket
-//   closes with 4403). Other instances learn of the change by their own periodic check.
+//   closes with graphql-ws's Forbidden, 4403). Other instances learn of the change by their own
+//   periodic check.
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
-import { CoalescedTask } from "../coalesced-task.ts";
+import { CoalescedTask } from "./coalesced-task.ts";
 import type { Role } from "../generated/prisma/client.ts";
 import { usableTokenWhere } from "../domain/tokens/tokens.ts";
 

@@ -4,18 +4,18 @@
 // from any sequence (`afterSequence`): first the stored changes, then the live ones, with no gap
 // and no duplicate at the seam. Nothing is published for a transaction that rolled back, since
 // its events never exist.
-import type { AuditAction, HealthStatus, RequestStatus, TicketStatus } from "./generated/prisma/client.ts";
-import { fromGlobalId } from "./domain/global-id.ts";
-import { isAdmin } from "./domain/work.ts";
-import type { Client } from "./db/database.ts";
+import type { AuditAction, HealthStatus, RequestStatus, TicketStatus } from "../generated/prisma/client.ts";
+import { fromGlobalId } from "../domain/global-id.ts";
+import { isAdmin } from "../domain/work.ts";
+import type { Client } from "../db/database.ts";
 import {
   audienceSelect,
   canSeeRequest,
   type RequestAudience,
   toAudience,
   visibleRequestWhere,
-} from "./domain/policy/visibility.ts";
-import type { Actor } from "./domain/work.ts";
+} from "../domain/policy/visibility.ts";
+import type { Actor } from "../domain/work.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 
 const TICKET_ACTIONS: readonly AuditAction[] = [

@@ -1,6 +1,7 @@
 // What the WebSocket server does beyond graphql-ws: protocol errors of a client are the
 // client's (graphql-ws would answer them as internal errors), and a client that stops reading
 // is dropped before the server buffers without end for it.
+import { CloseCode } from "graphql-ws";
 import type { Logger } from "pino";
 import type { WebSocketServer } from "ws";
 
@@ -27,7 +28,7 @@ function messageType(text: string): string {
 export function guardWebSockets(wss: WebSocketServer, log: Logger, maxBufferedBytes: number): () => void {
   wss.on("connection", (socket) => {
     // A message only a server may send (connection_ack, next, error) is the client's protocol
-    // error: 4400, where graphql-ws would close with 4500 "internal error".
+    // error: BadRequest (4400), where graphql-ws would close with 4500 "internal error".
     const on = socket.on.bind(socket);
     socket.on = ((event: string, listener: (...args: unknown[]) => void) => {
       if (event !== "message") return on(event as "close", listener as never);
@@ -35,7 +36,7 @@ export function guardWebSockets(wss: WebSocketServer, log: Logger, maxBufferedBy
         // A socket being closed (credentials revoked, protocol error) takes no more operations.
         if (socket.readyState !== socket.OPEN) return;
         if (!isBinary && SERVER_ONLY_MESSAGES.has(messageType(String(data)))) {
-          socket.close(4400, "Only a server sends this message type");
+          socket.close(CloseCode.BadRequest, "Only a server sends this message type");
           return;
         }
         listener(data, isBinary);

@@ -1,0 +1,74 @@
+// Yoga plugins of our own: authentication of GraphQL over HTTP (and SSE), and the shape of
+// refused requests.
+import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Caller } from "../context.ts";
+import type { Database } from "../db/database.ts";
+import { authenticate, unauthenticatedBody } from "../http/auth.ts";
+
+/**
+ * Every GraphQL request over HTTP presents a valid token (GraphiQL's page excepted) or gets 401
+ * before anything is parsed. `callerOf` then tells the context who it is, with the identity row
+ * just read (so `viewer` costs no second statement).
+ */
+export function httpAuthentication(db: Database): { plugin: Plugin; callerOf(request: Request): Caller | null } {
+  const callers = new WeakMap<Request, Caller>();
+  const plugin: Plugin = {
+    async onRequest({ request, url, endResponse }) {
+      if (url.pathname !== "/graphql") return;
+      const wantsGraphiQL = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
+      if (wantsGraphiQL) return;
+      const viewer = await authenticate(db, request.headers.get("authorization"));
+      if (!viewer) {
+        endResponse(
+          new Response(unauthenticatedBody(), {
+            status: 401,
+            headers: { "content-type": "application/json; charset=utf-8" },
+          }),
+        );
+        return;
+      }
+      callers.set(request, {
+        viewer: { id: viewer.id, role: viewer.role },
+        tokenId: viewer.tokenId,
+        identity: viewer.identity,
+      });
+    },
+  };
+  return { plugin, callerOf: (request) => callers.get(request) ?? null };
+}
+
+const REQUEST_ERROR_CODES = new Set(["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_REQUEST"]);
+
+/**
+ * Malformed and rejected operations (bad JSON, parse, validation, limits) answer 400 whatever
+ * the Accept header (yoga would answer 200 to application/json clients, the spec's legacy
+ * mode), and never carry the parser's own error object.
+ */
+export const requestErrorsPlugin: Plugin = {
+  onResultProcess({ result, setResult }) {
+    if (
+      Array.isArray(result) ||
+      !("errors" in result) ||
+      !result.errors?.length ||
+      ("data" in result && result.data != null)
+    )
+      return;
+    const errors = result.errors.map((error) => {
+      const { originalError: _hidden, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+      return new GraphQLError(error.message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        extensions,
+      });
+    });
+    const malformed = errors.some((e) => REQUEST_ERROR_CODES.has(String(e.extensions.code)));
+    setResult({
+      ...result,
+      errors,
+      ...(malformed ? { extensions: { ...result.extensions, http: { status: 400 } } } : {}),
+    });
+  },
+};

@@ -1,0 +1,70 @@
+// The GraphQL server (yoga): the schema, GraphiQL (self-contained, scripts allowed by the
+// response's CSP nonce), CORS, the plugins, error masking, and the per-operation context. HTTP
+// requests reach it through http/routes.ts, WebSocket operations through live/ws-server.ts.
+import { randomUUID } from "node:crypto";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { createYoga, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
+import type { Config } from "../config.ts";
+import { type Caller, createContext, type Context, type Services } from "../context.ts";
+import { withNonce } from "../http/security-headers.ts";
+import { schema } from "../schema/index.ts";
+import { armorPlugin } from "./armor.ts";
+import { maskError } from "./error-masking.ts";
+import { inputGuardPlugin } from "./input-guard.ts";
+import { httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
+
+/** What the HTTP routes and the WebSocket server hand yoga along with each operation. */
+export interface ServerContext {
+  /** HTTP: the request's id (its x-request-id header). */
+  requestId?: string;
+  /** HTTP: the nonce of a GraphiQL page's scripts. */
+  cspNonce?: string;
+  /** WebSocket: graphql-ws's per-connection state; the caller is kept for the connection. */
+  extra?: { caller?: Caller; requestId?: string };
+}
+
+export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
+
+export function createGraphQLServer(
+  services: Services,
+  config: Pick<Config, "corsOrigins" | "maxBodyBytes">,
+): GraphQLServer {
+  const authentication = httpAuthentication(services.db);
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    logging: false,
+    graphiql: (_request, serverContext) => ({
+      title: "Access requests — GraphiQL",
+      defaultEditorToolsVisibility: "headers",
+      headers: '{\n  "Authorization": "Bearer <paste a token>"\n}',
+      cspNonce: serverContext?.cspNonce,
+    }),
+    renderGraphiQL: (options) => {
+      const nonce = (options as { cspNonce?: string } | undefined)?.cspNonce;
+      return nonce ? withNonce(renderGraphiQL(options), nonce) : renderGraphiQL(options);
+    },
+    // Closed by default: browsers may call the API only from the origins CORS_ORIGINS lists.
+    cors:
+      config.corsOrigins.length > 0
+        ? {
+            origin: [...config.corsOrigins],
+            methods: ["GET", "POST"],
+            allowedHeaders: ["authorization", "content-type", "accept"],
+            credentials: false,
+            maxAge: 600,
+          }
+        : false,
+    maskedErrors: { maskError: maskError(services.log) },
+    plugins: [authentication.plugin, inputGuardPlugin, requestErrorsPlugin, armorPlugin()],
+    maxRequestBodySize: config.maxBodyBytes,
+    context: (initial: YogaInitialContext & ServerContext) => {
+      const extra = initial.extra;
+      // A WebSocket keeps its caller for the connection (live/sessions.ts re-checks it); an HTTP
+      // request brings the caller it authenticated as a moment ago.
+      if (extra?.requestId) return createContext(services, extra.caller ?? null, extra.requestId);
+      return createContext(services, authentication.callerOf(initial.request), initial.requestId ?? randomUUID());
+    },
+  });
+}

@@ -1,0 +1,133 @@
+// The HTTP request handler: every request gets an id, the security headers and a log line; then
+// the body size and rate limits, and the route: GraphQL (refusing what yoga would accept but
+// this API does not), health, readiness, the audit export, and the dashboard's files.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { Database } from "../db/database.ts";
+import type { GraphQLServer } from "../graphql/yoga.ts";
+import type { CommitSignal } from "../live/signal.ts";
+import { serveAuditExport } from "./audit-export.ts";
+import { serveDashboard } from "./dashboard.ts";
+import { errorBody, sendJson } from "./json.ts";
+import { type ClientLimits, rateLimitedBody } from "./rate-limit.ts";
+import { graphiqlCsp, newNonce, setSecurityHeaders } from "./security-headers.ts";
+
+export interface Routes {
+  db: Database;
+  graphql: GraphQLServer;
+  signal: CommitSignal;
+  limits: ClientLimits;
+  log: Logger;
+  maxBodyBytes: number;
+}
+
+/**
+ * What yoga would accept but this API does not: POST bodies other than JSON (forms and
+ * multipart are what a cross-site page can send without asking), and GET parameters that are
+ * not JSON where JSON is due.
+ */
+function malformedGraphQLRequest(req: IncomingMessage, url: URL): { status: number; message: string } | null {
+  if (req.method === "POST") {
+    const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json" && type !== "application/graphql-response+json") {
+      return { status: 415, message: "POST bodies must be application/json." };
+    }
+  }
+  if (req.method === "GET") {
+    for (const name of ["variables", "extensions"]) {
+      const raw = url.searchParams.get(name);
+      if (raw === null || raw === "") continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        return { status: 400, message: `The ${name} parameter must be a JSON object.` };
+      }
+      if (parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed))) {
+        return { status: 400, message: `The ${name} parameter must be a JSON object.` };
+      }
+    }
+  }
+  return null;
+}
+
+/** Without Redis the instance still serves everything (live updates fall back to polling): it stays in the load balancer, and says it is degraded. */
+async function serveReadiness(routes: Routes, res: ServerResponse): Promise<void> {
+  const readiness = await routes.db.readiness();
+  const redis = routes.signal.status();
+  const status = !readiness.ok ? "not ready" : redis === "unreachable" ? "degraded" : "ready";
+  sendJson(res, readiness.ok ? 200 : 503, { status, database: readiness.detail, ...(redis ? { redis } : {}) });
+}
+
+async function route(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  res.setHeader("x-request-id", requestId);
+  setSecurityHeaders(res);
+  const started = process.hrtime.bigint();
+  res.on("finish", () => {
+    routes.log.info(
+      {
+        requestId,
+        method: req.method,
+        path: req.url?.split("?")[0],
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      "request",
+    );
+  });
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const length = Number(req.headers["content-length"] ?? 0);
+  if (length > routes.maxBodyBytes) {
+    sendJson(res, 413, errorBody("BAD_REQUEST", `Request bodies are limited to ${routes.maxBodyBytes} bytes.`));
+    return;
+  }
+  // Probes never fail for a busy client.
+  if (url.pathname !== "/healthz" && url.pathname !== "/readyz") {
+    const retryAfter = routes.limits.request(req.socket.remoteAddress, req.headers.authorization);
+    if (retryAfter !== null) {
+      sendJson(res, 429, rateLimitedBody(retryAfter), { "retry-after": String(retryAfter) });
+      return;
+    }
+  }
+  switch (url.pathname) {
+    case "/graphql": {
+      const refusal = malformedGraphQLRequest(req, url);
+      if (refusal) {
+        sendJson(res, refusal.status, errorBody("BAD_REQUEST", refusal.message));
+        return;
+      }
+      const wantsPage = req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
+      const cspNonce = wantsPage ? newNonce() : undefined;
+      if (cspNonce) res.setHeader("content-security-policy", graphiqlCsp(cspNonce));
+      await routes.graphql(req, res, { requestId, cspNonce });
+      return;
+    }
+    case "/healthz":
+      sendJson(res, 200, { status: "ok" });
+      return;
+    case "/readyz":
+      await serveReadiness(routes, res);
+      return;
+    case "/audit/export.jsonl":
+      await serveAuditExport(routes.db, req, res, url, "jsonl");
+      return;
+    case "/audit/export.csv":
+      await serveAuditExport(routes.db, req, res, url, "csv");
+      return;
+    default:
+      await serveDashboard(req, res, url);
+  }
+}
+
+/** The node:http listener; a request that fails unexpectedly is logged and answered 500. */
+export function requestListener(routes: Routes): RequestListener {
+  return (req, res) => {
+    route(routes, req, res).catch((err: unknown) => {
+      routes.log.error({ err }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, errorBody("INTERNAL_SERVER_ERROR", "Internal error; it was logged."));
+      else res.destroy();
+    });
+  };
+}

@@ -1,0 +1,203 @@
+// GraphQL over WebSocket (graphql-ws) on /graphql: authentication once per connection (a live
+// session, limited per token and ended when its credentials change), then per operation a token
+// re-check, the rate limit, the same input guard, parse and validation as over HTTP, and shared
+// execution of identical subscriptions.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import { GraphQLError, getOperationAST, type ExecutionArgs } from "graphql";
+import { CloseCode, type SubscribePayload } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import type { Logger } from "pino";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { Config } from "../config.ts";
+import type { Caller } from "../context.ts";
+import type { Database } from "../db/database.ts";
+import type { MaskError } from "../graphql/error-masking.ts";
+import { checkOperation } from "../graphql/input-guard.ts";
+import type { GraphQLServer } from "../graphql/yoga.ts";
+import { authenticate, bearerToken } from "../http/auth.ts";
+import type { LiveSessions } from "./sessions.ts";
+import { type ClientLimits, rateLimitedError, tokenKey } from "../http/rate-limit.ts";
+import { guardWebSockets } from "./ws-guard.ts";
+import { SharedSubscriptions, shareKey } from "./shared-subscriptions.ts";
+
+/** graphql-ws's per-connection state. */
+type Connection = {
+  /** Unset once the connection's credentials ended: no operation may run after that. */
+  caller?: Caller;
+  rateKey?: string;
+  requestId?: string;
+  unregister?: () => void;
+};
+
+export interface WebSocketDeps {
+  server: Server;
+  db: Database;
+  sessions: LiveSessions;
+  limits: ClientLimits;
+  graphql: GraphQLServer;
+  maskError: MaskError;
+  log: Logger;
+  config: Pick<Config, "maxBodyBytes" | "wsMaxBufferedBytes" | "wsMaxConnectionsPerToken">;
+}
+
+export interface LiveWebSockets {
+  /** Asks every client to go away (Going Away), e.g. at shutdown. */
+  closeClients(): void;
+  /** Drops the clients still there and stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * RFC 6455 "Try Again Later": the server is at a limit the client may find lifted later. A
+ * connection past WS_MAX_CONNECTIONS_PER_TOKEN closes with it, and graphql-ws's client retries
+ * it (4429, graphql-ws's TooManyInitialisationRequests, would be fatal to the client: a tab
+ * past the limit would never reconnect).
+ */
+export const TRY_AGAIN_LATER = 1013;
+/** RFC 6455 "Going Away": the server is shutting down; clients reconnect elsewhere or later. */
+const GOING_AWAY = 1001;
+
+const refusal = (message: string, code: string): GraphQLError[] => [
+  new GraphQLError(message, { extensions: { code } }),
+];
+
+/**
+ * The operation as graphql-js will execute it, through yoga's envelop (its parse, validation
+ * rules, plugins and context), or the errors that refuse it. Only subscriptions share results
+ * (shared-subscriptions.ts); queries and mutations run alone.
+ */
+async function prepareOperation(
+  graphql: GraphQLServer,
+  envelopContext: Record<string, unknown>,
+  payload: SubscribePayload,
+  caller: Caller,
+): Promise<ExecutionArgs | GraphQLError[]> {
+  const { schema, execute, contextFactory, parse, validate } = graphql.getEnveloped({
+    ...envelopContext,
+    params: payload,
+  });
+  try {
+    checkOperation(payload);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  let document;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    return refusal(error instanceof Error ? error.message : "Malformed query.", "GRAPHQL_PARSE_FAILED");
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) {
+    return errors.map(
+      (e: GraphQLError) =>
+        new GraphQLError(e.message, {
+          nodes: e.nodes,
+          extensions: { ...e.extensions, code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" },
+        }),
+    );
+  }
+  const operation = getOperationAST(document, payload.operationName);
+  if (!operation) {
+    return refusal("Unable to identify the operation: name one of the document's operations.", "BAD_REQUEST");
+  }
+  return {
+    schema,
+    operationName: payload.operationName,
+    document,
+    variableValues: payload.variables,
+    contextValue: await contextFactory(),
+    rootValue:
+      operation.operation === "subscription" ? { execute, shareKey: shareKey(caller.viewer, payload) } : { execute },
+  };
+}
+
+export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
+  const { db, sessions, limits, config } = deps;
+  const wss = new WebSocketServer({
+    server: deps.server,
+    path: "/graphql",
+    maxPayload: config.maxBodyBytes,
+    // Connection attempts count against the client address's rate limit like any request.
+    verifyClient: (info, accept) => {
+      const retryAfter = limits.request(info.req.socket.remoteAddress, undefined);
+      if (retryAfter === null) accept(true);
+      else accept(false, 429, "Too Many Requests", { "retry-after": String(retryAfter) });
+    },
+  });
+  const stopGuard = guardWebSockets(wss, deps.log, config.wsMaxBufferedBytes);
+  const sharedSubscriptions = new SharedSubscriptions(deps.maskError);
+  useServer<Record<string, unknown>, Connection>(
+    {
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const viewer = await authenticate(db, authorization);
+        if (!viewer) return false;
+        const socket = (ctx.extra as { socket?: WebSocket }).socket;
+        // The client may have hung up while it was authenticated: graphql-ws has already run
+        // onClose, so a session registered now would never be removed.
+        if (!socket || socket.readyState !== socket.OPEN) return false;
+        if (sessions.count("connection", viewer.tokenId) >= config.wsMaxConnectionsPerToken) {
+          const limit = config.wsMaxConnectionsPerToken;
+          socket.close(TRY_AGAIN_LATER, `Too many live connections for this token (at most ${limit})`);
+          return false;
+        }
+        ctx.extra.caller = { viewer: { id: viewer.id, role: viewer.role }, tokenId: viewer.tokenId };
+        ctx.extra.rateKey = tokenKey(bearerToken(authorization) ?? "");
+        ctx.extra.requestId = randomUUID();
+        ctx.extra.unregister = sessions.add({
+          kind: "connection",
+          tokenId: viewer.tokenId,
+          identityId: viewer.id,
+          role: viewer.role,
+          end: () => {
+            // No operation may run on its old credentials from now on, even before the client
+            // answers the close (or if it never does).
+            ctx.extra.caller = undefined;
+            socket.close(CloseCode.Forbidden, "Forbidden");
+            setTimeout(() => socket.terminate(), 1_000).unref();
+          },
+        });
+        return true;
+      },
+      onClose: (ctx) => {
+        ctx.extra.unregister?.();
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        // Every operation re-checks the connection's token (one statement): a revocation that
+        // committed a moment ago must stop the next operation, not the one after the re-check.
+        const caller = ctx.extra.caller;
+        if (!caller || !(await sessions.holds(caller.tokenId, caller.viewer.role))) {
+          if (caller) sessions.recheck();
+          return refusal("Authentication required: the token was revoked or expired.", "UNAUTHENTICATED");
+        }
+        // Each operation on the socket counts against its token's rate limit, as over HTTP.
+        const retryAfter = ctx.extra.rateKey ? limits.operation(ctx.extra.rateKey) : null;
+        if (retryAfter !== null) {
+          const { message, extensions } = rateLimitedError(retryAfter);
+          return [new GraphQLError(message, { extensions })];
+        }
+        const envelopContext = {
+          ...ctx,
+          req: (ctx.extra as { request?: IncomingMessage }).request,
+          socket: (ctx.extra as { socket?: unknown }).socket,
+        };
+        return prepareOperation(deps.graphql, envelopContext, payload, caller);
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => sharedSubscriptions.subscribe(args) as never,
+    },
+    wss,
+  );
+  return {
+    closeClients() {
+      for (const client of wss.clients) client.close(GOING_AWAY, "server shutting down");
+    },
+    async close() {
+      stopGuard();
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
