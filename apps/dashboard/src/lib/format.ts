@@ -1,34 +1,41 @@
-// How numbers, statuses and times read for people.
+// How numbers, statuses and times read for people (the words themselves are the contract's).
+import {
+  grantStatusLabels,
+  grantStatusTones,
+  type GrantStatus,
+  healthStatusLabels,
+  healthStatusTones,
+  type HealthStatus,
+  requestStatusLabels,
+  requestStatusTones,
+  type RequestStatus,
+  ticketStatusLabels,
+  ticketStatusTones,
+  type TicketStatus,
+  type Tone,
+} from "@access/contract";
+
 export const requestLabel = (n: number) => `REQ-${n}`;
 export const ticketLabel = (n: number) => `TKT-${n}`;
 
-const STATUS_TEXT: Record<string, string> = {
-  PENDING_APPROVAL: "Pending approval",
-  APPROVED: "Approved",
-  FULFILLED: "Fulfilled",
-  PARTIALLY_FULFILLED: "Partially fulfilled",
-  REJECTED: "Rejected",
-  CANCELLED: "Cancelled",
-  FAILED: "Failed",
-  OPEN: "Open",
-  IN_PROGRESS: "In progress",
-  HEALTHY: "Healthy",
-  DEGRADED: "Degraded",
-  DOWN: "Down",
-  UNKNOWN: "Unknown",
+/** Anything a status badge shows. Values shared by several enums read and look the same in each. */
+export type Status = RequestStatus | TicketStatus | HealthStatus | GrantStatus;
+
+const STATUS_TEXT: Record<Status, string> = {
+  ...grantStatusLabels,
+  ...healthStatusLabels,
+  ...ticketStatusLabels,
+  ...requestStatusLabels,
+};
+const STATUS_TONE: Record<Status, Tone> = {
+  ...grantStatusTones,
+  ...healthStatusTones,
+  ...ticketStatusTones,
+  ...requestStatusTones,
 };
 
-export const statusText = (status: string) => STATUS_TEXT[status] ?? status.replaceAll("_", " ").toLowerCase();
-
-export type Tone = "neutral" | "waiting" | "good" | "bad" | "muted";
-
-export function statusTone(status: string): Tone {
-  if (["FULFILLED", "APPROVED", "HEALTHY"].includes(status)) return "good";
-  if (["REJECTED", "FAILED", "DOWN"].includes(status)) return "bad";
-  if (["PENDING_APPROVAL", "OPEN", "IN_PROGRESS", "DEGRADED", "PARTIALLY_FULFILLED"].includes(status)) return "waiting";
-  if (["CANCELLED", "UNKNOWN"].includes(status)) return "muted";
-  return "neutral";
-}
+export const statusText = (status: Status): string => STATUS_TEXT[status];
+export const statusTone = (status: Status): Tone => STATUS_TONE[status];
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 24 * 3600],

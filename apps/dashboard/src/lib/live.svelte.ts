@@ -2,17 +2,14 @@
 // request change the viewer may see. Each change bumps `version`, which the views' queries
 // depend on. After a lost connection the client reconnects and resumes from the last sequence it
 // saw (afterSequence), so no change is missed; `online` says when it is offline.
+import { RequestStatusSignal, SystemHealthSignal, TicketStatusSignal } from "@access/contract";
+import { stringifyDocument } from "@urql/core";
 import { type Client as WsClient, createClient } from "graphql-ws";
 import { auth } from "./auth.svelte.ts";
 
-const SUBSCRIPTIONS = [
-  "subscription Tickets($after: Int) { ticketStatusChanged(afterSequence: $after) { sequence } }",
-  "subscription Requests($after: Int) { requestStatusChanged(afterSequence: $after) { sequence } }",
-];
+const SUBSCRIPTIONS = [TicketStatusSignal, RequestStatusSignal].map(stringifyDocument);
 /** Admins also follow connector health (the systems view). */
-const ADMIN_SUBSCRIPTIONS = [
-  "subscription Health($after: Int) { systemHealthChanged(afterSequence: $after) { sequence } }",
-];
+const ADMIN_SUBSCRIPTIONS = [SystemHealthSignal].map(stringifyDocument);
 
 const COALESCE_MS = 150;
 
@@ -97,7 +94,7 @@ class Live {
     this.connectedBefore = true;
     this.stops = [...SUBSCRIPTIONS, ...(this.admin ? ADMIN_SUBSCRIPTIONS : [])].map((query) =>
       socket.subscribe<Record<string, { sequence: number }>>(
-        { query, variables: { after } },
+        { query, variables: { afterSequence: after } },
         {
           next: ({ data }) => {
             const change = data && Object.values(data)[0];

@@ -1,0 +1,122 @@
+// The words people read for the contract's enums, and the tone of the badge that shows a status
+// or a sensitivity. Each table is typed over its enum as the schema defines it (gql.tada's
+// introspection), so a value added to the schema fails the typecheck until it has its words.
+import type { introspection } from "./graphql-env.d.ts";
+
+type EnumValues<Name extends keyof introspection["types"]> = introspection["types"][Name] extends {
+  enumValues: infer Values;
+}
+  ? Values
+  : never;
+
+export type RequestStatus = EnumValues<"RequestStatus">;
+export type TicketStatus = EnumValues<"TicketStatus">;
+export type HealthStatus = EnumValues<"HealthStatus">;
+export type GrantStatus = EnumValues<"GrantStatus">;
+export type TicketKind = EnumValues<"TicketKind">;
+export type Sensitivity = EnumValues<"Sensitivity">;
+export type ConnectorKind = EnumValues<"ConnectorKind">;
+export type ApproverKind = EnumValues<"ApproverKind">;
+
+/** How a badge looks: done well, went wrong, waiting on someone, over and quiet, or just informative. */
+export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
+
+// Tables are written in lifecycle order: lists and menus show them in that order.
+
+export const requestStatusLabels: Record<RequestStatus, string> = {
+  PENDING_APPROVAL: "Pending approval",
+  APPROVED: "Approved",
+  FULFILLED: "Fulfilled",
+  PARTIALLY_FULFILLED: "Partially fulfilled",
+  REJECTED: "Rejected",
+  CANCELLED: "Cancelled",
+  FAILED: "Failed",
+};
+export const requestStatusTones: Record<RequestStatus, Tone> = {
+  PENDING_APPROVAL: "waiting",
+  APPROVED: "good",
+  FULFILLED: "good",
+  PARTIALLY_FULFILLED: "waiting",
+  REJECTED: "bad",
+  CANCELLED: "muted",
+  FAILED: "bad",
+};
+
+export const ticketStatusLabels: Record<TicketStatus, string> = {
+  OPEN: "Open",
+  IN_PROGRESS: "In progress",
+  APPROVED: "Approved",
+  REJECTED: "Rejected",
+  FULFILLED: "Fulfilled",
+  FAILED: "Failed",
+  CANCELLED: "Cancelled",
+};
+export const ticketStatusTones: Record<TicketStatus, Tone> = {
+  OPEN: "waiting",
+  IN_PROGRESS: "waiting",
+  APPROVED: "good",
+  REJECTED: "bad",
+  FULFILLED: "good",
+  FAILED: "bad",
+  CANCELLED: "muted",
+};
+
+export const healthStatusLabels: Record<HealthStatus, string> = {
+  UNKNOWN: "Unknown",
+  HEALTHY: "Healthy",
+  DEGRADED: "Degraded",
+  DOWN: "Down",
+};
+export const healthStatusTones: Record<HealthStatus, Tone> = {
+  UNKNOWN: "muted",
+  HEALTHY: "good",
+  DEGRADED: "waiting",
+  DOWN: "bad",
+};
+
+export const grantStatusLabels: Record<GrantStatus, string> = {
+  ACTIVE: "Active",
+  EXPIRED: "Expired",
+  REVOKED: "Revoked",
+};
+export const grantStatusTones: Record<GrantStatus, Tone> = {
+  ACTIVE: "good",
+  EXPIRED: "muted",
+  REVOKED: "muted",
+};
+
+export const ticketKindLabels: Record<TicketKind, string> = {
+  APPROVAL: "Approval",
+  FULFILLMENT: "Fulfillment",
+};
+
+export const sensitivityLabels: Record<Sensitivity, string> = {
+  STANDARD: "Standard",
+  SENSITIVE: "Sensitive",
+  PRIVILEGED: "Privileged",
+};
+/** Only what is above standard asks for attention. */
+export const sensitivityTones: Record<Sensitivity, Tone> = {
+  STANDARD: "neutral",
+  SENSITIVE: "waiting",
+  PRIVILEGED: "waiting",
+};
+
+export const connectorKindLabels: Record<ConnectorKind, string> = {
+  MANUAL: "Manual",
+  WEBHOOK: "Webhook",
+  SCIM: "SCIM",
+  LDAP: "LDAP",
+};
+
+export const approverKindLabels: Record<ApproverKind, string> = {
+  MANAGER: "Manager",
+  EXPLICIT: "Named approvers",
+  GROUP: "Group",
+};
+
+/** A table's values with their labels, in the table's order (e.g. for a menu). */
+export function labelled<Value extends string>(labels: Record<Value, string>): [Value, string][] {
+  // A table typed over the whole enum has exactly the enum's values as keys.
+  return Object.entries(labels) as [Value, string][];
+}

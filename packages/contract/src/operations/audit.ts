@@ -1,0 +1,23 @@
+// The audit trail as admins read it (a request's own events come with RequestDetail).
+import { graphql } from "../graphql.ts";
+import { AuditEventFields } from "./fragments.ts";
+
+export const AuditEvents = /* @__PURE__ */ graphql(
+  `
+    query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {
+      auditEvents(first: $first, after: $after, filter: $filter) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ...AuditEventFields
+          }
+        }
+      }
+    }
+  `,
+  [AuditEventFields],
+);

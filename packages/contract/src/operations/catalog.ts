@@ -1,0 +1,163 @@
+// The catalogue: connected systems and the resources people request in them.
+import { graphql } from "../graphql.ts";
+import { UserErrorFields } from "./fragments.ts";
+
+/** A system, its fulfillers and its connector's health (the message is for admins only). */
+const SystemFields = /* @__PURE__ */ graphql(`
+  fragment SystemFields on System @_unmask {
+    id
+    name
+    description
+    connector
+    fulfillers {
+      id
+      name
+    }
+    health {
+      status
+      message
+      checkedAt
+    }
+  }
+`);
+
+/** A resource and the approval steps a request for it goes through. */
+const ResourceFields = /* @__PURE__ */ graphql(`
+  fragment ResourceFields on Resource @_unmask {
+    id
+    name
+    description
+    sensitivity
+    requestable
+    requiresFulfillmentEvidence
+    system {
+      id
+      name
+    }
+    approvalSteps {
+      order
+      kind
+      approvers {
+        id
+        email
+        displayName
+      }
+      group {
+        id
+        name
+      }
+    }
+  }
+`);
+
+export const CreateSystem = /* @__PURE__ */ graphql(
+  `
+    mutation CreateSystem($input: CreateSystemInput!) {
+      createSystem(input: $input) {
+        system {
+          ...SystemFields
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [SystemFields, UserErrorFields],
+);
+
+export const CreateResource = /* @__PURE__ */ graphql(
+  `
+    mutation CreateResource($input: CreateResourceInput!) {
+      createResource(input: $input) {
+        resource {
+          ...ResourceFields
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [ResourceFields, UserErrorFields],
+);
+
+/** One system (null when the id is not a system's). */
+export const SystemDetail = /* @__PURE__ */ graphql(
+  `
+    query SystemDetail($id: ID!) {
+      node(id: $id) {
+        id
+        ... on System {
+          ...SystemFields
+        }
+      }
+    }
+  `,
+  [SystemFields],
+);
+
+/** Resources to request, found by name or system (admins also see the others). */
+export const Resources = /* @__PURE__ */ graphql(`
+  query Resources($search: String) {
+    resources(first: 100, search: $search) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          description
+          sensitivity
+          system {
+            name
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** Every system with its health, resources and approval steps (the admins' systems view). */
+export const AdminSystems = /* @__PURE__ */ graphql(`
+  query AdminSystems {
+    systems(first: 50) {
+      edges {
+        node {
+          id
+          name
+          description
+          connector
+          health {
+            status
+            checkedAt
+            message
+          }
+          fulfillers {
+            name
+          }
+          resources(first: 50) {
+            edges {
+              node {
+                id
+                name
+                sensitivity
+                requestable
+                requiresFulfillmentEvidence
+                approvalSteps {
+                  order
+                  kind
+                  approvers {
+                    displayName
+                  }
+                  group {
+                    name
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);

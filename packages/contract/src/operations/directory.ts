@@ -1,0 +1,84 @@
+// The directory: identities and groups (admins configure them; everyone reads who is who).
+import { graphql } from "../graphql.ts";
+import { IdentityFields, UserErrorFields } from "./fragments.ts";
+
+export const CreateIdentity = /* @__PURE__ */ graphql(
+  `
+    mutation CreateIdentity($input: CreateIdentityInput!) {
+      createIdentity(input: $input) {
+        identity {
+          ...IdentityFields
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [IdentityFields, UserErrorFields],
+);
+
+export const UpdateIdentity = /* @__PURE__ */ graphql(
+  `
+    mutation UpdateIdentity($input: UpdateIdentityInput!) {
+      updateIdentity(input: $input) {
+        identity {
+          ...IdentityFields
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [IdentityFields, UserErrorFields],
+);
+
+export const CreateGroup = /* @__PURE__ */ graphql(
+  `
+    mutation CreateGroup($input: CreateGroupInput!) {
+      createGroup(input: $input) {
+        group {
+          id
+          name
+          description
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [UserErrorFields],
+);
+
+/** One identity (null when the id is not an identity's). */
+export const IdentityDetail = /* @__PURE__ */ graphql(
+  `
+    query IdentityDetail($id: ID!) {
+      node(id: $id) {
+        id
+        ... on Identity {
+          ...IdentityFields
+        }
+      }
+    }
+  `,
+  [IdentityFields],
+);
+
+/** People found by name or email, for requesting on someone's behalf (admins only). */
+export const Identities = /* @__PURE__ */ graphql(`
+  query Identities($search: String) {
+    identities(first: 50, search: $search) {
+      edges {
+        node {
+          id
+          displayName
+          email
+          active
+        }
+      }
+    }
+  }
+`);
