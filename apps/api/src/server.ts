@@ -48,7 +48,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const db = await openDatabase(config.databaseUrl);
   if (config.bootstrapAdminToken) await bootstrapAdmin(db, config.bootstrapAdminToken);
 
-  const feed = new LiveFeed(db.read, (err) => log.error({ err }, "live feed failed"));
+  const feed = new LiveFeed(db.read, log);
   await feed.start();
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());

@@ -22,6 +22,7 @@ import {
   refreshRequestStatus,
   REQUEST_TRANSITIONS,
   TICKET_TRANSITIONS,
+  type TicketMoveAction,
   type TicketTransition,
 } from "../src/domain/lifecycle.ts";
 import { createRequest } from "../src/domain/requests/request-actions.ts";
@@ -35,6 +36,11 @@ describe("the lifecycle tables", () => {
     expect(OPEN_TICKET_STATUSES).toEqual({ APPROVAL: ["OPEN"], FULFILLMENT: ["OPEN", "IN_PROGRESS", "FAILED"] });
     expect(ACTIONABLE_TICKET_STATUSES).toEqual({ APPROVAL: ["OPEN"], FULFILLMENT: ["OPEN", "FAILED"] });
     expect([...OPEN_ITEM_STATUSES].sort()).toEqual(["APPROVED", "FAILED", "PENDING_APPROVAL"]);
+  });
+
+  it("record exactly a ticket's creation as TICKET_CREATED", () => {
+    for (const t of TICKET_TRANSITIONS)
+      expect(t.action === "TICKET_CREATED", `${t.kind} ${t.from} → ${t.to}`).toBe(t.from === null);
   });
 
   it("move a ticket's item only along item transitions", () => {
@@ -121,16 +127,29 @@ const state = async (ref: { id: string; itemId: string }) => ({
 
 const lastEvent = () => db.read.auditEvent.findFirstOrThrow({ orderBy: { sequence: "desc" } });
 
+/** Each move action's data beyond the status change (audit/events.ts). */
+const DETAILS = {
+  TICKET_APPROVED: { step: 1, override: false },
+  TICKET_REJECTED: { step: 1, override: true },
+  TICKET_FULFILLED: { override: false },
+  TICKET_FAILED: { error: "the peer said no", attempts: 3 },
+  TICKET_STATUS_CHANGED: { reason: "request cancelled" },
+} as const;
+
 describe("moveTicket", () => {
-  const moves = TICKET_TRANSITIONS.filter((t): t is TicketTransition & { from: TicketStatus } => t.from !== null);
+  const moves = TICKET_TRANSITIONS.filter(
+    (t): t is TicketTransition & { from: TicketStatus; action: TicketMoveAction } =>
+      t.from !== null && t.action !== "TICKET_CREATED",
+  );
 
   it.each(moves.map((t) => [`${t.kind} ${t.from} → ${t.to}`, t] as const))(
     "moves a ticket %s, its item along, and writes the table's audit event",
     async (_name, t) => {
       const itemBefore: ItemStatus = t.item?.from ?? "APPROVED";
       const ref = await arrange({ kind: t.kind, status: t.from }, itemBefore);
+      const data = { previousStatus: t.from, status: t.to, kind: t.kind, ...DETAILS[t.action] };
       await db.transact((work) =>
-        moveTicket(work, { ticket: ref, from: t.from, to: t.to }, { action: t.action, actorId: org.ids.bob }),
+        moveTicket<TicketMoveAction>(work, ref, { action: t.action, actorId: org.ids.bob, data }),
       );
       const after = await state(ref);
       expect(after.ticket).toBe(t.to);
@@ -140,7 +159,7 @@ describe("moveTicket", () => {
       expect({ action: event.action, ticketId: event.ticketId, data: JSON.parse(event.data) as unknown }).toEqual({
         action: t.action,
         ticketId: ref.id,
-        data: { previousStatus: t.from, status: t.to, kind: t.kind },
+        data,
       });
     },
   );
@@ -156,7 +175,11 @@ describe("moveTicket", () => {
     const head = await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
     await expect(
       db.transact((work) =>
-        moveTicket(work, { ticket: ref, from, to }, { action: "TICKET_STATUS_CHANGED", actorId: null }),
+        moveTicket(work, ref, {
+          action: "TICKET_STATUS_CHANGED",
+          actorId: null,
+          data: { previousStatus: from, status: to, kind, reason: "request cancelled" },
+        }),
       ),
     ).rejects.toBeInstanceOf(LifecycleError);
     expect((await state(ref)).ticket).toBe(from);
@@ -167,19 +190,32 @@ describe("moveTicket", () => {
     const ref = await arrange({ kind: "APPROVAL", status: "OPEN" }, "PENDING_APPROVAL");
     await expect(
       db.transact((work) =>
-        moveTicket(work, { ticket: ref, from: "OPEN", to: "APPROVED" }, { action: "TICKET_REJECTED", actorId: null }),
+        moveTicket(work, ref, {
+          action: "TICKET_REJECTED",
+          actorId: null,
+          data: { previousStatus: "OPEN", status: "APPROVED", kind: "APPROVAL", step: 1, override: false },
+        }),
       ),
     ).rejects.toBeInstanceOf(LifecycleError);
   });
 
   it("answers INVALID_STATE when the ticket left `from` meanwhile; moveTicketIfStill says false", async () => {
     const ref = await arrange({ kind: "FULFILLMENT", status: "CANCELLED" }, "CANCELLED");
-    const move = { ticket: ref, from: "IN_PROGRESS", to: "FULFILLED" } as const;
-    const event = { action: "TICKET_FULFILLED", actorId: null } as const;
-    const refusal = await db.transact((work) => moveTicket(work, move, event)).catch((error: unknown) => error);
+    const event = {
+      action: "TICKET_FULFILLED",
+      actorId: null,
+      data: {
+        previousStatus: "IN_PROGRESS",
+        status: "FULFILLED",
+        kind: "FULFILLMENT",
+        by: "connector",
+        verified: true,
+      },
+    } as const;
+    const refusal = await db.transact((work) => moveTicket(work, ref, event)).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(DomainError);
     expect((refusal as DomainError).code).toBe("INVALID_STATE");
-    expect(await db.transact((work) => moveTicketIfStill(work, move, event))).toBe(false);
+    expect(await db.transact((work) => moveTicketIfStill(work, ref, event))).toBe(false);
     expect((await state(ref)).ticket).toBe("CANCELLED");
   });
 

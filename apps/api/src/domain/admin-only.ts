@@ -1,6 +1,7 @@
 // Configuration changes are for admins; each one is audited as CONFIG_CHANGED with what changed.
 import type { JsonValue } from "@access/audit-chain";
 import { forbidden } from "./errors.ts";
+import type { AuditData } from "./audit/events.ts";
 import { type Actor, isAdmin, type Work } from "./work.ts";
 
 export function requireAdmin(actor: Actor): void {
@@ -10,9 +11,9 @@ export function requireAdmin(actor: Actor): void {
 export function auditConfig(
   work: Work,
   actor: Actor | null,
-  entity: string,
+  entity: AuditData["CONFIG_CHANGED"]["entity"],
   entityId: string,
-  change: string,
+  change: AuditData["CONFIG_CHANGED"]["change"],
   details: { [key: string]: JsonValue } = {},
 ): void {
   work.audit.append({

@@ -7,7 +7,7 @@
 // list is a programming error, never a user's.
 import type { AuditAction, Prisma, RequestStatus, TicketStatus } from "../generated/prisma/client.ts";
 import { TicketKind } from "../generated/prisma/enums.ts";
-import type { JsonValue } from "@access/audit-chain";
+import type { AuditEntry } from "./audit/events.ts";
 import { invalidState } from "./errors.ts";
 import type { Work } from "./work.ts";
 
@@ -244,42 +244,34 @@ export interface TicketRef {
   kind: TicketKind;
 }
 
-export interface TicketMove {
-  ticket: TicketRef;
-  /** The status the caller read; the update applies only if the ticket is still in it. */
-  from: TicketStatus;
-  to: TicketStatus;
-}
+/** The actions a move writes (TICKET_CREATED is written with the new row, by open-ticket.ts). */
+export type TicketMoveAction = Exclude<TicketStatusAction, "TICKET_CREATED">;
 
-/** The audit event a move writes: its action (checked against the table) and what it adds to the status change. */
-export interface TicketMoveEvent {
-  action: TicketStatusAction;
-  actorId: string | null;
-  comment?: string | null;
-  details?: { [key: string]: JsonValue };
-}
+/**
+ * A move is its audit event: `data.previousStatus` is the status the caller read (the update
+ * applies only if the ticket is still in it), `data.status` the one it moves to.
+ */
+export type TicketMoveEvent<A extends TicketMoveAction> = Omit<AuditEntry<A>, "requestId" | "ticketId">;
 
-async function applyTicketMove(work: Work, move: TicketMove, event: TicketMoveEvent): Promise<boolean> {
-  const { ticket } = move;
-  const transition = findTicketTransition(ticket.kind, move.from, move.to);
+async function applyTicketMove<A extends TicketMoveAction>(
+  work: Work,
+  ticket: TicketRef,
+  event: TicketMoveEvent<A>,
+): Promise<boolean> {
+  const { previousStatus: from, status: to, kind } = event.data;
+  if (kind !== ticket.kind) throw new LifecycleError(`A ${ticket.kind} ticket's event says ${kind}.`);
+  const transition = findTicketTransition(kind, from, to);
   if (transition.action !== event.action) {
-    throw new LifecycleError(`${move.from} → ${move.to} is recorded as ${transition.action}, not ${event.action}.`);
+    throw new LifecycleError(`${from} → ${to} is recorded as ${transition.action}, not ${event.action}.`);
   }
-  const decided = DECIDING_STATUSES.includes(move.to) ? { decidedById: event.actorId, decidedAt: new Date() } : {};
+  const decided = DECIDING_STATUSES.includes(to) ? { decidedById: event.actorId, decidedAt: new Date() } : {};
   const { count } = await work.tx.ticket.updateMany({
-    where: { id: ticket.id, status: move.from },
-    data: { status: move.to, ...decided },
+    where: { id: ticket.id, status: from },
+    data: { status: to, ...decided },
   });
   if (count !== 1) return false;
   if (transition.item) await moveItem(work, { id: ticket.itemId, status: transition.item.from }, transition.item.to);
-  work.audit.append({
-    action: event.action,
-    actorId: event.actorId,
-    requestId: ticket.requestId,
-    ticketId: ticket.id,
-    comment: event.comment ?? null,
-    data: { previousStatus: move.from, status: move.to, kind: ticket.kind, ...event.details },
-  });
+  work.audit.append<A>({ ...event, requestId: ticket.requestId, ticketId: ticket.id });
   return true;
 }
 
@@ -288,13 +280,21 @@ async function applyTicketMove(work: Work, move: TicketMove, event: TicketMoveEv
  * and appends its audit event; of two simultaneous moves exactly one wins, and the other gets
  * INVALID_STATE.
  */
-export async function moveTicket(work: Work, move: TicketMove, event: TicketMoveEvent): Promise<void> {
-  if (!(await applyTicketMove(work, move, event))) throw invalidState("The ticket was already decided or changed.");
+export async function moveTicket<A extends TicketMoveAction>(
+  work: Work,
+  ticket: TicketRef,
+  event: TicketMoveEvent<A>,
+): Promise<void> {
+  if (!(await applyTicketMove(work, ticket, event))) throw invalidState("The ticket was already decided or changed.");
 }
 
 /** As moveTicket, for the system's own moves that lose quietly: false when the ticket had left `from` already. */
-export function moveTicketIfStill(work: Work, move: TicketMove, event: TicketMoveEvent): Promise<boolean> {
-  return applyTicketMove(work, move, event);
+export function moveTicketIfStill<A extends TicketMoveAction>(
+  work: Work,
+  ticket: TicketRef,
+  event: TicketMoveEvent<A>,
+): Promise<boolean> {
+  return applyTicketMove(work, ticket, event);
 }
 
 // ---------------------------------------------------------------- items

@@ -4,9 +4,7 @@
 // from any sequence (`afterSequence`): first the stored changes, then the live ones, with no gap
 // and no duplicate at the seam. Nothing is published for a transaction that rolled back, since
 // its events never exist.
-import type { AuditAction, HealthStatus, RequestStatus, TicketStatus } from "../generated/prisma/client.ts";
-import { fromGlobalId } from "../domain/global-id.ts";
-import { isAdmin } from "../domain/work.ts";
+import type { Logger } from "pino";
 import type { Client } from "../db/database.ts";
 import {
   audienceSelect,
@@ -15,21 +13,16 @@ import {
   toAudience,
   visibleRequestWhere,
 } from "../domain/policy/visibility.ts";
-import type { Actor } from "../domain/work.ts";
+import { type Actor, isAdmin } from "../domain/work.ts";
+import {
+  ACTIONS_OF,
+  CHANGE_ACTIONS,
+  type ChangeKind,
+  decodeChange,
+  type StatusChange,
+  type StoredEvent,
+} from "./changes.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
-
-const TICKET_ACTIONS: readonly AuditAction[] = [
-  "TICKET_CREATED",
-  "TICKET_APPROVED",
-  "TICKET_REJECTED",
-  "TICKET_FULFILLED",
-  "TICKET_FAILED",
-  "TICKET_STATUS_CHANGED",
-];
-const REQUEST_ACTIONS: readonly AuditAction[] = ["REQUEST_CREATED", "REQUEST_STATUS_CHANGED", "REQUEST_CANCELLED"];
-const HEALTH_ACTIONS: readonly AuditAction[] = ["SYSTEM_HEALTH_CHANGED"];
-const STATUS_ACTIONS = [...TICKET_ACTIONS, ...REQUEST_ACTIONS, ...HEALTH_ACTIONS];
-const ACTIONS_OF = { ticket: TICKET_ACTIONS, request: REQUEST_ACTIONS, health: HEALTH_ACTIONS } as const;
 
 const BATCH = 500;
 /** Safety net for writers that cannot tell this process (another process on the same file). */
@@ -37,99 +30,8 @@ const POLL_MS = 1000;
 /** Messages a slow subscriber may have queued before it is cut off (it can resume). */
 const MAX_QUEUE = 10_000;
 
-export interface TicketStatusChange {
-  kind: "ticket";
-  sequence: number;
-  at: Date;
-  requestId: string;
-  ticketId: string;
-  actorId: string | null;
-  previousStatus: TicketStatus | null;
-  status: TicketStatus;
-}
-
-export interface RequestStatusChange {
-  kind: "request";
-  sequence: number;
-  at: Date;
-  requestId: string;
-  actorId: string | null;
-  previousStatus: RequestStatus | null;
-  status: RequestStatus;
-}
-
-export interface SystemHealthChange {
-  kind: "health";
-  sequence: number;
-  at: Date;
-  systemId: string;
-  previousStatus: HealthStatus | null;
-  status: HealthStatus;
-  message: string | null;
-}
-
-export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange;
-
-interface StoredEvent {
-  sequence: number;
-  at: Date;
-  action: AuditAction;
-  actorId: string | null;
-  requestId: string | null;
-  ticketId: string | null;
-  data: string;
-}
-
-function toChange(event: StoredEvent): StatusChange | null {
-  const data = JSON.parse(event.data) as {
-    previousStatus?: string | null;
-    status?: string;
-    systemId?: string;
-    message?: string | null;
-  };
-  if (!data.status) return null;
-  if (HEALTH_ACTIONS.includes(event.action)) {
-    const systemId = data.systemId ? fromGlobalId(data.systemId)?.id : undefined;
-    if (!systemId) return null;
-    return {
-      kind: "health",
-      sequence: event.sequence,
-      at: event.at,
-      systemId,
-      previousStatus: (data.previousStatus ?? null) as HealthStatus | null,
-      status: data.status as HealthStatus,
-      message: data.message ?? null,
-    };
-  }
-  if (!event.requestId) return null;
-  const base = {
-    sequence: event.sequence,
-    at: event.at,
-    requestId: event.requestId,
-    actorId: event.actorId,
-  };
-  if (TICKET_ACTIONS.includes(event.action) && event.ticketId) {
-    return {
-      ...base,
-      kind: "ticket",
-      ticketId: event.ticketId,
-      previousStatus: (data.previousStatus ?? null) as TicketStatus | null,
-      status: data.status as TicketStatus,
-    };
-  }
-  if (REQUEST_ACTIONS.includes(event.action)) {
-    return {
-      ...base,
-      kind: "request",
-      previousStatus: (data.previousStatus ?? null) as RequestStatus | null,
-      status: data.status as RequestStatus,
-    };
-  }
-  return null;
-}
-
 export interface SubscribeOptions {
-  kind: StatusChange["kind"];
+  kind: ChangeKind;
   requestId?: string | null;
   afterSequence?: number | null;
 }
@@ -159,9 +61,12 @@ export class LiveFeed {
 
   constructor(
     private readonly db: Client,
-    onError: (error: unknown) => void,
+    private readonly log: Logger,
   ) {
-    this.draining = new CoalescedTask(() => this.drain(), onError);
+    this.draining = new CoalescedTask(
+      () => this.drain(),
+      (err) => log.error({ err }, "live feed failed"),
+    );
   }
 
   async start(): Promise<void> {
@@ -197,13 +102,13 @@ export class LiveFeed {
   private async drain(): Promise<void> {
     for (;;) {
       const events = await this.db.auditEvent.findMany({
-        where: { sequence: { gt: this.cursor }, action: { in: [...STATUS_ACTIONS] } },
+        where: { sequence: { gt: this.cursor }, action: { in: [...CHANGE_ACTIONS] } },
         orderBy: { sequence: "asc" },
         take: BATCH,
         select: eventSelect,
       });
       if (events.length === 0) return;
-      const changes = events.map(toChange).filter((c): c is StatusChange => c !== null);
+      const changes = events.flatMap((event) => this.decode(event));
       const audiences =
         this.subscribers.size > 0 ? await this.loadAudiences(changes) : new Map<string, RequestAudience>();
       for (const change of changes) {
@@ -215,6 +120,21 @@ export class LiveFeed {
       this.cursor = events.at(-1)?.sequence ?? this.cursor;
       if (events.length < BATCH) return;
     }
+  }
+
+  /**
+   * The change an event records (none when it records no change). An event whose data does not
+   * decode is a writer's bug or a damaged row: it is logged with what is wrong, and the feed goes
+   * on with the next one.
+   */
+  private decode(event: StoredEvent): StatusChange[] {
+    const decoded = decodeChange(event);
+    if (decoded.ok) return decoded.change ? [decoded.change] : [];
+    this.log.error(
+      { sequence: event.sequence, action: event.action, problem: decoded.problem },
+      "live feed: an audit event's data does not decode; its change is not delivered",
+    );
+    return [];
   }
 
   private async loadAudiences(changes: StatusChange[]): Promise<Map<string, RequestAudience>> {
@@ -314,8 +234,7 @@ export class LiveFeed {
         select: eventSelect,
       });
       for (const event of events) {
-        const change = toChange(event);
-        if (change && matches(options, change)) yield change;
+        for (const change of this.decode(event)) if (matches(options, change)) yield change;
       }
       if (events.length < BATCH) return;
       cursor = events.at(-1)?.sequence ?? upTo;

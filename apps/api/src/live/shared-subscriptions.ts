@@ -6,7 +6,7 @@
 // the change), so the first one to need a change's result executes it and the others share it.
 import { createHash } from "node:crypto";
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError } from "graphql";
-import type { StatusChange } from "./feed.ts";
+import type { StatusChange } from "./changes.ts";
 
 /** What onSubscribe prepares for `subscribe`: the sharing key. */
 export interface SharedRoot {

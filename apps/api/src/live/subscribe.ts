@@ -4,10 +4,10 @@
 import type { Context } from "../context.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Actor } from "../domain/work.ts";
-import type { StatusChange, SubscribeOptions } from "./feed.ts";
+import type { ChangeKind, StatusChange } from "./changes.ts";
+import type { SubscribeOptions } from "./feed.ts";
 
-export type ChangeKind = StatusChange["kind"];
-export type ChangeOf<K extends ChangeKind> = Extract<StatusChange, { kind: K }>;
+type ChangeOf<K extends ChangeKind> = Extract<StatusChange, { kind: K }>;
 
 type Subscribing = Pick<Context, "feed" | "sessions" | "maxSubscriptionsPerToken" | "tokenId">;
 

@@ -54,7 +54,7 @@ export interface LiveWebSockets {
  * it (4429, graphql-ws's TooManyInitialisationRequests, would be fatal to the client: a tab
  * past the limit would never reconnect).
  */
-export const TRY_AGAIN_LATER = 1013;
+const TRY_AGAIN_LATER = 1013;
 /** RFC 6455 "Going Away": the server is shutting down; clients reconnect elsewhere or later. */
 const GOING_AWAY = 1001;
 

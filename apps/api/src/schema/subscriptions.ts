@@ -1,8 +1,8 @@
 // The live subscriptions' types and fields. They read from the live feed (live/feed.ts), which
 // delivers only the changes the viewer may see, in sequence order, resuming after
 // `afterSequence` when given; live/subscribe.ts makes each one a live session.
-import type { RequestStatusChange, SystemHealthChange, TicketStatusChange } from "../live/feed.ts";
-import { type ChangeKind, subscribeLive } from "../live/subscribe.ts";
+import type { ChangeKind, RequestStatusChange, SystemHealthChange, TicketStatusChange } from "../live/changes.ts";
+import { subscribeLive } from "../live/subscribe.ts";
 import { DomainError } from "../domain/errors.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";

@@ -1,26 +1,18 @@
 // The only writer of audit events. A transaction collects its events here and flushes them just
 // before it commits: one locking update of the chain head (so sequences stay gapless and every
 // hash links to the event committed before it, even with several writers), then the inserts.
-import { canonicalize, chainHash, type JsonValue } from "@access/audit-chain";
+import { canonicalize, chainHash } from "@access/audit-chain";
 import type { AuditAction, Prisma } from "../../generated/prisma/client.ts";
 import { toGlobalIdOrNull } from "../global-id.ts";
-
-export interface AuditEntry {
-  action: AuditAction;
-  /** Null when the system itself acted (policy, connector, expiry). */
-  actorId: string | null;
-  requestId?: string | null;
-  ticketId?: string | null;
-  comment?: string | null;
-  data?: { [key: string]: JsonValue };
-}
+import type { AuditEntry } from "./events.ts";
 
 export class AuditWriter {
   private readonly pending: AuditEntry[] = [];
 
   constructor(private readonly tx: Prisma.TransactionClient) {}
 
-  append(entry: AuditEntry): void {
+  /** Collects an event; its data must have its action's shape (audit/events.ts). */
+  append<A extends AuditAction>(entry: AuditEntry<A>): void {
     this.pending.push(entry);
   }
 
@@ -44,7 +36,7 @@ export class AuditWriter {
     const rows: Prisma.AuditEventCreateManyInput[] = [];
     for (const entry of this.pending) {
       sequence += 1;
-      const data = entry.data ?? {};
+      const data = entry.data;
       const content = {
         sequence,
         at: atIso,

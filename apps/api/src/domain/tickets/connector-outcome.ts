@@ -2,6 +2,7 @@
 // job runner in one transaction per attempt; every attempt is a CONNECTOR_CALLED audit event
 // (operation, outcome, attempt, duration, error — never a secret). The system itself is the
 // actor.
+import type { ConnectorCallOutcome } from "../audit/events.ts";
 import { activateGrant } from "../grants/grants.ts";
 import { toGlobalId } from "../global-id.ts";
 import { enqueueJob } from "../jobs.ts";
@@ -32,7 +33,7 @@ function auditAttempt(
   work: Work,
   job: Awaited<ReturnType<typeof loadJob>>,
   attempt: Attempt,
-  outcome: Record<string, string | boolean | null>,
+  outcome: ConnectorCallOutcome,
 ): void {
   work.audit.append({
     action: "CONNECTOR_CALLED",
@@ -68,11 +69,11 @@ export async function recordConnectorSuccess(work: Work, attempt: Attempt, verif
     });
     return;
   }
-  const fulfilled = await moveTicketIfStill(
-    work,
-    { ticket, from: "IN_PROGRESS", to: "FULFILLED" },
-    { action: "TICKET_FULFILLED", actorId: null, details: { by: "connector", verified } },
-  );
+  const fulfilled = await moveTicketIfStill(work, ticket, {
+    action: "TICKET_FULFILLED",
+    actorId: null,
+    data: { previousStatus: "IN_PROGRESS", status: "FULFILLED", kind: "FULFILLMENT", by: "connector", verified },
+  });
   if (!fulfilled) return;
   await activateGrant(
     work,
@@ -103,11 +104,12 @@ export async function recordConnectorFailure(
   auditAttempt(work, job, attempt, { outcome: "failure", error, final, retryAt: retryAt?.toISOString() ?? null });
   const ticket = job.ticket;
   if (!final || job.kind !== "PROVISION" || !ticket) return;
-  const failed = await moveTicketIfStill(
-    work,
-    { ticket, from: "IN_PROGRESS", to: "FAILED" },
-    { action: "TICKET_FAILED", actorId: null, comment: error, details: { error, attempts: attempt.attempt } },
-  );
+  const failed = await moveTicketIfStill(work, ticket, {
+    action: "TICKET_FAILED",
+    actorId: null,
+    comment: error,
+    data: { previousStatus: "IN_PROGRESS", status: "FAILED", kind: "FULFILLMENT", error, attempts: attempt.attempt },
+  });
   if (!failed) return;
   await refreshRequestStatus(work, ticket.requestId, null);
 }

@@ -67,16 +67,12 @@ export async function decideTicket(
   if (ticket.kind !== "APPROVAL") throw invalidState("Only approval tickets are approved or rejected.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
   if (ticket.status !== "OPEN") throw invalidState(`The ticket is ${ticket.status}, not OPEN.`);
-  await moveTicket(
-    work,
-    { ticket, from: "OPEN", to: decision },
-    {
-      action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
-      actorId: actor.id,
-      comment,
-      details: { step: ticket.step, override },
-    },
-  );
+  await moveTicket(work, ticket, {
+    action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
+    actorId: actor.id,
+    comment,
+    data: { previousStatus: "OPEN", status: decision, kind: "APPROVAL", step: ticket.step, override },
+  });
   await addComment(work, ticket.id, actor.id, comment);
   // A rejection closed the item with the ticket; an approval opens the next step or fulfillment.
   if (decision === "APPROVED") await advanceItem(work, item, ticket.step ?? 0, actor.id);
@@ -96,11 +92,12 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
       "comment",
     ]);
   }
-  await moveTicket(
-    work,
-    { ticket, from: ticket.status, to: "FULFILLED" },
-    { action: "TICKET_FULFILLED", actorId: actor.id, comment, details: { override } },
-  );
+  await moveTicket(work, ticket, {
+    action: "TICKET_FULFILLED",
+    actorId: actor.id,
+    comment,
+    data: { previousStatus: ticket.status, status: "FULFILLED", kind: "FULFILLMENT", override },
+  });
   await addComment(work, ticket.id, actor.id, comment);
   await activateGrant(
     work,
@@ -125,11 +122,12 @@ export async function retryFulfillment(work: Work, actor: Actor, input: DecideIn
     select: { system: { select: { id: true, connector: true } } },
   });
   const next = system.system.connector === "MANUAL" ? "OPEN" : "IN_PROGRESS";
-  await moveTicket(
-    work,
-    { ticket, from: "FAILED", to: next },
-    { action: "TICKET_STATUS_CHANGED", actorId: actor.id, comment, details: { reason: "retry", override } },
-  );
+  await moveTicket(work, ticket, {
+    action: "TICKET_STATUS_CHANGED",
+    actorId: actor.id,
+    comment,
+    data: { previousStatus: "FAILED", status: next, kind: "FULFILLMENT", reason: "retry", override },
+  });
   await addComment(work, ticket.id, actor.id, comment);
   if (next === "IN_PROGRESS") {
     await enqueueJob(work, {
@@ -205,8 +203,12 @@ export async function cancelOpenTickets(
   for (const ticket of open) {
     await moveTicket(
       work,
-      { ticket: { ...ticket, requestId }, from: ticket.status, to: "CANCELLED" },
-      { action: "TICKET_STATUS_CHANGED", actorId, details: { reason: "request cancelled" } },
+      { ...ticket, requestId },
+      {
+        action: "TICKET_STATUS_CHANGED",
+        actorId,
+        data: { previousStatus: ticket.status, status: "CANCELLED", kind: ticket.kind, reason: "request cancelled" },
+      },
     );
   }
 }

@@ -6,6 +6,7 @@ import type { Identity, Prisma } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin-only.ts";
+import type { AuditData } from "../audit/events.ts";
 import { LIMITS, optionalText, requiredText } from "../validate.ts";
 import { type Actor, isAdmin, type Tx, type Work } from "../work.ts";
 
@@ -107,7 +108,7 @@ async function storeToken(
   identityId: string,
   name: string,
   token: string,
-  source: string,
+  source: AuditData["TOKEN_ISSUED"]["source"],
   expiresAt: Date | null = null,
 ): Promise<string> {
   const created = await work.tx.apiToken.create({

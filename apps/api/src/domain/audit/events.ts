@@ -1,0 +1,115 @@
+// What each audit action's `data` holds: one shape per AuditAction, so every writer's
+// `work.audit.append({ action, data })` is type-checked for its action, and the live feed reads
+// status changes back with the same shapes (live/changes.ts). Ids inside are global ids (what
+// the API shows). Stored data is the canonical JSON of these objects and is never changed: a
+// shape may gain optional keys, never rename or drop one.
+import type {
+  AuditAction,
+  HealthStatus,
+  RequestStatus,
+  TicketKind,
+  TicketStatus,
+} from "../../generated/prisma/client.ts";
+import type { JsonValue } from "@access/audit-chain";
+
+/** A global id (base64 of `Type:id`), as the API shows ids. */
+type GlobalId = string;
+
+/** A request's status change (creation: previousStatus null). */
+export type RequestStatusData = { previousStatus: RequestStatus | null; status: RequestStatus };
+
+/** A ticket's status change (creation: previousStatus null). */
+export type TicketStatusData = { previousStatus: TicketStatus | null; status: TicketStatus; kind: TicketKind };
+
+/** A status change of an existing ticket (what domain/lifecycle.ts moveTicket performs). */
+type TicketMoveData = TicketStatusData & { previousStatus: TicketStatus };
+
+/** A connector system's health change. */
+export type HealthStatusData = {
+  systemId: GlobalId;
+  previousStatus: HealthStatus | null;
+  status: HealthStatus;
+  message: string | null;
+};
+
+/** Who decided a ticket: an assignee, or an admin overriding (override: true). */
+type Decision = { override: boolean };
+
+type GrantData = { grantId: GlobalId; identityId: GlobalId; resourceId: GlobalId };
+
+type TokenData = { tokenId: GlobalId; identityId: GlobalId; name: string };
+
+/** How a connector call went: verified (null where the protocol cannot tell), or the error and what follows. */
+export type ConnectorCallOutcome =
+  | { outcome: "success"; verified: boolean | null }
+  | { outcome: "failure"; error: string; final: boolean; retryAt: string | null };
+
+type ConnectorCallData = {
+  /** The job's own id (jobs are not API objects). */
+  jobId: string;
+  operation: "provision" | "revoke";
+  systemId: GlobalId;
+  attempt: number;
+  durationMs: number;
+} & ConnectorCallOutcome;
+
+/** Configuration changes carry what changed, which differs per entity. */
+type ConfigChangeData = {
+  entity: "System" | "Resource" | "Identity" | "Group";
+  entityId: GlobalId;
+  change: "created" | "updated" | "member added" | "member removed";
+} & { [detail: string]: JsonValue };
+
+/** Fails to compile unless `T` has exactly one entry per AuditAction. */
+type OnePerAction<T extends { [A in AuditAction]: unknown } & { [K in Exclude<keyof T, AuditAction>]: never }> = T;
+
+export type AuditData = OnePerAction<{
+  REQUEST_CREATED: RequestStatusData & {
+    previousStatus: null;
+    number: number;
+    targetId: GlobalId;
+    resourceIds: GlobalId[];
+  };
+  REQUEST_STATUS_CHANGED: RequestStatusData;
+  REQUEST_CANCELLED: RequestStatusData;
+  TICKET_CREATED: TicketStatusData & {
+    previousStatus: null;
+    number: number;
+    step: number | null;
+    assigneeIds: GlobalId[];
+    assigneeGroupId: GlobalId | null;
+    assignedToAdmins: boolean;
+    /** Why the admins were assigned instead of the step's approvers (null when they were not). */
+    fallbackReason: string | null;
+  };
+  TICKET_APPROVED: TicketMoveData & Decision & { step: number | null };
+  TICKET_REJECTED: TicketMoveData & Decision & { step: number | null };
+  TICKET_FULFILLED: TicketMoveData & (Decision | { by: "connector"; verified: boolean | null });
+  TICKET_FAILED: TicketMoveData & { error: string; attempts: number };
+  TICKET_STATUS_CHANGED: TicketMoveData & ((Decision & { reason: "retry" }) | { reason: "request cancelled" });
+  TICKET_COMMENTED: { commentId: GlobalId };
+  CONNECTOR_CALLED: ConnectorCallData;
+  GRANT_ACTIVATED: GrantData;
+  GRANT_REVOKED: GrantData;
+  /** Not written yet: grants do not expire yet. */
+  GRANT_EXPIRED: GrantData;
+  CONFIG_CHANGED: ConfigChangeData;
+  TOKEN_ISSUED: TokenData & {
+    source: "issued" | "system" | "BOOTSTRAP_ADMIN_TOKEN";
+    expiresAt: string | null;
+  };
+  TOKEN_REVOKED: TokenData;
+  POLICY_APPLIED: { policy: "AUTO_APPROVAL"; reason: string; resourceId: GlobalId };
+  SYSTEM_HEALTH_CHANGED: HealthStatusData;
+}>;
+
+/** One audit event as a writer appends it, its data checked against its action. */
+export type AuditEntry<A extends AuditAction = AuditAction> = {
+  action: A;
+  /** Null when the system itself acted (policy, connector, expiry). */
+  actorId: string | null;
+  requestId?: string | null;
+  ticketId?: string | null;
+  comment?: string | null;
+  data: AuditData[A];
+};

@@ -1,0 +1,170 @@
+// The status changes the live feed delivers, and how audit events become them. Every
+// AuditAction is classified in one table (a ticket, request or health change, or none) that the
+// audit data shapes type (domain/audit/events.ts): a new action does not compile until it is
+// classified, and a classification must agree with its action's data. Stored data is then read
+// back with a validating decoder: an event whose data does not have its shape is reported, not
+// guessed at.
+import { AuditAction, HealthStatus, RequestStatus, TicketKind, TicketStatus } from "../generated/prisma/enums.ts";
+import type { AuditData, HealthStatusData, RequestStatusData, TicketStatusData } from "../domain/audit/events.ts";
+import { fromGlobalId } from "../domain/global-id.ts";
+
+export interface TicketStatusChange {
+  kind: "ticket";
+  sequence: number;
+  at: Date;
+  requestId: string;
+  ticketId: string;
+  actorId: string | null;
+  previousStatus: TicketStatus | null;
+  status: TicketStatus;
+}
+
+export interface RequestStatusChange {
+  kind: "request";
+  sequence: number;
+  at: Date;
+  requestId: string;
+  actorId: string | null;
+  previousStatus: RequestStatus | null;
+  status: RequestStatus;
+}
+
+export interface SystemHealthChange {
+  kind: "health";
+  sequence: number;
+  at: Date;
+  systemId: string;
+  previousStatus: HealthStatus | null;
+  status: HealthStatus;
+  message: string | null;
+}
+
+export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange;
+export type ChangeKind = StatusChange["kind"];
+
+/** The kind of change an action's data shape describes, if any. */
+type KindOf<Data> = [Data] extends [TicketStatusData]
+  ? "ticket"
+  : [Data] extends [RequestStatusData]
+    ? "request"
+    : [Data] extends [HealthStatusData]
+      ? "health"
+      : null;
+
+/** How the live feed treats each audit action: the kind of change it delivers, or null. */
+export const LIVE_KINDS = {
+  REQUEST_CREATED: "request",
+  REQUEST_STATUS_CHANGED: "request",
+  REQUEST_CANCELLED: "request",
+  TICKET_CREATED: "ticket",
+  TICKET_APPROVED: "ticket",
+  TICKET_REJECTED: "ticket",
+  TICKET_FULFILLED: "ticket",
+  TICKET_FAILED: "ticket",
+  TICKET_STATUS_CHANGED: "ticket",
+  TICKET_COMMENTED: null,
+  CONNECTOR_CALLED: null,
+  GRANT_ACTIVATED: null,
+  GRANT_REVOKED: null,
+  GRANT_EXPIRED: null,
+  CONFIG_CHANGED: null,
+  TOKEN_ISSUED: null,
+  TOKEN_REVOKED: null,
+  POLICY_APPLIED: null,
+  SYSTEM_HEALTH_CHANGED: "health",
+} as const satisfies { [A in AuditAction]: KindOf<AuditData[A]> };
+
+/** The actions that carry changes of each kind. */
+export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = { ticket: [], request: [], health: [] };
+for (const action of Object.values(AuditAction)) {
+  const kind = LIVE_KINDS[action];
+  if (kind) ACTIONS_OF[kind].push(action);
+}
+/** Every action that carries a change. */
+export const CHANGE_ACTIONS: readonly AuditAction[] = Object.values(ACTIONS_OF).flat();
+
+/** An audit event as the feed reads it (data: the stored canonical JSON). */
+export interface StoredEvent {
+  sequence: number;
+  at: Date;
+  action: AuditAction;
+  actorId: string | null;
+  requestId: string | null;
+  ticketId: string | null;
+  data: string;
+}
+
+export type Decoded = { ok: true; change: StatusChange | null } | { ok: false; problem: string };
+
+type Fields = { [key: string]: unknown };
+
+function parseFields(text: string): Fields | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Fields) : null;
+}
+
+const oneOf =
+  <T extends string>(values: { [key: string]: T }) =>
+  (value: unknown): value is T =>
+    typeof value === "string" && Object.values<string>(values).includes(value);
+
+const isTicketStatus = oneOf(TicketStatus);
+const isTicketKind = oneOf(TicketKind);
+const isRequestStatus = oneOf(RequestStatus);
+const isHealthStatus = oneOf(HealthStatus);
+
+/** `previousStatus` (null or a status) and `status` of a change, or what is wrong with them. */
+function statuses<T extends string>(
+  fields: Fields,
+  isStatus: (value: unknown) => value is T,
+): { previousStatus: T | null; status: T } | string {
+  const { previousStatus, status } = fields;
+  if (!isStatus(status)) return `status ${JSON.stringify(status)} is not one of its statuses`;
+  if (previousStatus !== null && !isStatus(previousStatus)) {
+    return `previousStatus ${JSON.stringify(previousStatus)} is neither null nor one of its statuses`;
+  }
+  return { previousStatus, status };
+}
+
+/**
+ * The change a stored event records: null when its action carries none, a problem when its data
+ * (or the columns the change needs) do not have the action's shape.
+ */
+export function decodeChange(event: StoredEvent): Decoded {
+  const kind = LIVE_KINDS[event.action];
+  if (kind === null) return { ok: true, change: null };
+  const fields = parseFields(event.data);
+  if (!fields) return { ok: false, problem: "data is not a JSON object" };
+  const at = { sequence: event.sequence, at: event.at };
+  switch (kind) {
+    case "health": {
+      const pair = statuses(fields, isHealthStatus);
+      if (typeof pair === "string") return { ok: false, problem: pair };
+      const system = typeof fields.systemId === "string" ? fromGlobalId(fields.systemId) : null;
+      if (system?.type !== "System") return { ok: false, problem: "systemId is not the id of a System" };
+      const { message } = fields;
+      if (message !== null && typeof message !== "string") return { ok: false, problem: "message is not text or null" };
+      return { ok: true, change: { kind, ...at, systemId: system.id, ...pair, message } };
+    }
+    case "request": {
+      const pair = statuses(fields, isRequestStatus);
+      if (typeof pair === "string") return { ok: false, problem: pair };
+      if (!event.requestId) return { ok: false, problem: "the event names no request" };
+      return { ok: true, change: { kind, ...at, requestId: event.requestId, actorId: event.actorId, ...pair } };
+    }
+    case "ticket": {
+      const pair = statuses(fields, isTicketStatus);
+      if (typeof pair === "string") return { ok: false, problem: pair };
+      if (!isTicketKind(fields.kind))
+        return { ok: false, problem: `kind ${JSON.stringify(fields.kind)} is not a ticket kind` };
+      if (!event.requestId || !event.ticketId) return { ok: false, problem: "the event names no request or ticket" };
+      const ids = { requestId: event.requestId, ticketId: event.ticketId, actorId: event.actorId };
+      return { ok: true, change: { kind, ...at, ...ids, ...pair } };
+    }
+  }
+}
