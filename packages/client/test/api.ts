@@ -19,7 +19,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startApi(): Promise<TestApi> {
+export async function startApi(env: Record<string, string> = {}): Promise<TestApi> {
   const dir = mkdtempSync(path.join(tmpdir(), "access-client-"));
   const databaseUrl = `file:${path.join(dir, "api.db")}`;
   const config = (port: number) =>
@@ -30,6 +30,7 @@ export async function startApi(): Promise<TestApi> {
       LOG_LEVEL: "silent",
       RATE_LIMIT_PER_TOKEN: "0",
       RATE_LIMIT_PER_IP: "0",
+      ...env,
     });
   const silent = { logger: pino({ level: "silent" }) };
   let server: RunningServer | null = await startServer(config(0), silent);
