@@ -81,7 +81,7 @@ function requestChanged(cache: Cache, request: string): void {
   }
 }
 
-/** A ticket changed: its lists, and its request's (a decision may open the next ticket). */
+/** A ticket changed: its lists, and its request's (a decision may open the next ticket). Returns the request. */
 function ticketChanged(cache: Cache, ticket: string): string | null {
   reconcileTicketLists(cache, ticket);
   const request = cache.resolve(ticket, "request");
@@ -97,7 +97,7 @@ function invalidateAuditTrail(cache: Cache, request: string): void {
   }
 }
 
-/** A mutation whose payload holds `entity` under `field` (e.g. createRequest → request). */
+/** The updater of a mutation whose payload `field` holds the request it changed (createRequest, cancelRequest). */
 const afterRequestMutation =
   (field: string): UpdateResolver =>
   (result, _args, cache) => {
@@ -105,6 +105,7 @@ const afterRequestMutation =
     if (request) requestChanged(cache, request);
   };
 
+/** The updater of a mutation whose payload `field` holds the ticket it changed (the decisions). */
 const afterTicketMutation =
   (field: string): UpdateResolver =>
   (result, _args, cache) => {
