@@ -1,26 +1,64 @@
-// The urql client: GraphQL over HTTP with the signed-in token. Live updates come from
-// live.svelte.ts over graphql-ws; views re-run their queries when a change arrives.
-import { Client, type CombinedError, fetchExchange } from "@urql/core";
-import { auth } from "./auth.svelte.ts";
+// The urql client of a signed-in session: queries and mutations over HTTP with the session's
+// token, subscriptions through @access/client's live connection (one graphql-ws socket, streams
+// that resume with afterSequence across reconnects), and the normalised cache (cache.ts) that
+// both write into, so views follow the cache instead of re-running their queries.
+import { type LiveConnection } from "@access/client";
+import { Client, type CombinedError, fetchExchange, subscriptionExchange } from "@urql/core";
+import { dashboardCache } from "./cache.ts";
 
-export const client = new Client({
-  url: "/graphql",
-  exchanges: [fetchExchange],
-  requestPolicy: "network-only",
-  fetchOptions: (): RequestInit => (auth.token ? { headers: { authorization: `Bearer ${auth.token}` } } : {}),
-});
+export interface DashboardClientOptions {
+  /** The API's /graphql endpoint. */
+  url: string;
+  token: string;
+  /** The session's live connection: every subscription goes through it. */
+  connection: LiveConnection;
+  /** Defaults to the global fetch (tests pass one that counts requests). */
+  fetch?: typeof fetch;
+}
+
+export function createDashboardClient(options: DashboardClientOptions): Client {
+  return new Client({
+    url: options.url,
+    fetch: options.fetch,
+    fetchOptions: { headers: { authorization: `Bearer ${options.token}` } },
+    requestPolicy: "cache-first",
+    exchanges: [
+      dashboardCache(),
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({
+            unsubscribe: options.connection.live<Record<string, unknown>, Record<string, unknown>>(
+              request.query ?? "",
+              {
+                variables: request.variables,
+                next: (data) => sink.next({ data }),
+                // A GraphQL error (e.g. FORBIDDEN) ends the stream; the connection retries the rest.
+                error: (error) => {
+                  sink.next({ errors: error.errors.length > 0 ? error.errors : [{ message: error.message }] });
+                  sink.complete();
+                },
+              },
+            ),
+          }),
+        }),
+      }),
+      fetchExchange,
+    ],
+  });
+}
 
 /** A sentence for people, from a failed query or mutation. */
 export function describeError(error: CombinedError): string {
-  const status = (error.response as Response | undefined)?.status;
-  if (status === 401) return "Your token is not valid any more. Sign in again.";
+  if (isUnauthenticated(error)) return "Your token is not valid any more. Sign in again.";
   const code = error.graphQLErrors[0]?.extensions?.code;
   if (code === "FORBIDDEN") return "You are not allowed to see this.";
-  if (code === "UNAUTHENTICATED") return "Your token is not valid any more. Sign in again.";
   if (error.networkError) return "The server cannot be reached. Check your connection; this page retries on its own.";
   return error.graphQLErrors[0]?.message ?? "Something went wrong.";
 }
 
 export function isUnauthenticated(error: CombinedError | undefined): boolean {
-  return (error?.response as Response | undefined)?.status === 401;
+  return (
+    (error?.response as Response | undefined)?.status === 401 ||
+    error?.graphQLErrors[0]?.extensions?.code === "UNAUTHENTICATED"
+  );
 }

@@ -1,64 +1,21 @@
 // The seed's story through the dashboard, in headless Chromium (Debian's, never a download),
 // against the real API on a random port: three people in three browser contexts, live.
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../../api/test/harness.ts";
-import { repoRoot } from "../../../api/src/paths.ts";
+import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
 
-const shots = path.join(repoRoot, "artifacts", "screenshots");
-let t: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-/** Everything Chromium refused because of a Content-Security-Policy, on every page of the run. */
-const violations: string[] = [];
-
-/** A browser context whose pages report Content-Security-Policy violations. */
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  context.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  return context;
-}
+let dashboard: DashboardUnderTest;
+let t: DashboardUnderTest["t"];
+const newContext = () => dashboard.newContext();
+const signedIn = (token: string, pathname: string) => dashboard.signedIn(token, pathname);
 
 beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  t = await startTestServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  dashboard = await startDashboard();
+  t = dashboard.t;
 });
 
 afterAll(async () => {
-  await Promise.all(contexts.map((c) => c.close()));
-  await browser?.close();
-  await t?.close();
+  await dashboard?.close();
 });
-
-/** A signed-in tab for one person (the token goes where the sign-in form would put it). */
-async function signedIn(token: string, pathname: string): Promise<Page> {
-  const context = await newContext();
-  await context.addInitScript((value) => sessionStorage.setItem("access.token", value), token);
-  const page = await context.newPage();
-  await page.goto(`${t.url}${pathname}`);
-  await page.getByTestId("signed-in").waitFor();
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
 describe("the GitHub Write Access story in the dashboard", () => {
   it("runs from request to fulfilled, live, across three people", async () => {
@@ -183,7 +140,7 @@ describe("browser policies", () => {
     expect(policy).not.toContain("unsafe");
     expect(await response?.headerValue("x-frame-options")).toBe("DENY");
     // Every page of the story above ran under it.
-    expect(violations).toEqual([]);
+    expect(dashboard.violations).toEqual([]);
   });
 
   it("runs GraphiQL under its nonce policy, with no violation", async () => {
@@ -193,6 +150,6 @@ describe("browser policies", () => {
     await page.locator(".graphiql-container").first().waitFor({ timeout: 20_000 });
     await page.waitForTimeout(500);
     await shot(page, "graphiql");
-    expect(violations).toEqual([]);
+    expect(dashboard.violations).toEqual([]);
   });
 });

@@ -109,6 +109,7 @@ export const Resources = /* @__PURE__ */ graphql(`
           description
           sensitivity
           system {
+            id
             name
           }
         }
@@ -133,6 +134,7 @@ export const AdminSystems = /* @__PURE__ */ graphql(`
             message
           }
           fulfillers {
+            id
             name
           }
           resources(first: 50) {
@@ -147,9 +149,11 @@ export const AdminSystems = /* @__PURE__ */ graphql(`
                   order
                   kind
                   approvers {
+                    id
                     displayName
                   }
                   group {
+                    id
                     name
                   }
                 }

@@ -43,6 +43,9 @@ export const TicketState = /* @__PURE__ */ graphql(`
     step
     createdAt
     decidedAt
+    viewerCanApprove
+    viewerCanReject
+    viewerCanFulfill
     resource {
       id
       name
@@ -84,6 +87,7 @@ export const RequestState = /* @__PURE__ */ graphql(
       justification
       createdAt
       closedAt
+      viewerCanCancel
       requester {
         id
         email

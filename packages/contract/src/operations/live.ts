@@ -1,10 +1,17 @@
-// Live updates. Two kinds of subscription per feed, for two kinds of client:
+// Live updates. Three kinds of subscription per feed, for three kinds of client:
 // - the *Changed ones carry the change itself (who, what, which request), for clients that show
 //   or check the change;
+// - the *Updates ones carry the changed entity as the dashboard's views show it, for clients that
+//   keep a normalised cache (the dashboard's graphcache): the cache updates the ticket, request
+//   or system in place from the change, and only lists the change moves it into or out of are
+//   fetched again;
 // - the *Signal ones carry only its sequence and status, for clients that re-read their views on
-//   any change and resume with afterSequence (the dashboard): the server resolves nothing per
-//   subscriber beyond the change, which is what the fan-out benchmark measures.
+//   any change and resume with afterSequence: the server resolves nothing per subscriber beyond
+//   the change, which is what the fan-out benchmark measures.
 import { graphql } from "../graphql.ts";
+import { TicketState } from "./fragments.ts";
+import { RequestRow } from "./requests.ts";
+import { TicketCardFields } from "./tickets.ts";
 
 export const TicketStatusChanged = /* @__PURE__ */ graphql(`
   subscription TicketStatusChanged($requestId: ID, $afterSequence: Int) {
@@ -61,6 +68,86 @@ export const SystemHealthChanged = /* @__PURE__ */ graphql(`
       system {
         id
         name
+      }
+    }
+  }
+`);
+
+/**
+ * A ticket as every view shows it (its card, its place in a request), with what the change did to
+ * its request: status, whether it may still be cancelled, its items and its tickets (a decision
+ * may open the next one).
+ */
+export const TicketUpdates = /* @__PURE__ */ graphql(
+  `
+    subscription TicketUpdates($afterSequence: Int) {
+      ticketStatusChanged(afterSequence: $afterSequence) {
+        sequence
+        status
+        ticket {
+          ...TicketState
+          ...TicketCardFields
+          request {
+            id
+            status
+            closedAt
+            viewerCanCancel
+            items {
+              id
+              status
+            }
+            tickets {
+              id
+            }
+          }
+        }
+      }
+    }
+  `,
+  [TicketState, TicketCardFields],
+);
+
+/** A request as its list row shows it, with what a list filter needs (its items' systems). */
+export const RequestUpdates = /* @__PURE__ */ graphql(
+  `
+    subscription RequestUpdates($afterSequence: Int) {
+      requestStatusChanged(afterSequence: $afterSequence) {
+        sequence
+        status
+        request {
+          ...RequestRow
+          closedAt
+          viewerCanCancel
+          items {
+            id
+            status
+            resource {
+              id
+              system {
+                id
+              }
+            }
+          }
+        }
+      }
+    }
+  `,
+  [RequestRow],
+);
+
+/** Admins only: the system's health as the systems view shows it. */
+export const SystemHealthUpdates = /* @__PURE__ */ graphql(`
+  subscription SystemHealthUpdates($afterSequence: Int) {
+    systemHealthChanged(afterSequence: $afterSequence) {
+      sequence
+      status
+      system {
+        id
+        health {
+          status
+          message
+          checkedAt
+        }
       }
     }
   }

@@ -10,13 +10,17 @@ export const RequestRow = /* @__PURE__ */ graphql(`
     status
     createdAt
     requester {
+      id
       displayName
     }
     target {
+      id
       displayName
     }
     items {
+      id
       resource {
+        id
         name
       }
     }

@@ -19,9 +19,11 @@ export const TicketCardFields = /* @__PURE__ */ graphql(`
       displayName
     }
     assigneeGroup {
+      id
       name
     }
     decidedBy {
+      id
       displayName
     }
     resource {
@@ -29,6 +31,7 @@ export const TicketCardFields = /* @__PURE__ */ graphql(`
       name
       requiresFulfillmentEvidence
       system {
+        id
         name
       }
     }
@@ -37,9 +40,11 @@ export const TicketCardFields = /* @__PURE__ */ graphql(`
       number
       justification
       requester {
+        id
         displayName
       }
       target {
+        id
         displayName
       }
     }
@@ -48,6 +53,7 @@ export const TicketCardFields = /* @__PURE__ */ graphql(`
       body
       createdAt
       author {
+        id
         displayName
       }
     }

@@ -1,0 +1,143 @@
+// The dashboard's normalised cache (graphcache): entities by their Relay `id`, every type without
+// one embedded in its parent, and what a live change or a mutation's payload does beyond updating
+// the entities it carries: the lists it moves an entity into or out of (list-membership.ts), and
+// the audit trail of a request it touched. Nothing else is fetched again because of a change.
+import {
+  cacheExchange,
+  type Cache,
+  type Data,
+  type DataFields,
+  type KeyingConfig,
+  type UpdateResolver,
+} from "@urql/exchange-graphcache";
+import { reconcileRequestLists, reconcileTicketLists } from "./list-membership.ts";
+
+/**
+ * The object types of the contract that have no `id` (connections, edges, payloads, changes,
+ * embedded values): stored inside the entity that holds them. A test checks this list against
+ * the schema.
+ */
+export const KEYLESS_TYPES = [
+  "ApprovalStep",
+  "AuditEventConnection",
+  "AuditEventEdge",
+  "ConnectorHealth",
+  "CreateRequestPayload",
+  "GrantConnection",
+  "GrantEdge",
+  "GrantPayload",
+  "GroupConnection",
+  "GroupEdge",
+  "GroupPayload",
+  "IdentityConnection",
+  "IdentityEdge",
+  "IdentityPayload",
+  "IssueApiTokenPayload",
+  "PageInfo",
+  "RequestConnection",
+  "RequestEdge",
+  "RequestPayload",
+  "RequestStatusChange",
+  "ResourceConnection",
+  "ResourceEdge",
+  "ResourcePayload",
+  "RevokeApiTokenPayload",
+  "SystemConnection",
+  "SystemEdge",
+  "SystemHealthChange",
+  "SystemPayload",
+  "TicketConnection",
+  "TicketEdge",
+  "TicketPayload",
+  "TicketStatusChange",
+  "UserError",
+] as const;
+
+const keys: KeyingConfig = Object.fromEntries(KEYLESS_TYPES.map((type) => [type, () => null]));
+
+/** The entity key of `parent[field][entity]` (e.g. a payload's ticket), if it is one. */
+function entityKey(cache: Cache, parent: DataFields, field: string, entity: string): string | null {
+  const holder = parent[field];
+  if (holder === null || typeof holder !== "object" || Array.isArray(holder)) return null;
+  const value = (holder as DataFields)[entity];
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  return cache.keyOfEntity(value as Data);
+}
+
+function ticketsOf(cache: Cache, request: string): string[] {
+  const tickets = cache.resolve(request, "tickets");
+  return Array.isArray(tickets) ? tickets.filter((t): t is string => typeof t === "string") : [];
+}
+
+/**
+ * A request changed: its lists, and those of its tickets (a cancellation closes them all). A
+ * ticket the cache holds nothing of (only its id, in the request's list) is on no cached page;
+ * its own live change places it.
+ */
+function requestChanged(cache: Cache, request: string): void {
+  reconcileRequestLists(cache, request);
+  for (const ticket of ticketsOf(cache, request)) {
+    if (cache.resolve(ticket, "status") !== undefined) reconcileTicketLists(cache, ticket);
+  }
+}
+
+/** A ticket changed: its lists, and its request's (a decision may open the next ticket). Returns the request. */
+function ticketChanged(cache: Cache, ticket: string): string | null {
+  reconcileTicketLists(cache, ticket);
+  const request = cache.resolve(ticket, "request");
+  if (typeof request !== "string") return null;
+  requestChanged(cache, request);
+  return request;
+}
+
+/** A live change appended events to this request's audit trail: its cached pages are stale. */
+function invalidateAuditTrail(cache: Cache, request: string): void {
+  for (const field of cache.inspectFields(request)) {
+    if (field.fieldName === "auditEvents") cache.invalidate(request, field.fieldName, field.arguments);
+  }
+}
+
+/** The updater of a mutation whose payload `field` holds the request it changed (createRequest, cancelRequest). */
+const afterRequestMutation =
+  (field: string): UpdateResolver =>
+  (result, _args, cache) => {
+    const request = entityKey(cache, result, field, "request");
+    if (request) requestChanged(cache, request);
+  };
+
+/** The updater of a mutation whose payload `field` holds the ticket it changed (the decisions). */
+const afterTicketMutation =
+  (field: string): UpdateResolver =>
+  (result, _args, cache) => {
+    const ticket = entityKey(cache, result, field, "ticket");
+    if (ticket) ticketChanged(cache, ticket);
+  };
+
+export const dashboardCache = () =>
+  cacheExchange({
+    keys,
+    updates: {
+      Subscription: {
+        ticketStatusChanged: (result, _args, cache) => {
+          const ticket = entityKey(cache, result, "ticketStatusChanged", "ticket");
+          const request = ticket && ticketChanged(cache, ticket);
+          if (request) invalidateAuditTrail(cache, request);
+        },
+        requestStatusChanged: (result, _args, cache) => {
+          const request = entityKey(cache, result, "requestStatusChanged", "request");
+          if (!request) return;
+          requestChanged(cache, request);
+          invalidateAuditTrail(cache, request);
+        },
+      },
+      // A payload updates the entities it carries; these keep the lists in step. (The audit
+      // trail follows from the live change the mutation causes.)
+      Mutation: {
+        createRequest: afterRequestMutation("createRequest"),
+        cancelRequest: afterRequestMutation("cancelRequest"),
+        approveTicket: afterTicketMutation("approveTicket"),
+        rejectTicket: afterTicketMutation("rejectTicket"),
+        fulfillTicket: afterTicketMutation("fulfillTicket"),
+      },
+    },
+  });

@@ -1,0 +1,123 @@
+// The dashboard's live connection in headless Chromium against the real API (at most two live
+// connections per token here): a tab past the limit says so and goes live again on its own once
+// another tab closes; a live change updates the open view from the cache without sending its
+// queries again; a revoked token signs the tab out with the reason.
+import { IssueApiToken, RevokeApiToken, CreateRequest } from "@access/contract";
+import { print } from "graphql";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gid } from "../../../api/test/harness.ts";
+import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+
+let dashboard: DashboardUnderTest;
+let t: DashboardUnderTest["t"];
+
+beforeAll(async () => {
+  dashboard = await startDashboard({ WS_MAX_CONNECTIONS_PER_TOKEN: "2" });
+  t = dashboard.t;
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+/** The live streams the server is delivering to, in all (two per signed-in tab, three for admins). */
+const streams = () => t.server.feed.subscriberCount;
+
+/** The GraphQL operations `page` sends over HTTP from now on, by name. */
+function operationsSentBy(page: Page): string[] {
+  const names: string[] = [];
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.pathname !== "/graphql" || request.resourceType() === "websocket") return;
+    const body = request.postDataJSON() as { operationName?: string } | null;
+    names.push(body?.operationName ?? url.searchParams.get("operationName") ?? "(unnamed)");
+  });
+  return names;
+}
+
+/** Alice asks for GitHub Write Access (at most once while it is open); Bob gets the approval. */
+async function aliceRequestsWriteAccess(): Promise<void> {
+  const answer = await t.gql(t.org.tokens.alice, print(CreateRequest), {
+    input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "docs rota" },
+  });
+  expect(answer.data?.createRequest.errors).toEqual([]);
+}
+
+const statusOfFirstRow = (page: Page) =>
+  page.locator("tr[data-request] [data-status]").first().getAttribute("data-status");
+
+describe("the live connection of a tab", () => {
+  it("shows a tab past the token's connection limit as limited, and goes live again once another tab closes", async () => {
+    const context = await dashboard.newContext();
+    const first = await dashboard.signedIn(t.org.tokens.alice, "/", context);
+    await dashboard.signedIn(t.org.tokens.alice, "/", context);
+    await expect.poll(streams).toBe(4);
+
+    const third = await dashboard.signedIn(t.org.tokens.alice, "/", context);
+    const limited = third.getByTestId("live-limited");
+    await limited.waitFor({ timeout: 10_000 });
+    expect(await limited.textContent()).toContain("Too many live connections for this token (at most 2)");
+    await shot(third, "live-limited");
+
+    await first.close();
+    await limited.waitFor({ state: "detached", timeout: 30_000 });
+    await expect.poll(streams).toBe(4);
+    // Live again: a request Alice makes elsewhere appears without a reload.
+    await aliceRequestsWriteAccess();
+    await expect.poll(() => statusOfFirstRow(third), { timeout: 5_000 }).toBe("PENDING_APPROVAL");
+    await context.close();
+    await expect.poll(streams).toBe(0);
+  });
+
+  it("updates open views from a live change, sending again only the list the change moved a ticket out of", async () => {
+    // Alice searched the catalogue, then keeps her requests open.
+    const alice = await dashboard.signedIn(t.org.tokens.alice, "/request");
+    await alice.getByLabel("Search by name or system").fill("write");
+    await alice.getByLabel(/GitHub Write Access/).waitFor();
+    await alice.getByRole("navigation").getByRole("link", { name: "My requests" }).click();
+    await expect.poll(() => statusOfFirstRow(alice)).toBe("PENDING_APPROVAL");
+    // Erin looked at the systems, then keeps the open tickets up.
+    const admin = await dashboard.signedIn(t.org.tokens.admin, "/admin/systems");
+    await admin.getByText("GitHub Organisation Owner").waitFor();
+    await admin.getByRole("navigation").getByRole("link", { name: "All tickets" }).click();
+    await admin.locator("article.ticket").first().waitFor();
+    await expect.poll(streams).toBe(5);
+    await alice.waitForLoadState("networkidle");
+    await admin.waitForLoadState("networkidle");
+    const sentByAlice = operationsSentBy(alice);
+    const sentByAdmin = operationsSentBy(admin);
+
+    // Bob approves Alice's request in his own browser.
+    const bob = await dashboard.signedIn(t.org.tokens.bob, "/?section=tickets");
+    await bob.locator("article.ticket").first().getByRole("button", { name: "Approve" }).click();
+    await bob.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
+
+    await expect.poll(() => statusOfFirstRow(alice), { timeout: 5_000 }).toBe("APPROVED");
+    await admin.locator("article.ticket").getByText("Fulfillment").waitFor({ timeout: 5_000 });
+    await alice.waitForTimeout(500);
+    await shot(alice, "my-requests-live");
+    await shot(admin, "admin-tickets-live");
+    // Alice's row changed in the cache: nothing was fetched. Erin's OPEN tickets lost the approval
+    // and gained the fulfillment ticket: that list alone was fetched again.
+    expect(sentByAlice).toEqual([]);
+    expect(sentByAdmin.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(sentByAdmin)).toEqual(new Set(["AdminTickets"]));
+  });
+
+  it("signs a tab out, saying why, when its token is revoked", async () => {
+    const issued = await t.gql(t.org.tokens.admin, print(IssueApiToken), {
+      input: { identityId: gid("Identity", t.org.ids.carol), name: "revoked by the browser test" },
+    });
+    const { token, apiToken } = issued.data?.issueApiToken ?? {};
+    const before = streams();
+    const carol = await dashboard.signedIn(token, "/");
+    await expect.poll(streams).toBe(before + 2);
+
+    const revoked = await t.gql(t.org.tokens.admin, print(RevokeApiToken), { input: { tokenId: apiToken.id } });
+    expect(revoked.data?.revokeApiToken.errors).toEqual([]);
+    await carol.getByText("the server refused this token").waitFor({ timeout: 10_000 });
+    await carol.getByLabel("API token").waitFor();
+    await shot(carol, "signed-out-refused");
+  });
+});
