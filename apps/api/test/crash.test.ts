@@ -10,6 +10,18 @@
 // grant, the connector jobs left pending by the crashes ran on the webhook peer after the
 // restarts, and the exported audit chain verifies end to end.
 import { randomUUID } from "node:crypto";
+import {
+  ApproveTicket,
+  CreateIdentity,
+  CreateRequest,
+  CreateResource,
+  CreateSystem,
+  FulfillTicket,
+  IssueApiToken,
+  RequestDetail,
+  type ResultOf,
+  type TadaDocumentNode,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
@@ -17,6 +29,7 @@ import { GENESIS_HASH } from "../src/domain/audit/canonical.ts";
 import { verifyRecords, type VerifyReport } from "../src/domain/audit/verify.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
+import { accepted, type GraphQLResponse, graphqlAt, present, type VariablesArgument } from "./harness.ts";
 import { type Instance, startInstance } from "./instances.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
@@ -63,40 +76,10 @@ const env = () => ({
 
 // ---------------------------------------------------------------- what the clients see
 
-type TicketKind = "APPROVAL" | "FULFILLMENT";
-
-interface TicketView {
-  id: string;
-  number: number;
-  kind: TicketKind;
-  status: string;
-}
-
-interface RequestView {
-  id: string;
-  number: number;
-  status: string;
-  tickets: TicketView[];
-}
-
-interface UserError {
-  code: string;
-  message: string;
-}
-
-interface Answer<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-type RequestPayload = { request: RequestView | null; errors: UserError[] };
-type TicketPayload = { ticket: { id: string; status: string; request: RequestView } | null; errors: UserError[] };
-
-const REQUEST_FIELDS = "id number status tickets { id number kind status }";
-const CREATE_REQUEST = `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { ${REQUEST_FIELDS} } errors { code message } } }`;
-const APPROVE_TICKET = `mutation($input: DecideTicketInput!) { approveTicket(input: $input) { ticket { id status request { ${REQUEST_FIELDS} } } errors { code message } } }`;
-const FULFILL_TICKET = `mutation($input: FulfillTicketInput!) { fulfillTicket(input: $input) { ticket { id status request { ${REQUEST_FIELDS} } } errors { code message } } }`;
-const READ_REQUEST = `query($id: ID!) { request(id: $id) { ${REQUEST_FIELDS} } }`;
+/** A request as a client was answered it (the contract's request state). */
+type RequestView = NonNullable<ResultOf<typeof CreateRequest>["createRequest"]["request"]>;
+/** What approveTicket and fulfillTicket answer (every ticket mutation answers the same payload). */
+type TicketPayload = ResultOf<typeof ApproveTicket>["approveTicket"];
 
 /** The database id behind an API id. */
 function rawId(globalId: string): string {
@@ -125,28 +108,18 @@ async function parkWhileDead(): Promise<void> {
   }
 }
 
-async function send<T>(
-  instance: Instance,
-  token: string,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<Answer<T>> {
-  const res = await fetch(`${instance.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as Answer<T>;
-}
-
-type Sent<T> = { answered: true; body: Answer<T> } | { answered: false; instance: number };
+type Sent<Result> = { answered: true; body: GraphQLResponse<Result> } | { answered: false; instance: number };
 
 /** One POST to the running instance; `answered: false` when the instance died before answering. */
-async function post<T>(token: string, query: string, variables: Record<string, unknown>): Promise<Sent<T>> {
+async function post<Result, Variables>(
+  token: string,
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<Sent<Result>> {
   await parkWhileDead();
   const instance = generation;
   try {
-    return { answered: true, body: await send<T>(current, token, query, variables) };
+    return { answered: true, body: await graphqlAt(current.url)(token, document, ...variables) };
   } catch (error) {
     if (!dead && instance === generation)
       throw new Error(`a request failed while instance ${instance} was up: ${(error as Error).message}`, {
@@ -157,20 +130,25 @@ async function post<T>(token: string, query: string, variables: Record<string, u
 }
 
 /** A query, repeated on the next instance when the running one dies. */
-async function read<T>(token: string, query: string, variables: Record<string, unknown>): Promise<Answer<T>> {
+async function read<Result, Variables>(
+  token: string,
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<GraphQLResponse<Result>> {
   for (;;) {
-    const sent = await post<T>(token, query, variables);
+    const sent = await post(token, document, ...variables);
     if (sent.answered) return sent.body;
   }
 }
 
-async function adminMutation<T>(field: string, query: string, input: Record<string, unknown>): Promise<T> {
-  const body = await read<Record<string, (T & { errors: UserError[] }) | undefined>>(org.tokens.admin, query, {
-    input,
-  });
-  const payload = body.data?.[field];
-  if (!payload || payload.errors.length > 0 || body.errors) throw new Error(`${field} failed: ${JSON.stringify(body)}`);
-  return payload;
+/** An admin's set-up mutation, repeated on the next instance when the running one dies. */
+async function asAdmin<Result, Variables>(
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<Result> {
+  const body = await read(org.tokens.admin, document, ...variables);
+  if (!body.data || body.errors) throw new Error(`set-up failed: ${JSON.stringify(body)}`);
+  return body.data;
 }
 
 // ---------------------------------------------------------------- the load
@@ -219,17 +197,17 @@ const startedFlows: Flow[] = [];
 const createdFlows: Flow[] = [];
 
 /** Sends a mutation until some instance answers; remembers the attempts lost with their instance. */
-async function mutate<T>(
+async function mutate<Result, Variables>(
   flow: Flow,
   operation: Operation,
   ticketId: string | null,
   token: string,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<{ body: Answer<T>; lost: Lost | null }> {
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<{ body: GraphQLResponse<Result>; lost: Lost | null }> {
   let last: Lost | null = null;
   for (;;) {
-    const sent = await post<T>(token, query, variables);
+    const sent = await post(token, document, ...variables);
     if (sent.answered) return { body: sent.body, lost: last };
     last = { flow, operation, ticketId, instance: sent.instance, happened: null, requestId: null };
     lost.push(last);
@@ -242,10 +220,10 @@ async function mutate<T>(
  */
 async function decided(
   flow: Flow,
-  result: { body: Answer<Record<string, TicketPayload>>; lost: Lost | null },
   field: string,
+  result: { body: GraphQLResponse<unknown>; lost: Lost | null },
+  payload: TicketPayload | undefined,
 ): Promise<RequestView | null> {
-  const payload = result.body.data?.[field];
   const codes = (payload?.errors ?? []).map((e) => e.code).join(",");
   if (result.lost?.happened) {
     if (codes !== "INVALID_STATE") {
@@ -254,9 +232,9 @@ async function decided(
       );
       return null;
     }
-    const again = (await read<{ request: RequestView | null }>(org.tokens.admin, READ_REQUEST, { id: flow.requestId }))
-      .data?.request;
-    if (!again) problems.push(`${flow.label}: cannot read request ${flow.requestId} back`);
+    const id = present(flow.requestId, `${flow.label}'s request id`);
+    const again = (await read(org.tokens.admin, RequestDetail, { id })).data?.request;
+    if (!again) problems.push(`${flow.label}: cannot read request ${id} back`);
     else acknowledged.push(again);
     return again ?? null;
   }
@@ -269,16 +247,9 @@ async function decided(
 }
 
 async function runFlow(flow: Flow): Promise<void> {
-  const create = await mutate<{ createRequest: RequestPayload }>(
-    flow,
-    "create",
-    null,
-    flow.requester.token,
-    CREATE_REQUEST,
-    {
-      input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
-    },
-  );
+  const create = await mutate(flow, "create", null, flow.requester.token, CreateRequest, {
+    input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
+  });
   const created = create.body.data?.createRequest;
   if (!created?.request || created.errors.length > 0 || create.body.errors) {
     problems.push(`${flow.label}: createRequest answered ${JSON.stringify(create.body)}`);
@@ -299,17 +270,10 @@ async function runFlow(flow: Flow): Promise<void> {
     const approval = request.tickets.find((t) => t.kind === "APPROVAL");
     if (!approval) return void problems.push(`${flow.label}: no approval ticket in ${JSON.stringify(request)}`);
     if (approval.status === "OPEN") {
-      const approve = await mutate<Record<string, TicketPayload>>(
-        flow,
-        "approve",
-        approval.id,
-        flow.requester.approverToken,
-        APPROVE_TICKET,
-        {
-          input: { ticketId: approval.id },
-        },
-      );
-      request = await decided(flow, approve, "approveTicket");
+      const approve = await mutate(flow, "approve", approval.id, flow.requester.approverToken, ApproveTicket, {
+        input: { ticketId: approval.id },
+      });
+      request = await decided(flow, "approveTicket", approve, approve.body.data?.approveTicket);
       if (!request) return;
     }
   }
@@ -319,17 +283,10 @@ async function runFlow(flow: Flow): Promise<void> {
   // Connector fulfillment is the job runner's: the client's part ends here.
   if (flow.kind === "manual" && fulfillment.status === "OPEN") {
     // Dave is the system's fulfillers group.
-    const fulfill = await mutate<Record<string, TicketPayload>>(
-      flow,
-      "fulfill",
-      fulfillment.id,
-      org.tokens.dave,
-      FULFILL_TICKET,
-      {
-        input: { ticketId: fulfillment.id, comment: `done for ${flow.label}` },
-      },
-    );
-    if (!(await decided(flow, fulfill, "fulfillTicket"))) return;
+    const fulfill = await mutate(flow, "fulfill", fulfillment.id, org.tokens.dave, FulfillTicket, {
+      input: { ticketId: fulfillment.id, comment: `done for ${flow.label}` },
+    });
+    if (!(await decided(flow, "fulfillTicket", fulfill, fulfill.body.data?.fulfillTicket))) return;
   }
   flow.done = true;
 }
@@ -714,7 +671,7 @@ async function killAndRestart(kill: number, afterMs: number): Promise<void> {
   const answers = await Promise.all(
     replayed.map(async (flow) => ({
       flow,
-      body: await send<{ createRequest: RequestPayload }>(current, flow.requester.token, CREATE_REQUEST, {
+      body: await graphqlAt(current.url)(flow.requester.token, CreateRequest, {
         input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
       }),
     })),
@@ -742,46 +699,41 @@ async function setUp(): Promise<{ requesters: Requester[]; resources: { id: stri
   const testers = await Promise.all(
     [1, 2, 3, 4, 5, 6].map(async (i): Promise<Requester> => {
       const manager = i <= 4 ? "bob" : "carol";
-      const identity = await adminMutation<{ identity: { id: string } }>(
-        "createIdentity",
-        `mutation($input: CreateIdentityInput!) { createIdentity(input: $input) { identity { id } errors { code message } } }`,
-        { email: `crash${i}@example.com`, displayName: `Crash Tester ${i}`, managerId: gid(org.ids[manager]) },
-      );
-      const issued = await adminMutation<{ token: string }>(
-        "issueApiToken",
-        `mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { token errors { code message } } }`,
-        { identityId: identity.identity.id, name: "crash test" },
-      );
-      return { name: `crash${i}`, token: issued.token, approverToken: org.tokens[manager] };
+      const { createIdentity } = await asAdmin(CreateIdentity, {
+        input: { email: `crash${i}@example.com`, displayName: `Crash Tester ${i}`, managerId: gid(org.ids[manager]) },
+      });
+      const identity = present(accepted(createIdentity, "createIdentity").identity, "the identity");
+      const { issueApiToken } = await asAdmin(IssueApiToken, {
+        input: { identityId: identity.id, name: "crash test" },
+      });
+      const token = present(accepted(issueApiToken, "issueApiToken").token, "the token");
+      return { name: `crash${i}`, token, approverToken: org.tokens[manager] };
     }),
   );
-  const hooks = await adminMutation<{ system: { id: string } }>(
-    "createSystem",
-    `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code message } } }`,
-    {
+  const { createSystem } = await asAdmin(CreateSystem, {
+    input: {
       name: "Crash Hooks",
       connector: "WEBHOOK",
       connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_CRASH_WEBHOOK", timeoutMs: 60_000 },
       fulfillersGroupId: toGlobalId("Group", org.fulfillersGroupId),
     },
-  );
+  });
+  const hooks = present(accepted(createSystem, "createSystem").system, "the webhook system");
   const kinds = (Object.keys(RESOURCES) as ResourceKind[]).flatMap((kind) =>
     Array.from({ length: RESOURCES[kind] }, (_, i) => ({ kind, i })),
   );
   const resources = await Promise.all(
     kinds.map(async ({ kind, i }) => {
-      const created = await adminMutation<{ resource: { id: string } }>(
-        "createResource",
-        `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code message } } }`,
-        {
-          systemId: kind === "manual" ? toGlobalId("System", org.githubSystemId) : hooks.system.id,
+      const { createResource } = await asAdmin(CreateResource, {
+        input: {
+          systemId: kind === "manual" ? toGlobalId("System", org.githubSystemId) : hooks.id,
           name: `Crash ${kind} ${i}`,
           sensitivity: "STANDARD",
           // Manual and "hook" resources take the default manager approval; "auto" ones none.
           ...(kind === "auto" ? { approvalSteps: [] } : {}),
         },
-      );
-      return { id: created.resource.id, kind };
+      });
+      return { id: present(accepted(createResource, "createResource").resource, "the resource").id, kind };
     }),
   );
   return { requesters: [...people, ...testers], resources };

@@ -57,6 +57,7 @@ export const IdentityDetail = /* @__PURE__ */ graphql(
   `
     query IdentityDetail($id: ID!) {
       node(id: $id) {
+        __typename
         id
         ... on Identity {
           ...IdentityFields
@@ -77,6 +78,26 @@ export const Identities = /* @__PURE__ */ graphql(`
           displayName
           email
           active
+        }
+      }
+    }
+  }
+`);
+
+/** Every group (admins only). */
+export const Groups = /* @__PURE__ */ graphql(`
+  query Groups($first: Int, $after: String) {
+    groups(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          name
+          description
         }
       }
     }
