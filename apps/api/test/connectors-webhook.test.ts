@@ -21,9 +21,11 @@ import {
   until,
 } from "./connector-helpers.ts";
 import { codes, codesAndFields, collect, dataOf, present, startTestServer, type TestServer } from "./harness.ts";
+import { seededRandom } from "./random.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "test-webhook-secret-0123456789";
+const random = seededRandom();
 let t: TestServer;
 let peer: WebhookPeer;
 let systemId = "";
@@ -187,7 +189,7 @@ describe("webhook settings", () => {
         (
           await dataOf(
             t.gql(t.org.tokens.admin, CreateSystem, {
-              input: { name: `Bad ${Math.random()}`, connector: "WEBHOOK", connectorConfig },
+              input: { name: `Bad ${random.next()}`, connector: "WEBHOOK", connectorConfig },
             }),
           )
         ).createSystem.errors,

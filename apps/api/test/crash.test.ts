@@ -31,9 +31,12 @@ import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
 import { accepted, type GraphQLResponse, graphqlAt, present, type VariablesArgument } from "./harness.ts";
 import { type Instance, startInstance } from "./instances.ts";
+import { seededRandom } from "./random.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "crash-webhook-secret-0123456789";
+/** When the peer hangs, the order of the flows and when each kill comes (TEST_SEED replays them). */
+const random = seededRandom();
 const WORKERS = 16;
 const KILLS = 3;
 /** Resources per kind; every requester asks for every one, so flows = requesters × resources. */
@@ -606,7 +609,7 @@ async function verifyExport(instance: Instance): Promise<VerifyReport> {
 
 /** The webhook peer answers, then holds one call (the runner waits on it) so jobs pile up pending until the kill. */
 function scriptPeerForCrash(): void {
-  peer.script(...Array.from({ length: Math.floor(Math.random() * 6) }, () => 200), "hang", 200);
+  peer.script(...Array.from({ length: random.below(6) }, () => 200), "hang", 200);
 }
 
 interface KillReport {
@@ -739,21 +742,12 @@ async function setUp(): Promise<{ requesters: Requester[]; resources: { id: stri
   return { requesters: [...people, ...testers], resources };
 }
 
-function shuffled<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
-
 describe("SIGKILL in the middle of a load of request flows", () => {
   it("keeps every acknowledged write, leaves nothing half-done or doubled, and resumes the pending connector jobs", async () => {
     current = await startInstance(env());
     instances.push(current);
     const { requesters, resources } = await setUp();
-    const queue = shuffled(
+    const queue = random.shuffled(
       requesters.flatMap((requester) =>
         resources.map((resource, i): Flow => {
           const label = `${requester.name}/${resource.kind}-${i}`;
@@ -787,7 +781,7 @@ describe("SIGKILL in the middle of a load of request flows", () => {
           acknowledged.length >= before + WORKERS &&
           createdFlows.filter((f) => f.createdOn === generation).length >= REPLAYS,
       );
-      const afterMs = 100 + Math.floor(Math.random() * 1_200);
+      const afterMs = 100 + random.below(1_200);
       await new Promise((r) => setTimeout(r, afterMs));
       expect(queue.length, "the load ran out before the kill").toBeGreaterThan(0);
       await killAndRestart(kill, afterMs);

@@ -10,9 +10,11 @@ import fc from "fast-check";
 import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dataOf, documentText, gid, startTestServer, type TestServer } from "./harness.ts";
+import { seededRandom } from "./random.ts";
 
 let t: TestServer;
 let before: Snapshot;
+const random = seededRandom();
 
 type Snapshot = Record<string, number>;
 
@@ -409,7 +411,7 @@ function expectCodedWsErrors(label: string, message: unknown): void {
 }
 
 async function socketStillServes(w: Wire, label: string): Promise<void> {
-  const id = `probe-${Math.random().toString(36).slice(2)}`;
+  const id = `probe-${random.below(2 ** 32).toString(36)}`;
   w.send({ id, type: "subscribe", payload: { query: documentText(Viewer) } });
   const next = await w.waitFor(typed("next", id));
   expect(next, `${label}: the connection no longer answers`).toMatchObject({
