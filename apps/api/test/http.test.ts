@@ -8,6 +8,7 @@ import {
   Groups,
   Identities,
   IdentityDetail,
+  IdentityFields,
   IdentityGrants,
   Node,
   RequestDetail,
@@ -38,26 +39,22 @@ describe("authentication", () => {
     const id = gid("Identity", t.org.ids.dave);
     const { node } = await dataOf(t.gql(t.org.tokens.admin, IdentityDetail, { id }));
     if (node?.__typename !== "Identity") throw new Error(`not an identity: ${JSON.stringify(node)}`);
+    const { __typename, ...identity } = node;
     const { viewer } = await dataOf(t.gql(t.org.tokens.dave, Viewer));
-    const { __typename, manager, groups, ...fields } = node;
+    const { manager, groups, ...fields } = identity;
     expect(viewer).toEqual(fields);
     // A probe, not an operation of the product (the dashboard's Viewer reads no relation).
-    const relations = graphql(`
-      query ViewerRelationsProbe {
-        viewer {
-          manager {
-            id
-            email
-            displayName
-          }
-          groups {
-            id
-            name
+    const withRelations = graphql(
+      `
+        query ViewerRelationsProbe {
+          viewer {
+            ...IdentityFields
           }
         }
-      }
-    `);
-    expect((await dataOf(t.gql(t.org.tokens.dave, relations))).viewer).toEqual({ manager, groups });
+      `,
+      [IdentityFields],
+    );
+    expect((await dataOf(t.gql(t.org.tokens.dave, withRelations))).viewer).toEqual(identity);
     expect(manager?.displayName).toBe("Bob Manager");
     expect(groups.map((g) => g.name)).toEqual(["IT Fulfillers"]);
   });
