@@ -38,11 +38,6 @@ export default tseslint.config(
     },
   },
   {
-    // The API tests read untyped GraphQL answers until they send the contract's typed operations.
-    files: ["apps/api/test/**/*.ts"],
-    rules: { "@typescript-eslint/no-explicit-any": "off" },
-  },
-  {
     files: ["apps/dashboard/**/*.{ts,svelte}", "packages/client/**/*.ts"],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -1,5 +1,5 @@
 // The baselines of `npm run bench`, as a plain node:http server (no GraphQL, no framework):
-//   GET /viewer   the JSON of `{ viewer { id displayName } }` for one fixed identity (figure 1)
+//   GET /viewer   the JSON of the contract's Viewer query for one fixed identity (figure 1)
 //   GET /tickets  the JSON of the nested tickets page, built with raw better-sqlite3 prepared
 //                 statements from the same database (figure 2)
 import { createServer } from "node:http";
@@ -10,13 +10,20 @@ const port = Number(process.env.PORT ?? 0);
 const db = new Sqlite(file, { readonly: true });
 const viewerId = process.env.BENCH_VIEWER_ID ?? "";
 
-const viewerRow = db.prepare(`SELECT id, displayName FROM Identity WHERE id = ?`).get(viewerId) as {
-  id: string;
-  displayName: string;
-};
+const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString("base64");
+const viewerRow = db
+  .prepare(`SELECT id, email, displayName, role, active, createdAt FROM Identity WHERE id = ?`)
+  .get(viewerId) as { id: string; email: string; displayName: string; role: string; active: number; createdAt: number };
 const viewerBody = JSON.stringify({
   data: {
-    viewer: { id: Buffer.from(`Identity:${viewerRow.id}`).toString("base64"), displayName: viewerRow.displayName },
+    viewer: {
+      id: globalId("Identity", viewerRow.id),
+      email: viewerRow.email,
+      displayName: viewerRow.displayName,
+      role: viewerRow.role,
+      active: viewerRow.active === 1,
+      createdAt: new Date(viewerRow.createdAt).toISOString(),
+    },
   },
 });
 

@@ -1,8 +1,10 @@
 // Figure 3 of `npm run bench`: commit → delivery latency to the last of N graphql-ws subscribers
 // (p50/p99 over the changes), lost and duplicated deliveries, and server memory per idle
 // subscriber. Subscribers select only `sequence status`, so the figure measures fan-out, not
-// per-subscriber field resolution.
+// per-subscriber field resolution (the contract's TicketStatusSignal, which the dashboard follows).
 import { readFileSync } from "node:fs";
+import { type ResultOf, TicketStatusSignal } from "@access/contract";
+import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 
@@ -56,8 +58,8 @@ export async function fanout(options: {
         resolve();
       });
     });
-    client.subscribe<{ ticketStatusChanged: { sequence: number } }>(
-      { query: "subscription { ticketStatusChanged { sequence status } }" },
+    client.subscribe<ResultOf<typeof TicketStatusSignal>>(
+      { query: print(TicketStatusSignal) },
       {
         next: ({ data }) => {
           const sequence = data?.ticketStatusChanged.sequence;

@@ -7,7 +7,17 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import path from "node:path";
+import {
+  ApproveTicket,
+  CreateRequest,
+  FulfillTicket,
+  Requests,
+  TicketPage,
+  type TadaDocumentNode,
+  Viewer,
+} from "@access/contract";
 import autocannon from "autocannon";
+import { print } from "graphql";
 import { isDeepStrictEqual } from "node:util";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { loadConfig } from "../src/config.ts";
@@ -19,6 +29,7 @@ import { toGlobalId } from "../src/domain/global-id.ts";
 import { repoRoot } from "../src/paths.ts";
 import { startServer } from "../src/server.ts";
 import { freshDatabase } from "../test/databases.ts";
+import { accepted, dataOf, graphqlAt, present } from "../test/harness.ts";
 import { generate } from "./data.ts";
 import { fanout } from "./fanout.ts";
 
@@ -174,13 +185,9 @@ async function compare(subject: Load, baseline: Load) {
   };
 }
 
-const gqlBody = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
-const NESTED = `query($first: Int) { tickets(first: $first) { edges { node {
-  number status
-  request { number requester { displayName } target { displayName } }
-  resource { name system { name } }
-  assignees { displayName }
-} } } }`;
+/** A request body for autocannon and fetch: one of the contract's operations and its variables. */
+const gqlBody = <Result, Variables>(document: TadaDocumentNode<Result, Variables>, variables?: Variables) =>
+  JSON.stringify({ query: print(document), variables });
 
 // ---------------------------------------------------------------- figures
 
@@ -211,7 +218,7 @@ async function main() {
       {
         url: `${apiUrl}/graphql`,
         method: "POST",
-        body: gqlBody("{ viewer { id displayName } }"),
+        body: gqlBody(Viewer),
         token: org.tokens.alice,
         connections: 10,
       },
@@ -228,14 +235,14 @@ async function main() {
     const graphqlPage = await fetch(`${apiUrl}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.admin}` },
-      body: gqlBody(NESTED, { first: 50 }),
+      body: gqlBody(TicketPage, { first: 50 }),
     }).then((r) => r.json());
     const rawPage = await fetch(`${bareUrl}/tickets?first=50`).then((r) => r.json());
     const nested = await compare(
       {
         url: `${apiUrl}/graphql`,
         method: "POST",
-        body: gqlBody(NESTED, { first: 50 }),
+        body: gqlBody(TicketPage, { first: 50 }),
         token: org.tokens.admin,
         connections: 1,
       },
@@ -258,9 +265,7 @@ async function main() {
       await fetch(`${url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.alice}` },
-        body: gqlBody(`mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`, {
-          i: { resourceIds: [resourceId], justification: "fan-out" },
-        }),
+        body: gqlBody(CreateRequest, { input: { resourceIds: [resourceId ?? ""], justification: "fan-out" } }),
       });
     };
     const fanoutFigures: Record<string, unknown> = {};
@@ -343,6 +348,35 @@ async function main() {
 
 const FLOWS = { warmUp: 20, one: 150, many: 500 };
 
+/** Wraps each mutation of a flow (to count its statements); by default just runs it. */
+type Around = <T>(mutation: string, run: () => Promise<T>) => Promise<T>;
+
+/** One request flow through the API at `url`: Alice requests, Bob approves, Dave fulfills. */
+async function requestFlow(
+  url: string,
+  org: DemoOrganisation,
+  resourceId: string,
+  around: Around = (_m, run) => run(),
+) {
+  const api = graphqlAt(url);
+  const { createRequest } = await around("createRequest", () =>
+    dataOf(api(org.tokens.alice, CreateRequest, { input: { resourceIds: [resourceId], justification: "bench flow" } })),
+  );
+  const request = present(accepted(createRequest, "createRequest").request, "the request");
+  const approvalId = present(request.tickets[0], "the approval ticket").id;
+  const { approveTicket } = await around("approveTicket", () =>
+    dataOf(api(org.tokens.bob, ApproveTicket, { input: { ticketId: approvalId } })),
+  );
+  const fulfillment = accepted(approveTicket, "approveTicket").ticket?.request.tickets.find(
+    (t) => t.kind === "FULFILLMENT",
+  );
+  const fulfillmentId = present(fulfillment, "the fulfillment ticket").id;
+  const { fulfillTicket } = await around("fulfillTicket", () =>
+    dataOf(api(org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillmentId } })),
+  );
+  accepted(fulfillTicket, "fulfillTicket");
+}
+
 /** Full flows per second through the API on `url`, at concurrency 1 and 32. */
 async function writePath(url: string) {
   const { org, flowResources } = await prepare(url, FLOWS.warmUp + FLOWS.one + FLOWS.many);
@@ -359,43 +393,7 @@ async function writePath(url: string) {
     const flow = async () => {
       const resourceId = flowResources[next++];
       if (!resourceId) throw new Error("out of flow resources");
-      const call = async (token: string, query: string, variables: Record<string, unknown>) => {
-        const res = await fetch(`${apiUrl}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-          body: gqlBody(query, variables),
-        });
-        const json = (await res.json()) as {
-          data?: Record<string, { errors?: unknown[]; request?: { tickets: { id: string }[] }; ticket?: unknown }>;
-        };
-        const payload = json.data && Object.values(json.data)[0];
-        if (!payload || (payload.errors && payload.errors.length > 0))
-          throw new Error(`flow step failed: ${JSON.stringify(json)}`);
-        return payload;
-      };
-      const created = await call(
-        org.tokens.alice,
-        `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id } } errors { code } } }`,
-        {
-          i: { resourceIds: [resourceId], justification: "bench flow" },
-        },
-      );
-      const approvalId = created.request?.tickets[0]?.id;
-      const approved = await call(
-        org.tokens.bob,
-        `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`,
-        {
-          id: approvalId,
-        },
-      );
-      const fulfillment = (
-        approved.ticket as { request: { tickets: { id: string; kind: string }[] } }
-      ).request.tickets.find((t) => t.kind === "FULFILLMENT");
-      await call(
-        org.tokens.dave,
-        `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
-        { id: fulfillment?.id },
-      );
+      await requestFlow(apiUrl, org, resourceId);
     };
     const flowsPerSecond = async (concurrency: number, total: number) => {
       const t0 = performance.now();
@@ -438,7 +436,6 @@ async function growth() {
     { name: "small", requests: 1_000, events: 10_000 },
     { name: "large", requests: 100_000, events: 1_000_000 },
   ];
-  const REQUESTS_PAGE = `{ requests(first: 20) { totalCount edges { node { number status requester { displayName } items { resource { name } } } } } }`;
   const results: Record<string, { nestedP50: number; requestsP50: number }> = {};
   for (const size of sizes) {
     const file = path.join(dir, `growth-${size.name}.db`);
@@ -469,8 +466,8 @@ async function growth() {
         return median(runs);
       };
       results[size.name] = {
-        nestedP50: await p50(gqlBody(NESTED, { first: 50 })),
-        requestsP50: await p50(gqlBody(REQUESTS_PAGE)),
+        nestedP50: await p50(gqlBody(TicketPage, { first: 50 })),
+        requestsP50: await p50(gqlBody(Requests, { first: 20 })),
       };
     } finally {
       server.kill("SIGTERM");
@@ -520,53 +517,19 @@ async function writeStatementCounts(): Promise<Record<string, number>> {
       createResource(work, null, { systemId: org.githubSystemId, name: "Counted", sensitivity: "STANDARD" }),
     );
     const counts: Record<string, number> = {};
-    const counted = async (name: string, token: string, query: string, variables: Record<string, unknown>) => {
+    await requestFlow(server.url, org, toGlobalId("Resource", resourceId), async (mutation, run) => {
       await server.feed.settle();
       let count = 0;
       const stop = server.db.onQuery(() => {
         count += 1;
       });
-      const res = await fetch(`${server.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        body: gqlBody(query, variables),
-      });
-      const json = (await res.json()) as {
-        data: Record<
-          string,
-          {
-            request?: { tickets: { id: string; kind: string }[] };
-            ticket?: { request: { tickets: { id: string; kind: string }[] } };
-          }
-        >;
-      };
-      stop();
-      counts[name] = count;
-      return Object.values(json.data)[0];
-    };
-    const created = await counted(
-      "createRequest",
-      org.tokens.alice,
-      `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { tickets { id kind } } errors { code } } }`,
-      {
-        i: { resourceIds: [toGlobalId("Resource", resourceId)], justification: "counted" },
-      },
-    );
-    const approved = await counted(
-      "approveTicket",
-      org.tokens.bob,
-      `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { request { tickets { id kind } } } errors { code } } }`,
-      {
-        id: created?.request?.tickets[0]?.id,
-      },
-    );
-    const fulfillment = approved?.ticket?.request.tickets.find((t) => t.kind === "FULFILLMENT");
-    await counted(
-      "fulfillTicket",
-      org.tokens.dave,
-      `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
-      { id: fulfillment?.id },
-    );
+      try {
+        return await run();
+      } finally {
+        stop();
+        counts[mutation] = count;
+      }
+    });
     return counts;
   } finally {
     await server.close();
@@ -586,7 +549,7 @@ async function statementCounts(org: DemoOrganisation): Promise<Record<string, nu
       await fetch(`${server.url}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.admin}` },
-        body: gqlBody(NESTED, { first }),
+        body: gqlBody(TicketPage, { first }),
       });
       stop();
       counts[`first${first}`] = count;

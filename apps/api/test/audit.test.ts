@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { verifyLines } from "@access/audit-chain";
+import { ApproveTicket, CreateRequest, RequestDetail, Requests } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../src/paths.ts";
-import { gid, startTestServer, type TestServer } from "./harness.ts";
+import { codes, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -22,28 +23,18 @@ const withThirdActionChanged = (lines: string[]) =>
 
 describe("concurrent decisions", () => {
   it("lets exactly one of twelve simultaneous approvals win; the others get INVALID_STATE", async () => {
-    const created = await t.gql(
-      t.org.tokens.alice,
-      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { tickets { id } } } }`,
-      {
+    const created = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
         input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "race" },
-      },
+      }),
     );
-    const ticketId = created.data?.createRequest.request.tickets[0].id;
+    const ticketId = present(created.createRequest.request?.tickets[0], "the approval ticket").id;
     const attempts = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        t.gql(
-          t.org.tokens[i % 2 === 0 ? "bob" : "admin"],
-          `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
-          {
-            id: ticketId,
-          },
-        ),
+        t.gql(t.org.tokens[i % 2 === 0 ? "bob" : "admin"], ApproveTicket, { input: { ticketId } }),
       ),
     );
-    const errors = attempts.map(
-      (a) => a.data?.approveTicket.errors.map((e: { code: string }) => e.code).join(",") ?? "http",
-    );
+    const errors = attempts.map((a) => (a.data ? codes(a.data.approveTicket.errors).join(",") : "http"));
     expect(errors.filter((e) => e === "")).toHaveLength(1);
     expect(errors.filter((e) => e === "INVALID_STATE")).toHaveLength(11);
     const approvals = await t.server.db.read.auditEvent.count({ where: { action: "TICKET_APPROVED" } });
@@ -79,20 +70,18 @@ describe("the audit chain and its export", () => {
   });
 
   it("exports one request's events and a time range", async () => {
-    const requests = await t.gql(
-      t.org.tokens.admin,
-      `{ requests(first: 1) { edges { node { id auditEvents { totalCount } } } } }`,
-    );
-    const node = requests.data?.requests.edges[0].node;
+    const requests = await dataOf(t.gql(t.org.tokens.admin, Requests, { first: 1 }));
+    const id = present(requests.requests.edges[0], "a request").node.id;
+    const request = present((await dataOf(t.gql(t.org.tokens.admin, RequestDetail, { id }))).request, "the request");
     const text = await (
-      await fetch(exportUrl("jsonl", `?requestId=${encodeURIComponent(node.id)}`), auth(t.org.tokens.admin))
+      await fetch(exportUrl("jsonl", `?requestId=${encodeURIComponent(id)}`), auth(t.org.tokens.admin))
     ).text();
     const lines = text
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as { requestId: string });
-    expect(lines).toHaveLength(node.auditEvents.totalCount);
-    expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set([node.id]));
+    expect(lines).toHaveLength(request.auditEvents.totalCount);
+    expect(new Set(lines.map((l) => l.requestId))).toEqual(new Set([id]));
     expect((await verifyLines(text.split("\n"))).ok).toBe(true);
     const future = await (
       await fetch(exportUrl("jsonl", "?from=2999-01-01T00:00:00Z"), auth(t.org.tokens.admin))

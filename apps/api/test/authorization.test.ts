@@ -6,6 +6,24 @@
 // see. A field the tables do not list fails the suite: a new field cannot escape review.
 import { createServer } from "node:net";
 import {
+  ApproveTicket,
+  AuditEvents,
+  CancelRequest,
+  CommentOnTicket,
+  CreateGroup,
+  CreateIdentity,
+  CreateRequest,
+  CreateResource,
+  CreateSystem,
+  FulfillTicket,
+  IdentityGrants,
+  IssueApiToken,
+  RequestDetail,
+  SystemDetail,
+  TicketDetail,
+  type VariablesOf,
+} from "@access/contract";
+import {
   type GraphQLField,
   type GraphQLInputObjectType,
   type GraphQLNamedType,
@@ -25,7 +43,7 @@ import type { Client as WsClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { schema } from "../src/schema/index.ts";
-import { gid, startTestServer, type GraphQLResponse, type TestServer } from "./harness.ts";
+import { accepted, dataOf, gid, present, startTestServer, type GraphQLResponse, type TestServer } from "./harness.ts";
 
 // ================================================================== who calls
 
@@ -687,71 +705,77 @@ let fx: Fixtures;
 const tokenOf = (caller: Caller): string | null => (caller === "anonymous" ? null : fx.token[caller]);
 const BAD_TOKEN = "art_this-token-was-never-issued-000000000000";
 
+/** A generated or oracle query as the admin, which must answer without a GraphQL error. */
 async function asAdmin(query: string, variables?: Values): Promise<Data> {
-  const res = await t.gql<Data>(fx.token.admin, query, variables);
+  const res = await t.gql(fx.token.admin, query, variables);
   expect(res.errors, query).toBeUndefined();
   return res.data ?? {};
 }
 
-/** Runs a mutation as `token` and returns its payload, failing on any UserError. */
-async function act(token: string, query: string, input: Values): Promise<Data> {
-  const res = await t.gql<Data>(token, query, { input });
-  expect(res.errors, query).toBeUndefined();
-  const payload = Object.values(res.data ?? {})[0];
-  expect(pick(payload, "errors"), `${query} ${JSON.stringify(input)}`).toEqual([]);
-  return isRecord(payload) ? payload : {};
-}
+type CreateResourceInput = VariablesOf<typeof CreateResource>["input"];
+type CreateRequestInput = VariablesOf<typeof CreateRequest>["input"];
 
-const M = {
-  createIdentity: `mutation($input: CreateIdentityInput!) { createIdentity(input: $input) { identity { id } errors { code message } } }`,
-  issueApiToken: `mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { token apiToken { id } errors { code message } } }`,
-  createResource: `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code field message } } }`,
-  createSystem: `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code field message } } }`,
-  createGroup: `mutation($input: CreateGroupInput!) { createGroup(input: $input) { group { id } errors { code message } } }`,
-  createRequest: `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id kind status } } errors { code field message } } }`,
-  approveTicket: `mutation($input: DecideTicketInput!) { approveTicket(input: $input) { ticket { id status } errors { code message } } }`,
-  fulfillTicket: `mutation($input: FulfillTicketInput!) { fulfillTicket(input: $input) { ticket { id status } errors { code message } } }`,
-  commentOnTicket: `mutation($input: CommentOnTicketInput!) { commentOnTicket(input: $input) { ticket { id } errors { code message } } }`,
-};
-
-async function createResource(name: string, extra: Values = {}, systemId = fx.github): Promise<string> {
-  const payload = await act(fx.token.admin, M.createResource, { systemId, name, sensitivity: "STANDARD", ...extra });
-  return text(pick(payload, "resource", "id"), "resource id");
+async function createResource(
+  name: string,
+  extra: Partial<CreateResourceInput> = {},
+  systemId = fx.github,
+): Promise<string> {
+  const { createResource } = await dataOf(
+    t.gql(fx.token.admin, CreateResource, { input: { systemId, name, sensitivity: "STANDARD", ...extra } }),
+  );
+  return present(accepted(createResource, `createResource ${name}`).resource, "the resource").id;
 }
 
 async function requestAccess(
   by: SignedIn,
   resourceIds: string[],
   targetIdentityId?: string,
-  extra: Values = {},
+  extra: Partial<CreateRequestInput> = {},
 ): Promise<string> {
-  const payload = await act(fx.token[by], M.createRequest, {
-    resourceIds,
-    justification: `${PLAYERS[by]} needs it`,
-    ...(targetIdentityId ? { targetIdentityId } : {}),
-    ...extra,
-  });
-  return text(pick(payload, "request", "id"), "request id");
+  const { createRequest } = await dataOf(
+    t.gql(fx.token[by], CreateRequest, {
+      input: {
+        resourceIds,
+        justification: `${PLAYERS[by]} needs it`,
+        ...(targetIdentityId ? { targetIdentityId } : {}),
+        ...extra,
+      },
+    }),
+  );
+  return present(accepted(createRequest, `${by} requests ${resourceIds.join(",")}`).request, "the request").id;
 }
 
 /** The request's ticket of a kind in a status (as the admin sees it). */
 async function ticketOf(requestId: string, kind: "APPROVAL" | "FULFILLMENT", status: string): Promise<string> {
-  const data = await asAdmin(`query($id: ID!) { request(id: $id) { tickets { id kind status } } }`, { id: requestId });
-  const found = items(pick(data, "request", "tickets")).find(
-    (x) => pick(x, "kind") === kind && pick(x, "status") === status,
-  );
-  return text(pick(found, "id"), `${kind} ticket ${status} of ${requestId}: ${JSON.stringify(data)}`);
+  const { request } = await dataOf(t.gql(fx.token.admin, RequestDetail, { id: requestId }));
+  const found = request?.tickets.find((x) => x.kind === kind && x.status === status);
+  return present(found, `${kind} ticket ${status} of ${requestId}: ${JSON.stringify(request?.tickets)}`).id;
 }
 
-const decide = (by: SignedIn, ticketId: string, comment?: string) =>
-  act(fx.token[by], M.approveTicket, { ticketId, ...(comment ? { comment } : {}) });
-const fulfill = (by: SignedIn, ticketId: string, comment?: string) =>
-  act(fx.token[by], M.fulfillTicket, { ticketId, ...(comment ? { comment } : {}) });
-const comment = (by: SignedIn, ticketId: string, body: string) =>
-  act(fx.token[by], M.commentOnTicket, { ticketId, body });
+const decide = async (by: SignedIn, ticketId: string, comment?: string) =>
+  accepted(
+    (await dataOf(t.gql(fx.token[by], ApproveTicket, { input: { ticketId, comment } }))).approveTicket,
+    `${by} approves ${ticketId}`,
+  );
+const fulfill = async (by: SignedIn, ticketId: string, comment?: string) =>
+  accepted(
+    (await dataOf(t.gql(fx.token[by], FulfillTicket, { input: { ticketId, comment } }))).fulfillTicket,
+    `${by} fulfills ${ticketId}`,
+  );
+const comment = async (by: SignedIn, ticketId: string, body: string) =>
+  accepted(
+    (await dataOf(t.gql(fx.token[by], CommentOnTicket, { input: { ticketId, body } }))).commentOnTicket,
+    `${by} comments on ${ticketId}`,
+  );
+/** The grants of an identity, as the admin sees them. */
+async function grantsOf(identityId: string) {
+  const { node } = await dataOf(t.gql(fx.token.admin, IdentityGrants, { id: identityId }));
+  return node?.__typename === "Identity" ? node.grants.edges.map((e) => e.node) : [];
+}
 
 let freshCount = 0;
-const freshResource = (extra: Values = {}) => createResource(`Matrix fresh ${++freshCount}`, extra);
+const freshResource = (extra: Partial<CreateResourceInput> = {}) =>
+  createResource(`Matrix fresh ${++freshCount}`, extra);
 async function freshApprovalTicket(): Promise<string> {
   const requestId = await requestAccess("requester", [await freshResource()]);
   return ticketOf(requestId, "APPROVAL", "OPEN");
@@ -770,40 +794,37 @@ async function freshGrant(): Promise<string> {
   const resource = await freshResource({ approvalSteps: [] });
   const requestId = await requestAccess("requester", [resource]);
   await fulfill("fulfiller", await ticketOf(requestId, "FULFILLMENT", "OPEN"));
-  const data = await asAdmin(
-    `query($id: ID!) { node(id: $id) { ... on Identity { grants(first: 100) { edges { node { id resource { id } } } } } } }`,
-    {
-      id: fx.id.requester,
-    },
-  );
-  return text(
-    pick(
-      nodes(pick(data, "node", "grants")).find((g) => pick(g, "resource", "id") === resource),
-      "id",
-    ),
-    "fresh grant",
-  );
+  return present(
+    (await grantsOf(fx.id.requester)).find((g) => g.resource.id === resource),
+    "the fresh grant",
+  ).id;
 }
 async function freshGroup(memberIds: string[]): Promise<string> {
-  return text(
-    pick(await act(fx.token.admin, M.createGroup, { name: `Matrix group ${++freshCount}`, memberIds }), "group", "id"),
-    "group id",
+  const { createGroup } = await dataOf(
+    t.gql(fx.token.admin, CreateGroup, { input: { name: `Matrix group ${++freshCount}`, memberIds } }),
   );
+  return present(accepted(createGroup, "createGroup").group, "the group").id;
+}
+async function createIdentity(input: VariablesOf<typeof CreateIdentity>["input"]): Promise<string> {
+  const { createIdentity } = await dataOf(t.gql(fx.token.admin, CreateIdentity, { input }));
+  return present(accepted(createIdentity, `createIdentity ${input.email}`).identity, "the identity").id;
 }
 async function freshIdentity(): Promise<string> {
   const n = ++freshCount;
-  const payload = await act(fx.token.admin, M.createIdentity, {
-    email: `matrix-fresh-${n}@example.com`,
-    displayName: `Matrix Fresh ${n}`,
-  });
-  return text(pick(payload, "identity", "id"), "identity id");
+  return createIdentity({ email: `matrix-fresh-${n}@example.com`, displayName: `Matrix Fresh ${n}` });
 }
 async function freshToken(identityId: string): Promise<{ token: string; tokenId: string }> {
-  const payload = await act(fx.token.admin, M.issueApiToken, { identityId, name: `matrix ${++freshCount}` });
-  return { token: text(pick(payload, "token"), "token"), tokenId: text(pick(payload, "apiToken", "id"), "token id") };
+  const { issueApiToken } = await dataOf(
+    t.gql(fx.token.admin, IssueApiToken, { input: { identityId, name: `matrix ${++freshCount}` } }),
+  );
+  const issued = accepted(issueApiToken, "issueApiToken");
+  return {
+    token: present(issued.token, "the token"),
+    tokenId: present(issued.apiToken, "the token's metadata").id,
+  };
 }
 const ticketStatus = async (ticketId: string) =>
-  pick(await asAdmin(`query($id: ID!) { ticket(id: $id) { status } }`, { id: ticketId }), "ticket", "status");
+  (await dataOf(t.gql(fx.token.admin, TicketDetail, { id: ticketId }))).ticket?.status;
 /** Waits for a retried webhook ticket to fail again (its peer is down), then hands it back. */
 async function failedAgain(ticketId: string): Promise<string> {
   await until(async () => (await ticketStatus(ticketId)) === "FAILED", `ticket ${ticketId} FAILED`);
@@ -853,12 +874,11 @@ async function buildScenario(): Promise<void> {
     ["uninvolved", "Uma"],
     ["target", "Tess"],
   ] as const) {
-    const payload = await act(fx.token.admin, M.createIdentity, {
+    fx.id[caller] = await createIdentity({
       email: `${name.toLowerCase()}@example.com`,
       displayName: `${name} Matrix`,
       role: "END_USER",
     });
-    fx.id[caller] = text(pick(payload, "identity", "id"), `${name}'s id`);
     fx.token[caller] = (await freshToken(fx.id[caller])).token;
   }
   fx.adminSpareTokenId = (await freshToken(fx.id.admin)).tokenId;
@@ -870,17 +890,21 @@ async function buildScenario(): Promise<void> {
   fx.selfService = await createResource("Self Service");
   fx.selfService2 = await createResource("Self Service Two");
   fx.selfService3 = await createResource("Self Service Three");
-  const hookPayload = await act(fx.token.admin, M.createSystem, {
-    name: "Broken Hook",
-    connector: "WEBHOOK",
-    connectorConfig: {
-      url: `http://127.0.0.1:${await closedPort()}/hook`,
-      secret: "env:ACCESS_SECRET_MATRIX_HOOK",
-      timeoutMs: 300,
-    },
-    fulfillersGroupId: fx.fulfillers,
-  });
-  fx.hookSystem = text(pick(hookPayload, "system", "id"), "hook system");
+  const { createSystem } = await dataOf(
+    t.gql(fx.token.admin, CreateSystem, {
+      input: {
+        name: "Broken Hook",
+        connector: "WEBHOOK",
+        connectorConfig: {
+          url: `http://127.0.0.1:${await closedPort()}/hook`,
+          secret: "env:ACCESS_SECRET_MATRIX_HOOK",
+          timeoutMs: 300,
+        },
+        fulfillersGroupId: fx.fulfillers,
+      },
+    }),
+  );
+  fx.hookSystem = present(accepted(createSystem, "createSystem").system, "the hook system").id;
   const hook = await createResource(
     "Hook Access",
     { approvalSteps: [], connectorTarget: { team: "matrix" } },
@@ -915,30 +939,18 @@ async function buildScenario(): Promise<void> {
 
   fx.req.RW = await requestAccess("requester", [hook]);
   await until(async () => {
-    const data = await asAdmin(
-      `query($id: ID!, $system: ID!) { request(id: $id) { status } node(id: $system) { ... on System { health { status } } } }`,
-      {
-        id: fx.req.RW,
-        system: fx.hookSystem,
-      },
-    );
-    return pick(data, "request", "status") === "FAILED" && pick(data, "node", "health", "status") === "DOWN";
+    const [{ request }, { node }] = await Promise.all([
+      dataOf(t.gql(fx.token.admin, RequestDetail, { id: fx.req.RW })),
+      dataOf(t.gql(fx.token.admin, SystemDetail, { id: fx.hookSystem })),
+    ]);
+    return request?.status === "FAILED" && node?.__typename === "System" && node.health.status === "DOWN";
   }, "the webhook request to fail and its system to be DOWN");
   fx.ticket.RW_fulfillment = await ticketOf(fx.req.RW, "FULFILLMENT", "FAILED");
 
-  const grants = await asAdmin(
-    `query($id: ID!) { node(id: $id) { ... on Identity { grants(first: 100) { edges { node { id request { id } } } } } } }`,
-    {
-      id: fx.id.requester,
-    },
-  );
-  fx.grantOfRequester = text(
-    pick(
-      nodes(pick(grants, "node", "grants")).find((g) => pick(g, "request", "id") === fx.req.RA),
-      "id",
-    ),
+  fx.grantOfRequester = present(
+    (await grantsOf(fx.id.requester)).find((g) => g.request?.id === fx.req.RA),
     "Alice's grant",
-  );
+  ).id;
 }
 
 // ------------------------------------------------------------------ what exists, as the admin sees it
@@ -1217,8 +1229,8 @@ function expectUnauthenticated(res: GraphQLResponse<Data>, what: string): void {
 }
 
 async function expectAnonymousRefused(query: string, variables: Values, what: string): Promise<void> {
-  expectUnauthenticated(await t.gql<Data>(null, query, variables), `${what} without a token`);
-  expectUnauthenticated(await t.gql<Data>(BAD_TOKEN, query, variables), `${what} with a token never issued`);
+  expectUnauthenticated(await t.gql(null, query, variables), `${what} without a token`);
+  expectUnauthenticated(await t.gql(BAD_TOKEN, query, variables), `${what} with a token never issued`);
 }
 
 // ================================================================== the suite
@@ -1387,7 +1399,7 @@ describe("root queries", () => {
           if (idArg) return byId(field, caller, cell, who);
           const runs = [plain, ...(field.args.some((a) => !PAGE_ARGS.has(a.name)) ? [filled(field)] : [])];
           for (const [n, run] of runs.entries()) {
-            const res = await t.gql<Data>(tokenOf(caller), run.query, run.variables);
+            const res = await t.gql(tokenOf(caller), run.query, run.variables);
             const what = `${who}${n > 0 ? ` with every argument filled ${JSON.stringify(run.variables)}` : ""}`;
             if (cell === "forbidden") {
               expect({ codes: codesOf(res), data: res.data ?? null }, what).toEqual({
@@ -1441,7 +1453,7 @@ describe("root queries", () => {
       const query = `query(${chunk.map((_, i) => `$id${i}: ID!`).join(", ")}) { ${chunk
         .map((_, i) => `r${i}: ${field.name}(id: $id${i}) ${selectionFor(field.type, 0)}`)
         .join(" ")} }`;
-      const res = await t.gql<Data>(tokenOf(caller), query, Object.fromEntries(chunk.map((id, i) => [`id${i}`, id])));
+      const res = await t.gql(tokenOf(caller), query, Object.fromEntries(chunk.map((id, i) => [`id${i}`, id])));
       if (cell === "forbidden") {
         expect(res.data ?? null, who).toBeNull();
         expect(new Set(codesOf(res)), who).toEqual(new Set(["FORBIDDEN"]));
@@ -1464,7 +1476,7 @@ describe("root queries", () => {
     const answers = await Promise.all(
       (isInterfaceType(type) ? nodeTypes() : [type]).map(async (node) => {
         const id = gid(node.name, "matrixDoesNotExist0");
-        const res = await t.gql<Data>(
+        const res = await t.gql(
           tokenOf(caller),
           `query($id: ID!) { r: ${field.name}(id: $id) ${selectionFor(field.type, 0)} }`,
           { id },
@@ -1524,7 +1536,7 @@ describe("object fields", () => {
           let extra = 0;
           for (const start of visible.slice(0, 6)) {
             if (reached > 0 && (gatedPath || extra > 0)) break;
-            const res = await t.gql<Data>(tokenOf(caller), readerQuery, { id: start });
+            const res = await t.gql(tokenOf(caller), readerQuery, { id: start });
             expect(res.errors, `${who} via ${path.start.name} ${start}`).toBeUndefined();
             expect(leaks(caller, res.data), who).toEqual([]);
             const found = atPath(pick(res.data, "node"), path.steps);
@@ -1542,7 +1554,7 @@ describe("object fields", () => {
 
           // Through what it may not see: nothing, not even nested.
           for (const start of hidden.slice(0, 2)) {
-            const res = await t.gql<Data>(tokenOf(caller), readerQuery, { id: start });
+            const res = await t.gql(tokenOf(caller), readerQuery, { id: start });
             expect(res.errors, `${who} via hidden ${path.start.name} ${start}`).toBeUndefined();
             expect(pick(res.data, "node"), `${who} via hidden ${path.start.name} ${start}`).toBeNull();
           }
@@ -1559,7 +1571,7 @@ describe("object fields", () => {
               ["someone else's", other],
             ] as const) {
               if (!start) continue;
-              const res = await t.gql<Data>(tokenOf(caller), query, { id: start });
+              const res = await t.gql(tokenOf(caller), query, { id: start });
               const what = `${type.name}.${field.name} (${rule}) as ${PLAYERS[caller]} (${caller}) on ${whose} ${path.start.name}`;
               const allowed = caller === "admin" || (rule === "selfOrAdmin" && whose === "own");
               if (allowed) expect(res.errors, what).toBeUndefined();
@@ -1690,15 +1702,8 @@ describe("subscriptions", () => {
     const requestId = pick(change, "request", "id");
     if (typeof requestId === "string") return requestId;
     const ticketId = text(pick(change, "ticket", "id"), "ticket id of a change");
-    return text(
-      pick(
-        await asAdmin(`query($id: ID!) { ticket(id: $id) { request { id } } }`, { id: ticketId }),
-        "ticket",
-        "request",
-        "id",
-      ),
-      "request of a ticket",
-    );
+    const { ticket } = await dataOf(t.gql(fx.token.admin, TicketDetail, { id: ticketId }));
+    return present(ticket, `ticket ${ticketId}`).request.id;
   };
   /** Waits until no feed has received anything for 300 ms. */
   const quiet = async (feeds: Feed[]) => {
@@ -1834,13 +1839,10 @@ describe("subscriptions", () => {
         who: ["target"],
         changes: [1, 1],
         run: async () => {
-          await act(
-            fx.token.admin,
-            `mutation($input: CancelRequestInput!) { cancelRequest(input: $input) { errors { code message } } }`,
-            {
-              requestId: storyIds.RS2,
-            },
+          const { cancelRequest } = await dataOf(
+            t.gql(fx.token.admin, CancelRequest, { input: { requestId: storyIds.RS2 } }),
           );
+          accepted(cancelRequest, "cancelRequest");
         },
       },
     ];
@@ -1921,7 +1923,7 @@ describe("subscriptions", () => {
 
 describe("mutations", () => {
   const auditTotal = async () =>
-    Number(pick(await asAdmin(`{ auditEvents(first: 1) { totalCount } }`), "auditEvents", "totalCount"));
+    (await dataOf(t.gql(fx.token.admin, AuditEvents, { first: 1 }))).auditEvents.totalCount;
   const codes = (cell: MutationCell): string[] => (cell === "denied" ? ["FORBIDDEN", "NOT_FOUND"] : [cell]);
 
   for (const field of rootFields("mutation")) {
@@ -1946,7 +1948,7 @@ describe("mutations", () => {
           expect(caller === "admin" && cell === "denied", `${who}: admins are denied nothing admin-only`).toBe(false);
           const before = await auditTotal();
           const { query, variables } = operation("mutation", field, subject(caller), 1);
-          const res = await t.gql<Data>(tokenOf(caller), query, variables);
+          const res = await t.gql(tokenOf(caller), query, variables);
           expect(res.errors, who).toBeUndefined();
           const payload = pick(res.data, field.name);
           const errors = items(pick(payload, "errors"));
@@ -1966,7 +1968,7 @@ describe("mutations", () => {
           const who = `Mutation.${key} as ${PLAYERS[caller]} (${caller})`;
           const values = fresh ? await fresh(caller) : subject(caller);
           const { query, variables } = operation("mutation", field, values, 1);
-          const res = await t.gql<Data>(tokenOf(caller), query, variables);
+          const res = await t.gql(tokenOf(caller), query, variables);
           expect(res.errors, who).toBeUndefined();
           const payload = pick(res.data, field.name);
           expect(pick(payload, "errors"), `${who} ${JSON.stringify(variables)}`).toEqual([]);

@@ -1,33 +1,30 @@
 // Shared steps of the connector suites: a connector system, an auto-approved resource on it
 // requested by Alice (so the request goes straight to the connector), and polling helpers.
+import {
+  AuditEvents,
+  type ConnectorKind,
+  CreateRequest,
+  CreateResource,
+  CreateSystem,
+  RequestDetail,
+  SystemDetail,
+} from "@access/contract";
 import { expect } from "vitest";
-import { gid, type TestServer } from "./harness.ts";
-
-export async function asAdmin(
-  t: TestServer,
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<Record<string, any>> {
-  const res = await t.gql(t.org.tokens.admin, query, variables);
-  expect(res.errors).toBeUndefined();
-  return res.data as Record<string, any>;
-}
+import { dataOf, gid, jsonObject, present, type TestServer } from "./harness.ts";
 
 export async function createConnectorSystem(
   t: TestServer,
   name: string,
-  connector: string,
+  connector: ConnectorKind,
   connectorConfig: unknown,
 ): Promise<string> {
-  const created = await asAdmin(
-    t,
-    `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code field message } } }`,
-    {
+  const { createSystem } = await dataOf(
+    t.gql(t.org.tokens.admin, CreateSystem, {
       input: { name, connector, connectorConfig, fulfillersGroupId: gid("Group", t.org.fulfillersGroupId) },
-    },
+    }),
   );
-  expect(created.createSystem.errors).toEqual([]);
-  return created.createSystem.system.id;
+  expect(createSystem.errors).toEqual([]);
+  return present(createSystem.system, "the created system").id;
 }
 
 let counter = 0;
@@ -37,24 +34,23 @@ export async function requestOnConnector(
   connectorTarget: unknown,
 ): Promise<{ requestId: string; ticketId: string }> {
   counter += 1;
-  const resource = await asAdmin(
-    t,
-    `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code field message } } }`,
-    {
+  const { createResource } = await dataOf(
+    t.gql(t.org.tokens.admin, CreateResource, {
       input: { systemId, name: `Connected ${counter}`, sensitivity: "STANDARD", approvalSteps: [], connectorTarget },
-    },
+    }),
   );
-  expect(resource.createResource.errors).toEqual([]);
-  const res = await t.gql(
-    t.org.tokens.alice,
-    `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id status } } errors { code } } }`,
-    {
-      input: { resourceIds: [resource.createResource.resource.id], justification: "connector test" },
-    },
+  expect(createResource.errors).toEqual([]);
+  const { createRequest } = await dataOf(
+    t.gql(t.org.tokens.alice, CreateRequest, {
+      input: {
+        resourceIds: [present(createResource.resource, "the created resource").id],
+        justification: "connector test",
+      },
+    }),
   );
-  const request = res.data?.createRequest.request;
-  expect(request.tickets).toEqual([{ id: expect.any(String), status: "IN_PROGRESS" }]);
-  return { requestId: request.id, ticketId: request.tickets[0].id };
+  const request = present(createRequest.request, "the created request");
+  expect(request.tickets.map((ticket) => ticket.status)).toEqual(["IN_PROGRESS"]);
+  return { requestId: request.id, ticketId: present(request.tickets[0], "the fulfillment ticket").id };
 }
 
 export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
@@ -67,19 +63,18 @@ export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean
   }
 }
 
-export const requestState = (t: TestServer, id: string) =>
-  t
-    .gql(t.org.tokens.admin, `query($id: ID!) { request(id: $id) { status tickets { status } } }`, { id })
-    .then((r) => r.data?.request);
+/** The request as the admin sees it. */
+export const requestState = async (t: TestServer, id: string) =>
+  present((await dataOf(t.gql(t.org.tokens.admin, RequestDetail, { id }))).request, `request ${id}`);
 
-export const connectorEvents = (t: TestServer, requestId: string) =>
-  asAdmin(
-    t,
-    `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { data } } } }`,
-    { id: requestId },
-  ).then((d) => d.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => e.node.data));
+/** The data of the request's CONNECTOR_CALLED events, oldest first. */
+export const connectorEvents = async (t: TestServer, requestId: string) =>
+  (
+    await dataOf(t.gql(t.org.tokens.admin, AuditEvents, { filter: { requestId, action: ["CONNECTOR_CALLED"] } }))
+  ).auditEvents.edges.map((e) => jsonObject(e.node.data, "a CONNECTOR_CALLED event's data"));
 
-export const systemHealth = (t: TestServer, systemId: string) =>
-  asAdmin(t, `query($id: ID!) { node(id: $id) { ... on System { health { status message } } } }`, {
-    id: systemId,
-  }).then((d) => d.node.health);
+export async function systemHealth(t: TestServer, systemId: string) {
+  const { node } = await dataOf(t.gql(t.org.tokens.admin, SystemDetail, { id: systemId }));
+  if (node?.__typename !== "System") throw new Error(`${systemId} is not a system: ${JSON.stringify(node)}`);
+  return node.health;
+}

@@ -1,19 +1,31 @@
 // Fulfillment through the WEBHOOK connector against a real HTTP peer: signed calls, retries with
 // the same idempotency key, permanent failures (ticket and request FAILED, retry and manual
 // fulfillment), a peer that is down or too slow, health, and revocation on cancel.
+import {
+  AuditEvents,
+  CancelRequest,
+  CreateSystem,
+  FulfillTicket,
+  IdentityGrants,
+  RetryFulfillment,
+  RevokeGrant,
+  SystemHealthChanged,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  asAdmin,
   connectorEvents as connectorEventsOf,
   createConnectorSystem,
   requestOnConnector,
   requestState as requestStateOf,
+  systemHealth,
   until,
 } from "./connector-helpers.ts";
-import { collect, startTestServer, type TestServer } from "./harness.ts";
+import { codes, codesAndFields, collect, dataOf, present, startTestServer, type TestServer } from "./harness.ts";
+import { seededRandom } from "./random.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "test-webhook-secret-0123456789";
+const random = seededRandom();
 let t: TestServer;
 let peer: WebhookPeer;
 let systemId = "";
@@ -39,16 +51,12 @@ afterAll(async () => {
   await peer.close();
 });
 
-const admin = (query: string, variables?: Record<string, unknown>) => asAdmin(t, query, variables);
 let counter = 0;
 /** An auto-approved resource on the webhook system, requested by Alice: goes straight to the connector. */
 const requestThroughWebhook = () => requestOnConnector(t, systemId, { team: `editors-${++counter}` });
 const requestState = (id: string) => requestStateOf(t, id);
 const connectorEvents = (requestId: string) => connectorEventsOf(t, requestId);
-const health = () =>
-  admin(`query($id: ID!) { node(id: $id) { ... on System { health { status message checkedAt } } } }`, {
-    id: systemId,
-  }).then((d) => d.node.health);
+const health = () => systemHealth(t, systemId);
 
 describe("webhook fulfillment", () => {
   it("provisions with one signed, idempotent call and fulfills the request", async () => {
@@ -59,7 +67,7 @@ describe("webhook fulfillment", () => {
       () => requestState(requestId),
       (r) => r.status === "FULFILLED",
     );
-    expect(state.tickets).toEqual([{ status: "FULFILLED" }]);
+    expect(state.tickets.map((ticket) => ticket.status)).toEqual(["FULFILLED"]);
     const calls = peer.calls.slice(before);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({
@@ -89,7 +97,7 @@ describe("webhook fulfillment", () => {
     expect(calls).toHaveLength(2);
     expect(calls[1]?.idempotencyKey).toBe(calls[0]?.idempotencyKey);
     const events = await connectorEvents(requestId);
-    expect(events.map((e: Record<string, unknown>) => [e.attempt, e.outcome])).toEqual([
+    expect(events.map((e) => [e.attempt, e.outcome])).toEqual([
       [1, "failure"],
       [2, "success"],
     ]);
@@ -102,20 +110,15 @@ describe("webhook fulfillment", () => {
       () => requestState(requestId),
       (r) => r.status === "FAILED",
     );
-    expect(failed.tickets).toEqual([{ status: "FAILED" }]);
+    expect(failed.tickets.map((ticket) => ticket.status)).toEqual(["FAILED"]);
     expect((await health()).status).toBe("DEGRADED");
-    const trail = await admin(
-      `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [TICKET_FAILED] }) { edges { node { comment } } } }`,
-      { id: requestId },
+    const trail = await dataOf(
+      t.gql(t.org.tokens.admin, AuditEvents, { filter: { requestId, action: ["TICKET_FAILED"] } }),
     );
-    expect(trail.auditEvents.edges[0].node.comment).toBe("webhook answered HTTP 422");
+    expect(trail.auditEvents.edges.map((e) => e.node.comment)).toEqual(["webhook answered HTTP 422"]);
     peer.script(200);
-    const retried = await t.gql(
-      t.org.tokens.dave,
-      `mutation($id: ID!) { retryFulfillment(input: { ticketId: $id }) { ticket { status } errors { code } } }`,
-      { id: ticketId },
-    );
-    expect(retried.data?.retryFulfillment).toEqual({ ticket: { status: "IN_PROGRESS" }, errors: [] });
+    const retried = await dataOf(t.gql(t.org.tokens.dave, RetryFulfillment, { input: { ticketId } }));
+    expect(retried.retryFulfillment).toMatchObject({ ticket: { status: "IN_PROGRESS" }, errors: [] });
     await until(
       () => requestState(requestId),
       (r) => r.status === "FULFILLED",
@@ -137,14 +140,10 @@ describe("webhook fulfillment", () => {
       error: expect.stringContaining("no answer within 300 ms"),
     });
     expect((await health()).status).toBe("DOWN");
-    const byHand = await t.gql(
-      t.org.tokens.dave,
-      `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added by hand" }) { ticket { status } errors { code } } }`,
-      {
-        id: ticketId,
-      },
+    const byHand = await dataOf(
+      t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId, comment: "added by hand" } }),
     );
-    expect(byHand.data?.fulfillTicket).toEqual({ ticket: { status: "FULFILLED" }, errors: [] });
+    expect(byHand.fulfillTicket).toMatchObject({ ticket: { status: "FULFILLED" }, errors: [] });
     expect((await requestState(requestId)).status).toBe("FULFILLED");
     peer.script(200);
   });
@@ -158,21 +157,17 @@ describe("webhook fulfillment", () => {
       (n) => n > before,
     );
     peer.script(200);
-    const cancelled = await t.gql(
-      t.org.tokens.alice,
-      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`,
-      { id: requestId },
-    );
-    expect(cancelled.data?.cancelRequest.request.status).toBe("CANCELLED");
+    const cancelled = await dataOf(t.gql(t.org.tokens.alice, CancelRequest, { input: { requestId } }));
+    expect(cancelled.cancelRequest.request?.status).toBe("CANCELLED");
     await until(
       async () => peer.calls.slice(before).map((c) => c.event),
       (events) => events.includes("access.revoke"),
     );
     const events = await until(
       () => connectorEvents(requestId),
-      (e) => e.some((x: Record<string, unknown>) => x.operation === "revoke"),
+      (e) => e.some((x) => x.operation === "revoke"),
     );
-    expect(events.find((e: Record<string, unknown>) => e.operation === "revoke")).toMatchObject({ outcome: "success" });
+    expect(events.find((e) => e.operation === "revoke")).toMatchObject({ outcome: "success" });
     expect(peer.calls.slice(before).filter((c) => c.event === "access.provision").length).toBeGreaterThanOrEqual(1);
   });
 
@@ -189,10 +184,16 @@ describe("webhook fulfillment", () => {
 
 describe("webhook settings", () => {
   it("refuses settings without a usable URL or with an inline secret", async () => {
-    const attempt = (connectorConfig: unknown) =>
-      admin(`mutation($input: CreateSystemInput!) { createSystem(input: $input) { errors { code field } } }`, {
-        input: { name: `Bad ${Math.random()}`, connector: "WEBHOOK", connectorConfig },
-      }).then((d) => d.createSystem.errors);
+    const attempt = async (connectorConfig: unknown) =>
+      codesAndFields(
+        (
+          await dataOf(
+            t.gql(t.org.tokens.admin, CreateSystem, {
+              input: { name: `Bad ${random.next()}`, connector: "WEBHOOK", connectorConfig },
+            }),
+          )
+        ).createSystem.errors,
+      );
     expect(await attempt({ url: "ftp://x", secret: "env:ACCESS_SECRET_X" })).toEqual([
       { code: "VALIDATION", field: ["input", "connectorConfig", "url"] },
     ]);
@@ -213,27 +214,24 @@ describe("revokeGrant", () => {
       () => requestState(requestId),
       (r) => r.status === "FULFILLED",
     );
-    const grants = await admin(
-      `query($id: ID!) { request(id: $id) { target { grants(first: 100) { edges { node { id status request { id } } } } } } }`,
-      { id: requestId },
+    const { target } = await requestState(requestId);
+    const { node } = await dataOf(t.gql(t.org.tokens.admin, IdentityGrants, { id: target.id }));
+    const grants = node?.__typename === "Identity" ? node.grants.edges.map((e) => e.node) : [];
+    const grant = present(
+      grants.find((g) => g.request?.id === requestId),
+      "the grant of the request",
     );
-    const grant = grants.request.target.grants.edges.find(
-      (e: { node: { request: { id: string } } }) => e.node.request.id === requestId,
-    ).node;
-    const revoke = `mutation($id: ID!) { revokeGrant(input: { grantId: $id, reason: "left the team" }) { grant { status revokedAt } errors { code } } }`;
-    expect((await t.gql(t.org.tokens.alice, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([
-      { code: "FORBIDDEN" },
-    ]);
+    const revoke = async (token: string) =>
+      (await dataOf(t.gql(token, RevokeGrant, { input: { grantId: grant.id, reason: "left the team" } }))).revokeGrant;
+    expect(codes((await revoke(t.org.tokens.alice)).errors)).toEqual(["FORBIDDEN"]);
     const before = peer.calls.length;
-    const done = await t.gql(t.org.tokens.admin, revoke, { id: grant.id });
-    expect(done.data?.revokeGrant).toEqual({ grant: { status: "REVOKED", revokedAt: expect.any(String) }, errors: [] });
+    const done = await revoke(t.org.tokens.admin);
+    expect(done).toMatchObject({ grant: { status: "REVOKED", revokedAt: expect.any(String) }, errors: [] });
     await until(
       async () => peer.calls.slice(before).map((c) => c.event),
       (events) => events.includes("access.revoke"),
     );
-    expect((await t.gql(t.org.tokens.admin, revoke, { id: grant.id })).data?.revokeGrant.errors).toEqual([
-      { code: "INVALID_STATE" },
-    ]);
+    expect(codes((await revoke(t.org.tokens.admin)).errors)).toEqual(["INVALID_STATE"]);
   });
 });
 
@@ -241,11 +239,8 @@ describe("systemHealthChanged", () => {
   it("tells admins live when a system's health changes, and refuses end users", async () => {
     peer.script(200);
     await t.server.jobs.checkHealth();
-    const query = `subscription { systemHealthChanged { previousStatus status message system { name } } }`;
-    const adminSub = collect<{
-      systemHealthChanged: { previousStatus: string; status: string; system: { name: string } };
-    }>(t.ws(t.org.tokens.admin), query, {}, 1);
-    const userSub = collect(t.ws(t.org.tokens.alice), query, {}, 1, 1500);
+    const adminSub = collect(t.ws(t.org.tokens.admin), SystemHealthChanged, {}, 1);
+    const userSub = collect(t.ws(t.org.tokens.alice), SystemHealthChanged, {}, 1, 1500);
     await new Promise((r) => setTimeout(r, 200));
     peer.script(422);
     const { requestId } = await requestThroughWebhook();

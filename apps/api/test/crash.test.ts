@@ -11,15 +11,31 @@
 // restarts, and the exported audit chain verifies end to end.
 import { randomUUID } from "node:crypto";
 import { GENESIS_HASH, verifyLines, type VerifyReport } from "@access/audit-chain";
+import {
+  ApproveTicket,
+  CreateIdentity,
+  CreateRequest,
+  CreateResource,
+  CreateSystem,
+  FulfillTicket,
+  IssueApiToken,
+  RequestDetail,
+  type ResultOf,
+  type TadaDocumentNode,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
+import { accepted, type GraphQLResponse, graphqlAt, present, type VariablesArgument } from "./harness.ts";
 import { type Instance, startInstance } from "./instances.ts";
+import { seededRandom } from "./random.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "crash-webhook-secret-0123456789";
+/** When the peer hangs, the order of the flows and when each kill comes (TEST_SEED replays them). */
+const random = seededRandom();
 const WORKERS = 16;
 const KILLS = 3;
 /** Resources per kind; every requester asks for every one, so flows = requesters × resources. */
@@ -62,40 +78,10 @@ const env = () => ({
 
 // ---------------------------------------------------------------- what the clients see
 
-type TicketKind = "APPROVAL" | "FULFILLMENT";
-
-interface TicketView {
-  id: string;
-  number: number;
-  kind: TicketKind;
-  status: string;
-}
-
-interface RequestView {
-  id: string;
-  number: number;
-  status: string;
-  tickets: TicketView[];
-}
-
-interface UserError {
-  code: string;
-  message: string;
-}
-
-interface Answer<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-type RequestPayload = { request: RequestView | null; errors: UserError[] };
-type TicketPayload = { ticket: { id: string; status: string; request: RequestView } | null; errors: UserError[] };
-
-const REQUEST_FIELDS = "id number status tickets { id number kind status }";
-const CREATE_REQUEST = `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { ${REQUEST_FIELDS} } errors { code message } } }`;
-const APPROVE_TICKET = `mutation($input: DecideTicketInput!) { approveTicket(input: $input) { ticket { id status request { ${REQUEST_FIELDS} } } errors { code message } } }`;
-const FULFILL_TICKET = `mutation($input: FulfillTicketInput!) { fulfillTicket(input: $input) { ticket { id status request { ${REQUEST_FIELDS} } } errors { code message } } }`;
-const READ_REQUEST = `query($id: ID!) { request(id: $id) { ${REQUEST_FIELDS} } }`;
+/** A request as a client was answered it (the contract's request state). */
+type RequestView = NonNullable<ResultOf<typeof CreateRequest>["createRequest"]["request"]>;
+/** What approveTicket and fulfillTicket answer (every ticket mutation answers the same payload). */
+type TicketPayload = ResultOf<typeof ApproveTicket>["approveTicket"];
 
 /** The database id behind an API id. */
 function rawId(globalId: string): string {
@@ -124,28 +110,18 @@ async function parkWhileDead(): Promise<void> {
   }
 }
 
-async function send<T>(
-  instance: Instance,
-  token: string,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<Answer<T>> {
-  const res = await fetch(`${instance.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as Answer<T>;
-}
-
-type Sent<T> = { answered: true; body: Answer<T> } | { answered: false; instance: number };
+type Sent<Result> = { answered: true; body: GraphQLResponse<Result> } | { answered: false; instance: number };
 
 /** One POST to the running instance; `answered: false` when the instance died before answering. */
-async function post<T>(token: string, query: string, variables: Record<string, unknown>): Promise<Sent<T>> {
+async function post<Result, Variables>(
+  token: string,
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<Sent<Result>> {
   await parkWhileDead();
   const instance = generation;
   try {
-    return { answered: true, body: await send<T>(current, token, query, variables) };
+    return { answered: true, body: await graphqlAt(current.url)(token, document, ...variables) };
   } catch (error) {
     if (!dead && instance === generation)
       throw new Error(`a request failed while instance ${instance} was up: ${(error as Error).message}`, {
@@ -156,20 +132,25 @@ async function post<T>(token: string, query: string, variables: Record<string, u
 }
 
 /** A query, repeated on the next instance when the running one dies. */
-async function read<T>(token: string, query: string, variables: Record<string, unknown>): Promise<Answer<T>> {
+async function read<Result, Variables>(
+  token: string,
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<GraphQLResponse<Result>> {
   for (;;) {
-    const sent = await post<T>(token, query, variables);
+    const sent = await post(token, document, ...variables);
     if (sent.answered) return sent.body;
   }
 }
 
-async function adminMutation<T>(field: string, query: string, input: Record<string, unknown>): Promise<T> {
-  const body = await read<Record<string, (T & { errors: UserError[] }) | undefined>>(org.tokens.admin, query, {
-    input,
-  });
-  const payload = body.data?.[field];
-  if (!payload || payload.errors.length > 0 || body.errors) throw new Error(`${field} failed: ${JSON.stringify(body)}`);
-  return payload;
+/** An admin's set-up mutation, repeated on the next instance when the running one dies. */
+async function asAdmin<Result, Variables>(
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<Result> {
+  const body = await read(org.tokens.admin, document, ...variables);
+  if (!body.data || body.errors) throw new Error(`set-up failed: ${JSON.stringify(body)}`);
+  return body.data;
 }
 
 // ---------------------------------------------------------------- the load
@@ -218,17 +199,17 @@ const startedFlows: Flow[] = [];
 const createdFlows: Flow[] = [];
 
 /** Sends a mutation until some instance answers; remembers the attempts lost with their instance. */
-async function mutate<T>(
+async function mutate<Result, Variables>(
   flow: Flow,
   operation: Operation,
   ticketId: string | null,
   token: string,
-  query: string,
-  variables: Record<string, unknown>,
-): Promise<{ body: Answer<T>; lost: Lost | null }> {
+  document: TadaDocumentNode<Result, Variables>,
+  ...variables: VariablesArgument<Variables>
+): Promise<{ body: GraphQLResponse<Result>; lost: Lost | null }> {
   let last: Lost | null = null;
   for (;;) {
-    const sent = await post<T>(token, query, variables);
+    const sent = await post(token, document, ...variables);
     if (sent.answered) return { body: sent.body, lost: last };
     last = { flow, operation, ticketId, instance: sent.instance, happened: null, requestId: null };
     lost.push(last);
@@ -241,10 +222,10 @@ async function mutate<T>(
  */
 async function decided(
   flow: Flow,
-  result: { body: Answer<Record<string, TicketPayload>>; lost: Lost | null },
   field: string,
+  result: { body: GraphQLResponse<unknown>; lost: Lost | null },
+  payload: TicketPayload | undefined,
 ): Promise<RequestView | null> {
-  const payload = result.body.data?.[field];
   const codes = (payload?.errors ?? []).map((e) => e.code).join(",");
   if (result.lost?.happened) {
     if (codes !== "INVALID_STATE") {
@@ -253,9 +234,9 @@ async function decided(
       );
       return null;
     }
-    const again = (await read<{ request: RequestView | null }>(org.tokens.admin, READ_REQUEST, { id: flow.requestId }))
-      .data?.request;
-    if (!again) problems.push(`${flow.label}: cannot read request ${flow.requestId} back`);
+    const id = present(flow.requestId, `${flow.label}'s request id`);
+    const again = (await read(org.tokens.admin, RequestDetail, { id })).data?.request;
+    if (!again) problems.push(`${flow.label}: cannot read request ${id} back`);
     else acknowledged.push(again);
     return again ?? null;
   }
@@ -268,16 +249,9 @@ async function decided(
 }
 
 async function runFlow(flow: Flow): Promise<void> {
-  const create = await mutate<{ createRequest: RequestPayload }>(
-    flow,
-    "create",
-    null,
-    flow.requester.token,
-    CREATE_REQUEST,
-    {
-      input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
-    },
-  );
+  const create = await mutate(flow, "create", null, flow.requester.token, CreateRequest, {
+    input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
+  });
   const created = create.body.data?.createRequest;
   if (!created?.request || created.errors.length > 0 || create.body.errors) {
     problems.push(`${flow.label}: createRequest answered ${JSON.stringify(create.body)}`);
@@ -298,17 +272,10 @@ async function runFlow(flow: Flow): Promise<void> {
     const approval = request.tickets.find((t) => t.kind === "APPROVAL");
     if (!approval) return void problems.push(`${flow.label}: no approval ticket in ${JSON.stringify(request)}`);
     if (approval.status === "OPEN") {
-      const approve = await mutate<Record<string, TicketPayload>>(
-        flow,
-        "approve",
-        approval.id,
-        flow.requester.approverToken,
-        APPROVE_TICKET,
-        {
-          input: { ticketId: approval.id },
-        },
-      );
-      request = await decided(flow, approve, "approveTicket");
+      const approve = await mutate(flow, "approve", approval.id, flow.requester.approverToken, ApproveTicket, {
+        input: { ticketId: approval.id },
+      });
+      request = await decided(flow, "approveTicket", approve, approve.body.data?.approveTicket);
       if (!request) return;
     }
   }
@@ -318,17 +285,10 @@ async function runFlow(flow: Flow): Promise<void> {
   // Connector fulfillment is the job runner's: the client's part ends here.
   if (flow.kind === "manual" && fulfillment.status === "OPEN") {
     // Dave is the system's fulfillers group.
-    const fulfill = await mutate<Record<string, TicketPayload>>(
-      flow,
-      "fulfill",
-      fulfillment.id,
-      org.tokens.dave,
-      FULFILL_TICKET,
-      {
-        input: { ticketId: fulfillment.id, comment: `done for ${flow.label}` },
-      },
-    );
-    if (!(await decided(flow, fulfill, "fulfillTicket"))) return;
+    const fulfill = await mutate(flow, "fulfill", fulfillment.id, org.tokens.dave, FulfillTicket, {
+      input: { ticketId: fulfillment.id, comment: `done for ${flow.label}` },
+    });
+    if (!(await decided(flow, "fulfillTicket", fulfill, fulfill.body.data?.fulfillTicket))) return;
   }
   flow.done = true;
 }
@@ -643,7 +603,7 @@ async function verifyExport(instance: Instance): Promise<VerifyReport> {
 
 /** The webhook peer answers, then holds one call (the runner waits on it) so jobs pile up pending until the kill. */
 function scriptPeerForCrash(): void {
-  peer.script(...Array.from({ length: Math.floor(Math.random() * 6) }, () => 200), "hang", 200);
+  peer.script(...Array.from({ length: random.below(6) }, () => 200), "hang", 200);
 }
 
 interface KillReport {
@@ -708,7 +668,7 @@ async function killAndRestart(kill: number, afterMs: number): Promise<void> {
   const answers = await Promise.all(
     replayed.map(async (flow) => ({
       flow,
-      body: await send<{ createRequest: RequestPayload }>(current, flow.requester.token, CREATE_REQUEST, {
+      body: await graphqlAt(current.url)(flow.requester.token, CreateRequest, {
         input: { resourceIds: [flow.resourceId], justification: flow.justification, idempotencyKey: flow.key },
       }),
     })),
@@ -736,58 +696,44 @@ async function setUp(): Promise<{ requesters: Requester[]; resources: { id: stri
   const testers = await Promise.all(
     [1, 2, 3, 4, 5, 6].map(async (i): Promise<Requester> => {
       const manager = i <= 4 ? "bob" : "carol";
-      const identity = await adminMutation<{ identity: { id: string } }>(
-        "createIdentity",
-        `mutation($input: CreateIdentityInput!) { createIdentity(input: $input) { identity { id } errors { code message } } }`,
-        { email: `crash${i}@example.com`, displayName: `Crash Tester ${i}`, managerId: gid(org.ids[manager]) },
-      );
-      const issued = await adminMutation<{ token: string }>(
-        "issueApiToken",
-        `mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) { token errors { code message } } }`,
-        { identityId: identity.identity.id, name: "crash test" },
-      );
-      return { name: `crash${i}`, token: issued.token, approverToken: org.tokens[manager] };
+      const { createIdentity } = await asAdmin(CreateIdentity, {
+        input: { email: `crash${i}@example.com`, displayName: `Crash Tester ${i}`, managerId: gid(org.ids[manager]) },
+      });
+      const identity = present(accepted(createIdentity, "createIdentity").identity, "the identity");
+      const { issueApiToken } = await asAdmin(IssueApiToken, {
+        input: { identityId: identity.id, name: "crash test" },
+      });
+      const token = present(accepted(issueApiToken, "issueApiToken").token, "the token");
+      return { name: `crash${i}`, token, approverToken: org.tokens[manager] };
     }),
   );
-  const hooks = await adminMutation<{ system: { id: string } }>(
-    "createSystem",
-    `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code message } } }`,
-    {
+  const { createSystem } = await asAdmin(CreateSystem, {
+    input: {
       name: "Crash Hooks",
       connector: "WEBHOOK",
       connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_CRASH_WEBHOOK", timeoutMs: 60_000 },
       fulfillersGroupId: toGlobalId("Group", org.fulfillersGroupId),
     },
-  );
+  });
+  const hooks = present(accepted(createSystem, "createSystem").system, "the webhook system");
   const kinds = (Object.keys(RESOURCES) as ResourceKind[]).flatMap((kind) =>
     Array.from({ length: RESOURCES[kind] }, (_, i) => ({ kind, i })),
   );
   const resources = await Promise.all(
     kinds.map(async ({ kind, i }) => {
-      const created = await adminMutation<{ resource: { id: string } }>(
-        "createResource",
-        `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code message } } }`,
-        {
-          systemId: kind === "manual" ? toGlobalId("System", org.githubSystemId) : hooks.system.id,
+      const { createResource } = await asAdmin(CreateResource, {
+        input: {
+          systemId: kind === "manual" ? toGlobalId("System", org.githubSystemId) : hooks.id,
           name: `Crash ${kind} ${i}`,
           sensitivity: "STANDARD",
           // Manual and "hook" resources take the default manager approval; "auto" ones none.
           ...(kind === "auto" ? { approvalSteps: [] } : {}),
         },
-      );
-      return { id: created.resource.id, kind };
+      });
+      return { id: present(accepted(createResource, "createResource").resource, "the resource").id, kind };
     }),
   );
   return { requesters: [...people, ...testers], resources };
-}
-
-function shuffled<T>(items: T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
 }
 
 describe("SIGKILL in the middle of a load of request flows", () => {
@@ -795,7 +741,7 @@ describe("SIGKILL in the middle of a load of request flows", () => {
     current = await startInstance(env());
     instances.push(current);
     const { requesters, resources } = await setUp();
-    const queue = shuffled(
+    const queue = random.shuffled(
       requesters.flatMap((requester) =>
         resources.map((resource, i): Flow => {
           const label = `${requester.name}/${resource.kind}-${i}`;
@@ -829,7 +775,7 @@ describe("SIGKILL in the middle of a load of request flows", () => {
           acknowledged.length >= before + WORKERS &&
           createdFlows.filter((f) => f.createdOn === generation).length >= REPLAYS,
       );
-      const afterMs = 100 + Math.floor(Math.random() * 1_200);
+      const afterMs = 100 + random.below(1_200);
       await new Promise((r) => setTimeout(r, afterMs));
       expect(queue.length, "the load ran out before the kill").toBeGreaterThan(0);
       await killAndRestart(kill, afterMs);

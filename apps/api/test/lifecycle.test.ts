@@ -2,6 +2,7 @@
 // follow from the transitions, the request transitions are exactly what item moves can cause,
 // every allowed transition works through the writer on a real database and writes its audit
 // event, refused ones write nothing; and Request.viewerCanCancel follows cancelRequest's rule.
+import { CancelRequest, CreateRequest, RequestDetail } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import type { Database } from "../src/db/database.ts";
@@ -29,7 +30,7 @@ import { createRequest } from "../src/domain/requests/request-actions.ts";
 import type { Actor } from "../src/domain/work.ts";
 import type { RequestStatus, TicketKind, TicketStatus } from "../src/generated/prisma/client.ts";
 import { demoDatabase } from "./databases.ts";
-import { gid, startTestServer, type TestServer } from "./harness.ts";
+import { dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
 describe("the lifecycle tables", () => {
   it("call a ticket open while a transition leaves its status, and actionable while an assignee's does", () => {
@@ -280,31 +281,21 @@ describe("Request.viewerCanCancel", () => {
   afterAll(() => t.close());
 
   const canCancel = async (token: string, id: string) =>
-    (
-      await t.gql<{ request: { viewerCanCancel: boolean } }>(
-        token,
-        `query($id: ID!) { request(id: $id) { viewerCanCancel } }`,
-        { id },
-      )
-    ).data?.request.viewerCanCancel;
+    (await dataOf(t.gql(token, RequestDetail, { id }))).request?.viewerCanCancel;
 
   it("is true for the requester and admins while an item is open, false for others and once nothing is open", async () => {
-    const created = await t.gql(
-      t.org.tokens.alice,
-      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } errors { code } } }`,
-      { input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "cancel me" } },
+    const created = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "cancel me" },
+      }),
     );
-    const id = created.data?.createRequest.request.id as string;
+    const id = present(created.createRequest.request, "the created request").id;
     expect(await canCancel(t.org.tokens.alice, id)).toBe(true);
     expect(await canCancel(t.org.tokens.admin, id)).toBe(true);
     // Bob approves it (he sees it) but is no party to it.
     expect(await canCancel(t.org.tokens.bob, id)).toBe(false);
-    const cancelled = await t.gql(
-      t.org.tokens.alice,
-      `mutation($input: CancelRequestInput!) { cancelRequest(input: $input) { errors { code } } }`,
-      { input: { requestId: id } },
-    );
-    expect(cancelled.data?.cancelRequest.errors).toEqual([]);
+    const cancelled = await dataOf(t.gql(t.org.tokens.alice, CancelRequest, { input: { requestId: id } }));
+    expect(cancelled.cancelRequest.errors).toEqual([]);
     expect(await canCancel(t.org.tokens.alice, id)).toBe(false);
     expect(await canCancel(t.org.tokens.admin, id)).toBe(false);
   });

@@ -2,10 +2,36 @@
 // Retry-After), WebSocket connection and subscription limits per token, token expiry and
 // revocation, last-used times, live connections that end when their credentials do, and the
 // security headers and CORS policy of every response.
+import {
+  ApiTokens,
+  AuditEvents,
+  CreateIdentity,
+  CreateRequest,
+  CreateResource,
+  IssueApiToken,
+  RequestStatusSignal,
+  RevokeApiToken,
+  SystemHealthSignal,
+  TicketStatusSignal,
+  UpdateIdentity,
+  type VariablesOf,
+  Viewer,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
+import {
+  codes,
+  collect,
+  codesAndFields,
+  dataOf,
+  documentText,
+  gid,
+  jsonObject,
+  present,
+  startTestServer,
+  type TestServer,
+} from "./harness.ts";
 
 /** A raw graphql-ws connection: resolves with the close code, or "open" once acknowledged. */
 function connect(url: string, token: string) {
@@ -26,8 +52,8 @@ function connect(url: string, token: string) {
     });
     void closed.then(resolve);
   });
-  const subscribe = (id: string, query: string) =>
-    socket.send(JSON.stringify({ id, type: "subscribe", payload: { query } }));
+  const subscribe = (id: string, document: Parameters<typeof documentText>[0]) =>
+    socket.send(JSON.stringify({ id, type: "subscribe", payload: { query: documentText(document) } }));
   return { socket, messages, closed, closedWith, acked, subscribe };
 }
 
@@ -39,11 +65,12 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000)
   }
 }
 
-const post = (url: string, token: string | null, query: string) =>
+/** The viewer query as a plain POST, for what the HTTP answer says (status, headers). */
+const postViewer = (url: string, token: string | null) =>
   fetch(`${url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
+    body: JSON.stringify({ query: documentText(Viewer) }),
   });
 
 describe("rate limits", () => {
@@ -55,22 +82,22 @@ describe("rate limits", () => {
 
   it("refuses a token over its limit with 429 RATE_LIMITED and Retry-After; other tokens and health go on", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i += 1) statuses.push((await post(t.url, t.org.tokens.alice, "{ viewer { id } }")).status);
+    for (let i = 0; i < 6; i += 1) statuses.push((await postViewer(t.url, t.org.tokens.alice)).status);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
-    const refused = await post(t.url, t.org.tokens.alice, "{ viewer { id } }");
+    const refused = await postViewer(t.url, t.org.tokens.alice);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     const body = (await refused.json()) as { errors: { extensions: { code: string; retryAfterSeconds: number } }[] };
     expect(body.errors[0]?.extensions.code).toBe("RATE_LIMITED");
     expect(body.errors[0]?.extensions.retryAfterSeconds).toBe(Number(refused.headers.get("retry-after")));
-    expect((await post(t.url, t.org.tokens.bob, "{ viewer { id } }")).status).toBe(200);
+    expect((await postViewer(t.url, t.org.tokens.bob)).status).toBe(200);
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
   });
 
   it("counts every request from one address, authenticated or not, and refuses WebSocket upgrades over it", async () => {
     let status = 0;
-    for (let i = 0; i < 20 && status !== 429; i += 1) status = (await post(t.url, null, "{ viewer { id } }")).status;
+    for (let i = 0; i < 20 && status !== 429; i += 1) status = (await postViewer(t.url, null)).status;
     expect(status).toBe(429);
     const upgrade = await new Promise<number>((resolve) => {
       const socket = new WebSocket(`${t.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
@@ -130,25 +157,19 @@ describe("WebSocket limits per token", () => {
     // Resuming from the current head, the subscription gets the request below even if it
     // registers only after the request committed.
     const head = await t.server.db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
-    const changes = collect<{ requestStatusChanged: { status: string } }>(
-      client,
-      "subscription($after: Int) { requestStatusChanged(afterSequence: $after) { status } }",
-      { after: head.sequence },
-      1,
-      15_000,
-    );
+    const changes = collect(client, RequestStatusSignal, { afterSequence: head.sequence }, 1, 15_000);
     await until(() => closeCodes.includes(1013));
     expect(connected).toBe(false);
     first.socket.close();
     await first.closed;
     await until(() => connected, 10_000);
-    const created = await t.gql(
-      t.org.tokens.alice,
-      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { errors { code } } }`,
-      { input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "after a retry" } },
+    const created = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "after a retry" },
+      }),
     );
-    expect(created.data?.createRequest.errors).toEqual([]);
-    expect(await changes.done).toEqual([{ requestStatusChanged: { status: "PENDING_APPROVAL" } }]);
+    expect(created.createRequest.errors).toEqual([]);
+    expect((await changes.done).map((change) => change.requestStatusChanged.status)).toEqual(["PENDING_APPROVAL"]);
     expect(changes.errors).toEqual([]);
     await client.dispose();
     second.socket.close();
@@ -157,17 +178,17 @@ describe("WebSocket limits per token", () => {
   it("refuses a subscription beyond the limit with RATE_LIMITED, and frees the slot when one completes", async () => {
     const c = connect(t.url, t.org.tokens.bob);
     expect(await c.acked).toBe("open");
-    c.subscribe("1", "subscription { ticketStatusChanged { sequence } }");
-    c.subscribe("2", "subscription { requestStatusChanged { sequence } }");
+    c.subscribe("1", TicketStatusSignal);
+    c.subscribe("2", RequestStatusSignal);
     await until(() => t.server.feed.subscriberCount >= 2);
-    c.subscribe("3", "subscription { ticketStatusChanged { sequence } }");
+    c.subscribe("3", TicketStatusSignal);
     await until(() => c.messages.some((m) => m.id === "3"));
     const refused = c.messages.find((m) => m.id === "3");
     expect(JSON.stringify(refused?.payload)).toContain("RATE_LIMITED");
     await until(() => c.messages.some((m) => m.id === "3" && (m.type === "complete" || m.type === "error")));
     c.socket.send(JSON.stringify({ id: "1", type: "complete" }));
     await until(() => t.server.feed.subscriberCount === 1);
-    c.subscribe("4", "subscription { ticketStatusChanged { sequence } }");
+    c.subscribe("4", TicketStatusSignal);
     await until(() => t.server.feed.subscriberCount === 2);
     expect(c.messages.some((m) => m.id === "4" && m.type === "error")).toBe(false);
     c.socket.close();
@@ -183,76 +204,80 @@ describe("API tokens", () => {
 
   const issue = async (identity: string, expiresAt?: string) =>
     (
-      await t.gql(
-        t.org.tokens.admin,
-        `mutation($i: IssueApiTokenInput!) { issueApiToken(input: $i) { token apiToken { id name expiresAt usable } errors { code field } } }`,
-        { i: { identityId: gid("Identity", identity), name: "test", ...(expiresAt ? { expiresAt } : {}) } },
+      await dataOf(
+        t.gql(t.org.tokens.admin, IssueApiToken, {
+          input: { identityId: gid("Identity", identity), name: "test", ...(expiresAt ? { expiresAt } : {}) },
+        }),
       )
-    ).data?.issueApiToken;
+    ).issueApiToken;
+  /** A token that was issued: its secret and its id. */
+  const issued = async (identity: string, expiresAt?: string) => {
+    const payload = await issue(identity, expiresAt);
+    expect(payload.errors).toEqual([]);
+    return {
+      token: present(payload.token, "the token"),
+      apiToken: present(payload.apiToken, "the token's metadata"),
+    };
+  };
 
   it("refuses expiries in the past or more than two years ahead, and stops a token at its expiry", async () => {
-    expect((await issue(t.org.ids.alice, new Date(Date.now() - 1000).toISOString())).errors[0]).toEqual({
-      code: "VALIDATION",
-      field: ["input", "expiresAt"],
-    });
+    expect(codesAndFields((await issue(t.org.ids.alice, new Date(Date.now() - 1000).toISOString())).errors)).toEqual([
+      { code: "VALIDATION", field: ["input", "expiresAt"] },
+    ]);
     expect(
-      (await issue(t.org.ids.alice, new Date(Date.now() + 3 * 366 * 86_400_000).toISOString())).errors[0]?.code,
-    ).toBe("VALIDATION");
-    const soon = await issue(t.org.ids.alice, new Date(Date.now() + 1500).toISOString());
+      codes((await issue(t.org.ids.alice, new Date(Date.now() + 3 * 366 * 86_400_000).toISOString())).errors),
+    ).toEqual(["VALIDATION"]);
+    const soon = await issued(t.org.ids.alice, new Date(Date.now() + 1500).toISOString());
     expect(soon.apiToken.usable).toBe(true);
-    expect((await t.gql(soon.token, "{ viewer { id } }")).status).toBe(200);
+    expect((await t.gql(soon.token, Viewer)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1600));
-    const expired = await t.gql(soon.token, "{ viewer { id } }");
+    const expired = await t.gql(soon.token, Viewer);
     expect(expired.status).toBe(401);
     expect(expired.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
   it("lets the owner and admins revoke a token (audited), hides it from others, and refuses it at once", async () => {
-    const issued = await issue(t.org.ids.dave);
-    const revoke = (token: string, tokenId: string) =>
-      t.gql(
-        token,
-        `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id, reason: "left on a laptop" }) { apiToken { revokedAt usable } errors { code } } }`,
-        { id: tokenId },
-      );
-    expect((await revoke(t.org.tokens.carol, issued.apiToken.id)).data?.revokeApiToken.errors[0]?.code).toBe(
-      "NOT_FOUND",
-    );
-    expect((await t.gql(issued.token, "{ viewer { id } }")).status).toBe(200);
-    const done = (await revoke(issued.token, issued.apiToken.id)).data?.revokeApiToken;
+    const daves = await issued(t.org.ids.dave);
+    const revoke = async (token: string) =>
+      (
+        await dataOf(
+          t.gql(token, RevokeApiToken, { input: { tokenId: daves.apiToken.id, reason: "left on a laptop" } }),
+        )
+      ).revokeApiToken;
+    expect(codes((await revoke(t.org.tokens.carol)).errors)).toEqual(["NOT_FOUND"]);
+    expect((await t.gql(daves.token, Viewer)).status).toBe(200);
+    const done = await revoke(daves.token);
     expect(done.errors).toEqual([]);
-    expect(done.apiToken.usable).toBe(false);
-    expect((await t.gql(issued.token, "{ viewer { id } }")).status).toBe(401);
-    expect((await revoke(t.org.tokens.admin, issued.apiToken.id)).data?.revokeApiToken.errors[0]?.code).toBe(
-      "INVALID_STATE",
-    );
-    const events = await t.gql(
-      t.org.tokens.admin,
-      `{ auditEvents(filter: { action: [TOKEN_REVOKED] }) { edges { node { actor { id } comment data } } } }`,
-    );
-    const event = events.data?.auditEvents.edges.at(-1)?.node;
-    expect(event.actor.id).toBe(gid("Identity", t.org.ids.dave));
+    expect(done.apiToken?.usable).toBe(false);
+    expect((await t.gql(daves.token, Viewer)).status).toBe(401);
+    expect(codes((await revoke(t.org.tokens.admin)).errors)).toEqual(["INVALID_STATE"]);
+    const events = await dataOf(t.gql(t.org.tokens.admin, AuditEvents, { filter: { action: ["TOKEN_REVOKED"] } }));
+    const event = present(events.auditEvents.edges.at(-1), "the TOKEN_REVOKED event").node;
+    expect(event.actor?.id).toBe(gid("Identity", t.org.ids.dave));
     expect(event.comment).toBe("left on a laptop");
-    expect(event.data.tokenId).toBe(issued.apiToken.id);
-    expect(JSON.stringify(events)).not.toContain(issued.token);
+    expect(jsonObject(event.data, "the event's data").tokenId).toBe(daves.apiToken.id);
+    expect(JSON.stringify(events)).not.toContain(daves.token);
   });
 
   it("lists tokens (never the secret) to the identity itself and admins, with the last use, and to nobody else", async () => {
-    await t.gql(t.org.tokens.bob, "{ viewer { id } }");
+    const bob = gid("Identity", t.org.ids.bob);
+    /** Bob's tokens as `token` reads them: the answer, and the list (null when refused). */
+    const tokensOfBob = async (token: string) => {
+      const answer = await t.gql(token, ApiTokens, { id: bob });
+      const node = answer.data?.node;
+      return { answer, tokens: node?.__typename === "Identity" ? node.apiTokens : undefined };
+    };
+    await t.gql(t.org.tokens.bob, Viewer);
     await until(async () => {
-      const own = await t.gql(t.org.tokens.bob, "{ viewer { apiTokens { name lastUsedAt usable } } }");
-      return own.data?.viewer.apiTokens.some((token: { lastUsedAt: string | null }) => token.lastUsedAt !== null);
+      const { tokens } = await tokensOfBob(t.org.tokens.bob);
+      return tokens?.some((token) => token.lastUsedAt !== null) ?? false;
     });
-    const asAdmin = await t.gql(
-      t.org.tokens.admin,
-      `query($id: ID!) { node(id: $id) { ... on Identity { apiTokens { id name } } } }`,
-      { id: gid("Identity", t.org.ids.bob) },
-    );
-    expect(asAdmin.data?.node.apiTokens.length).toBeGreaterThan(0);
-    expect(JSON.stringify(asAdmin)).not.toContain(t.org.tokens.bob);
-    const asOther = await t.gql(t.org.tokens.alice, `{ viewer { manager { displayName apiTokens { id } } } }`);
-    expect(asOther.data?.viewer.manager.apiTokens).toBeNull();
-    expect(asOther.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const asAdmin = await tokensOfBob(t.org.tokens.admin);
+    expect(asAdmin.tokens?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(asAdmin.answer)).not.toContain(t.org.tokens.bob);
+    const asOther = await tokensOfBob(t.org.tokens.alice);
+    expect(asOther.tokens).toBeNull();
+    expect(asOther.answer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 });
 
@@ -263,61 +288,53 @@ describe("live connections follow their credentials", () => {
   });
   afterAll(() => t.close());
 
-  const token = async (identity: string) =>
-    (
-      await t.gql(
-        t.org.tokens.admin,
-        `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "live" }) { token apiToken { id } } }`,
-        {
-          id: gid("Identity", identity),
-        },
-      )
-    ).data?.issueApiToken;
+  /** A fresh token of the identity (a global id): its secret and its id. */
+  const token = async (identityId: string) => {
+    const { issueApiToken } = await dataOf(
+      t.gql(t.org.tokens.admin, IssueApiToken, { input: { identityId, name: "live" } }),
+    );
+    return { token: present(issueApiToken.token, "the token"), id: present(issueApiToken.apiToken, "its metadata").id };
+  };
+  const revoke = (tokenId: string) => dataOf(t.gql(t.org.tokens.admin, RevokeApiToken, { input: { tokenId } }));
+  const updateIdentity = (input: VariablesOf<typeof UpdateIdentity>["input"]) =>
+    dataOf(t.gql(t.org.tokens.admin, UpdateIdentity, { input }));
+  const createIdentity = async (input: VariablesOf<typeof CreateIdentity>["input"]) =>
+    present(
+      (await dataOf(t.gql(t.org.tokens.admin, CreateIdentity, { input }))).createIdentity.identity,
+      "the identity",
+    ).id;
 
   it("closes a WebSocket with 4403 as soon as its token is revoked", async () => {
-    const issued = await token(t.org.ids.carol);
+    const issued = await token(gid("Identity", t.org.ids.carol));
     const c = connect(t.url, issued.token);
     expect(await c.acked).toBe("open");
-    c.subscribe("1", "subscription { requestStatusChanged { sequence } }");
+    c.subscribe("1", RequestStatusSignal);
     await until(() => t.server.feed.subscriberCount === 1);
-    await t.gql(
-      t.org.tokens.admin,
-      `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`,
-      { id: issued.apiToken.id },
-    );
+    await revoke(issued.id);
     expect(await c.closed).toBe(4403);
     await until(() => t.server.feed.subscriberCount === 0);
   });
 
   it("runs no operation on a WebSocket once its token is revoked, even before the socket is closed", async () => {
-    const issued = await token(t.org.ids.carol);
+    const issued = await token(gid("Identity", t.org.ids.carol));
     const c = connect(t.url, issued.token);
     expect(await c.acked).toBe("open");
-    await t.gql(
-      t.org.tokens.admin,
-      `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`,
-      { id: issued.apiToken.id },
-    );
+    await revoke(issued.id);
     const justification = `after revocation ${Date.now()}`;
-    const resource = (
-      await t.gql(
-        t.org.tokens.admin,
-        `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } } }`,
-        {
-          i: { systemId: gid("System", t.org.githubSystemId), name: `Revoked ${Date.now()}`, sensitivity: "STANDARD" },
+    const { createResource } = await dataOf(
+      t.gql(t.org.tokens.admin, CreateResource, {
+        input: {
+          systemId: gid("System", t.org.githubSystemId),
+          name: `Revoked ${Date.now()}`,
+          sensitivity: "STANDARD",
         },
-      )
-    ).data?.createResource.resource.id;
+      }),
+    );
+    const resource = present(createResource.resource, "the resource").id;
     if (c.socket.readyState === WebSocket.OPEN) {
+      const variables: VariablesOf<typeof CreateRequest> = { input: { resourceIds: [resource], justification } };
       c.socket.send(
-        JSON.stringify({
-          id: "m",
-          type: "subscribe",
-          payload: {
-            query: `mutation($i: CreateRequestInput!) { createRequest(input: $i) { request { id } errors { code } } }`,
-            variables: { i: { resourceIds: [resource], justification } },
-          },
-        }),
+        JSON.stringify({ id: "m", type: "subscribe", payload: { query: documentText(CreateRequest), variables } }),
       );
     }
     expect(await c.closed).toBe(4403);
@@ -327,18 +344,8 @@ describe("live connections follow their credentials", () => {
   });
 
   it("ends an SSE subscription when its identity is deactivated", async () => {
-    const created = await t.gql(
-      t.org.tokens.admin,
-      `mutation { createIdentity(input: { email: "temp@example.com", displayName: "Temp" }) { identity { id } errors { code } } }`,
-    );
-    const identityId = created.data?.createIdentity.identity.id as string;
-    const issued = (
-      await t.gql(
-        t.org.tokens.admin,
-        `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "sse" }) { token } }`,
-        { id: identityId },
-      )
-    ).data?.issueApiToken;
+    const identityId = await createIdentity({ email: "temp@example.com", displayName: "Temp" });
+    const issued = await token(identityId);
     const res = await fetch(`${t.url}/graphql`, {
       method: "POST",
       headers: {
@@ -346,42 +353,28 @@ describe("live connections follow their credentials", () => {
         accept: "text/event-stream",
         authorization: `Bearer ${issued.token}`,
       },
-      body: JSON.stringify({ query: "subscription { requestStatusChanged { sequence } }" }),
+      body: JSON.stringify({ query: documentText(RequestStatusSignal) }),
     });
     expect(res.status).toBe(200);
     const reading = res.text();
     await until(() => t.server.feed.subscriberCount === 1);
-    await t.gql(
-      t.org.tokens.admin,
-      `mutation($id: ID!) { updateIdentity(input: { identityId: $id, active: false }) { errors { code } } }`,
-      { id: identityId },
-    );
+    await updateIdentity({ identityId, active: false });
     await expect(reading).resolves.toContain("complete");
     expect(t.server.feed.subscriberCount).toBe(0);
   });
 
   it("closes an admin's WebSocket when the admin is demoted (admin-only feeds must not outlive the role)", async () => {
-    const created = await t.gql(
-      t.org.tokens.admin,
-      `mutation { createIdentity(input: { email: "second-admin@example.com", displayName: "Second admin", role: ADMIN }) { identity { id } } }`,
-    );
-    const identityId = created.data?.createIdentity.identity.id as string;
-    const issued = (
-      await t.gql(
-        t.org.tokens.admin,
-        `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "ws" }) { token } }`,
-        { id: identityId },
-      )
-    ).data?.issueApiToken;
+    const identityId = await createIdentity({
+      email: "second-admin@example.com",
+      displayName: "Second admin",
+      role: "ADMIN",
+    });
+    const issued = await token(identityId);
     const c = connect(t.url, issued.token);
     expect(await c.acked).toBe("open");
-    c.subscribe("1", "subscription { systemHealthChanged { sequence } }");
+    c.subscribe("1", SystemHealthSignal);
     await until(() => t.server.feed.subscriberCount === 1);
-    await t.gql(
-      t.org.tokens.admin,
-      `mutation($id: ID!) { updateIdentity(input: { identityId: $id, role: END_USER }) { errors { code } } }`,
-      { id: identityId },
-    );
+    await updateIdentity({ identityId, role: "END_USER" });
     expect(await c.closed).toBe(4403);
   });
 });
@@ -399,7 +392,7 @@ describe("security headers and CORS", () => {
   });
 
   it("sends the common headers and a deny-all policy with API answers", async () => {
-    const res = await post(t.url, t.org.tokens.alice, "{ viewer { id } }");
+    const res = await postViewer(t.url, t.org.tokens.alice);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("referrer-policy")).toBe("no-referrer");
@@ -448,7 +441,7 @@ describe("security headers and CORS", () => {
         "content-type": "application/json",
         authorization: `Bearer ${t.org.tokens.alice}`,
       },
-      body: JSON.stringify({ query: "{ viewer { id } }" }),
+      body: JSON.stringify({ query: documentText(Viewer) }),
     });
     expect(call.headers.get("access-control-allow-origin")).toBeNull();
   });

@@ -1,9 +1,18 @@
 // Live updates over graphql-ws and SSE: delivery after commit, filtering by visibility, order,
 // resumption with afterSequence, and refusal of bad tokens (4403).
+import {
+  ApproveTicket,
+  CancelRequest,
+  CreateRequest,
+  CreateResource,
+  graphql,
+  RequestStatusChanged,
+  TicketStatusChanged,
+} from "@access/contract";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromGlobalId } from "../src/domain/global-id.ts";
-import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
+import { collect, dataOf, documentText, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -11,53 +20,29 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const TICKETS = `subscription($requestId: ID, $after: Int) {
-  ticketStatusChanged(requestId: $requestId, afterSequence: $after) { sequence previousStatus status actor { email } ticket { kind request { id } } }
-}`;
-const REQUESTS = `subscription { requestStatusChanged { sequence previousStatus status request { id } } }`;
-
-type TicketChange = {
-  ticketStatusChanged: {
-    sequence: number;
-    previousStatus: string | null;
-    status: string;
-    actor: { email: string } | null;
-    ticket: { kind: string; request: { id: string } };
-  };
-};
-
 async function createRequest(token: string) {
-  const res = await t.gql(
-    token,
-    `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`,
-    {
+  const { createRequest } = await dataOf(
+    t.gql(token, CreateRequest, {
       input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "live test" },
-    },
+    }),
   );
-  expect(res.data?.createRequest.errors).toEqual([]);
-  return res.data?.createRequest.request as { id: string; tickets: { id: string }[] };
+  expect(createRequest.errors).toEqual([]);
+  return present(createRequest.request, "the created request");
 }
 
-async function cancel(token: string, id: string) {
-  const res = await t.gql(
-    token,
-    `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`,
-    { id },
-  );
-  expect(res.data?.cancelRequest.errors).toEqual([]);
+async function cancel(token: string, requestId: string) {
+  const { cancelRequest } = await dataOf(t.gql(token, CancelRequest, { input: { requestId } }));
+  expect(cancelRequest.errors).toEqual([]);
 }
 
 describe("ticketStatusChanged over graphql-ws", () => {
   it("delivers a ticket's changes live, in sequence order, to those who may see it", async () => {
-    const bob = collect<TicketChange>(t.ws(t.org.tokens.bob), TICKETS, {}, 3);
-    const carol = collect<TicketChange>(t.ws(t.org.tokens.carol), TICKETS, {}, 1, 1500);
+    const bob = collect(t.ws(t.org.tokens.bob), TicketStatusChanged, {}, 3);
+    const carol = collect(t.ws(t.org.tokens.carol), TicketStatusChanged, {}, 1, 1500);
     await new Promise((r) => setTimeout(r, 200));
     const request = await createRequest(t.org.tokens.alice);
-    await t.gql(
-      t.org.tokens.bob,
-      `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`,
-      { id: request.tickets[0]?.id },
-    );
+    const ticketId = present(request.tickets[0], "the approval ticket").id;
+    await dataOf(t.gql(t.org.tokens.bob, ApproveTicket, { input: { ticketId } }));
     const got = await bob.done;
     expect(
       got.map((g) => [
@@ -70,8 +55,9 @@ describe("ticketStatusChanged over graphql-ws", () => {
       ["OPEN", "APPROVED", "APPROVAL"],
       [null, "OPEN", "FULFILLMENT"],
     ]);
-    expect(got[1]?.ticketStatusChanged.actor).toEqual({ email: "bob.manager@example.com" });
-    expect(got[0]!.ticketStatusChanged.sequence).toBeLessThan(got[1]!.ticketStatusChanged.sequence);
+    expect(got[1]?.ticketStatusChanged.actor?.email).toBe("bob.manager@example.com");
+    const [first, second] = got.map((g) => g.ticketStatusChanged.sequence);
+    expect(first).toBeLessThan(present(second, "the second change's sequence"));
     expect(await carol.done).toEqual([]);
     bob.stop();
     carol.stop();
@@ -80,7 +66,7 @@ describe("ticketStatusChanged over graphql-ws", () => {
 
   it("filters by requestId", async () => {
     const first = await createRequest(t.org.tokens.alice);
-    const sub = collect<TicketChange>(t.ws(t.org.tokens.alice), TICKETS, { requestId: first.id }, 1);
+    const sub = collect(t.ws(t.org.tokens.alice), TicketStatusChanged, { requestId: first.id }, 1);
     await new Promise((r) => setTimeout(r, 200));
     await createRequest(t.org.tokens.dave);
     await cancel(t.org.tokens.alice, first.id);
@@ -100,7 +86,12 @@ describe("ticketStatusChanged over graphql-ws", () => {
           orderBy: { sequence: "asc" },
         })
       ).sequence - 1;
-    const sub = collect<TicketChange>(t.ws(t.org.tokens.alice), TICKETS, { requestId: request.id, after: base }, 2);
+    const sub = collect(
+      t.ws(t.org.tokens.alice),
+      TicketStatusChanged,
+      { requestId: request.id, afterSequence: base },
+      2,
+    );
     await new Promise((r) => setTimeout(r, 200));
     await cancel(t.org.tokens.alice, request.id);
     const got = await sub.done;
@@ -111,12 +102,7 @@ describe("ticketStatusChanged over graphql-ws", () => {
 
 describe("requestStatusChanged", () => {
   it("delivers request status changes to the requester", async () => {
-    const sub = collect<{ requestStatusChanged: { previousStatus: string | null; status: string } }>(
-      t.ws(t.org.tokens.alice),
-      REQUESTS,
-      {},
-      2,
-    );
+    const sub = collect(t.ws(t.org.tokens.alice), RequestStatusChanged, {}, 2);
     await new Promise((r) => setTimeout(r, 200));
     const request = await createRequest(t.org.tokens.alice);
     await cancel(t.org.tokens.alice, request.id);
@@ -138,11 +124,11 @@ describe("requestStatusChanged", () => {
         accept: "text/event-stream",
         authorization: `Bearer ${t.org.tokens.alice}`,
       },
-      body: JSON.stringify({ query: REQUESTS }),
+      body: JSON.stringify({ query: documentText(RequestStatusChanged) }),
       signal: controller.signal,
     });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
+    const reader = present(res.body, "the event stream").getReader();
     await new Promise((r) => setTimeout(r, 200));
     const request = await createRequest(t.org.tokens.alice);
     let text = "";
@@ -172,32 +158,39 @@ describe("WebSocket authentication", () => {
 
 describe("shared execution of identical subscriptions", () => {
   it("gives identical subscribers the same result and never shares one across viewers", async () => {
-    const query = `subscription { ticketStatusChanged { sequence ticket { request { requester { displayName apiTokens { name } } } } } }`;
-    type Change = {
-      ticketStatusChanged: {
-        sequence: number;
-        ticket: { request: { requester: { displayName: string; apiTokens: { name: string }[] | null } } };
-      };
-    };
-    const aliceA = collect<Change>(t.ws(t.org.tokens.alice), query, {}, 1);
-    const aliceB = collect<Change>(t.ws(t.org.tokens.alice), query, {}, 1);
-    const bob = collect<Change>(t.ws(t.org.tokens.bob), query, {}, 1);
+    // A probe, not an operation of the product: it asks for a field that only some viewers may read.
+    const probe = graphql(`
+      subscription SharedExecutionProbe {
+        ticketStatusChanged {
+          sequence
+          ticket {
+            request {
+              requester {
+                displayName
+                apiTokens {
+                  name
+                }
+              }
+            }
+          }
+        }
+      }
+    `);
+    const aliceA = collect(t.ws(t.org.tokens.alice), probe, {}, 1);
+    const aliceB = collect(t.ws(t.org.tokens.alice), probe, {}, 1);
+    const bob = collect(t.ws(t.org.tokens.bob), probe, {}, 1);
     await new Promise((r) => setTimeout(r, 200));
-    const resource = await t.gql(
-      t.org.tokens.admin,
-      `mutation($i: CreateResourceInput!) { createResource(input: $i) { resource { id } errors { code } } }`,
-      {
-        i: { systemId: gid("System", t.org.githubSystemId), name: "Shared execution", sensitivity: "STANDARD" },
-      },
+    const { createResource } = await dataOf(
+      t.gql(t.org.tokens.admin, CreateResource, {
+        input: { systemId: gid("System", t.org.githubSystemId), name: "Shared execution", sensitivity: "STANDARD" },
+      }),
     );
-    const created = await t.gql(
-      t.org.tokens.alice,
-      `mutation($i: CreateRequestInput!) { createRequest(input: $i) { errors { code } } }`,
-      {
-        i: { resourceIds: [resource.data?.createResource.resource.id], justification: "shared" },
-      },
+    const { createRequest } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [present(createResource.resource, "the resource").id], justification: "shared" },
+      }),
     );
-    expect(created.data?.createRequest.errors).toEqual([]);
+    expect(createRequest.errors).toEqual([]);
     const [a, b, c] = await Promise.all([aliceA.done, aliceB.done, bob.done]);
     // Alice may read her own tokens; both of her subscriptions got exactly the same answer.
     expect(a?.[0]?.ticketStatusChanged.ticket.request.requester.apiTokens?.length).toBeGreaterThan(0);

@@ -3,11 +3,12 @@
 // signs its calls and whose peer fails — and then the captured log text is searched for every
 // secret the run used.
 import { Writable } from "node:stream";
+import { IssueApiToken, RequestStatusSignal, RevokeApiToken, TicketStatusSignal, Viewer } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { hashToken } from "../src/domain/tokens/tokens.ts";
-import { asAdmin, createConnectorSystem, requestOnConnector, requestState, until } from "./connector-helpers.ts";
-import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
+import { createConnectorSystem, requestOnConnector, requestState, until } from "./connector-helpers.ts";
+import { collect, dataOf, documentText, gid, present, startTestServer, type TestServer } from "./harness.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const WEBHOOK_SECRET = "whsec-do-not-log-8d1f0c6a2b";
@@ -45,12 +46,12 @@ afterAll(async () => {
 describe("logs", () => {
   it("carry no token, hash or connector secret after a full run at trace level", async () => {
     // Authentication: good, bad, bootstrap, over HTTP, SSE and WebSocket.
-    expect((await t.gql(BOOTSTRAP, "{ viewer { email } }")).data?.viewer.email).toBe("admin@localhost");
+    expect((await t.gql(BOOTSTRAP, Viewer)).data?.viewer.email).toBe("admin@localhost");
     const wrong = "art_wrong-token-do-not-log-3b9";
     used.push(wrong);
-    expect((await t.gql(wrong, "{ viewer { id } }")).status).toBe(401);
+    expect((await t.gql(wrong, Viewer)).status).toBe(401);
     const ws = t.ws(t.org.tokens.bob);
-    const live = collect(ws, "subscription { requestStatusChanged { sequence } }", {}, 1, 3000);
+    const live = collect(ws, RequestStatusSignal, {}, 1, 3000);
     const sse = await fetch(`${t.url}/graphql`, {
       method: "POST",
       headers: {
@@ -58,23 +59,22 @@ describe("logs", () => {
         accept: "text/event-stream",
         authorization: `Bearer ${t.org.tokens.alice}`,
       },
-      body: JSON.stringify({ query: "subscription { ticketStatusChanged { sequence } }" }),
+      body: JSON.stringify({ query: documentText(TicketStatusSignal) }),
     });
     expect(sse.status).toBe(200);
 
     // A token issued, used and revoked.
-    const issued = await asAdmin(
-      t,
-      `mutation($id: ID!) { issueApiToken(input: { identityId: $id, name: "ci" }) { token apiToken { id } } }`,
-      {
-        id: gid("Identity", t.org.ids.carol),
-      },
+    const { issueApiToken: issued } = await dataOf(
+      t.gql(t.org.tokens.admin, IssueApiToken, { input: { identityId: gid("Identity", t.org.ids.carol), name: "ci" } }),
     );
-    used.push(issued.issueApiToken.token);
-    await t.gql(issued.issueApiToken.token, "{ viewer { id } }");
-    await asAdmin(t, `mutation($id: ID!) { revokeApiToken(input: { tokenId: $id }) { errors { code } } }`, {
-      id: issued.issueApiToken.apiToken.id,
-    });
+    const token = present(issued.token, "the issued token");
+    used.push(token);
+    await t.gql(token, Viewer);
+    await dataOf(
+      t.gql(t.org.tokens.admin, RevokeApiToken, {
+        input: { tokenId: present(issued.apiToken, "the issued token's metadata").id },
+      }),
+    );
 
     // A connector call signed with the secret, failing at the peer, then failing the ticket.
     peer.script(500, 500);

@@ -24,6 +24,7 @@ import type { Actor } from "../src/domain/work.ts";
 import type { AuditAction, RequestStatus, TicketKind, TicketStatus } from "../src/generated/prisma/client.ts";
 import { exportRecords, type ExportRecord } from "../src/http/audit-export.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
+import { printSeedOnFailure } from "./random.ts";
 import {
   actualAssignment,
   commandArbitrary,
@@ -56,6 +57,7 @@ import {
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20_260_611);
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 30);
+printSeedOnFailure("PROPERTY_SEED", SEED);
 const RACE_RUNS = Math.max(1, Math.round(RUNS / 2));
 const MIN_COMMANDS = 10;
 const MAX_COMMANDS = 30;

@@ -1,8 +1,9 @@
 // Losing Redis: the instance keeps serving queries and mutations, readiness says "degraded"
 // (still 200, so a load balancer keeps it), and live updates keep arriving through the feed's
 // own poll of the audit trail.
+import { CreateRequest, RequestStatusChanged } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, gid, startTestServer, type TestServer } from "./harness.ts";
+import { collect, dataOf, gid, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -19,22 +20,14 @@ describe("without Redis", () => {
   });
 
   it("still serves mutations and delivers live updates", async () => {
-    const sub = collect<{ requestStatusChanged: { status: string } }>(
-      t.ws(t.org.tokens.alice),
-      `subscription { requestStatusChanged { status } }`,
-      {},
-      1,
-      8000,
-    );
+    const sub = collect(t.ws(t.org.tokens.alice), RequestStatusChanged, {}, 1, 8000);
     await new Promise((r) => setTimeout(r, 200));
-    const res = await t.gql(
-      t.org.tokens.alice,
-      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { status } errors { code } } }`,
-      {
+    const { createRequest } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
         input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "redis is down" },
-      },
+      }),
     );
-    expect(res.data?.createRequest.errors).toEqual([]);
+    expect(createRequest.errors).toEqual([]);
     expect((await sub.done).map((d) => d.requestStatusChanged.status)).toEqual(["PENDING_APPROVAL"]);
     sub.stop();
   });

@@ -1,10 +1,19 @@
 // Restart of the API in the middle of a connector call: the instance is killed (SIGKILL) while
 // the webhook peer holds the call; a new instance takes the job over when its lease runs out and
 // repeats the call with the same idempotency key. The request is fulfilled once, with one grant.
+import {
+  AuditEvents,
+  CreateRequest,
+  CreateResource,
+  CreateSystem,
+  IdentityGrants,
+  RequestDetail,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
+import { dataOf, graphqlAt, jsonObject, present } from "./harness.ts";
 import { type Instance, startInstance } from "./instances.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
@@ -36,15 +45,6 @@ const env = () => ({
   ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
 });
 
-async function gql(instance: Instance, token: string, query: string, variables?: Record<string, unknown>) {
-  const res = await fetch(`${instance.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any };
-}
-
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -57,74 +57,52 @@ describe("a restart in the middle of a connector call", () => {
   it("resumes the job on the next instance and provisions exactly once", async () => {
     const first = await startInstance(env());
     instances.push(first);
-    const system = await gql(
-      first,
-      org.tokens.admin,
-      `mutation($input: CreateSystemInput!) { createSystem(input: $input) { system { id } errors { code } } }`,
-      {
+    const onFirst = graphqlAt(first.url);
+    const { createSystem } = await dataOf(
+      onFirst(org.tokens.admin, CreateSystem, {
         input: {
           name: "Hooked",
           connector: "WEBHOOK",
           connectorConfig: { url: peer.url, secret: "env:ACCESS_SECRET_TEST_WEBHOOK", timeoutMs: 30_000 },
         },
-      },
+      }),
     );
-    const resource = await gql(
-      first,
-      org.tokens.admin,
-      `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code } } }`,
-      {
+    const { createResource } = await dataOf(
+      onFirst(org.tokens.admin, CreateResource, {
         input: {
-          systemId: system.data.createSystem.system.id,
+          systemId: present(createSystem.system, "the system").id,
           name: "Hooked access",
           sensitivity: "STANDARD",
           approvalSteps: [],
         },
-      },
+      }),
     );
     peer.script("hang", 200);
-    const created = await gql(
-      first,
-      org.tokens.alice,
-      `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id } errors { code } } }`,
-      {
-        input: { resourceIds: [resource.data.createResource.resource.id], justification: "restart test" },
-      },
+    const { createRequest } = await dataOf(
+      onFirst(org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [present(createResource.resource, "the resource").id], justification: "restart test" },
+      }),
     );
-    const requestId = created.data.createRequest.request.id as string;
+    const requestId = present(createRequest.request, "the request").id;
     await until(() => peer.calls.length === 1);
     await first.kill("SIGKILL");
 
     const second = await startInstance(env());
     instances.push(second);
+    const onSecond = graphqlAt(second.url);
     const state = async () =>
-      (
-        await gql(
-          second,
-          org.tokens.admin,
-          `query($id: ID!) { request(id: $id) { status target { grants { totalCount } } } }`,
-          { id: requestId },
-        )
-      ).data.request;
+      present((await dataOf(onSecond(org.tokens.admin, RequestDetail, { id: requestId }))).request, "the request");
     await until(async () => (await state()).status === "FULFILLED");
 
     expect(peer.calls.map((c) => c.event)).toEqual(["access.provision", "access.provision"]);
     expect(peer.calls[1]?.idempotencyKey).toBe(peer.calls[0]?.idempotencyKey);
-    expect((await state()).target.grants.totalCount).toBe(1);
-    const events = await gql(
-      second,
-      org.tokens.admin,
-      `query($id: ID!) { auditEvents(filter: { requestId: $id, action: [CONNECTOR_CALLED] }) { edges { node { data } } } }`,
-      {
-        id: requestId,
-      },
+    const { node } = await dataOf(onSecond(org.tokens.admin, IdentityGrants, { id: (await state()).target.id }));
+    expect(node?.__typename === "Identity" ? node.grants.totalCount : null).toBe(1);
+    const events = await dataOf(
+      onSecond(org.tokens.admin, AuditEvents, { filter: { requestId, action: ["CONNECTOR_CALLED"] } }),
     );
     // The killed attempt left no outcome behind; the repeat is attempt 2 and succeeds.
-    expect(
-      events.data.auditEvents.edges.map((e: { node: { data: Record<string, unknown> } }) => [
-        e.node.data.attempt,
-        e.node.data.outcome,
-      ]),
-    ).toEqual([[2, "success"]]);
+    const calls = events.auditEvents.edges.map((e) => jsonObject(e.node.data, "a CONNECTOR_CALLED event's data"));
+    expect(calls.map((call) => [call.attempt, call.outcome])).toEqual([[2, "success"]]);
   });
 });

@@ -1,7 +1,17 @@
 // The seed's story end to end through the API: an employee requests GitHub Write Access, the
 // manager approves, a fulfiller completes the ticket, the request is fulfilled and a grant exists.
+import {
+  ApproveTicket,
+  CreateRequest,
+  FulfillTicket,
+  IdentityGrants,
+  MyTickets,
+  readFragment,
+  RequestDetail,
+  TicketCardFields,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gid, startTestServer, type TestServer } from "./harness.ts";
+import { codesAndFields, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -9,46 +19,43 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const CREATE = `mutation($input: CreateRequestInput!) {
-  createRequest(input: $input) {
-    request { id number status requester { email } target { email }
-      items { id status resource { name } tickets { id kind status step assignees { email } } } }
-    errors { code message field }
-  }
-}`;
-
-const TICKET = `fragment T on TicketPayload { ticket { id status kind decidedBy { email } comments { body author { email } } } errors { code message field } }`;
+/** The tickets a person may act on now, as their dashboard lists them. */
+const actionable = async (token: string) =>
+  (await dataOf(t.gql(token, MyTickets))).tickets.edges.map((e) => readFragment(TicketCardFields, e.node));
+const emails = (people: readonly { email: string }[]) => people.map((p) => p.email);
 
 describe("the GitHub Write Access story", () => {
   let requestId = "";
   let approvalId = "";
 
   it("creates a request whose first ticket goes to the target's manager", async () => {
-    const res = await t.gql(t.org.tokens.alice, CREATE, {
-      input: {
-        resourceIds: [gid("Resource", t.org.resources.writeAccess)],
-        justification: "  I maintain the docs repo  ",
-      },
-    });
-    const payload = res.data?.createRequest;
-    expect(payload.errors).toEqual([]);
-    expect(payload.request.status).toBe("PENDING_APPROVAL");
-    expect(payload.request.requester.email).toBe("alice@example.com");
-    expect(payload.request.target.email).toBe("alice@example.com");
-    const ticket = payload.request.items[0].tickets[0];
+    const { createRequest } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: {
+          resourceIds: [gid("Resource", t.org.resources.writeAccess)],
+          justification: "  I maintain the docs repo  ",
+        },
+      }),
+    );
+    expect(createRequest.errors).toEqual([]);
+    const request = present(createRequest.request, "the request");
+    expect(request.status).toBe("PENDING_APPROVAL");
+    expect(request.requester.email).toBe("alice@example.com");
+    expect(request.target.email).toBe("alice@example.com");
+    expect(request.items.map((item) => [item.resource.name, item.status])).toEqual([
+      ["GitHub Write Access", "PENDING_APPROVAL"],
+    ]);
+    const ticket = present(request.tickets[0], "the approval ticket");
     expect(ticket).toMatchObject({ kind: "APPROVAL", status: "OPEN", step: 1 });
-    expect(ticket.assignees.map((a: { email: string }) => a.email)).toEqual(["bob.manager@example.com"]);
-    requestId = payload.request.id;
+    expect(emails(ticket.assignees)).toEqual(["bob.manager@example.com"]);
+    requestId = request.id;
     approvalId = ticket.id;
   });
 
   it("shows the manager the ticket among those he may act on", async () => {
-    const res = await t.gql(
-      t.org.tokens.bob,
-      `{ tickets(filter: { actionableByViewer: true }) { totalCount edges { node { id viewerCanApprove viewerCanFulfill request { justification } } } } }`,
-    );
-    expect(res.data?.tickets.totalCount).toBe(1);
-    expect(res.data?.tickets.edges[0].node).toMatchObject({
+    const tickets = await actionable(t.org.tokens.bob);
+    expect(tickets).toHaveLength(1);
+    expect(tickets[0]).toMatchObject({
       id: approvalId,
       viewerCanApprove: true,
       viewerCanFulfill: false,
@@ -57,61 +64,51 @@ describe("the GitHub Write Access story", () => {
   });
 
   it("opens a fulfillment ticket for the fulfillers group once the manager approves", async () => {
-    const res = await t.gql(
-      t.org.tokens.bob,
-      `mutation($id: ID!) { approveTicket(input: { ticketId: $id, comment: "ok" }) { ...T } } ${TICKET}`,
-      {
-        id: approvalId,
-      },
+    const { approveTicket } = await dataOf(
+      t.gql(t.org.tokens.bob, ApproveTicket, { input: { ticketId: approvalId, comment: "ok" } }),
     );
-    expect(res.data?.approveTicket.errors).toEqual([]);
-    expect(res.data?.approveTicket.ticket).toMatchObject({
+    expect(approveTicket.errors).toEqual([]);
+    expect(approveTicket.ticket).toMatchObject({
       status: "APPROVED",
       decidedBy: { email: "bob.manager@example.com" },
       comments: [{ body: "ok", author: { email: "bob.manager@example.com" } }],
     });
-    const request = await t.gql(
-      t.org.tokens.alice,
-      `query($id: ID!) { request(id: $id) { status tickets { kind status assigneeGroup { name } assignees { email } } } }`,
-      {
-        id: requestId,
-      },
+    const request = present(
+      (await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id: requestId }))).request,
+      "the request",
     );
-    expect(request.data?.request.status).toBe("APPROVED");
-    expect(request.data?.request.tickets[1]).toEqual({
+    expect(request.status).toBe("APPROVED");
+    const fulfillment = present(request.tickets[1], "the fulfillment ticket");
+    expect(fulfillment).toMatchObject({
       kind: "FULFILLMENT",
       status: "OPEN",
       assigneeGroup: { name: "IT Fulfillers" },
-      assignees: [{ email: "dave.it@example.com" }],
     });
+    expect(emails(fulfillment.assignees)).toEqual(["dave.it@example.com"]);
   });
 
   it("marks the request fulfilled and activates a grant when the fulfiller completes the ticket", async () => {
-    const list = await t.gql(
-      t.org.tokens.dave,
-      `{ tickets(filter: { actionableByViewer: true, kind: [FULFILLMENT] }) { edges { node { id viewerCanFulfill } } } }`,
+    const fulfillment = present(
+      (await actionable(t.org.tokens.dave)).find((ticket) => ticket.kind === "FULFILLMENT"),
+      "Dave's fulfillment ticket",
     );
-    const fulfillment = list.data?.tickets.edges[0].node;
     expect(fulfillment.viewerCanFulfill).toBe(true);
-    const res = await t.gql(
-      t.org.tokens.dave,
-      `mutation($id: ID!) { fulfillTicket(input: { ticketId: $id, comment: "added to org" }) { ...T } } ${TICKET}`,
-      {
-        id: fulfillment.id,
-      },
+    const { fulfillTicket } = await dataOf(
+      t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillment.id, comment: "added to org" } }),
     );
-    expect(res.data?.fulfillTicket.ticket.status).toBe("FULFILLED");
-    const request = await t.gql(
-      t.org.tokens.alice,
-      `query($id: ID!) { request(id: $id) { status closedAt items { status } } viewer { grants { totalCount edges { node { status resource { name } request { id } } } } } }`,
-      {
-        id: requestId,
-      },
+    expect(fulfillTicket.ticket?.status).toBe("FULFILLED");
+    const request = present(
+      (await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id: requestId }))).request,
+      "the request",
     );
-    expect(request.data?.request.status).toBe("FULFILLED");
-    expect(request.data?.request.closedAt).toEqual(expect.any(String));
-    expect(request.data?.viewer.grants.totalCount).toBe(1);
-    expect(request.data?.viewer.grants.edges[0].node).toEqual({
+    expect(request.status).toBe("FULFILLED");
+    expect(request.closedAt).toEqual(expect.any(String));
+    expect(request.items.map((item) => item.status)).toEqual(["FULFILLED"]);
+    // Alice reads her own grants.
+    const { node } = await dataOf(t.gql(t.org.tokens.alice, IdentityGrants, { id: request.target.id }));
+    if (node?.__typename !== "Identity") throw new Error(`not an identity: ${JSON.stringify(node)}`);
+    expect(node.grants.totalCount).toBe(1);
+    expect(node.grants.edges[0]?.node).toMatchObject({
       status: "ACTIVE",
       resource: { name: "GitHub Write Access" },
       request: { id: requestId },
@@ -119,15 +116,12 @@ describe("the GitHub Write Access story", () => {
   });
 
   it("records every step in the request's audit trail, readable by the requester", async () => {
-    const res = await t.gql(
-      t.org.tokens.alice,
-      `query($id: ID!) { request(id: $id) { auditEvents(first: 50) { totalCount edges { node { sequence action actor { email } comment } } } } }`,
-      {
-        id: requestId,
-      },
+    const request = present(
+      (await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id: requestId }))).request,
+      "the request",
     );
-    const actions = res.data?.request.auditEvents.edges.map((e: { node: { action: string } }) => e.node.action);
-    expect(actions).toEqual([
+    const events = request.auditEvents.edges.map((e) => e.node);
+    expect(events.map((e) => e.action)).toEqual([
       "REQUEST_CREATED",
       "TICKET_CREATED",
       "TICKET_APPROVED",
@@ -137,19 +131,19 @@ describe("the GitHub Write Access story", () => {
       "GRANT_ACTIVATED",
       "REQUEST_STATUS_CHANGED",
     ]);
-    expect(res.data?.request.auditEvents.edges[2].node).toMatchObject({
-      actor: { email: "bob.manager@example.com" },
-      comment: "ok",
-    });
+    expect(events[2]).toMatchObject({ actor: { email: "bob.manager@example.com" }, comment: "ok" });
   });
 
   it("refuses a second request for access the target already holds", async () => {
-    const res = await t.gql(t.org.tokens.alice, CREATE, {
-      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "again" },
-    });
-    expect(res.data?.createRequest.request).toBeNull();
-    expect(res.data?.createRequest.errors).toEqual([
-      { code: "ALREADY_GRANTED", message: expect.any(String), field: ["input", "resourceIds", "0"] },
+    const { createRequest } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "again" },
+      }),
+    );
+    expect(createRequest.request).toBeNull();
+    expect(codesAndFields(createRequest.errors)).toEqual([
+      { code: "ALREADY_GRANTED", field: ["input", "resourceIds", "0"] },
     ]);
+    expect(createRequest.errors[0]?.message).toEqual(expect.any(String));
   });
 });

@@ -3,12 +3,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { signWebhook } from "../src/connectors/webhook.ts";
+import { jsonObject } from "./harness.ts";
 
 export interface ReceivedCall {
   event: string;
   idempotencyKey: string | undefined;
   signatureValid: boolean;
-  body: Record<string, any>;
+  body: Record<string, unknown>;
 }
 
 export interface WebhookPeer {
@@ -26,9 +27,9 @@ export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
     req.on("data", (chunk: Buffer) => (raw += chunk.toString()));
     req.on("end", () => {
       const timestamp = String(req.headers["x-access-timestamp"] ?? "");
-      const body = JSON.parse(raw) as Record<string, any>;
+      const body = jsonObject(JSON.parse(raw), "a webhook call's body");
       calls.push({
-        event: body.event,
+        event: String(body.event),
         idempotencyKey: req.headers["idempotency-key"] as string | undefined,
         signatureValid: req.headers["x-access-signature"] === signWebhook(secret, timestamp, raw),
         body,

@@ -5,6 +5,7 @@ export * from "./graphql.ts";
 export * from "./labels.ts";
 export * from "./operations/fragments.ts";
 export * from "./operations/viewer.ts";
+export * from "./operations/nodes.ts";
 export * from "./operations/requests.ts";
 export * from "./operations/tickets.ts";
 export * from "./operations/catalog.ts";

@@ -1,9 +1,9 @@
 // Fulfillment through the LDAP connector against a real OpenLDAP slapd: membership of a
 // groupOfNames added and verified by a search, a server that is down then up, a wrong bind
 // password (permanent failure, health DOWN), and removal on revocation.
+import { CancelRequest, CreateResource, CreateSystem } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  asAdmin,
   connectorEvents,
   createConnectorSystem,
   requestOnConnector,
@@ -11,7 +11,7 @@ import {
   systemHealth,
   until,
 } from "../connector-helpers.ts";
-import { startTestServer, type TestServer } from "../harness.ts";
+import { codesAndFields, dataOf, startTestServer, type TestServer } from "../harness.ts";
 import { LDAP_ADMIN_DN, LDAP_ADMIN_PASSWORD, LDAP_SUFFIX, type LdapPeer, startLdapPeer } from "./ldap-peer.ts";
 
 let t: TestServer;
@@ -97,17 +97,11 @@ describe("LDAP fulfillment", () => {
       (events) => events.length >= 1,
     );
     await ldap.start();
-    const cancelled = await t.gql(
-      t.org.tokens.alice,
-      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { request { status } errors { code } } }`,
-      {
-        id: requestId,
-      },
-    );
-    expect(cancelled.data?.cancelRequest.request.status).toBe("CANCELLED");
+    const cancelled = await dataOf(t.gql(t.org.tokens.alice, CancelRequest, { input: { requestId } }));
+    expect(cancelled.cancelRequest.request?.status).toBe("CANCELLED");
     await until(
       () => connectorEvents(t, requestId),
-      (events) => events.some((e: Record<string, unknown>) => e.operation === "revoke" && e.outcome === "success"),
+      (events) => events.some((e) => e.operation === "revoke" && e.outcome === "success"),
       15_000,
     );
     expect(ldap.members(groupDn)).toEqual([LDAP_ADMIN_DN]);
@@ -132,26 +126,24 @@ describe("LDAP fulfillment", () => {
   });
 
   it("validates LDAP settings and targets", async () => {
-    const bad = await asAdmin(
-      t,
-      `mutation($input: CreateSystemInput!) { createSystem(input: $input) { errors { code field } } }`,
-      {
+    const bad = await dataOf(
+      t.gql(t.org.tokens.admin, CreateSystem, {
         input: {
           name: "Bad LDAP",
           connector: "LDAP",
           connectorConfig: { url: "http://x", bindDn: "nope", bindPassword: "env:ACCESS_SECRET_X", userBaseDn: "ou=x" },
         },
-      },
+      }),
     );
-    expect(bad.createSystem.errors).toEqual([{ code: "VALIDATION", field: ["input", "connectorConfig", "url"] }]);
-    const target = await asAdmin(
-      t,
-      `mutation($input: CreateResourceInput!) { createResource(input: $input) { errors { code field } } }`,
-      {
+    expect(codesAndFields(bad.createSystem.errors)).toEqual([
+      { code: "VALIDATION", field: ["input", "connectorConfig", "url"] },
+    ]);
+    const target = await dataOf(
+      t.gql(t.org.tokens.admin, CreateResource, {
         input: { systemId, name: "Bad target", sensitivity: "STANDARD", connectorTarget: { groupDn: "not a dn" } },
-      },
+      }),
     );
-    expect(target.createResource.errors).toEqual([
+    expect(codesAndFields(target.createResource.errors)).toEqual([
       { code: "VALIDATION", field: ["input", "connectorTarget", "groupDn"] },
     ]);
   });

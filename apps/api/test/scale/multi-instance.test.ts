@@ -3,13 +3,14 @@
 // parallel writers, and a subscriber that loses its instance resumes on the other with
 // afterSequence, missing nothing and receiving nothing twice.
 import { verifyLines } from "@access/audit-chain";
+import { ApproveTicket, CreateRequest, CreateResource, TicketStatusSignal } from "@access/contract";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemoOrganisation, type DemoOrganisation } from "../../src/demo/demo-organisation.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import { freshDatabase, type TestDatabase } from "../databases.ts";
-import { gid } from "../harness.ts";
+import { codes, dataOf, documentText, gid, graphqlAt, present } from "../harness.ts";
 import { type Instance, startInstance } from "../instances.ts";
 
 let database: TestDatabase;
@@ -33,15 +34,6 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function gql(instance: Instance, token: string, query: string, variables?: Record<string, unknown>) {
-  const res = await fetch(`${instance.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: unknown[] };
-}
-
 function ws(instance: Instance, token: string): Client {
   const client = createClient({
     url: `${instance.url.replace("http", "ws")}/graphql`,
@@ -61,10 +53,7 @@ interface Change {
 /** Subscribes to every ticket change the admin sees, from `after`, into `into`. */
 function follow(client: Client, into: Change[], after: number | null, onError: (e: unknown) => void = () => undefined) {
   return client.subscribe<{ ticketStatusChanged: Change }>(
-    {
-      query: `subscription($after: Int) { ticketStatusChanged(afterSequence: $after) { sequence status } }`,
-      variables: { after },
-    },
+    { query: documentText(TicketStatusSignal), variables: { afterSequence: after } },
     { next: (v) => v.data && into.push(v.data.ticketStatusChanged), error: onError, complete: () => undefined },
   );
 }
@@ -80,28 +69,20 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 let resourceCounter = 0;
 async function newResource(): Promise<string> {
   resourceCounter += 1;
-  const res = await gql(
-    b,
-    org.tokens.admin,
-    `mutation($input: CreateResourceInput!) { createResource(input: $input) { resource { id } errors { code } } }`,
-    {
+  const { createResource } = await dataOf(
+    graphqlAt(b.url)(org.tokens.admin, CreateResource, {
       input: { systemId: gid("System", org.githubSystemId), name: `Scale ${resourceCounter}`, sensitivity: "STANDARD" },
-    },
+    }),
   );
-  return res.data.createResource.resource.id;
+  return present(createResource.resource, "the resource").id;
 }
 
 async function createRequest(instance: Instance, token: string, resourceId: string) {
-  const res = await gql(
-    instance,
-    token,
-    `mutation($input: CreateRequestInput!) { createRequest(input: $input) { request { id tickets { id } } errors { code } } }`,
-    {
-      input: { resourceIds: [resourceId], justification: "scale" },
-    },
+  const { createRequest } = await dataOf(
+    graphqlAt(instance.url)(token, CreateRequest, { input: { resourceIds: [resourceId], justification: "scale" } }),
   );
-  expect(res.data?.createRequest.errors).toEqual([]);
-  return res.data.createRequest.request as { id: string; tickets: { id: string }[] };
+  expect(createRequest.errors).toEqual([]);
+  return present(createRequest.request, "the request");
 }
 
 /** Sequences of the ticket status changes in the trail, from the export. */
@@ -123,9 +104,8 @@ describe("two instances, one database, one Redis", () => {
     const stop = follow(ws(a, org.tokens.admin), seen, null);
     await new Promise((r) => setTimeout(r, 300));
     const request = await createRequest(b, org.tokens.alice, await newResource());
-    await gql(b, org.tokens.bob, `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`, {
-      id: request.tickets[0]?.id,
-    });
+    const ticketId = present(request.tickets[0], "the approval ticket").id;
+    await dataOf(graphqlAt(b.url)(org.tokens.bob, ApproveTicket, { input: { ticketId } }));
     await until(() => seen.length >= 3);
     stop();
     expect(seen.map((c) => c.status)).toEqual(["OPEN", "APPROVED", "OPEN"]);
@@ -136,21 +116,19 @@ describe("two instances, one database, one Redis", () => {
 
   it("lets exactly one of twelve approvals sent to both instances at once win", async () => {
     const request = await createRequest(a, org.tokens.dave, await newResource());
+    const ticketId = present(request.tickets[0], "the approval ticket").id;
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        gql(
-          i % 2 ? a : b,
-          i % 3 ? org.tokens.bob : org.tokens.admin,
-          `mutation($id: ID!) { approveTicket(input: { ticketId: $id }) { errors { code } } }`,
-          {
-            id: request.tickets[0]?.id,
-          },
+        dataOf(
+          graphqlAt((i % 2 ? a : b).url)(i % 3 ? org.tokens.bob : org.tokens.admin, ApproveTicket, {
+            input: { ticketId },
+          }),
         ),
       ),
     );
-    const codes = results.map((r) => (r.data?.approveTicket.errors as { code: string }[]).map((e) => e.code).join(","));
-    expect(codes.filter((c) => c === "")).toHaveLength(1);
-    expect(codes.filter((c) => c === "INVALID_STATE")).toHaveLength(11);
+    const outcomes = results.map((r) => codes(r.approveTicket.errors).join(","));
+    expect(outcomes.filter((c) => c === "")).toHaveLength(1);
+    expect(outcomes.filter((c) => c === "INVALID_STATE")).toHaveLength(11);
   });
 
   it("keeps the audit sequence gapless and its chain intact under parallel writers on both instances", async () => {

@@ -4,8 +4,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { startTestServer, type TestServer } from "../../../api/test/harness.ts";
-import { repoRoot } from "../../../api/src/paths.ts";
+import { startTestServer, type TestServer } from "@access/api/test/harness";
+import { repoRoot } from "@access/api/paths";
 
 const shots = path.join(repoRoot, "artifacts", "screenshots");
 

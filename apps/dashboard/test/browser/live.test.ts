@@ -3,10 +3,9 @@
 // another tab closes; a live change updates the open view from the cache without sending its
 // queries again; a revoked token signs the tab out with the reason.
 import { IssueApiToken, RevokeApiToken, CreateRequest } from "@access/contract";
-import { print } from "graphql";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gid } from "../../../api/test/harness.ts";
+import { dataOf, gid, present } from "@access/api/test/harness";
 import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
@@ -38,10 +37,12 @@ function operationsSentBy(page: Page): string[] {
 
 /** Alice asks for GitHub Write Access (at most once while it is open); Bob gets the approval. */
 async function aliceRequestsWriteAccess(): Promise<void> {
-  const answer = await t.gql(t.org.tokens.alice, print(CreateRequest), {
-    input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "docs rota" },
-  });
-  expect(answer.data?.createRequest.errors).toEqual([]);
+  const answer = await dataOf(
+    t.gql(t.org.tokens.alice, CreateRequest, {
+      input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "docs rota" },
+    }),
+  );
+  expect(answer.createRequest.errors).toEqual([]);
 }
 
 const statusOfFirstRow = (page: Page) =>
@@ -106,16 +107,19 @@ describe("the live connection of a tab", () => {
   });
 
   it("signs a tab out, saying why, when its token is revoked", async () => {
-    const issued = await t.gql(t.org.tokens.admin, print(IssueApiToken), {
-      input: { identityId: gid("Identity", t.org.ids.carol), name: "revoked by the browser test" },
-    });
-    const { token, apiToken } = issued.data?.issueApiToken ?? {};
+    const issued = await dataOf(
+      t.gql(t.org.tokens.admin, IssueApiToken, {
+        input: { identityId: gid("Identity", t.org.ids.carol), name: "revoked by the browser test" },
+      }),
+    );
+    const token = present(issued.issueApiToken.token, "the issued token");
+    const apiToken = present(issued.issueApiToken.apiToken, "the issued token's record");
     const before = streams();
     const carol = await dashboard.signedIn(token, "/");
     await expect.poll(streams).toBe(before + 2);
 
-    const revoked = await t.gql(t.org.tokens.admin, print(RevokeApiToken), { input: { tokenId: apiToken.id } });
-    expect(revoked.data?.revokeApiToken.errors).toEqual([]);
+    const revoked = await dataOf(t.gql(t.org.tokens.admin, RevokeApiToken, { input: { tokenId: apiToken.id } }));
+    expect(revoked.revokeApiToken.errors).toEqual([]);
     await carol.getByText("the server refused this token").waitFor({ timeout: 10_000 });
     await carol.getByLabel("API token").waitFor();
     await shot(carol, "signed-out-refused");

@@ -1,6 +1,8 @@
 // The seed's story through the dashboard, in headless Chromium (Debian's, never a download),
 // against the real API on a random port: three people in three browser contexts, live.
+import { CancelRequest, Requests } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataOf, present } from "@access/api/test/harness";
 import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
@@ -106,14 +108,10 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await carol.getByText("Offline: live updates are paused").waitFor({ timeout: 15_000 });
     await shot(carol, "offline");
     // While Carol is offline, the admin cancels her request (made for her in the previous test).
-    const requests = await t.gql(t.org.tokens.carol, `{ requests(first: 1) { edges { node { id } } } }`);
-    const id = requests.data?.requests.edges[0].node.id;
-    const cancelled = await t.gql(
-      t.org.tokens.admin,
-      `mutation($id: ID!) { cancelRequest(input: { requestId: $id }) { errors { code } } }`,
-      { id },
-    );
-    expect(cancelled.data?.cancelRequest.errors).toEqual([]);
+    const requests = await dataOf(t.gql(t.org.tokens.carol, Requests, { first: 1 }));
+    const requestId = present(requests.requests.edges[0], "Carol's request").node.id;
+    const cancelled = await dataOf(t.gql(t.org.tokens.admin, CancelRequest, { input: { requestId } }));
+    expect(cancelled.cancelRequest.errors).toEqual([]);
     await carol.context().setOffline(false);
     await carol.getByText("Offline: live updates are paused").waitFor({ state: "detached", timeout: 15_000 });
     await expect

@@ -24,12 +24,12 @@ import {
 } from "@access/contract";
 import { schemaFile } from "@access/contract/breaking-changes";
 import type { AnyVariables, Client, RequestPolicy, TypedDocumentNode } from "@urql/core";
-import { buildSchema, isObjectType, print } from "graphql";
+import { buildSchema, isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createConnectorSystem } from "../../../api/test/connector-helpers.ts";
-import { gid, startTestServer, type TestServer } from "../../../api/test/harness.ts";
-import { startWebhookPeer, type WebhookPeer } from "../../../api/test/webhook-peer.ts";
+import { createConnectorSystem } from "@access/api/test/connector-helpers";
+import { dataOf, gid, startTestServer, type TestServer, type VariablesArgument } from "@access/api/test/harness";
+import { startWebhookPeer, type WebhookPeer } from "@access/api/test/webhook-peer";
 import { KEYLESS_TYPES } from "../../src/lib/cache.ts";
 import { createDashboardClient } from "../../src/lib/client.ts";
 
@@ -132,10 +132,7 @@ async function as<Data, Variables>(
   document: TypedDocumentNode<Data, Variables>,
   variables: Variables,
 ): Promise<Data> {
-  const answer = await t.gql<Data>(token, print(document), variables as Record<string, unknown>);
-  expect(answer.errors).toBeUndefined();
-  if (!answer.data) throw new Error("no data");
-  return answer.data;
+  return dataOf(t.gql(token, document, ...([variables] as VariablesArgument<Variables>)));
 }
 
 let resources = 0;

@@ -87,6 +87,7 @@ export const SystemDetail = /* @__PURE__ */ graphql(
   `
     query SystemDetail($id: ID!) {
       node(id: $id) {
+        __typename
         id
         ... on System {
           ...SystemFields

@@ -2,36 +2,41 @@
 import { graphql } from "../graphql.ts";
 import { IdentityFields, UserErrorFields } from "./fragments.ts";
 
-export const CreateIdentity = /* @__PURE__ */ graphql(
+/** What the identity mutations answer: the identity as it now is. */
+const IdentityPayloadFields = /* @__PURE__ */ graphql(
   `
-    mutation CreateIdentity($input: CreateIdentityInput!) {
-      createIdentity(input: $input) {
-        identity {
-          ...IdentityFields
-        }
-        errors {
-          ...UserErrorFields
-        }
+    fragment IdentityPayloadFields on IdentityPayload @_unmask {
+      identity {
+        ...IdentityFields
+      }
+      errors {
+        ...UserErrorFields
       }
     }
   `,
   [IdentityFields, UserErrorFields],
 );
 
+export const CreateIdentity = /* @__PURE__ */ graphql(
+  `
+    mutation CreateIdentity($input: CreateIdentityInput!) {
+      createIdentity(input: $input) {
+        ...IdentityPayloadFields
+      }
+    }
+  `,
+  [IdentityPayloadFields],
+);
+
 export const UpdateIdentity = /* @__PURE__ */ graphql(
   `
     mutation UpdateIdentity($input: UpdateIdentityInput!) {
       updateIdentity(input: $input) {
-        identity {
-          ...IdentityFields
-        }
-        errors {
-          ...UserErrorFields
-        }
+        ...IdentityPayloadFields
       }
     }
   `,
-  [IdentityFields, UserErrorFields],
+  [IdentityPayloadFields],
 );
 
 export const CreateGroup = /* @__PURE__ */ graphql(
@@ -57,6 +62,7 @@ export const IdentityDetail = /* @__PURE__ */ graphql(
   `
     query IdentityDetail($id: ID!) {
       node(id: $id) {
+        __typename
         id
         ... on Identity {
           ...IdentityFields
@@ -77,6 +83,26 @@ export const Identities = /* @__PURE__ */ graphql(`
           displayName
           email
           active
+        }
+      }
+    }
+  }
+`);
+
+/** Every group (admins only). */
+export const Groups = /* @__PURE__ */ graphql(`
+  query Groups($first: Int, $after: String) {
+    groups(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          name
+          description
         }
       }
     }

@@ -33,7 +33,7 @@ export const IdentityFields = /* @__PURE__ */ graphql(`
   }
 `);
 
-/** Where a ticket stands: its step, who may act, who decided, and what was said. */
+/** Where a ticket stands: its kind, step and status, and who may act on it now. */
 export const TicketState = /* @__PURE__ */ graphql(`
   fragment TicketState on Ticket @_unmask {
     id
@@ -55,29 +55,46 @@ export const TicketState = /* @__PURE__ */ graphql(`
       email
       displayName
     }
-    assigneeGroup {
-      id
-      name
-    }
-    decidedBy {
-      id
-      email
-      displayName
-    }
-    comments {
-      id
-      body
-      createdAt
-      author {
+  }
+`);
+
+/** A ticket in full: its state, its resource, its group, who decided and what was said. */
+export const TicketDetailFields = /* @__PURE__ */ graphql(
+  `
+    fragment TicketDetailFields on Ticket @_unmask {
+      ...TicketState
+      resource {
+        id
+        name
+      }
+      assigneeGroup {
+        id
+        name
+      }
+      decidedBy {
         id
         email
         displayName
       }
+      comments {
+        id
+        body
+        createdAt
+        author {
+          id
+          email
+          displayName
+        }
+      }
     }
-  }
-`);
+  `,
+  [TicketState],
+);
 
-/** Where a request stands: who asked for whom, its items and every ticket. */
+/**
+ * Where a request stands: who asked for whom, its items and the state of every ticket (what a
+ * mutation answers; RequestDetail reads the tickets in full).
+ */
 export const RequestState = /* @__PURE__ */ graphql(
   `
     fragment RequestState on Request @_unmask {
@@ -104,10 +121,6 @@ export const RequestState = /* @__PURE__ */ graphql(
         resource {
           id
           name
-          system {
-            id
-            name
-          }
         }
       }
       tickets {
@@ -118,12 +131,12 @@ export const RequestState = /* @__PURE__ */ graphql(
   [TicketState],
 );
 
-/** What every ticket mutation answers: the ticket and its request as they now stand. */
+/** What every ticket mutation answers: the ticket in full, and where its request now stands. */
 export const TicketPayloadFields = /* @__PURE__ */ graphql(
   `
     fragment TicketPayloadFields on TicketPayload @_unmask {
       ticket {
-        ...TicketState
+        ...TicketDetailFields
         request {
           ...RequestState
         }
@@ -133,7 +146,7 @@ export const TicketPayloadFields = /* @__PURE__ */ graphql(
       }
     }
   `,
-  [TicketState, RequestState, UserErrorFields],
+  [TicketDetailFields, RequestState, UserErrorFields],
 );
 
 /** One entry of the audit trail. */

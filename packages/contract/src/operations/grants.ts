@@ -24,6 +24,7 @@ export const IdentityGrants = /* @__PURE__ */ graphql(
   `
     query IdentityGrants($id: ID!) {
       node(id: $id) {
+        __typename
         id
         ... on Identity {
           grants(first: 100) {

@@ -1,6 +1,6 @@
 // Requests: creating and cancelling them, one request in detail, and request lists.
 import { graphql } from "../graphql.ts";
-import { AuditEventFields, RequestState, UserErrorFields } from "./fragments.ts";
+import { AuditEventFields, RequestState, TicketDetailFields, UserErrorFields } from "./fragments.ts";
 
 /** The fields a request list row shows (the dashboard's "My requests" and "All requests"). */
 export const RequestRow = /* @__PURE__ */ graphql(`
@@ -65,6 +65,17 @@ export const RequestDetail = /* @__PURE__ */ graphql(
     query RequestDetail($id: ID!) {
       request(id: $id) {
         ...RequestState
+        items {
+          resource {
+            system {
+              id
+              name
+            }
+          }
+        }
+        tickets {
+          ...TicketDetailFields
+        }
         auditEvents(first: 100) {
           totalCount
           edges {
@@ -76,7 +87,7 @@ export const RequestDetail = /* @__PURE__ */ graphql(
       }
     }
   `,
-  [RequestState, AuditEventFields],
+  [RequestState, TicketDetailFields, AuditEventFields],
 );
 
 /** A page of the requests the viewer may see, newest first. */

@@ -1,6 +1,6 @@
 // Tickets: the decisions on them, one ticket in detail, and ticket lists.
 import { graphql } from "../graphql.ts";
-import { RequestState, TicketPayloadFields, TicketState } from "./fragments.ts";
+import { RequestState, TicketDetailFields, TicketPayloadFields } from "./fragments.ts";
 
 /** What a ticket card shows, and whether the viewer may act on it (the dashboard's ticket views). */
 export const TicketCardFields = /* @__PURE__ */ graphql(`
@@ -121,14 +121,14 @@ export const TicketDetail = /* @__PURE__ */ graphql(
   `
     query TicketDetail($id: ID!) {
       ticket(id: $id) {
-        ...TicketState
+        ...TicketDetailFields
         request {
           ...RequestState
         }
       }
     }
   `,
-  [TicketState, RequestState],
+  [TicketDetailFields, RequestState],
 );
 
 /** The tickets the viewer may act on now. */

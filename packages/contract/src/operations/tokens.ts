@@ -53,6 +53,7 @@ export const ApiTokens = /* @__PURE__ */ graphql(
   `
     query ApiTokens($id: ID!) {
       node(id: $id) {
+        __typename
         id
         ... on Identity {
           apiTokens {
