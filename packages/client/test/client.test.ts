@@ -1,68 +1,20 @@
 // The client against a real API: typed requests, errors with the contract's codes, and live
 // streams that deliver every change once, in order, through restarts of the server and of the
 // consumer.
-import { graphql } from "@access/contract";
+import {
+  ApproveTicket,
+  AuditEvents,
+  CreateRequest,
+  CreateResource,
+  Resources,
+  SystemHealthChanged,
+  TicketStatusChanged,
+  Viewer,
+} from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { AccessError, createAccessClient, type AccessClient, type ConnectionState } from "../src/index.ts";
 import { startApi, type TestApi } from "./api.ts";
-
-const Viewer = graphql(`
-  query ClientTestViewer {
-    viewer {
-      id
-      displayName
-    }
-  }
-`);
-const Resources = graphql(`
-  query ClientTestResources($search: String) {
-    resources(search: $search) {
-      edges {
-        node {
-          id
-          name
-        }
-      }
-    }
-  }
-`);
-const Create = graphql(`
-  mutation ClientTestCreate($input: CreateRequestInput!) {
-    createRequest(input: $input) {
-      request {
-        id
-        tickets {
-          id
-        }
-      }
-      errors {
-        code
-        field
-      }
-    }
-  }
-`);
-const Approve = graphql(`
-  mutation ClientTestApprove($input: DecideTicketInput!) {
-    approveTicket(input: $input) {
-      errors {
-        code
-      }
-    }
-  }
-`);
-const TicketChanges = graphql(`
-  subscription ClientTestTicketChanges($afterSequence: Int) {
-    ticketStatusChanged(afterSequence: $afterSequence) {
-      sequence
-      status
-      ticket {
-        id
-      }
-    }
-  }
-`);
 
 let api: TestApi;
 const clients: AccessClient[] = [];
@@ -91,56 +43,30 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
 /** Alice requests a fresh auto-routed resource; Bob approves it. Returns nothing: the stream tells. */
 async function requestAndApprove(url: string, name: string): Promise<void> {
   const admin = client(api.org.tokens.admin, url);
-  const created = await admin.request(
-    graphql(`
-      mutation ClientTestResource($input: CreateResourceInput!) {
-        createResource(input: $input) {
-          resource {
-            id
-          }
-        }
-      }
-    `),
-    { input: { systemId: (await systemId(admin)) ?? "", name, sensitivity: "STANDARD" } },
-  );
+  const created = await admin.request(CreateResource, {
+    input: { systemId: await systemId(admin), name, sensitivity: "STANDARD" },
+  });
   const resourceId = created.createResource.resource?.id ?? "";
   const alice = client(api.org.tokens.alice, url);
-  const request = await alice.request(Create, { input: { resourceIds: [resourceId], justification: name } });
+  const request = await alice.request(CreateRequest, { input: { resourceIds: [resourceId], justification: name } });
   const ticketId = request.createRequest.request?.tickets[0]?.id ?? "";
   const bob = client(api.org.tokens.bob, url);
-  const approved = await bob.request(Approve, { input: { ticketId } });
+  const approved = await bob.request(ApproveTicket, { input: { ticketId } });
   expect(approved.approveTicket.errors).toEqual([]);
 }
 
 /** The audit trail's last sequence (sequences are gapless from 1): a stream starting after it sees only what comes next. */
 async function headSequence(): Promise<number> {
-  const data = await client(api.org.tokens.admin).request(
-    graphql(`
-      query ClientTestHead {
-        auditEvents(first: 1) {
-          totalCount
-        }
-      }
-    `),
-  );
+  const data = await client(api.org.tokens.admin).request(AuditEvents, { first: 1 });
   return data.auditEvents.totalCount;
 }
 
-async function systemId(admin: AccessClient): Promise<string | undefined> {
-  const data = await admin.request(
-    graphql(`
-      query ClientTestSystems {
-        systems {
-          edges {
-            node {
-              id
-            }
-          }
-        }
-      }
-    `),
-  );
-  return data.systems.edges[0]?.node.id;
+/** The GitHub system of the demo organisation, found through its resources. */
+async function systemId(admin: AccessClient): Promise<string> {
+  const data = await admin.request(Resources, { search: "GitHub Write Access" });
+  const system = data.resources.edges[0]?.node.system.id;
+  if (!system) throw new Error("the demo organisation has no GitHub system");
+  return system;
 }
 
 describe("requests", () => {
@@ -176,7 +102,7 @@ describe("live streams", () => {
     const states: string[] = [];
     const watcher = client(api.org.tokens.admin, api.url, (state) => states.push(state.status));
     const head = await headSequence();
-    watcher.live(TicketChanges, { afterSequence: head, next: (_data, sequence) => sequences.push(sequence) });
+    watcher.live(TicketStatusChanged, { afterSequence: head, next: (_data, sequence) => sequences.push(sequence) });
 
     await requestAndApprove(api.url, "Live before");
     await until(() => sequences.length >= 3); // approval ticket created, approved, fulfillment created
@@ -195,20 +121,7 @@ describe("live streams", () => {
     await until(() => sequences.length >= beforeRestart + 6);
 
     const admin = client(api.org.tokens.admin);
-    const trail = await admin.request(
-      graphql(`
-        query ClientTestTrail {
-          auditEvents(first: 100) {
-            edges {
-              node {
-                sequence
-                action
-              }
-            }
-          }
-        }
-      `),
-    );
+    const trail = await admin.request(AuditEvents, { first: 100, filter: null });
     const ticketEvents = trail.auditEvents.edges
       .map((e) => e.node)
       .filter((e) => e.sequence > head)
@@ -221,7 +134,7 @@ describe("live streams", () => {
   it("resume after the last sequence a restarted consumer processed, and only then go live", async () => {
     const first: number[] = [];
     const consumer = client(api.org.tokens.admin);
-    const stop = consumer.live(TicketChanges, {
+    const stop = consumer.live(TicketStatusChanged, {
       afterSequence: await headSequence(),
       next: (_data, sequence) => first.push(sequence),
     });
@@ -234,7 +147,10 @@ describe("live streams", () => {
     await requestAndApprove(api.url, "Consumer gone");
     const second: number[] = [];
     const restarted = client(api.org.tokens.admin);
-    restarted.live(TicketChanges, { afterSequence: lastProcessed, next: (_data, sequence) => second.push(sequence) });
+    restarted.live(TicketStatusChanged, {
+      afterSequence: lastProcessed,
+      next: (_data, sequence) => second.push(sequence),
+    });
     await until(() => second.length >= 3);
     await requestAndApprove(api.url, "Consumer two");
     await until(() => second.length >= 6);
@@ -247,7 +163,7 @@ describe("live streams", () => {
     const handled: number[] = [];
     let busy = 0;
     let overlapped = false;
-    client(api.org.tokens.admin).live(TicketChanges, {
+    client(api.org.tokens.admin).live(TicketStatusChanged, {
       afterSequence: await headSequence(),
       next: async (_data, sequence) => {
         busy += 1;
@@ -267,7 +183,7 @@ describe("live streams", () => {
     const states: ConnectionState[] = [];
     const refused = client("art_not-a-token", api.url, (state) => states.push(state));
     const errors: AccessError[] = [];
-    refused.live(TicketChanges, { next: () => undefined, error: (e) => errors.push(e) });
+    refused.live(TicketStatusChanged, { next: () => undefined, error: (e) => errors.push(e) });
     await until(() => states.some((s) => s.status === "refused"));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(states.filter((s) => s.status === "connecting")).toHaveLength(1);
@@ -275,16 +191,7 @@ describe("live streams", () => {
 
   it("report a GraphQL error that ends a stream", async () => {
     const errors: AccessError[] = [];
-    client(api.org.tokens.alice).live(
-      graphql(`
-        subscription ClientTestHealth($afterSequence: Int) {
-          systemHealthChanged(afterSequence: $afterSequence) {
-            sequence
-          }
-        }
-      `),
-      { next: () => undefined, error: (e) => errors.push(e) },
-    );
+    client(api.org.tokens.alice).live(SystemHealthChanged, { next: () => undefined, error: (e) => errors.push(e) });
     await until(() => errors.length > 0);
     expect(errors[0]?.code).toBe("FORBIDDEN");
   });

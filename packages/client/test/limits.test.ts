@@ -1,4 +1,5 @@
 // The live connection past the API's connection limit: a true state, then recovery on its own.
+import { TicketStatusSignal } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createAccessClient, TRY_AGAIN_LATER, type AccessClient, type ConnectionState } from "../src/index.ts";
@@ -21,7 +22,7 @@ async function until(check: () => boolean, timeoutMs = 40_000): Promise<void> {
 describe("past the connection limit", () => {
   it("says it is limited, keeps retrying, and goes online once the other connection ends", async () => {
     const first = createAccessClient({ url: api.url, token: api.org.tokens.dave, webSocketImpl: WebSocket });
-    first.connection.live("subscription { ticketStatusChanged { sequence } }", { next: () => undefined });
+    first.connection.live(TicketStatusSignal, { next: () => undefined });
     await until(() => first.connection.current.status === "online");
 
     const states: ConnectionState[] = [];
@@ -31,7 +32,7 @@ describe("past the connection limit", () => {
       webSocketImpl: WebSocket,
       onConnectionState: (state) => states.push(state),
     });
-    second.connection.live("subscription { ticketStatusChanged { sequence } }", { next: () => undefined });
+    second.connection.live(TicketStatusSignal, { next: () => undefined });
     await until(() => states.some((s) => s.status === "limited"));
     const limited = states.find((s) => s.status === "limited");
     expect(limited).toMatchObject({ reason: expect.stringContaining("at most 1") });
