@@ -238,8 +238,12 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
   },
   rejectTicket: {
     cells: row("401", NF, SELF, SELF, "ok", NF, NF, "ok"),
-    subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT1_approval : fx.ticket.RP_step1 }),
-    fresh: async () => ({ ticketId: await freshApprovalTicket() }),
+    // A rejection needs a reason (VALIDATION without one, for those who may decide).
+    subject: (c) => ({
+      ticketId: c === "target" ? fx.ticket.RT1_approval : fx.ticket.RP_step1,
+      comment: "not needed for this role",
+    }),
+    fresh: async () => ({ ticketId: await freshApprovalTicket(), comment: "not needed for this role" }),
   },
   removeGroupMember: {
     cells: row("401", D, D, D, D, D, D, "ok"),

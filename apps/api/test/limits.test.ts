@@ -304,14 +304,14 @@ describe("live connections follow their credentials", () => {
       "the identity",
     ).id;
 
-  it("closes a WebSocket with 4403 as soon as its token is revoked", async () => {
+  it("closes a WebSocket with 4403 as soon as its token is revoked, saying so", async () => {
     const issued = await token(gid("Identity", t.org.ids.carol));
     const c = connect(t.url, issued.token);
     expect(await c.acked).toBe("open");
     c.subscribe("1", RequestStatusSignal);
     await until(() => t.server.feed.subscriberCount === 1);
     await revoke(issued.id);
-    expect(await c.closed).toBe(4403);
+    expect(await c.closedWith).toEqual({ code: 4403, reason: "The token was revoked." });
     await until(() => t.server.feed.subscriberCount === 0);
   });
 
@@ -375,7 +375,7 @@ describe("live connections follow their credentials", () => {
     c.subscribe("1", SystemHealthSignal);
     await until(() => t.server.feed.subscriberCount === 1);
     await updateIdentity({ identityId, role: "END_USER" });
-    expect(await c.closed).toBe(4403);
+    expect(await c.closedWith).toEqual({ code: 4403, reason: "The identity's role changed." });
   });
 });
 

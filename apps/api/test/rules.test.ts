@@ -80,7 +80,10 @@ const fulfill = async (token: string, ticketId: string, comment?: string) =>
 const requestAs = async (token: string, id: string) =>
   present((await dataOf(t.gql(token, RequestDetail, { id }))).request, `request ${id}`);
 /** The request's audit events of one action, as the admin reads them. */
-const eventsOf = async (requestId: string, action: "POLICY_APPLIED" | "TICKET_CREATED" | "TICKET_APPROVED") =>
+const eventsOf = async (
+  requestId: string,
+  action: "POLICY_APPLIED" | "TICKET_CREATED" | "TICKET_APPROVED" | "TICKET_REJECTED",
+) =>
   (
     await dataOf(t.gql(t.org.tokens.admin, AuditEvents, { filter: { requestId, action: [action] } }))
   ).auditEvents.edges.map((e) => e.node);
@@ -245,9 +248,24 @@ describe("approval routing", () => {
     expect(jsonObject(approval?.data, "the TICKET_APPROVED event's data")).toMatchObject({ override: true });
   });
 
+  it("refuses a rejection without a reason (it is what the requester is told), and changes nothing", async () => {
+    const { request: refused, ticket } = await created(t.org.tokens.alice, [await newResource()]);
+    for (const comment of [null, "   "]) {
+      const { rejectTicket } = await dataOf(
+        t.gql(t.org.tokens.bob, RejectTicket, { input: { ticketId: ticket.id, comment } }),
+      );
+      expect(codesAndFields(rejectTicket.errors)).toEqual([{ code: "VALIDATION", field: ["input", "comment"] }]);
+      expect(rejectTicket.ticket).toBeNull();
+    }
+    expect(await eventsOf(refused.id, "TICKET_REJECTED")).toEqual([]);
+    expect((await requestAs(t.org.tokens.alice, refused.id)).status).toBe("PENDING_APPROVAL");
+  });
+
   it("closes the item as REJECTED and opens nothing further; deciding again is INVALID_STATE", async () => {
     const { request: rejected, ticket } = await created(t.org.tokens.alice, [await newResource()]);
-    const { rejectTicket } = await dataOf(t.gql(t.org.tokens.bob, RejectTicket, { input: { ticketId: ticket.id } }));
+    const { rejectTicket } = await dataOf(
+      t.gql(t.org.tokens.bob, RejectTicket, { input: { ticketId: ticket.id, comment: "not for this team" } }),
+    );
     expect(rejectTicket.ticket?.status).toBe("REJECTED");
     expect(codesAndFields((await approve(t.org.tokens.bob, ticket.id)).errors)).toEqual([
       { code: "INVALID_STATE", field: null },

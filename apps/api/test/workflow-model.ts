@@ -616,6 +616,8 @@ export function judge(
         if (resource?.config.requiresEvidence && blank(command.comment)) j.violated.add("VALIDATION");
       } else if (ticket.kind !== "APPROVAL" || ticket.status !== "OPEN") {
         j.violated.add("INVALID_STATE");
+      } else if (command.type === "reject" && blank(command.comment)) {
+        j.violated.add("VALIDATION");
       }
       break;
     }

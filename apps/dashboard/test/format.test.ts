@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { errorsByField, relativeTime, requestLabel, statusText, statusTone, ticketLabel } from "../src/lib/format.ts";
+import {
+  auditText,
+  errorsByField,
+  relativeTime,
+  requestLabel,
+  statusText,
+  statusTone,
+  ticketLabel,
+  whoMayAct,
+} from "../src/lib/format.ts";
 
 describe("format", () => {
   it("shows numbers as REQ-n and TKT-n", () => {
@@ -34,5 +43,23 @@ describe("format", () => {
       resourceIds: "Unknown resource.",
       _form: "Try again.",
     });
+  });
+
+  it("says who may act on a waiting ticket, and nothing once it is decided", () => {
+    const bob = { displayName: "Bob Manager" };
+    const fulfillers = { name: "IT Fulfillers" };
+    expect(whoMayAct("OPEN", [bob], null)).toBe("Bob Manager");
+    expect(whoMayAct("OPEN", [], fulfillers)).toBe("any member of IT Fulfillers");
+    expect(whoMayAct("FAILED", [bob], fulfillers)).toBe("Bob Manager or any member of IT Fulfillers");
+    expect(whoMayAct("FULFILLED", [], fulfillers)).toBeNull();
+    expect(whoMayAct("OPEN", [], null)).toBeNull();
+  });
+
+  it("writes audit events in people's words, with the status they changed to", () => {
+    expect(auditText("REQUEST_STATUS_CHANGED", { previousStatus: "APPROVED", status: "FULFILLED" })).toBe(
+      "Request status changed → Fulfilled",
+    );
+    expect(auditText("TICKET_COMMENTED", { commentId: "x" })).toBe("Comment added");
+    expect(auditText("GRANT_ACTIVATED", null)).toBe("Access granted");
   });
 });

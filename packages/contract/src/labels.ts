@@ -17,6 +17,7 @@ export type TicketKind = EnumValues<"TicketKind">;
 export type Sensitivity = EnumValues<"Sensitivity">;
 export type ConnectorKind = EnumValues<"ConnectorKind">;
 export type ApproverKind = EnumValues<"ApproverKind">;
+export type AuditAction = EnumValues<"AuditAction">;
 
 /** How a badge looks: done well, went wrong, waiting on someone, over and quiet, or just informative. */
 export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
@@ -113,6 +114,29 @@ export const approverKindLabels: Record<ApproverKind, string> = {
   MANAGER: "Manager",
   EXPLICIT: "Named approvers",
   GROUP: "Group",
+};
+
+/** What an audit event records, in people's words (the action's code stays the evidence). */
+export const auditActionLabels: Record<AuditAction, string> = {
+  REQUEST_CREATED: "Request created",
+  REQUEST_STATUS_CHANGED: "Request status changed",
+  REQUEST_CANCELLED: "Request cancelled",
+  TICKET_CREATED: "Ticket opened",
+  TICKET_APPROVED: "Ticket approved",
+  TICKET_REJECTED: "Ticket rejected",
+  TICKET_FULFILLED: "Ticket fulfilled",
+  TICKET_FAILED: "Fulfillment failed",
+  TICKET_STATUS_CHANGED: "Ticket status changed",
+  TICKET_COMMENTED: "Comment added",
+  CONNECTOR_CALLED: "Connector called",
+  GRANT_ACTIVATED: "Access granted",
+  GRANT_REVOKED: "Access revoked",
+  GRANT_EXPIRED: "Access expired",
+  CONFIG_CHANGED: "Configuration changed",
+  TOKEN_ISSUED: "API token issued",
+  TOKEN_REVOKED: "API token revoked",
+  POLICY_APPLIED: "Policy applied",
+  SYSTEM_HEALTH_CHANGED: "System health changed",
 };
 
 /** A table's values with their labels, in the table's order (e.g. for a menu). */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { schemaFile } from "../src/breaking-changes.ts";
 import {
   approverKindLabels,
+  auditActionLabels,
   connectorKindLabels,
   grantStatusLabels,
   grantStatusTones,
@@ -38,6 +39,7 @@ const LABELS: Record<string, Record<string, string>> = {
   TicketKind: ticketKindLabels,
   Sensitivity: sensitivityLabels,
   ConnectorKind: connectorKindLabels,
+  AuditAction: auditActionLabels,
   ApproverKind: approverKindLabels,
 };
 const TONES: Record<string, Record<string, Tone>> = {

@@ -15,7 +15,10 @@ try {
   }
   console.log(`\nGitHub Write Access:       ${toGlobalId("Resource", org.resources.writeAccess)}`);
   console.log(`GitHub Organisation Owner: ${toGlobalId("Resource", org.resources.orgOwner)}`);
-  console.log("\nOpen http://127.0.0.1:4000/graphql and send a token as the Authorization header: Bearer <token>");
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  console.log(
+    `\nOpen http://${host}:${config.port}/ (the dashboard) or http://${host}:${config.port}/graphql and send a token as the Authorization header: Bearer <token>`,
+  );
 } finally {
   await db.close();
 }

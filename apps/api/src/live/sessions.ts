@@ -94,16 +94,33 @@ export class LiveSessions {
     return valid;
   }
 
+  /**
+   * Why a token no longer holds, in words a person can act on (sent as the WebSocket's close
+   * reason). Read only for sessions being ended, which are rare.
+   */
+  private async whyEnded(tokenId: string): Promise<string> {
+    const token = await this.db.read.apiToken.findUnique({
+      where: { id: tokenId },
+      select: { revokedAt: true, expiresAt: true, identity: { select: { active: true } } },
+    });
+    if (!token || token.revokedAt) return "The token was revoked.";
+    if (!token.identity.active) return "The identity was deactivated.";
+    if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return "The token expired.";
+    return "The identity's role changed.";
+  }
+
   private async check(): Promise<void> {
     // Only the sessions that exist now are judged: one opened during the read below has a token
     // the read did not look at.
     const judged = [...this.sessions];
     const valid = await this.validRoles([...new Set(judged.map((s) => s.tokenId))]);
+    const reasons = new Map<string, Promise<string>>();
     for (const session of judged) {
       const role = valid.get(session.tokenId);
       if (role === session.role || !this.sessions.has(session)) continue;
       this.remove(session);
-      const reason = role === undefined ? "token revoked or expired, or identity deactivated" : "role changed";
+      if (!reasons.has(session.tokenId)) reasons.set(session.tokenId, this.whyEnded(session.tokenId));
+      const reason = await (reasons.get(session.tokenId) ?? "");
       this.log.info({ identityId: session.identityId, kind: session.kind, reason }, "live session ended");
       session.end(reason);
     }

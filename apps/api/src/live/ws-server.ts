@@ -151,11 +151,11 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
           tokenId: viewer.tokenId,
           identityId: viewer.id,
           role: viewer.role,
-          end: () => {
+          end: (reason) => {
             // No operation may run on its old credentials from now on, even before the client
             // answers the close (or if it never does).
             ctx.extra.caller = undefined;
-            socket.close(CloseCode.Forbidden, "Forbidden");
+            socket.close(CloseCode.Forbidden, reason);
             setTimeout(() => socket.terminate(), 1_000).unref();
           },
         });

@@ -48,11 +48,19 @@ export function createDashboardClient(options: DashboardClientOptions): Client {
 }
 
 /** A sentence for people, from a failed query or mutation. */
-export function describeError(error: CombinedError): string {
+/**
+ * A sentence for people, from a failed query or mutation. A view's query is fetched again on its
+ * own once the connection is back; a mutation (`action`) is not: the person must send it again.
+ */
+export function describeError(error: CombinedError, kind: "view" | "action" = "view"): string {
   if (isUnauthenticated(error)) return "Your token is not valid any more. Sign in again.";
   const code = error.graphQLErrors[0]?.extensions?.code;
   if (code === "FORBIDDEN") return "You are not allowed to see this.";
-  if (error.networkError) return "The server cannot be reached. Check your connection; this page retries on its own.";
+  if (error.networkError) {
+    return kind === "action"
+      ? "Not sent: the server cannot be reached. Try again when you are back online."
+      : "The server cannot be reached. Check your connection; this page retries on its own.";
+  }
   return error.graphQLErrors[0]?.message ?? "Something went wrong.";
 }
 

@@ -1,5 +1,7 @@
 // How numbers, statuses and times read for people (the words themselves are the contract's).
 import {
+  auditActionLabels,
+  type AuditAction,
   grantStatusLabels,
   grantStatusTones,
   type GrantStatus,
@@ -70,4 +72,28 @@ export function errorsByField(
     byField[key] = byField[key] ? `${byField[key]} ${error.message}` : error.message;
   }
   return byField;
+}
+
+/**
+ * Who may act on a ticket that is still waiting, in words ("Bob Manager", "any member of IT
+ * Fulfillers", "Bob Manager or any member of IT Fulfillers"); null once nobody needs to act.
+ */
+export function whoMayAct(
+  status: TicketStatus,
+  assignees: readonly { displayName: string }[],
+  group: { name: string } | null | undefined,
+): string | null {
+  if (status !== "OPEN" && status !== "FAILED") return null;
+  const who = [...assignees.map((a) => a.displayName), ...(group ? [`any member of ${group.name}`] : [])];
+  return who.length > 0 ? who.join(" or ") : null;
+}
+
+/**
+ * An audit event in people's words: what happened and, for a status change, to what
+ * ("Request status changed → Fulfilled"). The action's code stays on the row as its title.
+ */
+export function auditText(action: AuditAction, data: unknown): string {
+  const status = data !== null && typeof data === "object" ? (data as { status?: unknown }).status : undefined;
+  const to = typeof status === "string" && status in STATUS_TEXT ? STATUS_TEXT[status as Status] : null;
+  return to ? `${auditActionLabels[action]} → ${to}` : auditActionLabels[action];
 }

@@ -28,8 +28,14 @@ interface Stream {
   stop(): void;
 }
 
-export const REFUSED_NOTICE =
-  "You were signed out: the server refused this token (it was revoked or expired, or its identity was deactivated or changed role). Sign in with a valid token.";
+/** What a tab signed out by the server says: the server's reason when it gave one. */
+export function refusedNotice(reason: string | undefined): string {
+  const why =
+    reason && reason !== "Forbidden"
+      ? reason
+      : "The server refused this token (it was revoked or expired, or its identity was deactivated or changed role).";
+  return `You were signed out. ${why} Sign in with a valid token.`;
+}
 
 class Session {
   client = $state.raw<Client | null>(null);
@@ -139,7 +145,7 @@ class Session {
         this.reason = state.reason;
         return;
       case "refused":
-        auth.signOut(REFUSED_NOTICE);
+        auth.signOut(refusedNotice(state.reason));
         return;
       case "connecting":
       case "closed":

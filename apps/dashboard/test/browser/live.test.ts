@@ -120,7 +120,7 @@ describe("the live connection of a tab", () => {
 
     const revoked = await dataOf(t.gql(t.org.tokens.admin, RevokeApiToken, { input: { tokenId: apiToken.id } }));
     expect(revoked.revokeApiToken.errors).toEqual([]);
-    await carol.getByText("the server refused this token").waitFor({ timeout: 10_000 });
+    await carol.getByText("You were signed out. The token was revoked.").waitFor({ timeout: 10_000 });
     await carol.getByLabel("API token").waitFor();
     await shot(carol, "signed-out-refused");
   });

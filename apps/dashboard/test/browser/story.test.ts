@@ -1,8 +1,8 @@
 // The seed's story through the dashboard, in headless Chromium (Debian's, never a download),
 // against the real API on a random port: three people in three browser contexts, live.
-import { CancelRequest, Requests } from "@access/contract";
+import { CancelRequest, CreateRequest, CreateResource, RequestDetail, Requests } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataOf, present } from "@access/api/test/harness";
+import { dataOf, gid, present } from "@access/api/test/harness";
 import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
@@ -59,7 +59,10 @@ describe("the GitHub Write Access story in the dashboard", () => {
     const bobTicket = bob.locator("article.ticket").first();
     await bobTicket.waitFor({ timeout: 5_000 });
     await shot(bob, "my-tickets");
+    // Rejecting needs a reason: the button waits for one.
+    await expect.poll(() => bobTicket.getByRole("button", { name: "Reject" }).isDisabled()).toBe(true);
     await bobTicket.getByLabel("Comment").fill("Approved, docs team.");
+    await expect.poll(() => bobTicket.getByRole("button", { name: "Reject" }).isDisabled()).toBe(false);
     await bobTicket.getByRole("button", { name: "Approve" }).click();
     await bob.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
 
@@ -80,10 +83,14 @@ describe("the GitHub Write Access story in the dashboard", () => {
 
   it("lets an admin request access for someone else", async () => {
     const admin = await signedIn(t.org.tokens.admin, "/admin/requests/new");
-    await admin.getByLabel("Find a person").fill("carol");
-    await admin.getByLabel("Requested for").selectOption({ label: "Carol Security (carol.security@example.com)" });
+    // Without a person the form refuses, instead of filing the request for the admin herself.
     await admin.getByLabel(/GitHub Write Access/).check();
     await admin.getByLabel("Justification").fill("Carol joins the docs rota.");
+    await admin.getByRole("button", { name: "Submit request" }).click();
+    await admin.getByText("Choose who this request is for.").waitFor();
+    expect(admin.url()).toContain("/admin/requests/new");
+    await admin.getByLabel("Find a person").fill("carol");
+    await admin.getByLabel("Requested for").selectOption({ label: "Carol Security (carol.security@example.com)" });
     await shot(admin, "admin-new-request");
     await admin.getByRole("button", { name: "Submit request" }).click();
     await admin.waitForURL(/\?request=/);
@@ -119,6 +126,35 @@ describe("the GitHub Write Access story in the dashboard", () => {
         timeout: 10_000,
       })
       .toBe("CANCELLED");
+  });
+
+  it("asks before cancelling a request, and keeps the reason in its trail", async () => {
+    const { createResource } = await dataOf(
+      t.gql(t.org.tokens.admin, CreateResource, {
+        input: { systemId: gid("System", t.org.githubSystemId), name: "Docs wiki", sensitivity: "STANDARD" },
+      }),
+    );
+    const resourceId = present(createResource.resource, "the resource").id;
+    const { createRequest } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, { input: { resourceIds: [resourceId], justification: "wiki edits" } }),
+    );
+    const requestId = present(createRequest.request, "the request").id;
+    const alice = await signedIn(t.org.tokens.alice, `/?request=${encodeURIComponent(requestId)}`);
+    await alice.getByRole("button", { name: "Cancel request" }).click();
+    await alice.getByText("this cannot be undone").waitFor();
+    await shot(alice, "cancel-confirm");
+    await alice.getByRole("button", { name: "Keep it" }).click();
+    await alice.getByRole("button", { name: "Cancel request" }).waitFor();
+    const kept = await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id: requestId }));
+    expect(kept.request?.status).toBe("PENDING_APPROVAL");
+
+    await alice.getByRole("button", { name: "Cancel request" }).click();
+    await alice.getByLabel(/Reason/).fill("Not needed any more.");
+    await alice.getByRole("button", { name: "Yes, cancel the request" }).click();
+    await expect.poll(() => alice.locator("h1 [data-status]").getAttribute("data-status")).toBe("CANCELLED");
+    const cancelled = await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id: requestId }));
+    const events = cancelled.request?.auditEvents.edges.map((e) => e.node) ?? [];
+    expect(events.find((e) => e.action === "REQUEST_CANCELLED")?.comment).toBe("Not needed any more.");
   });
 
   it("refuses the admin pages to an end user", async () => {

@@ -67,6 +67,11 @@ export async function decideTicket(
   if (ticket.kind !== "APPROVAL") throw invalidState("Only approval tickets are approved or rejected.");
   const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
   if (ticket.status !== "OPEN") throw invalidState(`The ticket is ${ticket.status}, not OPEN.`);
+  // The reason is what the requester is told; checked after the right to decide, so that someone
+  // who may not decide learns nothing more than that.
+  if (decision === "REJECTED" && !comment) {
+    throw invalid("A rejection needs a reason: the requester is told it.", ["input", "comment"]);
+  }
   await moveTicket(work, ticket, {
     action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
     actorId: actor.id,
