@@ -1,21 +1,15 @@
-// Prisma CLI configuration: the JavaScript schema engine over the better-sqlite3 driver adapter,
-// so `prisma generate` and `prisma migrate diff` run offline (no engine binary download).
-import { mkdirSync } from "node:fs";
+// Prisma 7 CLI configuration for the SQLite model: `prisma generate` (client and Pothos types).
+// Migrations are not made here: the API applies committed migrations itself (db/migrate.ts) and
+// new ones are diffed by the Prisma 6.19.3 CLI (db/providers.ts), because Prisma 7's CLI needs a
+// native schema engine that only downloads from Prisma's own host.
 import path from "node:path";
 import { defineConfig } from "prisma/config";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { offlineEngine } from "./prisma/offline-engine.ts";
 
-process.env.DATABASE_URL ??= "file:./data/access.db";
-// The CLI opens the database file even for a diff; on a fresh checkout its folder is missing.
-if (process.env.DATABASE_URL.startsWith("file:")) {
-  mkdirSync(path.dirname(process.env.DATABASE_URL.slice("file:".length).split("?")[0] ?? "."), { recursive: true });
-}
+offlineEngine();
 
 export default defineConfig({
-  experimental: { adapter: true },
-  engine: "js",
   schema: path.join("prisma", "schema.prisma"),
-  async adapter() {
-    return new PrismaBetterSQLite3({ url: process.env.DATABASE_URL ?? "file:./data/access.db" });
-  },
+  // Prisma 7 takes the URL here, not in the schema; generate never connects.
+  datasource: { url: process.env.DATABASE_URL ?? "file:./data/access.db" },
 });

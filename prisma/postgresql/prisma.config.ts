@@ -1,17 +1,12 @@
-// Prisma CLI configuration for the PostgreSQL schema (generate, migrate diff). The CLI uses
-// @prisma/adapter-pg 7 (aliased as prisma-adapter-pg-cli): 6.19.3's adapter cannot run the
-// schema engine's introspection queries (prisma/orm#27403). The app's runtime keeps 6.19.3.
+// Prisma 7 CLI configuration for the PostgreSQL schema (generated from ../schema.prisma):
+// `prisma generate --config prisma/postgresql/prisma.config.ts` writes the PostgreSQL client.
 import { defineConfig } from "prisma/config";
-import { PrismaPg } from "prisma-adapter-pg-cli";
+import { offlineEngine } from "../offline-engine.ts";
 
-// Its own variable: the CLI validates the datasource URL, and DATABASE_URL may name SQLite.
-process.env.POSTGRES_CLI_URL ??= "postgresql://postgres@127.0.0.1:5432/postgres";
+offlineEngine();
 
 export default defineConfig({
-  experimental: { adapter: true },
-  engine: "js",
   schema: "schema.prisma", // relative to this file
-  async adapter() {
-    return new PrismaPg({ connectionString: process.env.POSTGRES_CLI_URL ?? "" });
-  },
+  // Its own variable: DATABASE_URL may name SQLite. Generate never connects.
+  datasource: { url: process.env.POSTGRES_CLI_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" },
 });

@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Sqlite from "better-sqlite3";
 import pg from "pg";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { PrismaClient as PostgresPrismaClient } from "../generated/prisma-postgresql/client.ts";
@@ -145,7 +145,7 @@ async function openSqlite(url: string): Promise<Database> {
   }
   const client = () =>
     new PrismaClient({
-      adapter: new PrismaBetterSQLite3({ url: `file:${file}`, timeout: 10_000 }),
+      adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 }),
       log: [{ emit: "event", level: "query" }],
     });
   return assemble({
