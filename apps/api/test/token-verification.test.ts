@@ -13,14 +13,13 @@ import {
 } from "@access/contract";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
 import type { Database } from "../src/db/database.ts";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { authenticateToken, hashToken } from "../src/domain/tokens/tokens.ts";
 import { VerifiedTokens } from "../src/domain/tokens/verified-tokens.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
-import { dataOf, gid, graphqlAt, present } from "./harness.ts";
+import { dataOf, gid, graphqlAt, present, testConfig } from "./harness.ts";
 
 const VIEWER_ID = "{ viewer { id } }";
 /** Statements that authentication (or `viewer`) would make: any read of a token or an identity. */
@@ -32,20 +31,6 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** One API instance in this process on `databaseUrl`. */
-function startInstance(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
-  const config = loadConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: "silent",
-    RATE_LIMIT_PER_TOKEN: "0",
-    RATE_LIMIT_PER_IP: "0",
-    ...env,
-  });
-  return startServer(config, { logger: pino({ level: "silent" }) });
 }
 
 /** What `action` answers, and the token and identity statements `db` ran meanwhile. */
@@ -102,102 +87,113 @@ function adminOn(url: string, adminToken: string) {
   };
 }
 
+interface Instances {
+  servers: RunningServer[];
+  org: DemoOrganisation;
+  /** The admin's calls on the first instance. */
+  admin: ReturnType<typeof adminOn>;
+}
+
+/**
+ * API instances in this process, one per `envs` entry, sharing a fresh database that holds the
+ * demo organisation; started before the suite's tests, closed after them.
+ */
+function instancesOnOneDatabase(...envs: Record<string, string>[]): () => Instances {
+  let database: TestDatabase | undefined;
+  let fixture: Instances | undefined;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    const servers: RunningServer[] = [];
+    for (const env of envs)
+      servers.push(await startServer(testConfig(database.url, env), { logger: pino({ level: "silent" }) }));
+    const first = present(servers[0], "the first instance");
+    const org = await loadDemoOrganisation(first.db);
+    fixture = { servers, org, admin: adminOn(first.url, org.tokens.admin) };
+  });
+  afterAll(async () => {
+    for (const server of fixture?.servers ?? []) await server.close();
+    await database?.drop();
+  });
+  return () => present(fixture, "the instances");
+}
+
 let unique = 0;
 const email = () => `verified-${process.pid}-${(unique += 1)}@example.com`;
 
 describe("one instance", () => {
-  let database: TestDatabase;
-  let server: RunningServer;
-  let org: DemoOrganisation;
-  let admin: ReturnType<typeof adminOn>;
-  beforeAll(async () => {
-    database = await freshDatabase();
-    // A minute: every refusal below comes from the local change, not from a verification lapsing.
-    server = await startInstance(database.url, { LIVE_RECHECK_MS: "60000" });
-    org = await loadDemoOrganisation(server.db);
-    admin = adminOn(server.url, org.tokens.admin);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  // A minute: every refusal below comes from the local change, not from a verification lapsing.
+  const fx = instancesOnOneDatabase({ LIVE_RECHECK_MS: "60000" });
+  const server = () => present(fx().servers[0], "the instance");
 
   it("answers `{ viewer { id } }` and the dashboard's Viewer with a verified token without any statement", async () => {
-    const { token } = await admin.issue(gid("Identity", org.ids.alice));
-    expect((await admin.gql(token, VIEWER_ID)).status).toBe(200);
-    await useRecorded(server.db, token);
-    const viewerId = await measured(server.db, () => admin.gql(token, VIEWER_ID));
+    const { token } = await fx().admin.issue(gid("Identity", fx().org.ids.alice));
+    expect((await fx().admin.gql(token, VIEWER_ID)).status).toBe(200);
+    await useRecorded(server().db, token);
+    const viewerId = await measured(server().db, () => fx().admin.gql(token, VIEWER_ID));
     expect(viewerId.statements).toEqual([]);
-    expect(viewerId.answer.data).toEqual({ viewer: { id: gid("Identity", org.ids.alice) } });
-    const viewer = await measured(server.db, () => admin.gql(token, Viewer));
+    expect(viewerId.answer.data).toEqual({ viewer: { id: gid("Identity", fx().org.ids.alice) } });
+    const viewer = await measured(server().db, () => fx().admin.gql(token, Viewer));
     expect(viewer.statements).toEqual([]);
     expect(viewer.answer.data?.viewer.email).toBe("alice@example.com");
   });
 
   it("refuses a revoked token on the next request", async () => {
-    const issued = await admin.issue(gid("Identity", org.ids.bob));
-    expect((await admin.gql(issued.token, VIEWER_ID)).status).toBe(200);
-    await admin.revoke(issued.id);
-    const refused = await admin.gql(issued.token, VIEWER_ID);
+    const issued = await fx().admin.issue(gid("Identity", fx().org.ids.bob));
+    expect((await fx().admin.gql(issued.token, VIEWER_ID)).status).toBe(200);
+    await fx().admin.revoke(issued.id);
+    const refused = await fx().admin.gql(issued.token, VIEWER_ID);
     expect(refused.status).toBe(401);
     expect(refused.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 
   it("refuses a deactivated identity's token on the next request, and takes it back on reactivation", async () => {
-    const id = await admin.createIdentity(email());
-    const { token } = await admin.issue(id);
-    expect((await admin.gql(token, VIEWER_ID)).status).toBe(200);
-    await admin.updateIdentity({ identityId: id, active: false });
-    expect((await admin.gql(token, VIEWER_ID)).status).toBe(401);
-    await admin.updateIdentity({ identityId: id, active: true });
-    expect((await admin.gql(token, VIEWER_ID)).status).toBe(200);
+    const id = await fx().admin.createIdentity(email());
+    const { token } = await fx().admin.issue(id);
+    expect((await fx().admin.gql(token, VIEWER_ID)).status).toBe(200);
+    await fx().admin.updateIdentity({ identityId: id, active: false });
+    expect((await fx().admin.gql(token, VIEWER_ID)).status).toBe(401);
+    await fx().admin.updateIdentity({ identityId: id, active: true });
+    expect((await fx().admin.gql(token, VIEWER_ID)).status).toBe(200);
   });
 
   it("applies a role change and a new display name to the next request", async () => {
-    const id = await admin.createIdentity(email());
-    const { token } = await admin.issue(id);
-    expect((await admin.gql(token, Identities, {})).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    await admin.updateIdentity({ identityId: id, role: "ADMIN", displayName: "Promoted" });
-    const promoted = await admin.gql(token, Identities, {});
+    const id = await fx().admin.createIdentity(email());
+    const { token } = await fx().admin.issue(id);
+    expect((await fx().admin.gql(token, Identities, {})).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    await fx().admin.updateIdentity({ identityId: id, role: "ADMIN", displayName: "Promoted" });
+    const promoted = await fx().admin.gql(token, Identities, {});
     expect(promoted.errors).toBeUndefined();
-    expect((await admin.gql(token, Viewer)).data?.viewer).toMatchObject({ role: "ADMIN", displayName: "Promoted" });
-    await admin.updateIdentity({ identityId: id, role: "END_USER" });
-    expect((await admin.gql(token, Identities, {})).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await fx().admin.gql(token, Viewer)).data?.viewer).toMatchObject({
+      role: "ADMIN",
+      displayName: "Promoted",
+    });
+    await fx().admin.updateIdentity({ identityId: id, role: "END_USER" });
+    expect((await fx().admin.gql(token, Identities, {})).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
   it("refuses a verified token once it expires, without reading the database", async () => {
     const expiresAt = new Date(Date.now() + 1_500);
-    const { token } = await admin.issue(gid("Identity", org.ids.carol), expiresAt);
-    expect((await admin.gql(token, VIEWER_ID)).status).toBe(200);
-    await useRecorded(server.db, token);
+    const { token } = await fx().admin.issue(gid("Identity", fx().org.ids.carol), expiresAt);
+    expect((await fx().admin.gql(token, VIEWER_ID)).status).toBe(200);
+    await useRecorded(server().db, token);
     await until("the expiry", () => Date.now() > expiresAt.getTime());
-    const refused = await measured(server.db, () => admin.gql(token, VIEWER_ID));
+    const refused = await measured(server().db, () => fx().admin.gql(token, VIEWER_ID));
     expect(refused.statements).toEqual([]);
     expect(refused.answer.status).toBe(401);
   });
 
   it("reads an unknown token every time it is presented", async () => {
     const garbage = "art_not-a-token-anyone-issued";
-    const first = await measured(server.db, () => admin.gql(garbage, VIEWER_ID));
-    const second = await measured(server.db, () => admin.gql(garbage, VIEWER_ID));
+    const first = await measured(server().db, () => fx().admin.gql(garbage, VIEWER_ID));
+    const second = await measured(server().db, () => fx().admin.gql(garbage, VIEWER_ID));
     expect([first.statements.length, second.statements.length]).toEqual([1, 1]);
     expect(second.answer.status).toBe(401);
   });
 });
 
 describe("verified tokens", () => {
-  let database: TestDatabase;
-  let server: RunningServer;
-  let org: DemoOrganisation;
-  beforeAll(async () => {
-    database = await freshDatabase();
-    server = await startInstance(database.url);
-    org = await loadDemoOrganisation(server.db);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const fx = instancesOnOneDatabase({});
+  const server = () => present(fx().servers[0], "the instance");
 
   /** Verified tokens over the real database, counting the token reads they make. */
   function verifiedTokens(maxEntries = 100) {
@@ -205,7 +201,7 @@ describe("verified tokens", () => {
     const tokens = new VerifiedTokens(
       (token) => {
         reads += 1;
-        return authenticateToken(server.db.read, token);
+        return authenticateToken(server().db.read, token);
       },
       { maxAgeMs: 60_000, maxEntries },
     );
@@ -221,89 +217,73 @@ describe("verified tokens", () => {
 
   it("makes one read for concurrent requests with the same unverified token", async () => {
     const { tokens, reads } = verifiedTokens();
-    const viewers = await Promise.all(Array.from({ length: 10 }, () => tokens.authenticate(org.tokens.alice)));
-    expect(viewers.map((v) => v?.id)).toEqual(Array.from({ length: 10 }, () => org.ids.alice));
+    const viewers = await Promise.all(Array.from({ length: 10 }, () => tokens.authenticate(fx().org.tokens.alice)));
+    expect(viewers.map((v) => v?.id)).toEqual(Array.from({ length: 10 }, () => fx().org.ids.alice));
     expect(reads()).toBe(1);
   });
 
   it("keeps at most maxEntries tokens, dropping the least recently used", async () => {
     const { tokens, reads } = verifiedTokens(2);
-    await tokens.authenticate(org.tokens.alice);
-    await tokens.authenticate(org.tokens.bob);
-    await tokens.authenticate(org.tokens.alice);
-    await tokens.authenticate(org.tokens.carol);
+    await tokens.authenticate(fx().org.tokens.alice);
+    await tokens.authenticate(fx().org.tokens.bob);
+    await tokens.authenticate(fx().org.tokens.alice);
+    await tokens.authenticate(fx().org.tokens.carol);
     expect([tokens.size, reads()]).toEqual([2, 3]);
-    await tokens.authenticate(org.tokens.alice);
+    await tokens.authenticate(fx().org.tokens.alice);
     expect(reads()).toBe(3);
-    await tokens.authenticate(org.tokens.bob);
+    await tokens.authenticate(fx().org.tokens.bob);
     expect(reads()).toBe(4);
   });
 
   it("does not keep a read that began before forgetAll", async () => {
     const { tokens, reads } = verifiedTokens();
-    const before = tokens.authenticate(org.tokens.dave);
+    const before = tokens.authenticate(fx().org.tokens.dave);
     tokens.forgetAll();
-    expect((await before)?.id).toBe(org.ids.dave);
+    expect((await before)?.id).toBe(fx().org.ids.dave);
     expect(tokens.size).toBe(0);
-    await tokens.authenticate(org.tokens.dave);
+    await tokens.authenticate(fx().org.tokens.dave);
     expect(reads()).toBe(2);
   });
 });
 
 describe("two instances on one database", () => {
-  let database: TestDatabase;
-  let a: RunningServer;
-  let b: RunningServer;
-  let org: DemoOrganisation;
-  let admin: ReturnType<typeof adminOn>;
-  const onB = (token: string) => graphqlAt(b.url)(token, VIEWER_ID);
-  const identitiesOnB = (token: string) => graphqlAt(b.url)(token, Identities, {});
-
-  beforeAll(async () => {
-    database = await freshDatabase();
-    a = await startInstance(database.url);
-    // B trusts a verification for a second: A's changes reach it within that.
-    b = await startInstance(database.url, { LIVE_RECHECK_MS: "1000" });
-    org = await loadDemoOrganisation(a.db);
-    admin = adminOn(a.url, org.tokens.admin);
-  });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await database?.drop();
-  });
+  // B trusts a verification for a second: A's changes reach it within that.
+  const fx = instancesOnOneDatabase({}, { LIVE_RECHECK_MS: "1000" });
+  const b = () => present(fx().servers[1], "instance B");
+  const onB = (token: string) => graphqlAt(b().url)(token, VIEWER_ID);
+  const identitiesOnB = (token: string) => graphqlAt(b().url)(token, Identities, {});
 
   /** Uses the token on B until B answers it from its verification (one of three uses reads nothing). */
   async function verifiedOnB(token: string): Promise<void> {
     expect((await onB(token)).status).toBe(200);
-    await useRecorded(b.db, token);
+    await useRecorded(b().db, token);
     const counts = [];
-    for (let i = 0; i < 3; i += 1) counts.push((await measured(b.db, () => onB(token))).statements.length);
+    for (let i = 0; i < 3; i += 1) counts.push((await measured(b().db, () => onB(token))).statements.length);
     expect(Math.min(...counts)).toBe(0);
   }
 
   it("refuses on B a token revoked on A, within B's recheck interval", async () => {
-    const issued = await admin.issue(gid("Identity", org.ids.alice));
+    const issued = await fx().admin.issue(gid("Identity", fx().org.ids.alice));
     await verifiedOnB(issued.token);
-    await admin.revoke(issued.id);
-    expect((await admin.gql(issued.token, VIEWER_ID)).status).toBe(401);
+    await fx().admin.revoke(issued.id);
+    expect((await fx().admin.gql(issued.token, VIEWER_ID)).status).toBe(401);
     await until("B refuses the revoked token", async () => (await onB(issued.token)).status === 401);
   });
 
   it("refuses on B the token of an identity deactivated on A, within B's recheck interval", async () => {
-    const id = await admin.createIdentity(email());
-    const { token } = await admin.issue(id);
+    const id = await fx().admin.createIdentity(email());
+    const { token } = await fx().admin.issue(id);
     await verifiedOnB(token);
-    await admin.updateIdentity({ identityId: id, active: false });
+    await fx().admin.updateIdentity({ identityId: id, active: false });
     await until("B refuses the deactivated identity", async () => (await onB(token)).status === 401);
   });
 
   it("applies on B a role changed on A, within B's recheck interval", async () => {
-    const id = await admin.createIdentity(email(), "ADMIN");
-    const { token } = await admin.issue(id);
+    const id = await fx().admin.createIdentity(email(), "ADMIN");
+    const { token } = await fx().admin.issue(id);
     await verifiedOnB(token);
     expect((await identitiesOnB(token)).errors).toBeUndefined();
-    await admin.updateIdentity({ identityId: id, role: "END_USER" });
+    await fx().admin.updateIdentity({ identityId: id, role: "END_USER" });
     await until(
       "B refuses the demoted admin",
       async () => (await identitiesOnB(token)).errors?.[0]?.extensions?.code === "FORBIDDEN",
