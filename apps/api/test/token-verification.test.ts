@@ -6,12 +6,15 @@ import {
   CreateIdentity,
   Identities,
   IssueApiToken,
+  RequestStatusSignal,
   RevokeApiToken,
   UpdateIdentity,
   type VariablesOf,
   Viewer,
 } from "@access/contract";
+import { createClient } from "graphql-ws";
 import pino from "pino";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.ts";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
@@ -19,7 +22,7 @@ import { authenticateToken, hashToken } from "../src/domain/tokens/tokens.ts";
 import { VerifiedTokens } from "../src/domain/tokens/verified-tokens.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
-import { dataOf, gid, graphqlAt, present, testConfig } from "./harness.ts";
+import { dataOf, documentText, gid, graphqlAt, present, testConfig } from "./harness.ts";
 
 const VIEWER_ID = "{ viewer { id } }";
 /** Statements that authentication (or `viewer`) would make: any read of a token or an identity. */
@@ -135,6 +138,32 @@ describe("one instance", () => {
     const viewer = await measured(server().db, () => fx().admin.gql(token, Viewer));
     expect(viewer.statements).toEqual([]);
     expect(viewer.answer.data?.viewer.email).toBe("alice@example.com");
+  });
+
+  it("opens a WebSocket and subscribes with a verified token without reading the token", async () => {
+    const { token } = await fx().admin.issue(gid("Identity", fx().org.ids.alice));
+    expect((await fx().admin.gql(token, VIEWER_ID)).status).toBe(200);
+    await useRecorded(server().db, token);
+    const feed = server().feed;
+    const subscribersBefore = feed.subscriberCount;
+    const client = createClient({
+      url: `${server().url.replace("http", "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
+    try {
+      const { statements } = await measured(server().db, async () => {
+        client.subscribe(
+          { query: documentText(RequestStatusSignal) },
+          { next: () => undefined, error: () => undefined, complete: () => undefined },
+        );
+        await until("the subscription runs", () => feed.subscriberCount > subscribersBefore);
+      });
+      expect(statements.filter((sql) => sql.includes("ApiToken"))).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it("refuses a revoked token on the next request", async () => {
