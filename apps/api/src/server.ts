@@ -1,6 +1,7 @@
 // Start-up and shutdown of one instance, wiring the parts together in order: configuration →
-// database → bootstrap admin → live feed and commit signal → job runner → live sessions →
-// GraphQL (yoga) → HTTP routes → WebSocket server → listen. Each part lives in its own module.
+// database → bootstrap admin → live feed and commit signal → job runner → verified tokens and
+// live sessions → GraphQL (yoga) → HTTP routes → WebSocket server → listen. Each part lives in
+// its own module.
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
