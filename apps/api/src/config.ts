@@ -28,7 +28,10 @@ export interface Config {
   maxSubscriptionsPerToken: number;
   /** A WebSocket whose unsent output exceeds this many bytes (a client not reading) is dropped. */
   wsMaxBufferedBytes: number;
-  /** How often live connections' tokens are checked again (revoked, expired, deactivated). */
+  /**
+   * How long a change to a token or identity made on another instance may take here: live
+   * connections' tokens are checked again this often, and a verified token is trusted this long.
+   */
   liveRecheckMs: number;
   /** Origins allowed to call /graphql from a browser (CORS); empty = none (same origin only). */
   corsOrigins: readonly string[];

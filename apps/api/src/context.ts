@@ -15,7 +15,10 @@ export interface Services {
   maxSubscriptionsPerToken: number;
 }
 
-/** Who is calling: the actor, the token it presented and (HTTP only) the identity row just read. */
+/**
+ * Who is calling: the actor, the token it presented and (HTTP only) the identity row its
+ * verification holds (read at most LIVE_RECHECK_MS ago, and again after any local change to it).
+ */
 export interface Caller {
   viewer: Actor;
   tokenId: string;
@@ -29,7 +32,7 @@ export interface Context {
   log: Logger;
   requestId: string;
   viewer: Actor | null;
-  /** The viewer's identity row when authentication just read it (HTTP requests), else null. */
+  /** The viewer's identity row as authentication verified it (HTTP requests), else null. */
   viewerIdentity: Identity | null;
   /** The API token the viewer authenticated with. */
   tokenId: string | null;

@@ -1,6 +1,7 @@
 // Start-up and shutdown of one instance, wiring the parts together in order: configuration →
-// database → bootstrap admin → live feed and commit signal → job runner → live sessions →
-// GraphQL (yoga) → HTTP routes → WebSocket server → listen. Each part lives in its own module.
+// database → bootstrap admin → live feed and commit signal → job runner → verified tokens and
+// live sessions → GraphQL (yoga) → HTTP routes → WebSocket server → listen. Each part lives in
+// its own module.
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
@@ -9,9 +10,11 @@ import type { Services } from "./context.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { DomainError } from "./domain/errors.ts";
 import { ensureBootstrapAdmin } from "./domain/tokens/tokens.ts";
+import { VERIFIED_TOKENS_MAX_ENTRIES } from "./domain/tokens/verified-tokens.ts";
 import { maskError } from "./graphql/error-masking.ts";
 import { createGraphQLServer } from "./graphql/yoga.ts";
 import { LiveSessions } from "./live/sessions.ts";
+import { attachVerifiedTokens } from "./http/auth.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { JobRunner } from "./jobs/runner.ts";
@@ -53,7 +56,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
   const jobs = new JobRunner(db, config, log);
-  const sessions = new LiveSessions(db, log);
+  const tokens = attachVerifiedTokens(db, { maxAgeMs: config.liveRecheckMs, maxEntries: VERIFIED_TOKENS_MAX_ENTRIES });
+  const sessions = new LiveSessions(db, log, tokens);
   sessions.start(config.liveRecheckMs);
   db.onCommit((info) => {
     if (info.sequences) signal.publish();

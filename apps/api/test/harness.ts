@@ -8,7 +8,7 @@ import { createClient, type Client as WsClient } from "graphql-ws";
 import pino, { type Logger } from "pino";
 import WebSocket from "ws";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
-import { loadConfig } from "../src/config.ts";
+import { type Config, loadConfig } from "../src/config.ts";
 import { type RunningServer, startServer } from "../src/server.ts";
 import { freshDatabase } from "./databases.ts";
 
@@ -75,20 +75,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
-  options: { redisUrl?: string; env?: Record<string, string>; logger?: Logger } = {},
-): Promise<TestServer> {
-  const database = await freshDatabase();
-  const config = loadConfig({
+/** A test instance's configuration on `databaseUrl`: any free port, silent, `env` on top. */
+export function testConfig(databaseUrl: string, env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
-    DATABASE_URL: database.url,
-    REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.TEST_REDIS_URL,
     LOG_LEVEL: "silent",
     // Every suite calls from one address with a few tokens, far faster than people do: the rate
     // limits are off unless a suite sets them (limits.test.ts does).
     RATE_LIMIT_PER_TOKEN: "0",
     RATE_LIMIT_PER_IP: "0",
+    ...env,
+  });
+}
+
+export async function startTestServer(
+  options: { redisUrl?: string; env?: Record<string, string>; logger?: Logger } = {},
+): Promise<TestServer> {
+  const database = await freshDatabase();
+  const config = testConfig(database.url, {
+    REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL,
     ...options.env,
   });
   const server = await startServer(config, {

@@ -15,7 +15,10 @@ export interface Work {
 export interface WorkEffects {
   /** Connector jobs were queued (the job runner looks at once). */
   jobsQueued: boolean;
-  /** A token was revoked or an identity deactivated (live connections are re-checked at once). */
+  /**
+   * A token was revoked or an identity changed: the instance forgets the tokens it verified and
+   * re-checks its live connections at once.
+   */
   credentialsChanged: boolean;
 }
 

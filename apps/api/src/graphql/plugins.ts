@@ -9,7 +9,7 @@ import { authenticate, unauthenticatedBody } from "../http/auth.ts";
 /**
  * Every GraphQL request over HTTP presents a valid token (GraphiQL's page excepted) or gets 401
  * before anything is parsed. `callerOf` then tells the context who it is, with the identity row
- * just read (so `viewer` costs no second statement).
+ * the token's verification holds (so `viewer` costs no statement).
  */
 export function httpAuthentication(db: Database): { plugin: Plugin; callerOf(request: Request): Caller | null } {
   const callers = new WeakMap<Request, Caller>();
@@ -31,7 +31,8 @@ export function httpAuthentication(db: Database): { plugin: Plugin; callerOf(req
       callers.set(request, {
         viewer: { id: viewer.id, role: viewer.role },
         tokenId: viewer.tokenId,
-        identity: viewer.identity,
+        // A copy: the verified row is shared by every request with this token.
+        identity: { ...viewer.identity },
       });
     },
   };

@@ -6,11 +6,14 @@
 //   local commit that changed credentials; a session that no longer holds is ended (a WebSocket
 //   closes with graphql-ws's Forbidden, 4403). Other instances learn of the change by their own
 //   periodic check.
+// A WebSocket operation asks whether its token still holds: the instance's verified tokens answer
+// while their verification stands (same interval, emptied by a local change), else one read.
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import type { Role } from "../generated/prisma/client.ts";
 import { usableTokenWhere } from "../domain/tokens/tokens.ts";
+import type { VerifiedTokens } from "../domain/tokens/verified-tokens.ts";
 
 export type SessionKind = "connection" | "subscription";
 
@@ -33,6 +36,7 @@ export class LiveSessions {
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
+    private readonly tokens: VerifiedTokens,
   ) {
     this.checking = new CoalescedTask(
       () => this.check(),
@@ -77,6 +81,8 @@ export class LiveSessions {
 
   /** Whether a token still authenticates with this role (each operation on a WebSocket asks). */
   async holds(tokenId: string, role: Role): Promise<boolean> {
+    const verified = this.tokens.verifiedRole(tokenId);
+    if (verified !== undefined) return verified === role;
     const valid = await this.validRoles([tokenId]);
     return valid.get(tokenId) === role;
   }
@@ -119,6 +125,8 @@ export class LiveSessions {
       const role = valid.get(session.tokenId);
       if (role === session.role || !this.sessions.has(session)) continue;
       this.remove(session);
+      // Requests with it need not wait for the verification to lapse on this instance.
+      this.tokens.forgetToken(session.tokenId);
       if (!reasons.has(session.tokenId)) reasons.set(session.tokenId, this.whyEnded(session.tokenId));
       const reason = await (reasons.get(session.tokenId) ?? "");
       this.log.info({ identityId: session.identityId, kind: session.kind, reason }, "live session ended");

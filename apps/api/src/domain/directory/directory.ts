@@ -105,8 +105,9 @@ export async function updateIdentity(work: Work, actor: Actor, input: UpdateIden
     ]);
   }
   await work.tx.identity.update({ where: { id: current.id }, data: changes });
-  // Live connections carry the identity's role and activity from when they authenticated.
-  if (changes.active !== undefined || changes.role !== undefined) work.effects.credentialsChanged = true;
+  // Verified tokens hold the identity row (all of it: `viewer` answers from it), and live
+  // connections its role and activity from when they authenticated.
+  work.effects.credentialsChanged = true;
   auditConfig(work, actor, "Identity", toGlobalId("Identity", current.id), "updated", {
     ...changes,
     ...(changes.managerId ? { managerId: toGlobalId("Identity", changes.managerId) } : {}),

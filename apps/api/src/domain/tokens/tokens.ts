@@ -1,6 +1,8 @@
 // API tokens: issued by admins (or BOOTSTRAP_ADMIN_TOKEN), stored only as SHA-256, checked on
-// every request. A token stops working at once when it is revoked, when it expires or when its
-// identity is deactivated (live connections using it are closed too: live/sessions.ts).
+// every request (against the instance's verified tokens, verified-tokens.ts). A token stops
+// working when it is revoked, when it expires or when its identity is deactivated: at once on
+// the instance that made the change, within LIVE_RECHECK_MS on the others (live connections
+// using it are closed too: live/sessions.ts).
 import { createHash, randomBytes } from "node:crypto";
 import type { Identity, Prisma } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
@@ -210,7 +212,12 @@ export interface AuthenticatedIdentity extends Actor {
   identity: Identity;
   tokenId: string;
   tokenLastUsedAt: Date | null;
+  /** Checked again on every use of a verification kept in memory (verified-tokens.ts). */
+  tokenExpiresAt: Date | null;
 }
+
+/** Longer strings are not tokens this product issued or accepts: refused before any hashing. */
+export const plausibleToken = (token: string): boolean => token.length > 0 && token.length <= 512;
 
 /**
  * The identity a bearer token authenticates, or null. Reads only. It runs on every request, so
@@ -221,7 +228,7 @@ export async function authenticateToken(
   client: Pick<Tx, "$queryRaw">,
   token: string,
 ): Promise<AuthenticatedIdentity | null> {
-  if (token.length === 0 || token.length > 512) return null;
+  if (!plausibleToken(token)) return null;
   const rows = await client.$queryRaw<TokenRow[]>`
     SELECT i."id" AS "id", i."email" AS "email", i."displayName" AS "displayName", i."role" AS "role",
            i."active" AS "active", i."managerId" AS "managerId", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
@@ -229,12 +236,8 @@ export async function authenticateToken(
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
   const row = rows[0];
-  if (
-    !row ||
-    !truthy(row.active) ||
-    !isUsableToken({ revokedAt: instant(row.revokedAt), expiresAt: instant(row.expiresAt) })
-  )
-    return null;
+  const expiresAt = row ? instant(row.expiresAt) : null;
+  if (!row || !truthy(row.active) || !isUsableToken({ revokedAt: instant(row.revokedAt), expiresAt })) return null;
   const role = row.role === "ADMIN" ? "ADMIN" : "END_USER";
   const identity: Identity = {
     id: row.id,
@@ -246,5 +249,12 @@ export async function authenticateToken(
     createdAt: instant(row.createdAt) ?? new Date(0),
     updatedAt: instant(row.updatedAt) ?? new Date(0),
   };
-  return { id: row.id, role, identity, tokenId: row.tokenId, tokenLastUsedAt: instant(row.lastUsedAt) };
+  return {
+    id: row.id,
+    role,
+    identity,
+    tokenId: row.tokenId,
+    tokenLastUsedAt: instant(row.lastUsedAt),
+    tokenExpiresAt: expiresAt,
+  };
 }
