@@ -195,10 +195,11 @@ export async function cancelRequest(
   }
   // The row lock first (as in refreshRequestStatus): a decision committing meanwhile is either
   // seen in the items read below, or waits for this cancellation.
-  const { items } = await work.tx.request.update({
-    where: { id: request.id },
-    data: { updatedAt: new Date() },
-    select: { items: { select: { id: true, status: true } } },
+  await work.tx.request.update({ where: { id: request.id }, data: { updatedAt: new Date() }, select: { id: true } });
+  // Read apart: selecting the items in the update would make Prisma read the request back too.
+  const items = await work.tx.requestItem.findMany({
+    where: { requestId: request.id },
+    select: { id: true, status: true },
   });
   const open = items.filter((item) => isOpenItem(item.status));
   // The actor is a party (checked above): what can still be missing is an open item.
@@ -206,7 +207,7 @@ export async function cancelRequest(
   await cancelOpenTickets(
     work,
     actor.id,
-    request.id,
+    request,
     open.map((item) => item.id),
   );
   await moveItems(work, open, "CANCELLED");

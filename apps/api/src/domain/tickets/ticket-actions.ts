@@ -206,7 +206,7 @@ export async function commentOnTicket(
 export async function cancelOpenTickets(
   work: Work,
   actorId: string,
-  requestId: string,
+  request: { id: string; targetId: string },
   itemIds: string[],
 ): Promise<void> {
   const open = await work.tx.ticket.findMany({
@@ -217,8 +217,8 @@ export async function cancelOpenTickets(
       status: true,
       kind: true,
       resourceId: true,
+      // The request is the caller's (its target given): one relation, read without a sibling.
       resource: { select: { systemId: true, system: { select: { connector: true } } } },
-      request: { select: { targetId: true } },
     },
     orderBy: { number: "asc" },
   });
@@ -232,14 +232,14 @@ export async function cancelOpenTickets(
       kind: "REVOKE",
       systemId: ticket.resource.systemId,
       ticketId: ticket.id,
-      identityId: ticket.request.targetId,
+      identityId: request.targetId,
       resourceId: ticket.resourceId,
     });
   }
   for (const ticket of open) {
     await moveTicket(
       work,
-      { ...ticket, requestId },
+      { ...ticket, requestId: request.id },
       {
         action: "TICKET_STATUS_CHANGED",
         actorId,
