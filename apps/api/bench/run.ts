@@ -49,6 +49,9 @@ const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 3));
 const GROWTH = process.env.BENCH_GROWTH !== "0" && !QUICK;
+const benchStart = Date.now();
+/** Where the run is (stderr, so that stdout stays the figures): the quick mode's budget is time. */
+const phase = (name: string) => console.error(`[${Math.round((Date.now() - benchStart) / 1000)} s] ${name}`);
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -406,6 +409,7 @@ async function main() {
       waitReady(`${bareYogaUrl}/graphql`),
     ]);
 
+    phase("figure 1 and 1b: small query against bare node:http and bare yoga");
     // 1. Overhead of a small authenticated query.
     const viewer = await compare(
       {
@@ -447,6 +451,7 @@ async function main() {
       goal: `>= ${GOALS.overheadYoga}`,
     };
 
+    phase("figure 2: nested list against raw SQLite");
     // 2. Nested list: same JSON as the raw prepared statements, p50 ratio, statements per page size.
     const graphqlPage = await fetch(`${apiUrl}/graphql`, {
       method: "POST",
@@ -473,6 +478,7 @@ async function main() {
       goal: `<= ${GOALS.nestedList}x; statements constant`,
     };
 
+    phase(`figure 3: fan-out to ${FANOUT_SIZES.join(", ")} subscribers`);
     // 3. Fan-out to N subscribers on one instance (commit → delivery to the last subscriber).
     let fanoutResource = 0;
     /** One change, made through the instance at `url`. */
@@ -536,6 +542,7 @@ async function main() {
     bareYoga.kill("SIGTERM");
   }
 
+  phase("figure 4: write path on SQLite and PostgreSQL");
   // 4. Write path on a fresh database of each provider.
   figures.writePath = {
     statementsPerMutation: await writeStatementCounts(),
@@ -579,7 +586,7 @@ async function main() {
 
 // ---------------------------------------------------------------- write path
 
-const FLOWS = QUICK ? { warmUp: 10, one: 30, many: 100 } : { warmUp: 20, one: 150, many: 500 };
+const FLOWS = QUICK ? { warmUp: 5, one: 20, many: 64 } : { warmUp: 20, one: 150, many: 500 };
 
 /** Wraps each mutation of a flow (to count its statements); by default just runs it. */
 type Around = <T>(mutation: string, run: () => Promise<T>) => Promise<T>;
