@@ -158,11 +158,6 @@ export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: 
   return actingRightOf(viewer, ticket, assigned);
 }
 
-/** Throws the contract's error for a viewer who may not act; returns whether it is an override. */
-export function requireActingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): boolean {
-  return requireRight(actingRight(viewer, ticket, viewerGroupIds));
-}
-
 /** Throws the contract's error for a right that does not allow acting; returns whether it is an override. */
 export function requireRight(right: ActingRight): boolean {
   if (right === "SELF") {
