@@ -439,19 +439,21 @@ export async function refreshRequestStatus(
   // Touching the row first takes its lock (PostgreSQL) before the items are read: two decisions
   // on sibling items that commit together would otherwise each derive the status from the other's
   // item as it was before, and leave the request with a stale status.
+  // Scalars only: selecting the items here would make Prisma read the request back as well.
   const request = await work.tx.request.update({
     where: { id: requestId },
     data: { updatedAt: new Date() },
-    select: { status: true, closedAt: true, items: { select: { status: true } } },
+    select: { status: true, closedAt: true },
   });
-  const itemStatuses = request.items.map((i) => i.status);
+  const items = await work.tx.requestItem.findMany({ where: { requestId }, select: { status: true } });
+  const itemStatuses = items.map((i) => i.status);
   const status = deriveRequestStatus(itemStatuses);
   if (status !== request.status) checkRequestTransition(request.status, status);
-  const closed = !itemStatuses.some(isOpenItem);
-  await work.tx.request.update({
-    where: { id: requestId },
-    data: { status, closedAt: closed ? (request.closedAt ?? new Date()) : null },
-  });
+  const closedAt = itemStatuses.some(isOpenItem) ? null : (request.closedAt ?? new Date());
+  // The touch above already wrote updatedAt: a second write only when status or closedAt change.
+  if (status !== request.status || closedAt !== request.closedAt) {
+    await work.tx.request.update({ where: { id: requestId }, data: { status, closedAt } });
+  }
   if (status !== request.status || explicit) {
     work.audit.append({
       action: explicit?.action ?? "REQUEST_STATUS_CHANGED",

@@ -197,14 +197,15 @@ export interface UpdateResourceInput {
 
 export async function updateResource(work: Work, actor: Actor, input: UpdateResourceInput): Promise<string> {
   requireAdmin(actor);
-  const current = await work.tx.resource.findUnique({
+  // One relation per read: Prisma runs sibling relation reads concurrently, which on the
+  // transaction's one connection only queues them (and PostgreSQL's driver deprecates it).
+  const found = await work.tx.resource.findUnique({
     where: { id: input.resourceId },
-    include: {
-      system: { select: { connector: true } },
-      approvalSteps: { orderBy: { order: "asc" }, include: { approvers: { select: { id: true } } } },
-    },
+    include: { approvalSteps: { orderBy: { order: "asc" }, include: { approvers: { select: { id: true } } } } },
   });
-  if (!current) throw notFound("Resource", ["input", "resourceId"]);
+  if (!found) throw notFound("Resource", ["input", "resourceId"]);
+  const system = await work.tx.system.findUniqueOrThrow({ where: { id: found.systemId }, select: { connector: true } });
+  const current = { ...found, system };
   const name = input.name != null ? requiredText(input.name, LIMITS.name, ["input", "name"]) : current.name;
   const description =
     input.description !== undefined

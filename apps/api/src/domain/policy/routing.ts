@@ -53,7 +53,7 @@ async function routeToGroup(tx: Tx, groupId: string, parties: Parties, emptyReas
 
 export async function routeApprovalStep(
   tx: Tx,
-  step: { kind: StepSpec["kind"]; groupId: string | null; approvers: { id: string }[] },
+  step: { id: string; kind: StepSpec["kind"]; groupId: string | null },
   parties: Parties,
 ): Promise<Routing> {
   switch (step.kind) {
@@ -71,10 +71,12 @@ export async function routeApprovalStep(
       return { assigneeIds: [manager.id], assigneeGroupId: null, assignedToAdmins: false, fallbackReason: null };
     }
     case "EXPLICIT": {
+      // The step's approvers are read here, in the same statement, only for the steps that name them.
       const eligible = await tx.identity.findMany({
         where: {
           active: true,
-          id: { in: step.approvers.map((a) => a.id), notIn: [parties.requesterId, parties.targetId] },
+          id: { notIn: [parties.requesterId, parties.targetId] },
+          stepApprovals: { some: { id: step.id } },
         },
         select: { id: true },
         orderBy: { id: "asc" },
@@ -133,19 +135,31 @@ export function ticketFacts(row: Prisma.TicketGetPayload<{ select: typeof ticket
 
 export type ActingRight = "ASSIGNED" | "OVERRIDE" | "SELF" | "NONE";
 
-export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): ActingRight {
-  if (viewer.id === ticket.requesterId || viewer.id === ticket.targetId) return "SELF";
-  const assigned =
-    ticket.assigneeIds.includes(viewer.id) ||
-    (ticket.assigneeGroupId !== null && viewerGroupIds.has(ticket.assigneeGroupId)) ||
-    (ticket.assignedToAdmins && isAdmin(viewer));
+/**
+ * The acting right once it is known whether the viewer is assigned to the ticket (named, through
+ * its group, or as an admin of an admin-assigned ticket): the one rule, whichever way the
+ * assignment was found (from loaded facts here, from targeted reads in the domain's writers).
+ */
+export function actingRightOf(
+  viewer: Actor,
+  parties: { requesterId: string; targetId: string },
+  assigned: boolean,
+): ActingRight {
+  if (viewer.id === parties.requesterId || viewer.id === parties.targetId) return "SELF";
   if (assigned) return "ASSIGNED";
   return isAdmin(viewer) ? "OVERRIDE" : "NONE";
 }
 
-/** Throws the contract's error for a viewer who may not act; returns whether it is an override. */
-export function requireActingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): boolean {
-  const right = actingRight(viewer, ticket, viewerGroupIds);
+export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: ReadonlySet<string>): ActingRight {
+  const assigned =
+    ticket.assigneeIds.includes(viewer.id) ||
+    (ticket.assigneeGroupId !== null && viewerGroupIds.has(ticket.assigneeGroupId)) ||
+    (ticket.assignedToAdmins && isAdmin(viewer));
+  return actingRightOf(viewer, ticket, assigned);
+}
+
+/** Throws the contract's error for a right that does not allow acting; returns whether it is an override. */
+export function requireRight(right: ActingRight): boolean {
   if (right === "SELF") {
     throw new DomainError("SELF_APPROVAL", "The requester and the target of a request may not act on its tickets.");
   }

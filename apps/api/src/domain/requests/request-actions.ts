@@ -64,18 +64,29 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     select: { id: true, name: true, requestable: true },
   });
   const byId = new Map(resources.map((r) => [r.id, r]));
-  const [granted, requested] = await Promise.all([
-    work.tx.grant.findMany({
-      where: { activeKey: { in: input.resourceIds.map((id) => activeGrantKey(targetId, id)) } },
-      select: { resourceId: true },
-    }),
-    work.tx.requestItem.findMany({
-      where: { openKey: { in: input.resourceIds.map((id) => openItemKey(targetId, id)) } },
-      select: { resourceId: true, request: { select: { number: true } } },
-    }),
-  ]);
+  // One statement after the other: statements of one transaction share its connection, where
+  // concurrent ones would only queue (and PostgreSQL's driver deprecates overlapping queries).
+  const granted = await work.tx.grant.findMany({
+    where: { activeKey: { in: input.resourceIds.map((id) => activeGrantKey(targetId, id)) } },
+    select: { resourceId: true },
+  });
+  // The open items' request numbers are read only for the error that shows them.
+  const requested = await work.tx.requestItem.findMany({
+    where: { openKey: { in: input.resourceIds.map((id) => openItemKey(targetId, id)) } },
+    select: { resourceId: true, requestId: true },
+  });
   const grantedIds = new Set(granted.map((g) => g.resourceId));
-  const requestedIn = new Map(requested.map((r) => [r.resourceId, r.request.number]));
+  const requestNumbers = requested.length
+    ? new Map(
+        (
+          await work.tx.request.findMany({
+            where: { id: { in: requested.map((r) => r.requestId) } },
+            select: { id: true, number: true },
+          })
+        ).map((r) => [r.id, r.number]),
+      )
+    : new Map<string, number>();
+  const requestedIn = new Map(requested.map((r) => [r.resourceId, r.requestId]));
 
   const problems: DomainError[] = [];
   input.resourceIds.forEach((id, index) => {
@@ -88,12 +99,12 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     if (grantedIds.has(id)) {
       return problems.push(new DomainError("ALREADY_GRANTED", `The target already has ${resource.name}.`, field));
     }
-    const number = requestedIn.get(id);
-    if (number !== undefined) {
+    const openIn = requestedIn.get(id);
+    if (openIn !== undefined) {
       return problems.push(
         new DomainError(
           "ALREADY_REQUESTED",
-          `${resource.name} is already requested for the target in REQ-${number}.`,
+          `${resource.name} is already requested for the target in REQ-${requestNumbers.get(openIn)}.`,
           field,
         ),
       );
@@ -184,10 +195,11 @@ export async function cancelRequest(
   }
   // The row lock first (as in refreshRequestStatus): a decision committing meanwhile is either
   // seen in the items read below, or waits for this cancellation.
-  const { items } = await work.tx.request.update({
-    where: { id: request.id },
-    data: { updatedAt: new Date() },
-    select: { items: { select: { id: true, status: true } } },
+  await work.tx.request.update({ where: { id: request.id }, data: { updatedAt: new Date() }, select: { id: true } });
+  // Read apart: selecting the items in the update would make Prisma read the request back too.
+  const items = await work.tx.requestItem.findMany({
+    where: { requestId: request.id },
+    select: { id: true, status: true },
   });
   const open = items.filter((item) => isOpenItem(item.status));
   // The actor is a party (checked above): what can still be missing is an open item.
@@ -195,7 +207,7 @@ export async function cancelRequest(
   await cancelOpenTickets(
     work,
     actor.id,
-    request.id,
+    request,
     open.map((item) => item.id),
   );
   await moveItems(work, open, "CANCELLED");

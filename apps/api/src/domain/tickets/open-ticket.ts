@@ -1,7 +1,7 @@
 // Opening tickets: the approval ticket of an item's next step, or its fulfillment ticket once
 // the last approval landed (the item is then APPROVED). The only place tickets are created, in
 // a status the lifecycle allows.
-import type { TicketKind } from "../../generated/prisma/client.ts";
+import { Prisma, type TicketKind } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { nextNumber } from "../counters.ts";
 import { enqueueJob } from "../jobs.ts";
@@ -39,10 +39,18 @@ async function createTicket(
       step,
       assigneeGroupId: routing.assigneeGroupId,
       assignedToAdmins: routing.assignedToAdmins,
-      assignees: { connect: routing.assigneeIds.map((id) => ({ id })) },
     },
     select: { id: true },
   });
+  // The named assignees in one insert: a nested `connect` would first read each identity back
+  // and then the ticket again (routing just read them in this transaction; the foreign keys
+  // still hold). Quoted identifiers only, so the statement is the same on both providers.
+  const assigneeIds = [...new Set(routing.assigneeIds)];
+  if (assigneeIds.length > 0) {
+    await work.tx.$executeRaw`INSERT INTO "_TicketAssignees" ("A", "B") VALUES ${Prisma.join(
+      assigneeIds.map((id) => Prisma.sql`(${id}, ${ticket.id})`),
+    )}`;
+  }
   work.audit.append({
     action: "TICKET_CREATED",
     actorId,
@@ -78,7 +86,7 @@ export async function advanceItem(
   const next = await work.tx.approvalStep.findFirst({
     where: { resourceId: item.resourceId, order: { gt: afterStep } },
     orderBy: { order: "asc" },
-    select: { order: true, kind: true, groupId: true, approvers: { select: { id: true } } },
+    select: { id: true, order: true, kind: true, groupId: true },
   });
   if (next) {
     const routing = await routeApprovalStep(work.tx, next, parties);

@@ -8,29 +8,37 @@ import { invalid, invalidState, notFound } from "../errors.ts";
 import { activateGrant } from "../grants/grants.ts";
 import { isActionableTicket, moveTicket, openTicketWhere, refreshRequestStatus } from "../lifecycle.ts";
 import { visibleTicketWhere } from "../policy/visibility.ts";
-import { requireActingRight, ticketFacts, ticketFactsSelect } from "../policy/routing.ts";
+import { actingRightOf, requireRight } from "../policy/routing.ts";
 import { LIMITS, optionalText, requiredText } from "../validate.ts";
-import type { Actor, Work } from "../work.ts";
+import { type Actor, isAdmin, type Work } from "../work.ts";
 import { cancelPendingJobs, enqueueJob } from "../jobs.ts";
 import { advanceItem, type ItemContext } from "./open-ticket.ts";
 
 const ticketSelect = {
-  ...ticketFactsSelect,
   id: true,
+  kind: true,
+  status: true,
   step: true,
   itemId: true,
   requestId: true,
   resourceId: true,
-  resource: { select: { requiresFulfillmentEvidence: true } },
+  assigneeGroupId: true,
+  assignedToAdmins: true,
+  request: { select: { requesterId: true, targetId: true } },
 } as const;
 
+/**
+ * The visible ticket as its actions need it: one statement for the ticket (whether the actor is
+ * one of its named assignees is a count joined into the same SELECT) and one for its request's
+ * parties. One relation per read also keeps Prisma from running sibling relation reads
+ * concurrently on the transaction's one connection (PostgreSQL's driver deprecates that).
+ */
 async function loadTicket(work: Work, actor: Actor, ticketId: string) {
   const ticket = await work.tx.ticket.findFirst({
     where: { id: ticketId, ...visibleTicketWhere(actor) },
-    select: ticketSelect,
+    select: { ...ticketSelect, _count: { select: { assignees: { where: { id: actor.id } } } } },
   });
   if (!ticket) throw notFound("Ticket", ["input", "ticketId"]);
-  const facts = ticketFacts(ticket);
   const item: ItemContext = {
     itemId: ticket.itemId,
     requestId: ticket.requestId,
@@ -38,13 +46,35 @@ async function loadTicket(work: Work, actor: Actor, ticketId: string) {
     requesterId: ticket.request.requesterId,
     targetId: ticket.request.targetId,
   };
-  return { ticket, facts, item };
+  return { ticket, item };
 }
 
-async function actorGroupIds(work: Work, actor: Actor, groupId: string | null): Promise<Set<string>> {
-  if (!groupId) return new Set();
-  const member = await work.tx.group.count({ where: { id: groupId, members: { some: { id: actor.id } } } });
-  return member > 0 ? new Set([groupId]) : new Set();
+type LoadedTicket = Awaited<ReturnType<typeof loadTicket>>["ticket"];
+
+/**
+ * The actor's right to act on the ticket (routing.ts: actingRightOf), throwing the contract's
+ * error when there is none; true for an admin's override. The group's membership is read only
+ * when it decides: not for the requester or target, nor for an actor assigned by name or as admin.
+ */
+async function requireRightToAct(work: Work, actor: Actor, ticket: LoadedTicket): Promise<boolean> {
+  const parties = ticket.request;
+  const isParty = actor.id === parties.requesterId || actor.id === parties.targetId;
+  const assigned =
+    !isParty &&
+    (ticket._count.assignees > 0 ||
+      (ticket.assignedToAdmins && isAdmin(actor)) ||
+      (ticket.assigneeGroupId !== null &&
+        (await work.tx.group.count({ where: { id: ticket.assigneeGroupId, members: { some: { id: actor.id } } } })) >
+          0));
+  return requireRight(actingRightOf(actor, parties, assigned));
+}
+
+async function requiresEvidence(work: Work, resourceId: string): Promise<boolean> {
+  const resource = await work.tx.resource.findUniqueOrThrow({
+    where: { id: resourceId },
+    select: { requiresFulfillmentEvidence: true },
+  });
+  return resource.requiresFulfillmentEvidence;
 }
 
 async function addComment(work: Work, ticketId: string, authorId: string, body: string | null): Promise<void> {
@@ -63,9 +93,9 @@ export async function decideTicket(
   decision: "APPROVED" | "REJECTED",
 ): Promise<void> {
   const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
-  const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
+  const { ticket, item } = await loadTicket(work, actor, input.ticketId);
   if (ticket.kind !== "APPROVAL") throw invalidState("Only approval tickets are approved or rejected.");
-  const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
+  const override = await requireRightToAct(work, actor, ticket);
   if (ticket.status !== "OPEN") throw invalidState(`The ticket is ${ticket.status}, not OPEN.`);
   // The reason is what the requester is told; checked after the right to decide, so that someone
   // who may not decide learns nothing more than that.
@@ -86,12 +116,13 @@ export async function decideTicket(
 
 export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput): Promise<void> {
   const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
-  const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
+  const { ticket, item } = await loadTicket(work, actor, input.ticketId);
   if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are fulfilled.");
-  const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
+  const override = await requireRightToAct(work, actor, ticket);
   if (!isActionableTicket(ticket.kind, ticket.status))
     throw invalidState(`The ticket is ${ticket.status}; it cannot be fulfilled.`);
-  if (ticket.resource.requiresFulfillmentEvidence && !comment) {
+  // Evidence is a comment: the resource's rule matters (and is read) only when there is none.
+  if (!comment && (await requiresEvidence(work, item.resourceId))) {
     throw invalid("This resource requires fulfillment evidence: describe what was done in a comment.", [
       "input",
       "comment",
@@ -118,9 +149,9 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
  */
 export async function retryFulfillment(work: Work, actor: Actor, input: DecideInput): Promise<void> {
   const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
-  const { ticket, facts, item } = await loadTicket(work, actor, input.ticketId);
+  const { ticket, item } = await loadTicket(work, actor, input.ticketId);
   if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are retried.");
-  const override = requireActingRight(actor, facts, await actorGroupIds(work, actor, ticket.assigneeGroupId));
+  const override = await requireRightToAct(work, actor, ticket);
   if (ticket.status !== "FAILED") throw invalidState(`The ticket is ${ticket.status}, not FAILED.`);
   const system = await work.tx.resource.findUniqueOrThrow({
     where: { id: item.resourceId },
@@ -175,7 +206,7 @@ export async function commentOnTicket(
 export async function cancelOpenTickets(
   work: Work,
   actorId: string,
-  requestId: string,
+  request: { id: string; targetId: string },
   itemIds: string[],
 ): Promise<void> {
   const open = await work.tx.ticket.findMany({
@@ -186,8 +217,8 @@ export async function cancelOpenTickets(
       status: true,
       kind: true,
       resourceId: true,
+      // The request is the caller's (its target given): one relation, read without a sibling.
       resource: { select: { systemId: true, system: { select: { connector: true } } } },
-      request: { select: { targetId: true } },
     },
     orderBy: { number: "asc" },
   });
@@ -201,14 +232,14 @@ export async function cancelOpenTickets(
       kind: "REVOKE",
       systemId: ticket.resource.systemId,
       ticketId: ticket.id,
-      identityId: ticket.request.targetId,
+      identityId: request.targetId,
       resourceId: ticket.resourceId,
     });
   }
   for (const ticket of open) {
     await moveTicket(
       work,
-      { ...ticket, requestId },
+      { ...ticket, requestId: request.id },
       {
         action: "TICKET_STATUS_CHANGED",
         actorId,
