@@ -20,7 +20,10 @@ import { fanout } from "./fanout.ts";
 const pinning = availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).status === 0;
 if (pinning && !process.env.FANOUT_PINNED) {
   const self = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  const run = spawnSync("taskset", ["-c", "1", ...self], { stdio: "inherit", env: { ...process.env, FANOUT_PINNED: "1" } });
+  const run = spawnSync("taskset", ["-c", "1", ...self], {
+    stdio: "inherit",
+    env: { ...process.env, FANOUT_PINNED: "1" },
+  });
   process.exit(run.status ?? 1);
 }
 

@@ -16,9 +16,28 @@ export interface FanoutResult {
   lost: number;
   duplicated: number;
   rssPerSubscriberKb: number;
+  /**
+   * CPU time per change during the changes (server processes: user + system from /proc; this
+   * process: the subscribers' clients). Unlike the latencies, it hardly moves when other work
+   * shares the machine: the figure to compare before and after a change to the fan-out.
+   */
+  serverCpuMsPerChange: number;
+  clientCpuMsPerChange: number;
+  /**
+   * p50 of the mutation that makes each change (request to response): the latencies are timed
+   * from the mutation's start, as the commit's moment is not visible from outside, so they
+   * include this.
+   */
+  mutationP50Ms: number;
 }
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+
+/** User + system CPU time of a process, in ms (clock ticks of 10 ms). */
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+};
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -79,14 +98,20 @@ export async function fanout(options: {
   const idle = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
 
   const commits: number[] = [];
+  const mutations: number[] = [];
   const sequencesBefore = new Set(lastArrival.keys());
+  const serverCpuBefore = options.serverPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const clientCpuBefore = process.cpuUsage();
   for (let i = 0; i < options.changes; i += 1) {
     const t0 = performance.now();
     await options.change();
     commits.push(t0);
+    mutations.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, 3000));
+  const serverCpu = options.serverPids.reduce((sum, pid) => sum + cpuMs(pid), 0) - serverCpuBefore;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   const sequences = [...lastArrival.keys()].filter((s) => !sequencesBefore.has(s)).sort((a, b) => a - b);
   // Each change is one ticket event here (a new approval ticket), in order.
   const latencies = sequences.map((s, i) => (lastArrival.get(s) ?? 0) - (commits[i] ?? 0));
@@ -101,5 +126,8 @@ export async function fanout(options: {
     lost: expected - got + Math.max(0, options.changes - sequences.length) * ready,
     duplicated,
     rssPerSubscriberKb: Math.round((idle - before) / Math.max(ready, 1)),
+    serverCpuMsPerChange: Math.round(serverCpu / Math.max(options.changes, 1)),
+    mutationP50Ms: Math.round(percentile(mutations, 50)),
+    clientCpuMsPerChange: Math.round((clientCpu.user + clientCpu.system) / 1000 / Math.max(options.changes, 1)),
   };
 }
