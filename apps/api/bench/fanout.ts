@@ -7,6 +7,7 @@ import { type ResultOf, TicketStatusSignal } from "@access/contract";
 import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
+import { type MemoryReading, memoryOfAll } from "./memory-probe.ts";
 
 export interface FanoutResult {
   subscribers: number;
@@ -15,7 +16,12 @@ export interface FanoutResult {
   p99Ms: number;
   lost: number;
   duplicated: number;
+  /** Server RSS at N idle subscribers minus at none, per subscriber (see memoryMethod). */
   rssPerSubscriberKb: number;
+  /** The same for the servers' live JS memory (heap in use + external), when measured. */
+  livePerSubscriberKb: number | null;
+  /** How the memory figures were read: after forced full collections, or raw RSS (noise). */
+  memoryMethod: string;
   /**
    * CPU time per change during the changes (server processes: user + system from /proc; this
    * process: the subscribers' clients). Unlike the latencies, it hardly moves when other work
@@ -53,7 +59,8 @@ export async function fanout(options: {
   /** Makes one change and resolves when its mutation answered (i.e. after commit). */
   change: () => Promise<void>;
 }): Promise<FanoutResult> {
-  const before = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
+  const rawBefore = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
+  const gcBefore = await memoryOfAll(options.serverPids);
   const received: Map<number, number>[] = [];
   const clients: Client[] = [];
   const lastArrival = new Map<number, number>();
@@ -95,7 +102,10 @@ export async function fanout(options: {
     ready += 1;
   }
   await new Promise((r) => setTimeout(r, 1000));
-  const idle = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
+  const rawIdle = options.serverPids.reduce((sum, pid) => sum + rssKb(pid), 0);
+  const gcIdle = gcBefore ? await memoryOfAll(options.serverPids) : null;
+  const perSubscriber = (key: keyof MemoryReading) =>
+    gcBefore && gcIdle ? Math.round((gcIdle[key] - gcBefore[key]) / Math.max(ready, 1)) : null;
 
   const commits: number[] = [];
   const mutations: number[] = [];
@@ -125,7 +135,12 @@ export async function fanout(options: {
     p99Ms: Math.round(percentile(latencies, 99)),
     lost: expected - got + Math.max(0, options.changes - sequences.length) * ready,
     duplicated,
-    rssPerSubscriberKb: Math.round((idle - before) / Math.max(ready, 1)),
+    rssPerSubscriberKb: perSubscriber("rssKb") ?? Math.round((rawIdle - rawBefore) / Math.max(ready, 1)),
+    livePerSubscriberKb: perSubscriber("liveKb"),
+    memoryMethod:
+      gcBefore && gcIdle
+        ? "after forced full GCs in each server (inspector), median of 3 readings, 0 vs N subscribers"
+        : "raw RSS difference (the servers' inspector was not reachable): noise",
     serverCpuMsPerChange: Math.round(serverCpu / Math.max(options.changes, 1)),
     mutationP50Ms: Math.round(percentile(mutations, 50)),
     clientCpuMsPerChange: Math.round((clientCpu.user + clientCpu.system) / 1000 / Math.max(options.changes, 1)),
