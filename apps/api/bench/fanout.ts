@@ -1,7 +1,9 @@
 // Figure 3 of `npm run bench`: commit → delivery latency to the last of N graphql-ws subscribers
-// (p50/p99 over the changes), lost and duplicated deliveries, and server memory per idle
-// subscriber. Subscribers select only `sequence status`, so the figure measures fan-out, not
-// per-subscriber field resolution (the contract's TicketStatusSignal, which the dashboard follows).
+// (p50/p99 over the changes), lost and duplicated deliveries, the server's and the clients' CPU
+// time per change, and (figure 6) server memory per idle subscriber, read after forced full
+// collections (memory-probe.ts). Subscribers select only `sequence status`, so the figure
+// measures fan-out, not per-subscriber field resolution (the contract's TicketStatusSignal,
+// which the dashboard follows).
 import { readFileSync } from "node:fs";
 import { type ResultOf, TicketStatusSignal } from "@access/contract";
 import { print } from "graphql";
