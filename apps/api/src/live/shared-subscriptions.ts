@@ -18,10 +18,14 @@ export interface SharedRoot {
   sink: FrameSink;
 }
 
-/** One subscription's socket: its graphql-ws id, and a write that resolves once written. */
+/** One subscription's socket: its graphql-ws id, and how to write a frame to it. */
 export interface FrameSink {
   id: string;
-  send(frame: string): Promise<void>;
+  /**
+   * Writes a frame. Returns a promise, resolved once the frame is written, only when the socket
+   * could not take it at once: the next frame waits for it then (no promise per frame otherwise).
+   */
+  send(frame: string): Promise<void> | undefined;
 }
 
 /** A change's result, with the JSON of its `next` payload made once for every subscriber. */
@@ -124,7 +128,8 @@ export function deliver(payloads: AsyncGenerator<string>, sink: FrameSink): Asyn
       for (;;) {
         const step = await payloads.next();
         if (step.done) return done;
-        await sink.send(`${prefix}${step.value}}`);
+        const written = sink.send(`${prefix}${step.value}}`);
+        if (written) await written;
       }
     },
     async return() {

@@ -117,18 +117,28 @@ async function prepareOperation(
 }
 
 /**
- * Where a subscription's frames go (shared-subscriptions.ts): written as graphql-ws would, nothing
- * on a socket that is no longer open, and resolved once the socket took the frame. A failed write
- * is the socket closing, which ends the subscription through graphql-ws's close handling.
+ * Where a subscription's frames go (shared-subscriptions.ts): nothing on a socket that is no
+ * longer open (as graphql-ws does); a frame the kernel did not take at once (the client reads
+ * slowly) makes the next one wait until it is written, so a client that stops reading backs up
+ * into the feed's bounded queue as it did under graphql-ws. A failed write is the socket
+ * closing, which ends the subscription through graphql-ws's close handling.
  */
 function frameSink(id: string, socket: WebSocket): FrameSink {
   return {
     id,
-    send: (frame) =>
-      new Promise<void>((resolve) => {
-        if (socket.readyState !== socket.OPEN) resolve();
-        else socket.send(frame, () => resolve());
-      }),
+    send(frame) {
+      if (socket.readyState !== socket.OPEN) return undefined;
+      let written = false;
+      let wake: (() => void) | undefined;
+      socket.send(frame, () => {
+        written = true;
+        wake?.();
+      });
+      if (written || socket.bufferedAmount === 0) return undefined;
+      return new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    },
   };
 }
 
