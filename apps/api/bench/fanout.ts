@@ -37,6 +37,12 @@ export interface FanoutResult {
    * include this.
    */
   mutationP50Ms: number;
+  /**
+   * First → last subscriber's arrival of each change, p50/p99: the fan-out alone, without the
+   * mutation's time (which dominates the latencies when the machine is busy).
+   */
+  spreadP50Ms: number;
+  spreadP99Ms: number;
 }
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
@@ -66,6 +72,7 @@ export async function fanout(options: {
   const received: Map<number, number>[] = [];
   const clients: Client[] = [];
   const lastArrival = new Map<number, number>();
+  const firstArrival = new Map<number, number>();
   let duplicated = 0;
   let ready = 0;
   for (let i = 0; i < options.subscribers; i += 1) {
@@ -96,6 +103,7 @@ export async function fanout(options: {
           const now = performance.now();
           seen.set(sequence, now);
           lastArrival.set(sequence, Math.max(lastArrival.get(sequence) ?? 0, now));
+          if (!firstArrival.has(sequence)) firstArrival.set(sequence, now);
         },
         error: () => undefined,
         complete: () => undefined,
@@ -127,6 +135,7 @@ export async function fanout(options: {
   const sequences = [...lastArrival.keys()].filter((s) => !sequencesBefore.has(s)).sort((a, b) => a - b);
   // Each change is one ticket event here (a new approval ticket), in order.
   const latencies = sequences.map((s, i) => (lastArrival.get(s) ?? 0) - (commits[i] ?? 0));
+  const spreads = sequences.map((s) => (lastArrival.get(s) ?? 0) - (firstArrival.get(s) ?? 0));
   const expected = sequences.length * ready;
   const got = received.reduce((sum, seen) => sum + sequences.filter((s) => seen.has(s)).length, 0);
   await Promise.all(clients.map((c) => c.dispose()));
@@ -145,6 +154,8 @@ export async function fanout(options: {
         : "raw RSS difference (the servers' inspector was not reachable): noise",
     serverCpuMsPerChange: Math.round(serverCpu / Math.max(options.changes, 1)),
     mutationP50Ms: Math.round(percentile(mutations, 50)),
+    spreadP50Ms: Math.round(percentile(spreads, 50)),
+    spreadP99Ms: Math.round(percentile(spreads, 99)),
     clientCpuMsPerChange: Math.round((clientCpu.user + clientCpu.system) / 1000 / Math.max(options.changes, 1)),
   };
 }
