@@ -5,11 +5,11 @@
 //   pair; FANOUT_CPU_PROF=dir runs the single instance under `node --cpu-prof` into dir.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { CreateRequest } from "@access/contract";
 import { print } from "graphql";
-import { Redis } from "ioredis";
 import { createResource } from "../src/domain/catalog/catalog.ts";
 import { toGlobalId } from "../src/domain/global-id.ts";
 import { loadDemoOrganisation } from "../src/demo/demo-organisation.ts";
@@ -69,16 +69,19 @@ async function stopped(child: ChildProcess): Promise<void> {
   await exit;
 }
 
-async function redisUp(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return (await redis.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
+/** Whether a Redis answers PING at `url` (a bare RESP exchange: no client needed for one probe). */
+function redisUp(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port || 6379), hostname, () => socket.write("PING\r\n"));
+    const answer = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.setTimeout(1_000, () => answer(false));
+    socket.once("data", (reply) => answer(String(reply).startsWith("+PONG")));
+    socket.once("error", () => answer(false));
+  });
 }
 
 async function main(): Promise<void> {

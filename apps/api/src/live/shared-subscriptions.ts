@@ -122,69 +122,60 @@ export function payloadJson(result: ExecutionResult): string {
  */
 export function deliver(payloads: AsyncGenerator<string>, sink: FrameSink): AsyncGenerator<never> {
   const prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
-  const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
-  const stream: AsyncGenerator<never> = {
-    async next() {
-      for (;;) {
-        const step = await payloads.next();
-        if (step.done) return done;
-        const written = sink.send(`${prefix}${step.value}}`);
-        if (written) await written;
-      }
-    },
+  return streamOf<never>(async () => {
+    for (;;) {
+      const step = await payloads.next();
+      if (step.done) return DONE;
+      const written = sink.send(`${prefix}${step.value}}`);
+      if (written) await written;
+    }
+  }, payloads);
+}
+
+const DONE = { done: true, value: undefined } as IteratorReturnResult<undefined>;
+
+/**
+ * A stream without an async generator of our own: a generator suspended on the source's next()
+ * would see return() only after the next change, and the feed's stream must be told at once
+ * when the client unsubscribes. return() and throw() end `source`.
+ */
+function streamOf<R>(next: () => Promise<IteratorResult<R>>, source: AsyncGenerator<unknown>): AsyncGenerator<R> {
+  const stream: AsyncGenerator<R> = {
+    next,
     async return() {
-      await payloads.return(undefined);
-      return done;
+      await source.return(undefined);
+      return DONE;
     },
     async throw(error: unknown) {
-      await payloads.return(undefined);
+      await source.return(undefined);
       throw error;
     },
     [Symbol.asyncIterator]() {
       return stream;
     },
-  } as AsyncGenerator<never>;
+  } as AsyncGenerator<R>;
   return stream;
 }
 
-/**
- * Maps a stream without an async generator of our own: a generator suspended on the source's
- * next() would see return() only after the next change, and the feed's stream must be told at
- * once when the client unsubscribes.
- */
+/** Maps a stream (see streamOf). */
 function mapStream<T, R>(
   source: AsyncGenerator<T>,
   map: (value: T) => Promise<R>,
   onError: (error: unknown) => R,
 ): AsyncGenerator<R> {
-  const done = { done: true, value: undefined } as IteratorReturnResult<undefined>;
   let failed = false;
-  const mapped: AsyncGenerator<R> = {
-    // A failing source (the database away during a replay) ends the stream with one masked
-    // error instead of handing the driver's message to the client.
-    async next() {
-      if (failed) return done;
-      try {
-        const step = await source.next();
-        if (step.done) return done;
-        return { done: false, value: await map(step.value) };
-      } catch (error) {
-        failed = true;
-        void source.return(undefined).catch(() => undefined);
-        return { done: false, value: onError(error) };
-      }
-    },
-    async return() {
-      await source.return(undefined);
-      return done;
-    },
-    async throw(error: unknown) {
-      await source.return(undefined);
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return mapped;
-    },
-  } as AsyncGenerator<R>;
-  return mapped;
+  // A failing source (the database away during a replay) ends the stream with one masked
+  // error instead of handing the driver's message to the client.
+  return streamOf<R>(async () => {
+    if (failed) return DONE;
+    try {
+      const step = await source.next();
+      if (step.done) return DONE;
+      return { done: false, value: await map(step.value) };
+    } catch (error) {
+      failed = true;
+      void source.return(undefined).catch(() => undefined);
+      return { done: false, value: onError(error) };
+    }
+  }, source);
 }
