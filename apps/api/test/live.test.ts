@@ -202,3 +202,101 @@ describe("shared execution of identical subscriptions", () => {
     for (const subscription of [aliceA, aliceB, bob]) subscription.stop();
   });
 });
+
+/** A `next` frame of TicketStatusChanged, as far as these tests read it. */
+interface NextFrame {
+  id: string;
+  type: string;
+  payload: { data: { ticketStatusChanged: { status: string; ticket: { request: { id: string } } } } };
+}
+
+/** A graphql-ws client at the level of frames: the exact text the server writes, per socket. */
+async function rawSocket(token: string) {
+  const socket = new WebSocket(`${t.url.replace("http", "ws")}/graphql`, "graphql-transport-ws");
+  const frames: string[] = [];
+  const waiting: (() => void)[] = [];
+  socket.on("message", (data) => {
+    frames.push(String(data));
+    for (const wake of waiting.splice(0)) wake();
+  });
+  /** Resolves once a frame matching `test` has arrived. */
+  const frame = async (test: (text: string) => boolean): Promise<string> => {
+    for (;;) {
+      const found = frames.find(test);
+      if (found) return found;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+  };
+  await new Promise((resolve) => socket.once("open", resolve));
+  socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } }));
+  await frame((text) => text.includes('"connection_ack"'));
+  return {
+    socket,
+    frames,
+    subscribe(id: string) {
+      socket.send(JSON.stringify({ id, type: "subscribe", payload: { query: documentText(TicketStatusChanged) } }));
+    },
+    /** The `next` frames for subscription `id` so far, as sent. */
+    nextOf: (id: string) =>
+      frames.filter((text) => {
+        const message = JSON.parse(text) as { id?: string; type: string };
+        return message.type === "next" && message.id === id;
+      }),
+    firstNext: (id: string) =>
+      frame((text) => text.includes('"next"') && (JSON.parse(text) as { id?: string }).id === id),
+  };
+}
+
+/** Waits until the live feed has exactly `count` subscribers (registered, or ended). */
+async function feedHas(count: number): Promise<void> {
+  while (t.server.feed.subscriberCount !== count) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe("shared frames: one serialised result, written with each subscription's id", () => {
+  it("gives every subscription the same payload bytes under its own id, skips who may not see, survives a closed socket", async () => {
+    // The earlier tests' subscriptions end on the server a moment after their clients stopped.
+    await feedHas(0);
+    const first = await rawSocket(t.org.tokens.alice);
+    const odd = 'we"ird\\id ✓';
+    first.subscribe("1");
+    first.subscribe(odd);
+    const doomed = await rawSocket(t.org.tokens.alice);
+    doomed.subscribe("gone");
+    const second = await rawSocket(t.org.tokens.alice);
+    second.subscribe("x");
+    const carol = await rawSocket(t.org.tokens.carol);
+    carol.subscribe("c");
+    await feedHas(5);
+    // Closed without a goodbye between the others, just before the change: its subscription
+    // may still be in the feed when the change is delivered.
+    doomed.socket.terminate();
+    const request = await createRequest(t.org.tokens.alice);
+
+    const frames = await Promise.all([first.firstNext("1"), first.firstNext(odd), second.firstNext("x")]);
+    const payloads = frames.map((text, i) => {
+      const id = ["1", odd, "x"][i] ?? "";
+      const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+      expect(text.startsWith(prefix) && text.endsWith("}")).toBe(true);
+      return text.slice(prefix.length, -1);
+    });
+    // The very same bytes for the three subscriptions, and a graphql-ws `next` message each.
+    expect(new Set(payloads).size).toBe(1);
+    for (const [i, text] of frames.entries()) {
+      const message = JSON.parse(text) as NextFrame;
+      expect(message.id).toBe(["1", odd, "x"][i]);
+      expect(message.type).toBe("next");
+    }
+    const change = (JSON.parse(payloads[0] ?? "") as NextFrame["payload"]).data.ticketStatusChanged;
+    expect([change.status, change.ticket.request.id]).toEqual(["OPEN", request.id]);
+
+    // Carol may not see Alice's request: the first change she gets is one of her own.
+    const own = await createRequest(t.org.tokens.carol);
+    const carolFirst = JSON.parse(await carol.firstNext("c")) as NextFrame;
+    expect(carolFirst.payload.data.ticketStatusChanged.ticket.request.id).toBe(own.id);
+    expect(carol.nextOf("c")).toHaveLength(1);
+
+    for (const client of [first, second, carol]) client.socket.close();
+    await cancel(t.org.tokens.alice, request.id);
+    await cancel(t.org.tokens.carol, own.id);
+  });
+});

@@ -1,9 +1,11 @@
 // What the WebSocket server does beyond graphql-ws: protocol errors of a client are the
-// client's (graphql-ws would answer them as internal errors), and a client that stops reading
-// is dropped before the server buffers without end for it.
+// client's (graphql-ws would answer them as internal errors), a client that stops reading
+// is dropped before the server buffers without end for it, and the keep-alive pings go out from
+// one timer for all sockets (graphql-ws's keep-alive is two timers per socket: thousands of
+// idle subscribers meant thousands of timers firing).
 import { CloseCode } from "graphql-ws";
 import type { Logger } from "pino";
-import type { WebSocketServer } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
 
 const SERVER_ONLY_MESSAGES = new Set(["connection_ack", "next", "error"]);
 
@@ -22,11 +24,20 @@ function messageType(text: string): string {
 }
 
 /**
+ * Pings every socket each KEEP_ALIVE_MS, graphql-ws's default, and drops one that has not
+ * answered the previous ping by the next (a peer gone without closing); graphql-ws's own
+ * keep-alive is off (useServer's keepAlive 0).
+ */
+export const KEEP_ALIVE_MS = 12_000;
+
+/**
  * Must be called before graphql-ws's `useServer`: its connection listener then runs first and
- * wraps the listeners graphql-ws adds to each socket. Returns a function that stops the sweep.
+ * wraps the listeners graphql-ws adds to each socket. Returns a function that stops the sweeps.
  */
 export function guardWebSockets(wss: WebSocketServer, log: Logger, maxBufferedBytes: number): () => void {
+  const awaitingPong = new WeakSet<WebSocket>();
   wss.on("connection", (socket) => {
+    socket.on("pong", () => awaitingPong.delete(socket));
     // A message only a server may send (connection_ack, next, error) is the client's protocol
     // error: BadRequest (4400), where graphql-ws would close with 4500 "internal error".
     const on = socket.on.bind(socket);
@@ -62,5 +73,18 @@ export function guardWebSockets(wss: WebSocketServer, log: Logger, maxBufferedBy
     }
   }, 1_000);
   sweep.unref();
-  return () => clearInterval(sweep);
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (awaitingPong.has(socket)) socket.terminate();
+      else if (socket.readyState === socket.OPEN) {
+        awaitingPong.add(socket);
+        socket.ping();
+      }
+    }
+  }, KEEP_ALIVE_MS);
+  keepAlive.unref();
+  return () => {
+    clearInterval(sweep);
+    clearInterval(keepAlive);
+  };
 }

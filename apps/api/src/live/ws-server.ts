@@ -19,7 +19,7 @@ import { authenticate, bearerToken } from "../http/auth.ts";
 import type { LiveSessions } from "./sessions.ts";
 import { type ClientLimits, rateLimitedError, tokenKey } from "../http/rate-limit.ts";
 import { guardWebSockets } from "./ws-guard.ts";
-import { SharedSubscriptions, shareKey } from "./shared-subscriptions.ts";
+import { type FrameSink, SharedSubscriptions, shareKey } from "./shared-subscriptions.ts";
 
 /** graphql-ws's per-connection state. */
 type Connection = {
@@ -72,6 +72,7 @@ async function prepareOperation(
   envelopContext: Record<string, unknown>,
   payload: SubscribePayload,
   caller: Caller,
+  sink: FrameSink,
 ): Promise<ExecutionArgs | GraphQLError[]> {
   const { schema, execute, contextFactory, parse, validate } = graphql.getEnveloped({
     ...envelopContext,
@@ -109,7 +110,35 @@ async function prepareOperation(
     variableValues: payload.variables,
     contextValue: await contextFactory(),
     rootValue:
-      operation.operation === "subscription" ? { execute, shareKey: shareKey(caller.viewer, payload) } : { execute },
+      operation.operation === "subscription"
+        ? { execute, shareKey: shareKey(caller.viewer, payload), sink }
+        : { execute },
+  };
+}
+
+/**
+ * Where a subscription's frames go (shared-subscriptions.ts): nothing on a socket that is no
+ * longer open (as graphql-ws does); a frame the kernel did not take at once (the client reads
+ * slowly) makes the next one wait until it is written, so a client that stops reading backs up
+ * into the feed's bounded queue as it did under graphql-ws. A failed write is the socket
+ * closing, which ends the subscription through graphql-ws's close handling.
+ */
+function frameSink(id: string, socket: WebSocket): FrameSink {
+  return {
+    id,
+    send(frame) {
+      if (socket.readyState !== socket.OPEN) return undefined;
+      let written = false;
+      let wake: (() => void) | undefined;
+      socket.send(frame, () => {
+        written = true;
+        wake?.();
+      });
+      if (written || socket.bufferedAmount === 0) return undefined;
+      return new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    },
   };
 }
 
@@ -164,7 +193,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
       onClose: (ctx) => {
         ctx.extra.unregister?.();
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // Every operation re-checks the connection's token (one statement): a revocation that
         // committed a moment ago must stop the next operation, not the one after the re-check.
         const caller = ctx.extra.caller;
@@ -178,17 +207,16 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
           const { message, extensions } = rateLimitedError(retryAfter);
           return [new GraphQLError(message, { extensions })];
         }
-        const envelopContext = {
-          ...ctx,
-          req: (ctx.extra as { request?: IncomingMessage }).request,
-          socket: (ctx.extra as { socket?: unknown }).socket,
-        };
-        return prepareOperation(deps.graphql, envelopContext, payload, caller);
+        const socket = (ctx.extra as { socket: WebSocket }).socket;
+        const envelopContext = { ...ctx, req: (ctx.extra as { request?: IncomingMessage }).request, socket };
+        return prepareOperation(deps.graphql, envelopContext, payload, caller, frameSink(id, socket));
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => sharedSubscriptions.subscribe(args) as never,
     },
     wss,
+    // The keep-alive pings come from ws-guard's one timer for all sockets.
+    0,
   );
   return {
     closeClients() {
