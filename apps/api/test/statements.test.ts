@@ -51,6 +51,80 @@ describe.each(targets)("raw statements on %s", (_provider, base) => {
     }
   });
 
+  it("append audit events that the ORM reads back as written, and move the head only on commit", async () => {
+    const database = await freshDatabase(base);
+    const db = await openDatabase(database.url);
+    try {
+      const headBefore = await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+      const rolledBack = await db
+        .transact(async ({ audit }) => {
+          audit.append({
+            action: "CONFIG_CHANGED",
+            actorId: null,
+            data: { entity: "Group", entityId: "R3JvdXA6eA==", change: "updated" },
+          });
+          await audit.flush();
+          throw new Abort("roll back");
+        })
+        .catch((error: unknown) => error);
+      expect(rolledBack).toBeInstanceOf(Abort);
+      expect(await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual(headBefore);
+
+      const before = Date.now();
+      await db.transact(async ({ audit }) => {
+        audit.append({
+          action: "CONFIG_CHANGED",
+          actorId: null,
+          data: { entity: "Group", entityId: "R3JvdXA6eA==", change: "created" },
+        });
+        audit.append({
+          action: "CONFIG_CHANGED",
+          actorId: null,
+          comment: "second",
+          data: { entity: "Group", entityId: "R3JvdXA6eA==", change: "updated" },
+        });
+      });
+      const rows = await db.read.auditEvent.findMany({
+        where: { sequence: { gt: headBefore.sequence } },
+        orderBy: { sequence: "asc" },
+      });
+      expect(rows.map((row) => [row.sequence, row.action, row.comment, row.data, row.requestId])).toEqual([
+        [
+          headBefore.sequence + 1,
+          "CONFIG_CHANGED",
+          null,
+          '{"change":"created","entity":"Group","entityId":"R3JvdXA6eA=="}',
+          null,
+        ],
+        [
+          headBefore.sequence + 2,
+          "CONFIG_CHANGED",
+          "second",
+          '{"change":"updated","entity":"Group","entityId":"R3JvdXA6eA=="}',
+          null,
+        ],
+      ]);
+      for (const row of rows) {
+        expect(row.id).toMatch(/^c[0-9a-z]{24}$/);
+        expect(row.at.getTime()).toBeGreaterThanOrEqual(before - 1);
+        expect(row.at.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+      expect(rows[0]?.prevHash).toBe(headBefore.hash);
+      expect(rows[1]?.prevHash).toBe(rows[0]?.hash);
+      // Time-range filters compare the stored text (SQLite): a raw row must sort like an ORM row.
+      const inRange = await db.read.auditEvent.count({ where: { at: { gte: new Date(before - 1) } } });
+      expect(inRange).toBe(2);
+      expect(await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual({
+        id: 1,
+        sequence: headBefore.sequence + 2,
+        hash: rows[1]?.hash,
+      });
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
   it("are counted with the ORM's statements", async () => {
     const database = await freshDatabase(base);
     const db = await openDatabase(database.url);

@@ -93,8 +93,9 @@ function assemble(parts: Parts): Database {
         const effects: WorkEffects = { jobsQueued: false, credentialsChanged: false };
         try {
           const result = await parts.write.$transaction(async (tx) => {
-            const audit = new AuditWriter(tx);
-            const value = await fn({ tx, audit, effects, sql: statementsOf(tx) });
+            const sql = statementsOf(tx);
+            const audit = new AuditWriter(sql);
+            const value = await fn({ tx, audit, effects, sql });
             sequences = await audit.flush();
             return value;
           }, TX_OPTIONS);
