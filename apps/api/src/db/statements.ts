@@ -111,9 +111,12 @@ export function sqliteStatements(connection: () => Sqlite.Database, report: Repo
     insertAudit: Sqlite.Statement<unknown[]>;
     setHeadHash: Sqlite.Statement<[string]>;
   } | null = null;
+  let preparedOn: Sqlite.Database | null = null;
   const statements = () => {
-    if (prepared) return prepared;
     const db = connection();
+    // Prepared once per connection (Prisma opens a new one if it reconnects after a disconnect).
+    if (prepared && preparedOn === db) return prepared;
+    preparedOn = db;
     // The adapter turns safe integers on for the connection; these columns fit a JS number.
     prepared = {
       nextNumber: db.prepare<[string], { value: number }>(NEXT_NUMBER).safeIntegers(false),
