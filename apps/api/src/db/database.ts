@@ -17,6 +17,7 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 import { PrismaClient as PostgresPrismaClient } from "../generated/prisma-postgresql/client.ts";
 import { AuditWriter } from "../domain/audit/writer.ts";
 import type { Work, WorkEffects } from "../domain/work.ts";
+import { postgresStatements, sqliteStatements, type StatementsFactory } from "./statements.ts";
 import { migratePostgres, migrateSqlite, pendingSqlite, readMigrations, type Provider } from "./migrate.ts";
 
 /** The client type (generated for SQLite; the PostgreSQL client has the same models and shapes). */
@@ -66,6 +67,8 @@ interface Parts {
   provider: Provider;
   read: Client;
   write: Client;
+  /** The raw statements of a write transaction; `report` tells the query listeners. */
+  statements(report: (sql: string) => void): StatementsFactory;
   pending(): Promise<string[]>;
   closeExtra(): Promise<void>;
 }
@@ -78,6 +81,9 @@ function assemble(parts: Parts): Database {
       for (const listener of queryListeners) listener(event.query);
     });
   }
+  const statementsOf = parts.statements((sql) => {
+    for (const listener of queryListeners) listener(sql);
+  });
   return {
     provider: parts.provider,
     read: parts.read,
@@ -87,8 +93,9 @@ function assemble(parts: Parts): Database {
         const effects: WorkEffects = { jobsQueued: false, credentialsChanged: false };
         try {
           const result = await parts.write.$transaction(async (tx) => {
-            const audit = new AuditWriter(tx);
-            const value = await fn({ tx, audit, effects });
+            const sql = statementsOf(tx);
+            const audit = new AuditWriter(sql);
+            const value = await fn({ tx, audit, effects, sql });
             sequences = await audit.flush();
             return value;
           }, TX_OPTIONS);
@@ -130,6 +137,34 @@ function sqlitePath(url: string): string {
   return file === ":memory:" ? file : path.resolve(process.cwd(), file);
 }
 
+/**
+ * The better-sqlite3 adapter, keeping hold of the connection it opens so db/statements.ts can
+ * run prepared statements inside Prisma's transactions on it. The connection is the adapter's
+ * `client` field, undocumented: the adapter's version is pinned and statements.test.ts proves
+ * the sharing; a check here fails at the first transaction if the field goes away.
+ */
+type SqliteAdapter = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
+
+class SharedConnectionSqlite extends PrismaBetterSqlite3 {
+  private handle: Sqlite.Database | null = null;
+
+  override async connect(): Promise<SqliteAdapter> {
+    const adapter = await super.connect();
+    const client = (adapter as unknown as { client?: unknown }).client;
+    if (!(client instanceof Sqlite)) {
+      throw new Error("@prisma/adapter-better-sqlite3 no longer exposes its connection as `client`");
+    }
+    this.handle = client;
+    return adapter;
+  }
+
+  /** The open connection (Prisma connects before it starts a transaction). */
+  connection(): Sqlite.Database {
+    if (!this.handle) throw new Error("the SQLite write connection is not open");
+    return this.handle;
+  }
+}
+
 async function openSqlite(url: string): Promise<Database> {
   const file = sqlitePath(url);
   if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
@@ -143,15 +178,15 @@ async function openSqlite(url: string): Promise<Database> {
   } catch (error) {
     throw new DatabaseUnavailableError(`cannot open ${file}: ${(error as Error).message}`);
   }
-  const client = () =>
-    new PrismaClient({
-      adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 }),
-      log: [{ emit: "event", level: "query" }],
-    });
+  const adapter = () => new SharedConnectionSqlite({ url: `file:${file}`, timeout: 10_000 });
+  const client = (shared: SharedConnectionSqlite) =>
+    new PrismaClient({ adapter: shared, log: [{ emit: "event", level: "query" }] });
+  const writeAdapter = adapter();
   return assemble({
     provider: "sqlite",
-    write: client(),
-    read: client(),
+    write: client(writeAdapter),
+    read: client(adapter()),
+    statements: (report) => sqliteStatements(() => writeAdapter.connection(), report),
     pending: () => pendingSqlite(admin, migrations),
     closeExtra: async () => {
       admin.close();
@@ -180,6 +215,7 @@ async function openPostgres(url: string): Promise<Database> {
     provider: "postgresql",
     write: client,
     read: client,
+    statements: () => postgresStatements(),
     pending: async () => {
       const applied = await client.$queryRawUnsafe<{ migration_name: string }[]>(
         `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,

@@ -1,11 +1,11 @@
 // Human-friendly numbers (REQ-n, TKT-n), allocated inside the writing transaction so a rolled
 // back change leaves no hole and two writers never share a number.
 import type { Client } from "../db/database.ts";
-import type { Tx } from "./work.ts";
+import type { Work } from "./work.ts";
 
-export async function nextNumber(tx: Tx, name: "request" | "ticket"): Promise<number> {
-  const counter = await tx.counter.update({ where: { name }, data: { value: { increment: 1 } } });
-  return counter.value;
+/** One raw `UPDATE … RETURNING` on the transaction's connection (db/statements.ts). */
+export async function nextNumber(work: Pick<Work, "sql">, name: "request" | "ticket"): Promise<number> {
+  return work.sql.nextNumber(name);
 }
 
 /**

@@ -1,6 +1,7 @@
 // What every domain transition receives: the open transaction, the audit writer bound to it,
 // and the actor. Domain functions never open transactions themselves; Database.transact does.
 import type { Prisma, Role } from "../generated/prisma/client.ts";
+import type { Statements } from "../db/statements.ts";
 import type { AuditWriter } from "./audit/writer.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -8,6 +9,8 @@ export type Tx = Prisma.TransactionClient;
 export interface Work {
   tx: Tx;
   audit: AuditWriter;
+  /** The hottest statements as raw SQL on this transaction's connection (db/statements.ts). */
+  sql: Statements;
   /** What the transaction left for after its commit (set by the domain, read by `transact`). */
   effects: WorkEffects;
 }

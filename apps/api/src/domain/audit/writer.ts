@@ -2,14 +2,16 @@
 // before it commits: one locking update of the chain head (so sequences stay gapless and every
 // hash links to the event committed before it, even with several writers), then the inserts.
 import { canonicalize, chainHash } from "@access/audit-chain";
-import type { AuditAction, Prisma } from "../../generated/prisma/client.ts";
+import { newId, type AuditRow, type Statements } from "../../db/statements.ts";
+import type { AuditAction } from "../../generated/prisma/client.ts";
 import { toGlobalIdOrNull } from "../global-id.ts";
 import type { AuditEntry } from "./events.ts";
 
 export class AuditWriter {
   private readonly pending: AuditEntry[] = [];
 
-  constructor(private readonly tx: Prisma.TransactionClient) {}
+  /** Writes through the transaction's raw statements (db/statements.ts): the hottest path of every change. */
+  constructor(private readonly sql: Pick<Statements, "advanceAuditHead" | "insertAuditEvents" | "setAuditHeadHash">) {}
 
   /** Collects an event; its data must have its action's shape (audit/events.ts). */
   append<A extends AuditAction>(entry: AuditEntry<A>): void {
@@ -25,15 +27,12 @@ export class AuditWriter {
     const count = this.pending.length;
     if (count === 0) return null;
     // The increment takes the row lock first; the hash it returns is the committed chain's tip.
-    const head = await this.tx.auditHead.update({
-      where: { id: 1 },
-      data: { sequence: { increment: count } },
-    });
+    const head = await this.sql.advanceAuditHead(count);
     const at = new Date();
     const atIso = at.toISOString();
     let prevHash = head.hash;
     let sequence = head.sequence - count;
-    const rows: Prisma.AuditEventCreateManyInput[] = [];
+    const rows: AuditRow[] = [];
     for (const entry of this.pending) {
       sequence += 1;
       const data = entry.data;
@@ -49,6 +48,7 @@ export class AuditWriter {
       };
       const hash = chainHash(prevHash, content);
       rows.push({
+        id: newId(),
         sequence,
         at,
         actorId: entry.actorId,
@@ -62,8 +62,8 @@ export class AuditWriter {
       });
       prevHash = hash;
     }
-    await this.tx.auditEvent.createMany({ data: rows });
-    await this.tx.auditHead.update({ where: { id: 1 }, data: { hash: prevHash } });
+    await this.sql.insertAuditEvents(rows);
+    await this.sql.setAuditHeadHash(prevHash);
     this.pending.length = 0;
     return { first: head.sequence - count + 1, last: head.sequence };
   }

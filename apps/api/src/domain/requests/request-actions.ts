@@ -114,7 +114,7 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
   if (problems.length === 1 && problems[0]) throw problems[0];
   if (problems.length > 1) throw new DomainErrors(problems);
 
-  const number = await nextNumber(work.tx, "request");
+  const number = await nextNumber(work, "request");
   // Request, items and key as flat inserts: a nested create would read everything back.
   const request = await work.tx.request.create({
     data: { number, requesterId: actor.id, targetId, justification, status: NEW_REQUEST_STATUS },

@@ -27,7 +27,7 @@ async function createTicket(
   status: "OPEN" | "IN_PROGRESS" = "OPEN",
 ): Promise<string> {
   checkTicketCreation(kind, status);
-  const number = await nextNumber(work.tx, "ticket");
+  const number = await nextNumber(work, "ticket");
   const ticket = await work.tx.ticket.create({
     data: {
       number,

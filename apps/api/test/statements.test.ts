@@ -1,0 +1,142 @@
+// The raw statements of db/statements.ts run inside the writing transaction: they see its
+// uncommitted rows, their own writes are invisible to readers until the commit, and they roll
+// back with it. On SQLite this rests on sharing the connection Prisma's adapter holds (an
+// undocumented field, versions pinned), so this suite is the proof that the sharing still holds.
+import { describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../src/db/database.ts";
+import { freshDatabase } from "./databases.ts";
+
+// An empty string means SQLite to freshDatabase; PostgreSQL too under `npm run test:scale`.
+const targets = [["sqlite", ""]] as [string, string][];
+if (process.env.TEST_DATABASE_URL) targets.push(["postgresql", process.env.TEST_DATABASE_URL]);
+
+class Abort extends Error {}
+
+async function counter(db: Database): Promise<number> {
+  const row = await db.read.counter.findUnique({ where: { name: "ticket" } });
+  return row?.value ?? -1;
+}
+
+describe.each(targets)("raw statements on %s", (_provider, base) => {
+  it("join the transaction: see its rows, stay invisible until commit, roll back with it", async () => {
+    const database = await freshDatabase(base);
+    const db = await openDatabase(database.url);
+    try {
+      const before = await counter(db);
+      let seenInside = -1;
+      let seenOutside = -1;
+      const rolledBack = await db
+        .transact(async ({ tx, sql }) => {
+          // An ORM write first, then the raw one must build on it (same transaction).
+          await tx.counter.update({ where: { name: "ticket" }, data: { value: { increment: 10 } } });
+          const next = await sql.nextNumber("ticket");
+          expect(next).toBe(before + 11);
+          seenInside = (await tx.counter.findUnique({ where: { name: "ticket" } }))?.value ?? -1;
+          seenOutside = await counter(db);
+          throw new Abort("roll back");
+        })
+        .catch((error: unknown) => error);
+      expect(rolledBack).toBeInstanceOf(Abort);
+      expect(seenInside).toBe(before + 11);
+      expect(seenOutside).toBe(before);
+      expect(await counter(db)).toBe(before);
+
+      const committed = await db.transact(({ sql }) => sql.nextNumber("ticket"));
+      expect(committed).toBe(before + 1);
+      expect(await counter(db)).toBe(before + 1);
+      expect(typeof committed).toBe("number");
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it("append audit events that the ORM reads back as written, and move the head only on commit", async () => {
+    const database = await freshDatabase(base);
+    const db = await openDatabase(database.url);
+    try {
+      const headBefore = await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+      const rolledBack = await db
+        .transact(async ({ audit }) => {
+          audit.append({
+            action: "CONFIG_CHANGED",
+            actorId: null,
+            data: { entity: "Group", entityId: "R3JvdXA6eA==", change: "updated" },
+          });
+          await audit.flush();
+          throw new Abort("roll back");
+        })
+        .catch((error: unknown) => error);
+      expect(rolledBack).toBeInstanceOf(Abort);
+      expect(await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual(headBefore);
+
+      const before = Date.now();
+      await db.transact(async ({ audit }) => {
+        audit.append({
+          action: "CONFIG_CHANGED",
+          actorId: null,
+          data: { entity: "Group", entityId: "R3JvdXA6eA==", change: "created" },
+        });
+        audit.append({
+          action: "CONFIG_CHANGED",
+          actorId: null,
+          comment: "second",
+          data: { entity: "Group", entityId: "R3JvdXA6eA==", change: "updated" },
+        });
+      });
+      const rows = await db.read.auditEvent.findMany({
+        where: { sequence: { gt: headBefore.sequence } },
+        orderBy: { sequence: "asc" },
+      });
+      expect(rows.map((row) => [row.sequence, row.action, row.comment, row.data, row.requestId])).toEqual([
+        [
+          headBefore.sequence + 1,
+          "CONFIG_CHANGED",
+          null,
+          '{"change":"created","entity":"Group","entityId":"R3JvdXA6eA=="}',
+          null,
+        ],
+        [
+          headBefore.sequence + 2,
+          "CONFIG_CHANGED",
+          "second",
+          '{"change":"updated","entity":"Group","entityId":"R3JvdXA6eA=="}',
+          null,
+        ],
+      ]);
+      for (const row of rows) {
+        expect(row.id).toMatch(/^c[0-9a-z]{24}$/);
+        expect(row.at.getTime()).toBeGreaterThanOrEqual(before - 1);
+        expect(row.at.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+      expect(rows[0]?.prevHash).toBe(headBefore.hash);
+      expect(rows[1]?.prevHash).toBe(rows[0]?.hash);
+      // Time-range filters compare the stored text (SQLite): a raw row must sort like an ORM row.
+      const inRange = await db.read.auditEvent.count({ where: { at: { gte: new Date(before - 1) } } });
+      expect(inRange).toBe(2);
+      expect(await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toEqual({
+        id: 1,
+        sequence: headBefore.sequence + 2,
+        hash: rows[1]?.hash,
+      });
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it("are counted with the ORM's statements", async () => {
+    const database = await freshDatabase(base);
+    const db = await openDatabase(database.url);
+    try {
+      const statements: string[] = [];
+      const stop = db.onQuery((sql) => statements.push(sql));
+      await db.transact(({ sql }) => sql.nextNumber("request"));
+      stop();
+      expect(statements.filter((sql) => /UPDATE "Counter"/.test(sql))).toHaveLength(1);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+});
