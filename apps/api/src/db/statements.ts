@@ -63,18 +63,24 @@ type Report = (sql: string) => void;
 const AUDIT_COLUMNS = `"id", "sequence", "at", "actorId", "action", "requestId", "ticketId", "comment", "data", "prevHash", "hash"`;
 const ADVANCE_HEAD = `UPDATE "AuditHead" SET "sequence" = "sequence" + ? WHERE "id" = 1 RETURNING "sequence", "hash"`;
 const ADVANCE_HEAD_PG = `UPDATE "AuditHead" SET "sequence" = "sequence" + $1 WHERE "id" = 1 RETURNING "sequence", "hash"`;
-const INSERT_AUDIT = `INSERT INTO "AuditEvent" (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const SET_HEAD_HASH = `UPDATE "AuditHead" SET "hash" = ? WHERE "id" = 1`;
 const SET_HEAD_HASH_PG = `UPDATE "AuditHead" SET "hash" = $1 WHERE "id" = 1`;
 
-/** One multi-row insert for PostgreSQL; the action is its enum type there. */
-function insertAuditPg(count: number): string {
+/**
+ * One multi-row insert of `count` audit events: `?` placeholders on SQLite, numbered ones on
+ * PostgreSQL, where the action is its enum type.
+ */
+function insertAuditSql(count: number, provider: "sqlite" | "postgresql"): string {
   const rows = Array.from({ length: count }, (_, r) => {
-    const p = (i: number) => `$${r * 11 + i}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::"AuditAction", ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)})`;
+    const p = (i: number) => (provider === "sqlite" ? "?" : `$${r * 11 + i}`);
+    const action = provider === "sqlite" ? p(5) : `${p(5)}::"AuditAction"`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${action}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)})`;
   });
   return `INSERT INTO "AuditEvent" (${AUDIT_COLUMNS}) VALUES ${rows.join(", ")}`;
 }
+
+/** Rows per SQLite insert: far below its 32,766 bound variables (11 a row), and one statement for any one change. */
+const SQLITE_AUDIT_ROWS_PER_INSERT = 100;
 
 const auditValues = (row: AuditRow, at: Date | string) =>
   [
@@ -108,7 +114,8 @@ export function sqliteStatements(connection: () => Sqlite.Database, report: Repo
   let prepared: {
     nextNumber: Sqlite.Statement<[string], { value: number }>;
     advanceHead: Sqlite.Statement<[number], Head>;
-    insertAudit: Sqlite.Statement<unknown[]>;
+    /** Multi-row inserts by row count, prepared on first use. */
+    insertAudit: Map<number, { sql: string; statement: Sqlite.Statement<unknown[]> }>;
     setHeadHash: Sqlite.Statement<[string]>;
   } | null = null;
   let preparedOn: Sqlite.Database | null = null;
@@ -121,7 +128,7 @@ export function sqliteStatements(connection: () => Sqlite.Database, report: Repo
     prepared = {
       nextNumber: db.prepare<[string], { value: number }>(NEXT_NUMBER).safeIntegers(false),
       advanceHead: db.prepare<[number], Head>(ADVANCE_HEAD).safeIntegers(false),
-      insertAudit: db.prepare<unknown[]>(INSERT_AUDIT),
+      insertAudit: new Map(),
       setHeadHash: db.prepare<[string]>(SET_HEAD_HASH),
     };
     return prepared;
@@ -136,10 +143,18 @@ export function sqliteStatements(connection: () => Sqlite.Database, report: Repo
       return one(statements().advanceHead.get(count), "the audit head");
     },
     async insertAuditEvents(rows) {
-      const insert = statements().insertAudit;
-      for (const row of rows) {
-        report(INSERT_AUDIT);
-        insert.run(...auditValues(row, sqliteTime(row.at)));
+      const byCount = statements().insertAudit;
+      const db = connection();
+      for (let start = 0; start < rows.length; start += SQLITE_AUDIT_ROWS_PER_INSERT) {
+        const chunk = rows.slice(start, start + SQLITE_AUDIT_ROWS_PER_INSERT);
+        let insert = byCount.get(chunk.length);
+        if (!insert) {
+          const sql = insertAuditSql(chunk.length, "sqlite");
+          insert = { sql, statement: db.prepare<unknown[]>(sql) };
+          byCount.set(chunk.length, insert);
+        }
+        report(insert.sql);
+        insert.statement.run(...chunk.flatMap((row) => auditValues(row, sqliteTime(row.at))));
       }
     },
     async setAuditHeadHash(hash) {
@@ -163,7 +178,10 @@ export function postgresStatements(): StatementsFactory {
     },
     async insertAuditEvents(rows) {
       if (rows.length === 0) return;
-      await tx.$executeRawUnsafe(insertAuditPg(rows.length), ...rows.flatMap((row) => auditValues(row, row.at)));
+      await tx.$executeRawUnsafe(
+        insertAuditSql(rows.length, "postgresql"),
+        ...rows.flatMap((row) => auditValues(row, row.at)),
+      );
     },
     async setAuditHeadHash(hash) {
       await tx.$executeRawUnsafe(SET_HEAD_HASH_PG, hash);
