@@ -2,7 +2,8 @@
 // uncommitted rows, their own writes are invisible to readers until the commit, and they roll
 // back with it. On SQLite this rests on sharing the connection Prisma's adapter holds (an
 // undocumented field, versions pinned), so this suite is the proof that the sharing still holds.
-import { describe, expect, it } from "vitest";
+import Sqlite from "better-sqlite3";
+import { describe, expect, it, vi } from "vitest";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { freshDatabase } from "./databases.ts";
 
@@ -135,6 +136,36 @@ describe.each(targets)("raw statements on %s", (_provider, base) => {
       stop();
       expect(statements.filter((sql) => /UPDATE "Counter"/.test(sql))).toHaveLength(1);
     } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+});
+
+describe("the SQLite adapter's connection", () => {
+  it("prepares each statement text once and binds each run's own values", async () => {
+    const database = await freshDatabase("");
+    const db = await openDatabase(database.url);
+    const prepare = vi.spyOn(Sqlite.prototype, "prepare");
+    try {
+      await db.transact(({ tx }) => tx.counter.create({ data: { name: "prepared-a", value: 1 } }));
+      await db.transact(({ tx }) => tx.counter.create({ data: { name: "prepared-b", value: 2 } }));
+      await db.transact(({ tx }) => tx.counter.create({ data: { name: "prepared-c", value: 3 } }));
+      const texts = prepare.mock.calls.map(([sql]) => sql);
+      // Three transactions of the same shape: every text (BEGIN, the insert, COMMIT) prepared once.
+      expect(texts.length).toBeGreaterThan(0);
+      expect(new Set(texts).size).toBe(texts.length);
+      const values = await db.read.counter.findMany({
+        where: { name: { startsWith: "prepared-" } },
+        orderBy: { name: "asc" },
+      });
+      expect(values.map((c) => [c.name, c.value])).toEqual([
+        ["prepared-a", 1],
+        ["prepared-b", 2],
+        ["prepared-c", 3],
+      ]);
+    } finally {
+      prepare.mockRestore();
       await db.close();
       await database.drop();
     }
