@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const db = await openDatabase(dbUrl);
   const org = await loadDemoOrganisation(db);
   const resources: string[] = [];
-  for (let i = 0; i < CHANGES * sizes.length * 2; i += 1) {
+  for (let i = 0; i < (CHANGES + 1) * sizes.length * 2; i += 1) {
     const id = await db.transact((work) =>
       createResource(work, null, { systemId: org.githubSystemId, name: `Fan-out ${i}`, sensitivity: "STANDARD" }),
     );

@@ -390,7 +390,7 @@ async function main() {
   const started = Date.now();
   const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   console.log(`preparing data in ${dir} …`);
-  const { org, flowResources } = await prepare(`file:${dbFile}`, FANOUT_CHANGES * (FANOUT_SIZES.length * 2));
+  const { org, flowResources } = await prepare(`file:${dbFile}`, (FANOUT_CHANGES + 1) * (FANOUT_SIZES.length * 2));
   const apiPort = 4700 + Math.floor(Math.random() * 200);
   const barePort = apiPort + 300;
   const api = pinned(["--import", "tsx", path.join(repoRoot, "apps/api/src/main.ts")], {
@@ -801,17 +801,21 @@ async function statementCounts(org: DemoOrganisation): Promise<Record<string, nu
   const server = await startServer(loadConfig({ PORT: "0", DATABASE_URL: `file:${dbFile}`, LOG_LEVEL: "silent" }));
   try {
     const counts: Record<string, number> = {};
+    const page = (first: number) =>
+      fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.admin}` },
+        body: gqlBody(TicketPage, { first }),
+      });
+    // The token's first use reads it (then the instance keeps it verified): not the page's cost.
+    await page(1);
     for (const first of [10, 50, 100]) {
       let count = 0;
       const stop = server.db.onQuery((sql) => {
         // The live feed's and the job runner's background reads, quoted either way (SQLite: backticks).
         if (!/[`"](AuditEvent|Job)[`"]/.test(sql)) count += 1;
       });
-      await fetch(`${server.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${org.tokens.admin}` },
-        body: gqlBody(TicketPage, { first }),
-      });
+      await page(first);
       stop();
       counts[`first${first}`] = count;
     }
