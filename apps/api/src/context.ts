@@ -51,11 +51,16 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
 export function createContext(services: Services, caller: Caller | null, requestId: string): Context {
   const prisma = services.db.read;
   const viewer = caller?.viewer ?? null;
+  // Made on first use: most operations never log, and a pino child (bindings, redaction) costs
+  // a measurable share of a small query (docs/performance.md, figure 1b).
+  let log: Logger | null = null;
   return {
     db: services.db,
     prisma,
     feed: services.feed,
-    log: services.log.child({ requestId }),
+    get log() {
+      return (log ??= services.log.child({ requestId }));
+    },
     requestId,
     viewer,
     viewerIdentity: caller?.identity ?? null,

@@ -65,18 +65,20 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   res.setHeader("x-request-id", requestId);
   setSecurityHeaders(res);
   const started = process.hrtime.bigint();
-  res.on("finish", () => {
-    routes.log.info(
-      {
-        requestId,
-        method: req.method,
-        path: req.url?.split("?")[0],
-        status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      },
-      "request",
-    );
-  });
+  // The request line is at info level: below it (LOG_LEVEL=warn…) no listener, no object.
+  if (routes.log.isLevelEnabled("info"))
+    res.on("finish", () => {
+      routes.log.info(
+        {
+          requestId,
+          method: req.method,
+          path: req.url?.split("?")[0],
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        "request",
+      );
+    });
   const url = new URL(req.url ?? "/", "http://localhost");
   const length = Number(req.headers["content-length"] ?? 0);
   if (length > routes.maxBodyBytes) {
