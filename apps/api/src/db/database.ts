@@ -137,12 +137,6 @@ function sqlitePath(url: string): string {
   return file === ":memory:" ? file : path.resolve(process.cwd(), file);
 }
 
-/**
- * The better-sqlite3 adapter, keeping hold of the connection it opens so db/statements.ts can
- * run prepared statements inside Prisma's transactions on it. The connection is the adapter's
- * `client` field, undocumented: the adapter's version is pinned and statements.test.ts proves
- * the sharing; a check here fails at the first transaction if the field goes away.
- */
 type SqliteAdapter = Awaited<ReturnType<PrismaBetterSqlite3["connect"]>>;
 
 /** What the adapter (7.10, pinned) calls on its connection: `prepare(sql)`, optionally
@@ -197,6 +191,12 @@ function preparedOnce(db: Sqlite.Database): AdapterConnection {
   };
 }
 
+/**
+ * The better-sqlite3 adapter, keeping hold of the connection it opens so db/statements.ts can
+ * run prepared statements inside Prisma's transactions on it. The connection is the adapter's
+ * `client` field, undocumented: the adapter's version is pinned and statements.test.ts proves
+ * the sharing; a check here fails at the first transaction if the field goes away.
+ */
 class SharedConnectionSqlite extends PrismaBetterSqlite3 {
   private handle: Sqlite.Database | null = null;
 
