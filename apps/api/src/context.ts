@@ -1,6 +1,7 @@
 // The per-operation context: who asks, the read client, the live feed, and small per-operation
 // caches (the viewer's groups, the admins) so resolvers never load them twice.
 import type { Logger } from "pino";
+import type { Authenticator } from "./http/auth.ts";
 import type { Client, Database } from "./db/database.ts";
 import type { Actor } from "./domain/work.ts";
 import type { Identity } from "./generated/prisma/client.ts";
@@ -9,6 +10,7 @@ import type { LiveFeed } from "./live/feed.ts";
 
 export interface Services {
   db: Database;
+  authenticator: Authenticator;
   feed: LiveFeed;
   log: Logger;
   sessions: LiveSessions;

@@ -14,7 +14,7 @@ import { VERIFIED_TOKENS_MAX_ENTRIES } from "./domain/tokens/verified-tokens.ts"
 import { maskError } from "./graphql/error-masking.ts";
 import { createGraphQLServer } from "./graphql/yoga.ts";
 import { LiveSessions } from "./live/sessions.ts";
-import { attachVerifiedTokens } from "./http/auth.ts";
+import { Authenticator } from "./http/auth.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { JobRunner } from "./jobs/runner.ts";
@@ -56,8 +56,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
   const jobs = new JobRunner(db, config, log);
-  const tokens = attachVerifiedTokens(db, { maxAgeMs: config.liveRecheckMs, maxEntries: VERIFIED_TOKENS_MAX_ENTRIES });
-  const sessions = new LiveSessions(db, log, tokens);
+  const authenticator = new Authenticator(db, {
+    maxAgeMs: config.liveRecheckMs,
+    maxEntries: VERIFIED_TOKENS_MAX_ENTRIES,
+  });
+  const sessions = new LiveSessions(db, log, authenticator.tokens);
   sessions.start(config.liveRecheckMs);
   db.onCommit((info) => {
     if (info.sequences) signal.publish();
@@ -66,10 +69,25 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   });
   jobs.start();
 
-  const services: Services = { db, feed, log, sessions, maxSubscriptionsPerToken: config.maxSubscriptionsPerToken };
+  const services: Services = {
+    db,
+    authenticator,
+    feed,
+    log,
+    sessions,
+    maxSubscriptionsPerToken: config.maxSubscriptionsPerToken,
+  };
   const graphql = createGraphQLServer(services, config);
   const limits = new ClientLimits(config);
-  const routes = requestListener({ db, graphql, signal, limits, log, maxBodyBytes: config.maxBodyBytes });
+  const routes = requestListener({
+    db,
+    authenticator,
+    graphql,
+    signal,
+    limits,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+  });
   // Responses under way, which shutdown lets finish (up to a grace period).
   const inFlight = new Set<ServerResponse>();
   const server = createHttpServer((req, res) => {
@@ -79,7 +97,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   });
   const webSockets = startWebSocketServer({
     server,
-    db,
+    authenticator,
     sessions,
     limits,
     graphql,

@@ -3,22 +3,24 @@
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Caller } from "../context.ts";
-import type { Database } from "../db/database.ts";
-import { authenticate, unauthenticatedBody } from "../http/auth.ts";
+import { type Authenticator, unauthenticatedBody } from "../http/auth.ts";
 
 /**
  * Every GraphQL request over HTTP presents a valid token (GraphiQL's page excepted) or gets 401
  * before anything is parsed. `callerOf` then tells the context who it is, with the identity row
  * the token's verification holds (so `viewer` costs no statement).
  */
-export function httpAuthentication(db: Database): { plugin: Plugin; callerOf(request: Request): Caller | null } {
+export function httpAuthentication(authenticator: Authenticator): {
+  plugin: Plugin;
+  callerOf(request: Request): Caller | null;
+} {
   const callers = new WeakMap<Request, Caller>();
   const plugin: Plugin = {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== "/graphql") return;
       const wantsGraphiQL = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
       if (wantsGraphiQL) return;
-      const viewer = await authenticate(db, request.headers.get("authorization"));
+      const viewer = await authenticator.authenticate(request.headers.get("authorization"));
       if (!viewer) {
         endResponse(
           new Response(unauthenticatedBody(), {

@@ -29,7 +29,7 @@ export function createGraphQLServer(
   services: Services,
   config: Pick<Config, "corsOrigins" | "maxBodyBytes">,
 ): GraphQLServer {
-  const authentication = httpAuthentication(services.db);
+  const authentication = httpAuthentication(services.authenticator);
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",

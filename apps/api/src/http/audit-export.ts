@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChainedRecord, JsonValue } from "@access/audit-chain";
 import type { Client, Database } from "../db/database.ts";
 import { isAdmin } from "../domain/work.ts";
-import { authenticate, unauthenticatedBody } from "./auth.ts";
+import { type Authenticator, unauthenticatedBody } from "./auth.ts";
 import { errorBody, sendJson } from "./json.ts";
 import { fromGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
@@ -117,6 +117,7 @@ async function streamExport(
 /** The export route: GET only, an admin's token, valid parameters; then the stream. */
 export async function serveAuditExport(
   db: Database,
+  authenticator: Authenticator,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
@@ -126,7 +127,7 @@ export async function serveAuditExport(
     sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
     return;
   }
-  const viewer = await authenticate(db, req.headers.authorization);
+  const viewer = await authenticator.authenticate(req.headers.authorization);
   if (!viewer) {
     sendJson(res, 401, unauthenticatedBody());
     return;

@@ -17,32 +17,32 @@ export function bearerToken(header: unknown): string | null {
 }
 
 /**
- * The verified tokens of each instance, found by its database handle: every entrance that
- * authenticates (yoga's plugin, the WebSocket server, the audit export) already holds that
- * handle, and all of them must share one set of verifications and its invalidation.
+ * One instance's authentication: its verified tokens, emptied by every commit on `db` that
+ * revoked a token or changed an identity. Every entrance that authenticates (yoga's plugin, the
+ * WebSocket server, the audit export) is handed the same one, so they share its verifications
+ * and its invalidation.
  */
-const verifiedTokensOf = new WeakMap<Database, VerifiedTokens>();
+export class Authenticator {
+  readonly tokens: VerifiedTokens;
 
-/**
- * Gives the instance on `db` its verified tokens (once, at start-up, before it listens), emptied
- * by every commit on `db` that revoked a token or changed an identity.
- */
-export function attachVerifiedTokens(db: Database, options: VerifiedTokensOptions): VerifiedTokens {
-  const tokens = new VerifiedTokens((token) => authenticateToken(db.read, token), options);
-  verifiedTokensOf.set(db, tokens);
-  db.onCommit((info) => {
-    if (info.effects.credentialsChanged) tokens.forgetAll();
-  });
-  return tokens;
-}
+  constructor(
+    private readonly db: Database,
+    options: VerifiedTokensOptions,
+  ) {
+    const tokens = new VerifiedTokens((token) => authenticateToken(db.read, token), options);
+    db.onCommit((info) => {
+      if (info.effects.credentialsChanged) tokens.forgetAll();
+    });
+    this.tokens = tokens;
+  }
 
-export async function authenticate(db: Database, header: unknown): Promise<AuthenticatedIdentity | null> {
-  const tokens = verifiedTokensOf.get(db);
-  if (!tokens) throw new Error("authenticate: attachVerifiedTokens was not called for this database");
-  const token = bearerToken(header);
-  const viewer = token ? await tokens.authenticate(token) : null;
-  if (viewer) noteTokenUse(db, viewer);
-  return viewer;
+  /** The caller an Authorization value (`Bearer <token>`) authenticates, or null. */
+  async authenticate(header: unknown): Promise<AuthenticatedIdentity | null> {
+    const token = bearerToken(header);
+    const viewer = token ? await this.tokens.authenticate(token) : null;
+    if (viewer) noteTokenUse(this.db, viewer);
+    return viewer;
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
+import type { Authenticator } from "./auth.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import type { CommitSignal } from "../live/signal.ts";
 import { serveAuditExport } from "./audit-export.ts";
@@ -15,6 +16,7 @@ import { graphiqlCsp, newNonce, setSecurityHeaders } from "./security-headers.ts
 
 export interface Routes {
   db: Database;
+  authenticator: Authenticator;
   graphql: GraphQLServer;
   signal: CommitSignal;
   limits: ClientLimits;
@@ -113,10 +115,10 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       await serveReadiness(routes, res);
       return;
     case "/audit/export.jsonl":
-      await serveAuditExport(routes.db, req, res, url, "jsonl");
+      await serveAuditExport(routes.db, routes.authenticator, req, res, url, "jsonl");
       return;
     case "/audit/export.csv":
-      await serveAuditExport(routes.db, req, res, url, "csv");
+      await serveAuditExport(routes.db, routes.authenticator, req, res, url, "csv");
       return;
     default:
       await serveDashboard(req, res, url);

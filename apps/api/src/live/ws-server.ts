@@ -11,11 +11,10 @@ import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config.ts";
 import type { Caller } from "../context.ts";
-import type { Database } from "../db/database.ts";
 import type { MaskError } from "../graphql/error-masking.ts";
 import { checkOperation } from "../graphql/input-guard.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
-import { authenticate, bearerToken } from "../http/auth.ts";
+import { type Authenticator, bearerToken } from "../http/auth.ts";
 import type { LiveSessions } from "./sessions.ts";
 import { type ClientLimits, rateLimitedError, tokenKey } from "../http/rate-limit.ts";
 import { guardWebSockets } from "./ws-guard.ts";
@@ -32,7 +31,7 @@ type Connection = {
 
 export interface WebSocketDeps {
   server: Server;
-  db: Database;
+  authenticator: Authenticator;
   sessions: LiveSessions;
   limits: ClientLimits;
   graphql: GraphQLServer;
@@ -143,7 +142,7 @@ function frameSink(id: string, socket: WebSocket): FrameSink {
 }
 
 export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
-  const { db, sessions, limits, config } = deps;
+  const { authenticator, sessions, limits, config } = deps;
   const wss = new WebSocketServer({
     server: deps.server,
     path: "/graphql",
@@ -161,7 +160,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
     {
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const viewer = await authenticate(db, authorization);
+        const viewer = await authenticator.authenticate(authorization);
         if (!viewer) return false;
         const socket = (ctx.extra as { socket?: WebSocket }).socket;
         // The client may have hung up while it was authenticated: graphql-ws has already run
