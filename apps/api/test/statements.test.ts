@@ -5,6 +5,10 @@
 import Sqlite from "better-sqlite3";
 import { describe, expect, it, vi } from "vitest";
 import { openDatabase, type Database } from "../src/db/database.ts";
+import { newId } from "../src/db/statements.ts";
+import { loadDemoOrganisation } from "../src/demo/demo-organisation.ts";
+import { createRequest } from "../src/domain/requests/request-actions.ts";
+import { decideTicket, fulfillTicket } from "../src/domain/tickets/ticket-actions.ts";
 import { freshDatabase } from "./databases.ts";
 
 // An empty string means SQLite to freshDatabase; PostgreSQL too under `npm run test:scale`.
@@ -135,6 +139,103 @@ describe.each(targets)("raw statements on %s", (_provider, base) => {
       await db.transact(({ sql }) => sql.nextNumber("request"));
       stop();
       expect(statements.filter((sql) => /UPDATE "Counter"/.test(sql))).toHaveLength(1);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+  it("write requests, items, tickets and grants that the ORM reads back as it would have written them", async () => {
+    const database = await freshDatabase(base);
+    const db = await openDatabase(database.url);
+    try {
+      const org = await loadDemoOrganisation(db);
+      const before = new Date(Date.now() - 1);
+      const { requestId } = await db.transact((work) =>
+        createRequest(
+          work,
+          { id: org.ids.alice, role: "END_USER" },
+          { resourceIds: [org.resources.writeAccess], justification: "raw" },
+        ),
+      );
+      const approval = await db.read.ticket.findFirstOrThrow({
+        where: { requestId },
+        include: { assignees: { select: { id: true } } },
+      });
+      expect(approval).toMatchObject({ kind: "APPROVAL", status: "OPEN", step: 1, decidedAt: null, decidedById: null });
+      expect(typeof approval.assignedToAdmins).toBe("boolean");
+      expect(approval.id).toMatch(/^c[0-9a-z]{24}$/);
+      expect(approval.assignees.map((a) => a.id)).toEqual([org.ids.bob]);
+      await db.transact((work) =>
+        decideTicket(work, { id: org.ids.bob, role: "END_USER" }, { ticketId: approval.id }, "APPROVED"),
+      );
+      const fulfillment = await db.read.ticket.findFirstOrThrow({ where: { requestId, kind: "FULFILLMENT" } });
+      await db.transact((work) =>
+        fulfillTicket(work, { id: org.ids.dave, role: "END_USER" }, { ticketId: fulfillment.id, comment: "done" }),
+      );
+      const request = await db.read.request.findUniqueOrThrow({
+        where: { id: requestId },
+        include: { items: true, tickets: { orderBy: { number: "asc" } }, grants: true },
+      });
+      expect(request.status).toBe("FULFILLED");
+      expect(request.closedAt?.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(request.items.map((i) => [i.status, i.openKey])).toEqual([["FULFILLED", null]]);
+      expect(request.tickets.map((t) => [t.kind, t.status, t.decidedById])).toEqual([
+        ["APPROVAL", "APPROVED", org.ids.bob],
+        ["FULFILLMENT", "FULFILLED", org.ids.dave],
+      ]);
+      expect(request.grants.map((g) => [g.status, g.identityId, g.resourceId])).toEqual([
+        ["ACTIVE", org.ids.alice, org.resources.writeAccess],
+      ]);
+      const times = [
+        request.createdAt,
+        request.updatedAt,
+        ...request.items.flatMap((i) => [i.createdAt, i.updatedAt]),
+        ...request.tickets.flatMap((t) => [t.createdAt, t.updatedAt, t.decidedAt]),
+        ...request.grants.map((g) => g.grantedAt),
+      ];
+      for (const time of times) {
+        expect(time?.getTime()).toBeGreaterThanOrEqual(before.getTime());
+        expect(time?.getTime()).toBeLessThanOrEqual(Date.now());
+      }
+      // Range filters compare the stored values: raw rows must sort like ORM rows.
+      expect(await db.read.ticket.count({ where: { requestId, createdAt: { gte: before } } })).toBe(2);
+      expect(await db.read.request.count({ where: { id: requestId, closedAt: { lte: new Date() } } })).toBe(1);
+    } finally {
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it("run a transaction again when a raw insert meets a unique index (a concurrent writer won)", async () => {
+    const database = await freshDatabase(base);
+    const db = await openDatabase(database.url);
+    try {
+      const org = await loadDemoOrganisation(db);
+      const { requestId } = await db.transact((work) =>
+        createRequest(
+          work,
+          { id: org.ids.alice, role: "END_USER" },
+          { resourceIds: [org.resources.writeAccess], justification: "first" },
+        ),
+      );
+      const openKey = `${org.ids.alice}:${org.resources.writeAccess}`;
+      let attempts = 0;
+      const outcome = await db.transact(async ({ sql }) => {
+        attempts += 1;
+        // As a writer whose check ran before the other's commit: the open key is taken.
+        if (attempts === 1) {
+          await sql.insertRequestItem({
+            id: newId(),
+            requestId,
+            resourceId: org.resources.writeAccess,
+            status: "PENDING_APPROVAL",
+            openKey,
+          });
+        }
+        return "second attempt";
+      });
+      expect([outcome, attempts]).toEqual(["second attempt", 2]);
+      expect(await db.read.requestItem.count({ where: { requestId } })).toBe(1);
     } finally {
       await db.close();
       await database.drop();

@@ -54,13 +54,17 @@ const MAX_ATTEMPTS = 4;
 
 /**
  * Safe to run again: a PostgreSQL deadlock (40P01) or serialisation failure (40001), or a unique
- * index violation (P2002) — a concurrent writer committed the same thing first, and the domain's
- * own checks, run again, give the right answer (ALREADY_REQUESTED, CONFLICT, the first request
- * for an idempotency key).
+ * index violation — a concurrent writer committed the same thing first, and the domain's own
+ * checks, run again, give the right answer (ALREADY_REQUESTED, CONFLICT, the first request for an
+ * idempotency key). A unique violation comes as P2002 from an ORM statement, and from the raw
+ * statements of db/statements.ts as PostgreSQL's 23505 (inside Prisma's P2010) or SQLite's
+ * SQLITE_CONSTRAINT_UNIQUE.
  */
 function isRetryable(error: unknown): boolean {
-  const text = `${(error as { code?: string }).code ?? ""} ${(error as Error).message ?? ""}`;
-  return /P2002|40P01|40001|deadlock detected|could not serialize/i.test(text);
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta
+    ?.driverAdapterError?.cause?.originalCode;
+  const text = `${(error as { code?: string }).code ?? ""} ${cause ?? ""} ${(error as Error).message ?? ""}`;
+  return /P2002|SQLITE_CONSTRAINT_UNIQUE|23505|40P01|40001|deadlock detected|could not serialize/i.test(text);
 }
 
 interface Parts {

@@ -1,5 +1,5 @@
-// The hottest writes as raw SQL on the writing transaction's own connection, one implementation
-// per provider, behind the domain functions (which keep every rule and call these instead of
+// The hottest writes as raw SQL on the writing transaction's own connection, written once for
+// both providers, behind the domain functions (which keep every rule and call these instead of
 // ORM statements). An ORM statement inside Prisma's interactive transaction costs several times
 // the statement itself (docs/performance.md); these skip query building and planning.
 //
@@ -8,12 +8,17 @@
 // time), so a statement issued while the transaction is open is part of it: it sees the
 // transaction's uncommitted rows and commits or rolls back with it (statements.test.ts proves
 // it; the handle is an undocumented field, hence the exact adapter version in package.json).
-// PostgreSQL: `tx.$queryRaw` inside the same transaction (no shared handle to reach).
+// PostgreSQL: `tx.$queryRawUnsafe` inside the same transaction (no shared handle to reach).
+//
+// Rows are written as Prisma writes them: ids shaped like its cuids, `createdAt`/`updatedAt`
+// set here (the ORM sets them client-side; SQLite's column default would store another text
+// format), times in the text form the SQLite adapter stores.
 //
 // The SQLite statements bypass Prisma, so they are reported to the query listeners themselves
 // (statement counts stay true); PostgreSQL's raw queries reach them through Prisma's events.
 import { randomBytes } from "node:crypto";
 import type Sqlite from "better-sqlite3";
+import type { GrantStatus, RequestStatus, TicketKind, TicketStatus } from "../generated/prisma/client.ts";
 import type { Tx } from "../domain/work.ts";
 
 /** The raw statements a domain transition may use, bound to one open transaction. */
@@ -26,6 +31,35 @@ export interface Statements {
   insertAuditEvents(rows: readonly AuditRow[]): Promise<void>;
   /** Sets the chain head's hash (the last appended event's). */
   setAuditHeadHash(hash: string): Promise<void>;
+
+  insertRequest(row: RequestRow): Promise<void>;
+  insertRequestItem(row: RequestItemRow): Promise<void>;
+  insertTicket(row: TicketRow): Promise<void>;
+  /** Names the ticket's assignees (the implicit many-to-many table). */
+  insertTicketAssignees(ticketId: string, identityIds: readonly string[]): Promise<void>;
+  insertGrant(row: GrantRow): Promise<void>;
+  /**
+   * Moves a ticket `from → to` if it is still in `from`, recording who decided it when `decided`
+   * is given; false when it had moved meanwhile.
+   */
+  moveTicket(move: {
+    id: string;
+    from: TicketStatus;
+    to: TicketStatus;
+    decided?: { byId: string | null; at: Date };
+  }): Promise<boolean>;
+  /** Moves the items still in `from` to `to` (clearing `openKey` when asked); returns how many moved. */
+  moveItems(move: {
+    ids: readonly string[];
+    from: RequestStatus;
+    to: RequestStatus;
+    clearOpenKey: boolean;
+  }): Promise<number>;
+  /** Touches the request (its row lock on PostgreSQL) and returns its status and closing time; null if none. */
+  touchRequest(id: string): Promise<{ status: RequestStatus; closedAt: Date | null } | null>;
+  /** The request's items' statuses. */
+  itemStatuses(requestId: string): Promise<RequestStatus[]>;
+  setRequestStatus(id: string, status: RequestStatus, closedAt: Date | null): Promise<void>;
 }
 
 /** An audit event row; its id and time are made by the writer, as Prisma would have. */
@@ -41,6 +75,46 @@ export interface AuditRow {
   data: string;
   prevHash: string;
   hash: string;
+}
+
+export interface RequestRow {
+  id: string;
+  number: number;
+  requesterId: string;
+  targetId: string;
+  justification: string;
+  status: RequestStatus;
+}
+
+export interface RequestItemRow {
+  id: string;
+  requestId: string;
+  resourceId: string;
+  status: RequestStatus;
+  openKey: string | null;
+}
+
+export interface TicketRow {
+  id: string;
+  number: number;
+  kind: TicketKind;
+  status: TicketStatus;
+  requestId: string;
+  itemId: string;
+  resourceId: string;
+  step: number | null;
+  assigneeGroupId: string | null;
+  assignedToAdmins: boolean;
+}
+
+export interface GrantRow {
+  id: string;
+  identityId: string;
+  resourceId: string;
+  requestId: string;
+  itemId: string;
+  status: GrantStatus;
+  activeKey: string | null;
 }
 
 let idCounter = 0;
@@ -59,132 +133,266 @@ export function newId(): string {
 export type StatementsFactory = (tx: Tx) => Statements;
 
 type Report = (sql: string) => void;
-
-const AUDIT_COLUMNS = `"id", "sequence", "at", "actorId", "action", "requestId", "ticketId", "comment", "data", "prevHash", "hash"`;
-const ADVANCE_HEAD = `UPDATE "AuditHead" SET "sequence" = "sequence" + ? WHERE "id" = 1 RETURNING "sequence", "hash"`;
-const ADVANCE_HEAD_PG = `UPDATE "AuditHead" SET "sequence" = "sequence" + $1 WHERE "id" = 1 RETURNING "sequence", "hash"`;
-const SET_HEAD_HASH = `UPDATE "AuditHead" SET "hash" = ? WHERE "id" = 1`;
-const SET_HEAD_HASH_PG = `UPDATE "AuditHead" SET "hash" = $1 WHERE "id" = 1`;
+type Provider = "sqlite" | "postgresql";
 
 /**
- * One multi-row insert of `count` audit events: `?` placeholders on SQLite, numbered ones on
- * PostgreSQL, where the action is its enum type.
+ * One statement for both providers: `?` placeholders (numbered for PostgreSQL) and PostgreSQL's
+ * enum and array casts as `::"Type"` / `::text[]` (dropped for SQLite). Where the two dialects
+ * differ beyond that, the text is given per provider.
  */
-function insertAuditSql(count: number, provider: "sqlite" | "postgresql"): string {
-  const rows = Array.from({ length: count }, (_, r) => {
-    const p = (i: number) => (provider === "sqlite" ? "?" : `$${r * 11 + i}`);
-    const action = provider === "sqlite" ? p(5) : `${p(5)}::"AuditAction"`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${action}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)})`;
-  });
-  return `INSERT INTO "AuditEvent" (${AUDIT_COLUMNS}) VALUES ${rows.join(", ")}`;
+class Sql {
+  readonly sqlite: string;
+  readonly postgresql: string;
+  constructor(text: string | Record<Provider, string>) {
+    const [lite, pg] = typeof text === "string" ? [text, text] : [text.sqlite, text.postgresql];
+    this.sqlite = lite.replace(/::("\w+"|text\[\])/g, "");
+    let n = 0;
+    this.postgresql = pg.replace(/\?/g, () => `$${++n}`);
+  }
 }
 
-/** Rows per SQLite insert: far below its 32,766 bound variables (11 a row), and one statement for any one change. */
-const SQLITE_AUDIT_ROWS_PER_INSERT = 100;
+/** Runs statements of one transaction: rows read, or rows changed. */
+interface Runner {
+  all<T>(sql: Sql, values: readonly unknown[]): Promise<T[]>;
+  run(sql: Sql, values: readonly unknown[]): Promise<number>;
+}
 
-const auditValues = (row: AuditRow, at: Date | string) =>
-  [
-    row.id,
-    row.sequence,
-    at,
-    row.actorId,
-    row.action,
-    row.requestId,
-    row.ticketId,
-    row.comment,
-    row.data,
-    row.prevHash,
-    row.hash,
-  ] as const;
+const NEXT_NUMBER = new Sql(`UPDATE "Counter" SET "value" = "value" + 1 WHERE "name" = ? RETURNING "value"`);
+const ADVANCE_HEAD = new Sql(
+  `UPDATE "AuditHead" SET "sequence" = "sequence" + ? WHERE "id" = 1 RETURNING "sequence", "hash"`,
+);
+const SET_HEAD_HASH = new Sql(`UPDATE "AuditHead" SET "hash" = ? WHERE "id" = 1`);
 
-/** How Prisma's SQLite adapter stores a DateTime (ISO 8601 with an explicit offset): the same text. */
-const sqliteTime = (at: Date) => at.toISOString().replace("Z", "+00:00");
+/** Rows per audit insert: far below SQLite's 32,766 bound variables (11 a row), and one statement for any one change. */
+const AUDIT_ROWS_PER_INSERT = 100;
+const AUDIT_COLUMNS = `"id", "sequence", "at", "actorId", "action", "requestId", "ticketId", "comment", "data", "prevHash", "hash"`;
+const AUDIT_ROW = `(?, ?, ?, ?, ?::"AuditAction", ?, ?, ?, ?, ?, ?)`;
+/** One multi-row insert per row count, made on first use. */
+const auditInserts = new Map<number, Sql>();
+function insertAuditSql(count: number): Sql {
+  let sql = auditInserts.get(count);
+  if (!sql) {
+    sql = new Sql(`INSERT INTO "AuditEvent" (${AUDIT_COLUMNS}) VALUES ${Array(count).fill(AUDIT_ROW).join(", ")}`);
+    auditInserts.set(count, sql);
+  }
+  return sql;
+}
 
-const NEXT_NUMBER = `UPDATE "Counter" SET "value" = "value" + 1 WHERE "name" = ? RETURNING "value"`;
-const NEXT_NUMBER_PG = `UPDATE "Counter" SET "value" = "value" + 1 WHERE "name" = $1 RETURNING "value"`;
+/**
+ * An INSERT of one row into `table`, binding the row's fields by column name; a column written
+ * `name::"Enum"` is cast on PostgreSQL.
+ */
+function insertRow(table: string, columns: readonly string[]) {
+  const names = columns.map((column) => column.split("::")[0] ?? column);
+  const placeholders = columns.map((column) => (column.includes("::") ? `?::${column.split("::")[1]}` : "?"));
+  const sql = new Sql(
+    `INSERT INTO "${table}" (${names.map((n) => `"${n}"`).join(", ")}) VALUES (${placeholders.join(", ")})`,
+  );
+  return { sql, values: (row: object) => names.map((name) => (row as Record<string, unknown>)[name] ?? null) };
+}
+
+const INSERT_REQUEST = insertRow("Request", [
+  "id",
+  "number",
+  "requesterId",
+  "targetId",
+  "justification",
+  'status::"RequestStatus"',
+  "createdAt",
+  "updatedAt",
+]);
+const INSERT_ITEM = insertRow("RequestItem", [
+  "id",
+  "requestId",
+  "resourceId",
+  'status::"RequestStatus"',
+  "openKey",
+  "createdAt",
+  "updatedAt",
+]);
+const INSERT_TICKET = insertRow("Ticket", [
+  "id",
+  "number",
+  'kind::"TicketKind"',
+  'status::"TicketStatus"',
+  "requestId",
+  "itemId",
+  "resourceId",
+  "step",
+  "assigneeGroupId",
+  "assignedToAdmins",
+  "createdAt",
+  "updatedAt",
+]);
+const INSERT_GRANT = insertRow("Grant", [
+  "id",
+  "identityId",
+  "resourceId",
+  "requestId",
+  "itemId",
+  'status::"GrantStatus"',
+  "activeKey",
+  "grantedAt",
+]);
+/** The implicit many-to-many table: A = Identity, B = Ticket (Prisma orders the two models by name). */
+const INSERT_ASSIGNEE = new Sql(`INSERT INTO "_TicketAssignees" ("A", "B") VALUES (?, ?)`);
+const MOVE_TICKET = new Sql(
+  `UPDATE "Ticket" SET "status" = ?::"TicketStatus", "updatedAt" = ? WHERE "id" = ? AND "status" = ?::"TicketStatus"`,
+);
+const DECIDE_TICKET = new Sql(
+  `UPDATE "Ticket" SET "status" = ?::"TicketStatus", "decidedById" = ?, "decidedAt" = ?, "updatedAt" = ? ` +
+    `WHERE "id" = ? AND "status" = ?::"TicketStatus"`,
+);
+/** The item ids as one value (a JSON array on SQLite, an array on PostgreSQL): one text for any count. */
+const IN_IDS = { sqlite: `"id" IN (SELECT "value" FROM json_each(?))`, postgresql: `"id" = ANY(?::text[])` };
+const moveItemsSql = (clearOpenKey: boolean) => {
+  const set = `UPDATE "RequestItem" SET "status" = ?::"RequestStatus", ${clearOpenKey ? `"openKey" = NULL, ` : ""}"updatedAt" = ?`;
+  const where = ` AND "status" = ?::"RequestStatus"`;
+  return new Sql({
+    sqlite: `${set} WHERE ${IN_IDS.sqlite}${where}`,
+    postgresql: `${set} WHERE ${IN_IDS.postgresql}${where}`,
+  });
+};
+const MOVE_ITEMS = moveItemsSql(false);
+const CLOSE_ITEMS = moveItemsSql(true);
+const TOUCH_REQUEST = new Sql(`UPDATE "Request" SET "updatedAt" = ? WHERE "id" = ? RETURNING "status", "closedAt"`);
+const ITEM_STATUSES = new Sql(`SELECT "status" FROM "RequestItem" WHERE "requestId" = ?`);
+const SET_REQUEST_STATUS = new Sql(
+  `UPDATE "Request" SET "status" = ?::"RequestStatus", "closedAt" = ?, "updatedAt" = ? WHERE "id" = ?`,
+);
 
 function one<T>(row: T | undefined, what: string): T {
   if (row === undefined) throw new Error(`statements: ${what} found no row`);
   return row;
 }
 
-/** SQLite: statements prepared once on the write connection, valid for every transaction on it. */
-export function sqliteStatements(connection: () => Sqlite.Database, report: Report): StatementsFactory {
-  type Head = { sequence: number; hash: string };
-  let prepared: {
-    nextNumber: Sqlite.Statement<[string], { value: number }>;
-    advanceHead: Sqlite.Statement<[number], Head>;
-    /** Multi-row inserts by row count, prepared on first use. */
-    insertAudit: Map<number, { sql: string; statement: Sqlite.Statement<unknown[]> }>;
-    setHeadHash: Sqlite.Statement<[string]>;
-  } | null = null;
-  let preparedOn: Sqlite.Database | null = null;
-  const statements = () => {
-    const db = connection();
-    // Prepared once per connection (Prisma opens a new one if it reconnects after a disconnect).
-    if (prepared && preparedOn === db) return prepared;
-    preparedOn = db;
-    // The adapter turns safe integers on for the connection; these columns fit a JS number.
-    prepared = {
-      nextNumber: db.prepare<[string], { value: number }>(NEXT_NUMBER).safeIntegers(false),
-      advanceHead: db.prepare<[number], Head>(ADVANCE_HEAD).safeIntegers(false),
-      insertAudit: new Map(),
-      setHeadHash: db.prepare<[string]>(SET_HEAD_HASH),
-    };
-    return prepared;
-  };
-  const bound: Statements = {
+/** A time read back: a Date from PostgreSQL, the adapter's ISO text from SQLite. */
+const asDate = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value));
+
+/** The statements of one transaction, the same SQL on either provider. */
+function statementsOn(runner: Runner): Statements {
+  return {
     async nextNumber(name) {
-      report(NEXT_NUMBER);
-      return one(statements().nextNumber.get(name), `counter ${name}`).value;
+      return one((await runner.all<{ value: number }>(NEXT_NUMBER, [name]))[0], `counter ${name}`).value;
     },
     async advanceAuditHead(count) {
-      report(ADVANCE_HEAD);
-      return one(statements().advanceHead.get(count), "the audit head");
+      return one((await runner.all<{ sequence: number; hash: string }>(ADVANCE_HEAD, [count]))[0], "the audit head");
     },
     async insertAuditEvents(rows) {
-      const byCount = statements().insertAudit;
-      const db = connection();
-      for (let start = 0; start < rows.length; start += SQLITE_AUDIT_ROWS_PER_INSERT) {
-        const chunk = rows.slice(start, start + SQLITE_AUDIT_ROWS_PER_INSERT);
-        let insert = byCount.get(chunk.length);
-        if (!insert) {
-          const sql = insertAuditSql(chunk.length, "sqlite");
-          insert = { sql, statement: db.prepare<unknown[]>(sql) };
-          byCount.set(chunk.length, insert);
-        }
-        report(insert.sql);
-        insert.statement.run(...chunk.flatMap((row) => auditValues(row, sqliteTime(row.at))));
+      for (let start = 0; start < rows.length; start += AUDIT_ROWS_PER_INSERT) {
+        const chunk = rows.slice(start, start + AUDIT_ROWS_PER_INSERT);
+        await runner.run(
+          insertAuditSql(chunk.length),
+          chunk.flatMap((row) => [
+            row.id,
+            row.sequence,
+            row.at,
+            row.actorId,
+            row.action,
+            row.requestId,
+            row.ticketId,
+            row.comment,
+            row.data,
+            row.prevHash,
+            row.hash,
+          ]),
+        );
       }
     },
     async setAuditHeadHash(hash) {
-      report(SET_HEAD_HASH);
-      statements().setHeadHash.run(hash);
+      await runner.run(SET_HEAD_HASH, [hash]);
+    },
+    async insertRequest(row) {
+      const now = new Date();
+      await runner.run(INSERT_REQUEST.sql, INSERT_REQUEST.values({ ...row, createdAt: now, updatedAt: now }));
+    },
+    async insertRequestItem(row) {
+      const now = new Date();
+      await runner.run(INSERT_ITEM.sql, INSERT_ITEM.values({ ...row, createdAt: now, updatedAt: now }));
+    },
+    async insertTicket(row) {
+      const now = new Date();
+      await runner.run(INSERT_TICKET.sql, INSERT_TICKET.values({ ...row, createdAt: now, updatedAt: now }));
+    },
+    async insertTicketAssignees(ticketId, identityIds) {
+      for (const identityId of identityIds) await runner.run(INSERT_ASSIGNEE, [identityId, ticketId]);
+    },
+    async insertGrant(row) {
+      await runner.run(INSERT_GRANT.sql, INSERT_GRANT.values({ ...row, grantedAt: new Date() }));
+    },
+    async moveTicket({ id, from, to, decided }) {
+      const now = new Date();
+      const changed = decided
+        ? await runner.run(DECIDE_TICKET, [to, decided.byId, decided.at, now, id, from])
+        : await runner.run(MOVE_TICKET, [to, now, id, from]);
+      return changed === 1;
+    },
+    async moveItems({ ids, from, to, clearOpenKey }) {
+      return runner.run(clearOpenKey ? CLOSE_ITEMS : MOVE_ITEMS, [to, new Date(), [...ids], from]);
+    },
+    async touchRequest(id) {
+      const row = (await runner.all<{ status: RequestStatus; closedAt: unknown }>(TOUCH_REQUEST, [new Date(), id]))[0];
+      return row ? { status: row.status, closedAt: asDate(row.closedAt) } : null;
+    },
+    async itemStatuses(requestId) {
+      return (await runner.all<{ status: RequestStatus }>(ITEM_STATUSES, [requestId])).map((row) => row.status);
+    },
+    async setRequestStatus(id, status, closedAt) {
+      await runner.run(SET_REQUEST_STATUS, [status, closedAt, new Date(), id]);
     },
   };
+}
+
+/** How Prisma's SQLite adapter stores a DateTime (ISO 8601 with an explicit offset): the same text. */
+const sqliteTime = (at: Date) => at.toISOString().replace("Z", "+00:00");
+
+/** A value as better-sqlite3 binds it: times as the adapter's text, booleans as 0/1, lists as JSON. */
+function sqliteValue(value: unknown): unknown {
+  if (value instanceof Date) return sqliteTime(value);
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return value;
+}
+
+/** SQLite: statements prepared once on the write connection, valid for every transaction on it. */
+export function sqliteStatements(connection: () => Sqlite.Database, report: Report): StatementsFactory {
+  let prepared = new Map<string, Sqlite.Statement<unknown[]>>();
+  let preparedOn: Sqlite.Database | null = null;
+  const statement = (sql: Sql) => {
+    const db = connection();
+    // Prepared once per connection (Prisma opens a new one if it reconnects after a disconnect).
+    if (preparedOn !== db) {
+      prepared = new Map();
+      preparedOn = db;
+    }
+    let found = prepared.get(sql.sqlite);
+    if (!found) {
+      found = db.prepare<unknown[]>(sql.sqlite);
+      // The adapter turns safe integers on for the connection; these columns fit a JS number.
+      if (found.reader) found.safeIntegers(false);
+      prepared.set(sql.sqlite, found);
+    }
+    report(sql.sqlite);
+    return found;
+  };
+  const runner: Runner = {
+    async all<T>(sql: Sql, values: readonly unknown[]) {
+      return statement(sql).all(...values.map(sqliteValue)) as T[];
+    },
+    async run(sql, values) {
+      return statement(sql).run(...values.map(sqliteValue)).changes;
+    },
+  };
+  const bound = statementsOn(runner);
   return () => bound;
 }
 
 /** PostgreSQL: the transaction's own raw queries. */
 export function postgresStatements(): StatementsFactory {
-  return (tx) => ({
-    async nextNumber(name) {
-      const rows = await tx.$queryRawUnsafe<{ value: number }[]>(NEXT_NUMBER_PG, name);
-      return one(rows[0], `counter ${name}`).value;
-    },
-    async advanceAuditHead(count) {
-      const rows = await tx.$queryRawUnsafe<{ sequence: number; hash: string }[]>(ADVANCE_HEAD_PG, count);
-      return one(rows[0], "the audit head");
-    },
-    async insertAuditEvents(rows) {
-      if (rows.length === 0) return;
-      await tx.$executeRawUnsafe(
-        insertAuditSql(rows.length, "postgresql"),
-        ...rows.flatMap((row) => auditValues(row, row.at)),
-      );
-    },
-    async setAuditHeadHash(hash) {
-      await tx.$executeRawUnsafe(SET_HEAD_HASH_PG, hash);
-    },
-  });
+  return (tx) =>
+    statementsOn({
+      all: <T>(sql: Sql, values: readonly unknown[]) => tx.$queryRawUnsafe<T[]>(sql.postgresql, ...values),
+      run: (sql, values) => tx.$executeRawUnsafe(sql.postgresql, ...values),
+    });
 }

@@ -264,12 +264,8 @@ async function applyTicketMove<A extends TicketMoveAction>(
   if (transition.action !== event.action) {
     throw new LifecycleError(`${from} → ${to} is recorded as ${transition.action}, not ${event.action}.`);
   }
-  const decided = DECIDING_STATUSES.includes(to) ? { decidedById: event.actorId, decidedAt: new Date() } : {};
-  const { count } = await work.tx.ticket.updateMany({
-    where: { id: ticket.id, status: from },
-    data: { status: to, ...decided },
-  });
-  if (count !== 1) return false;
+  const decided = DECIDING_STATUSES.includes(to) ? { byId: event.actorId, at: new Date() } : undefined;
+  if (!(await work.sql.moveTicket({ id: ticket.id, from, to, decided }))) return false;
   if (transition.item) await moveItem(work, { id: ticket.itemId, status: transition.item.from }, transition.item.to);
   work.audit.append<A>({ ...event, requestId: ticket.requestId, ticketId: ticket.id });
   return true;
@@ -366,10 +362,7 @@ export async function moveItems(
   for (const item of items) byFrom.set(item.status, [...(byFrom.get(item.status) ?? []), item.id]);
   for (const [from, ids] of byFrom) {
     checkItemTransition(from, to);
-    const { count } = await work.tx.requestItem.updateMany({
-      where: { id: { in: ids }, status: from },
-      data: { status: to, ...(isOpenItem(to) ? {} : { openKey: null }) },
-    });
+    const count = await work.sql.moveItems({ ids, from, to, clearOpenKey: !isOpenItem(to) });
     if (count !== ids.length) throw invalidState("The item changed meanwhile.");
   }
 }
@@ -439,20 +432,15 @@ export async function refreshRequestStatus(
   // Touching the row first takes its lock (PostgreSQL) before the items are read: two decisions
   // on sibling items that commit together would otherwise each derive the status from the other's
   // item as it was before, and leave the request with a stale status.
-  // Scalars only: selecting the items here would make Prisma read the request back as well.
-  const request = await work.tx.request.update({
-    where: { id: requestId },
-    data: { updatedAt: new Date() },
-    select: { status: true, closedAt: true },
-  });
-  const items = await work.tx.requestItem.findMany({ where: { requestId }, select: { status: true } });
-  const itemStatuses = items.map((i) => i.status);
+  const request = await work.sql.touchRequest(requestId);
+  if (!request) throw new LifecycleError(`No request ${requestId} to refresh.`);
+  const itemStatuses = await work.sql.itemStatuses(requestId);
   const status = deriveRequestStatus(itemStatuses);
   if (status !== request.status) checkRequestTransition(request.status, status);
   const closedAt = itemStatuses.some(isOpenItem) ? null : (request.closedAt ?? new Date());
   // The touch above already wrote updatedAt: a second write only when status or closedAt change.
   if (status !== request.status || closedAt !== request.closedAt) {
-    await work.tx.request.update({ where: { id: requestId }, data: { status, closedAt } });
+    await work.sql.setRequestStatus(requestId, status, closedAt);
   }
   if (status !== request.status || explicit) {
     work.audit.append({

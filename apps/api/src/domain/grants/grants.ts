@@ -1,6 +1,7 @@
 // Grants: access an identity holds because a request item was fulfilled. The only writer of
 // grant rows; `activeKey` is unique while a grant is ACTIVE, so one identity never holds the
 // same resource twice.
+import { newId } from "../../db/statements.ts";
 import { toGlobalId } from "../global-id.ts";
 import type { Work } from "../work.ts";
 
@@ -11,9 +12,12 @@ export async function activateGrant(
   grant: { identityId: string; resourceId: string; requestId: string; itemId: string },
   actorId: string | null,
 ): Promise<void> {
-  const created = await work.tx.grant.create({
-    data: { ...grant, status: "ACTIVE", activeKey: activeGrantKey(grant.identityId, grant.resourceId) },
-    select: { id: true },
+  const created = { id: newId() };
+  await work.sql.insertGrant({
+    ...grant,
+    id: created.id,
+    status: "ACTIVE",
+    activeKey: activeGrantKey(grant.identityId, grant.resourceId),
   });
   work.audit.append({
     action: "GRANT_ACTIVATED",

@@ -1,7 +1,8 @@
 // Opening tickets: the approval ticket of an item's next step, or its fulfillment ticket once
 // the last approval landed (the item is then APPROVED). The only place tickets are created, in
 // a status the lifecycle allows.
-import { Prisma, type TicketKind } from "../../generated/prisma/client.ts";
+import type { TicketKind } from "../../generated/prisma/client.ts";
+import { newId } from "../../db/statements.ts";
 import { toGlobalId } from "../global-id.ts";
 import { nextNumber } from "../counters.ts";
 import { enqueueJob } from "../jobs.ts";
@@ -28,29 +29,22 @@ async function createTicket(
 ): Promise<string> {
   checkTicketCreation(kind, status);
   const number = await nextNumber(work, "ticket");
-  const ticket = await work.tx.ticket.create({
-    data: {
-      number,
-      kind,
-      status,
-      requestId: item.requestId,
-      itemId: item.itemId,
-      resourceId: item.resourceId,
-      step,
-      assigneeGroupId: routing.assigneeGroupId,
-      assignedToAdmins: routing.assignedToAdmins,
-    },
-    select: { id: true },
+  // Raw inserts on the transaction's connection (db/statements.ts); routing just read the
+  // assignees in this transaction, and the foreign keys still hold.
+  const ticket = { id: newId() };
+  await work.sql.insertTicket({
+    id: ticket.id,
+    number,
+    kind,
+    status,
+    requestId: item.requestId,
+    itemId: item.itemId,
+    resourceId: item.resourceId,
+    step,
+    assigneeGroupId: routing.assigneeGroupId,
+    assignedToAdmins: routing.assignedToAdmins,
   });
-  // The named assignees in one insert: a nested `connect` would first read each identity back
-  // and then the ticket again (routing just read them in this transaction; the foreign keys
-  // still hold). Quoted identifiers only, so the statement is the same on both providers.
-  const assigneeIds = [...new Set(routing.assigneeIds)];
-  if (assigneeIds.length > 0) {
-    await work.tx.$executeRaw`INSERT INTO "_TicketAssignees" ("A", "B") VALUES ${Prisma.join(
-      assigneeIds.map((id) => Prisma.sql`(${id}, ${ticket.id})`),
-    )}`;
-  }
+  await work.sql.insertTicketAssignees(ticket.id, [...new Set(routing.assigneeIds)]);
   work.audit.append({
     action: "TICKET_CREATED",
     actorId,
