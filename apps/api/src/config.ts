@@ -11,6 +11,8 @@ export interface Config {
   redisUrl: string | undefined;
   bootstrapAdminToken: string | undefined;
   logLevel: LogLevel;
+  /** GRAPHIQL: whether a browser opening /graphql gets GraphiQL (default true). */
+  graphiql: boolean;
   /** Largest accepted HTTP request body, in bytes. */
   maxBodyBytes: number;
   /** Connector jobs: attempts per call before the ticket is FAILED, first retry delay. */
@@ -55,6 +57,14 @@ function readPositiveInt(env: Env, name: string, fallback: number, min: number, 
     throw new ConfigError(name, `"${raw}" must be a whole number from ${min} to ${max}`);
   }
   return Number(raw);
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(name, `"${raw}" must be true or false`);
 }
 
 export class ConfigError extends Error {
@@ -157,6 +167,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: readRedisUrl(env),
     bootstrapAdminToken: readBootstrapToken(env),
     logLevel: readLogLevel(env),
+    graphiql: readBoolean(env, "GRAPHIQL", true),
     maxBodyBytes: 1024 * 1024,
     connectorMaxAttempts: readPositiveInt(env, "CONNECTOR_MAX_ATTEMPTS", 5, 1, 50),
     connectorRetryBaseMs: readPositiveInt(env, "CONNECTOR_RETRY_BASE_MS", 2_000, 10, 3_600_000),

@@ -87,6 +87,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     limits,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    graphiql: { enabled: config.graphiql, signInWithProvider: false },
   });
   // Responses under way, which shutdown lets finish (up to a grace period).
   const inFlight = new Set<ServerResponse>();

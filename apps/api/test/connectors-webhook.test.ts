@@ -29,6 +29,7 @@ const random = seededRandom();
 let t: TestServer;
 let peer: WebhookPeer;
 let systemId = "";
+let impatientSystemId = "";
 
 beforeAll(async () => {
   peer = await startWebhookPeer(SECRET);
@@ -40,7 +41,14 @@ beforeAll(async () => {
       HEALTH_CHECK_INTERVAL_MS: "3600000",
     },
   });
+  // A patient system for the calls that must succeed once (a busy machine must not turn them
+  // into timeouts and retries), and an impatient one on the same peer for the test of timeouts.
   systemId = await createConnectorSystem(t, "Docs site", "WEBHOOK", {
+    url: peer.url,
+    secret: "env:ACCESS_SECRET_TEST_WEBHOOK",
+    timeoutMs: 10_000,
+  });
+  impatientSystemId = await createConnectorSystem(t, "Impatient docs site", "WEBHOOK", {
     url: peer.url,
     secret: "env:ACCESS_SECRET_TEST_WEBHOOK",
     timeoutMs: 300,
@@ -127,7 +135,7 @@ describe("webhook fulfillment", () => {
 
   it("gives up after the last attempt when the peer does not answer in time; a fulfiller may then fulfill by hand", async () => {
     peer.script("hang");
-    const { requestId, ticketId } = await requestThroughWebhook();
+    const { requestId, ticketId } = await requestOnConnector(t, impatientSystemId, { team: `editors-${++counter}` });
     await until(
       () => requestState(requestId),
       (r) => r.status === "FAILED",
@@ -139,7 +147,7 @@ describe("webhook fulfillment", () => {
       final: true,
       error: expect.stringContaining("no answer within 300 ms"),
     });
-    expect((await health()).status).toBe("DOWN");
+    expect((await systemHealth(t, impatientSystemId)).status).toBe("DOWN");
     const byHand = await dataOf(
       t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId, comment: "added by hand" } }),
     );

@@ -40,7 +40,9 @@ describe("loadConfig", () => {
       databaseUrl: "file:./data/access.db",
       databaseProvider: "sqlite",
       logLevel: "info",
+      graphiql: true,
     });
+    expect(loadConfig({ GRAPHIQL: "false" }).graphiql).toBe(false);
   });
 
   it.each([
@@ -50,6 +52,7 @@ describe("loadConfig", () => {
     [{ REDIS_URL: "http://x" }, /^REDIS_URL: /],
     [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL: /],
     [{ BOOTSTRAP_ADMIN_TOKEN: "short" }, /^BOOTSTRAP_ADMIN_TOKEN: /],
+    [{ GRAPHIQL: "maybe" }, /^GRAPHIQL: /],
   ])("names the variable of a bad value (%j)", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

@@ -6,7 +6,8 @@ import type { Caller } from "../context.ts";
 import { type Authenticator, unauthenticatedBody } from "../http/auth.ts";
 
 /**
- * Every GraphQL request over HTTP presents a valid token (GraphiQL's page excepted) or gets 401
+ * Every GraphQL request over HTTP presents a valid token or gets 401 (GraphiQL's page is not
+ * a GraphQL request: http/graphiql.ts serves it)
  * before anything is parsed. `callerOf` then tells the context who it is, with the identity row
  * the token's verification holds (so `viewer` costs no statement).
  */
@@ -18,8 +19,6 @@ export function httpAuthentication(authenticator: Authenticator): {
   const plugin: Plugin = {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== "/graphql") return;
-      const wantsGraphiQL = request.method === "GET" && (request.headers.get("accept") ?? "").includes("text/html");
-      if (wantsGraphiQL) return;
       const viewer = await authenticator.authenticate(request.headers.get("authorization"));
       if (!viewer) {
         endResponse(

@@ -1,12 +1,9 @@
-// The GraphQL server (yoga): the schema, GraphiQL (self-contained, scripts allowed by the
-// response's CSP nonce), CORS, the plugins, error masking, and the per-operation context. HTTP
+// The GraphQL server (yoga): the schema, CORS, the plugins, error masking, and the per-operation context. HTTP
 // requests reach it through http/routes.ts, WebSocket operations through live/ws-server.ts.
 import { randomUUID } from "node:crypto";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "../config.ts";
 import { type Caller, createContext, type Context, type Services } from "../context.ts";
-import { withNonce } from "../http/security-headers.ts";
 import { schema } from "../schema/index.ts";
 import { armorPlugin } from "./armor.ts";
 import { maskError } from "./error-masking.ts";
@@ -17,8 +14,6 @@ import { httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
 export interface ServerContext {
   /** HTTP: the request's id (its x-request-id header). */
   requestId?: string;
-  /** HTTP: the nonce of a GraphiQL page's scripts. */
-  cspNonce?: string;
   /** WebSocket: graphql-ws's per-connection state; the caller is kept for the connection. */
   extra?: { caller?: Caller; requestId?: string };
 }
@@ -35,16 +30,8 @@ export function createGraphQLServer(
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: false,
-    graphiql: (_request, serverContext) => ({
-      title: "Access requests — GraphiQL",
-      defaultEditorToolsVisibility: "headers",
-      headers: '{\n  "Authorization": "Bearer <paste a token>"\n}',
-      cspNonce: serverContext?.cspNonce,
-    }),
-    renderGraphiQL: (options) => {
-      const nonce = (options as { cspNonce?: string } | undefined)?.cspNonce;
-      return nonce ? withNonce(renderGraphiQL(options), nonce) : renderGraphiQL(options);
-    },
+    // GraphiQL's page is served by the HTTP routes (http/graphiql.ts), built once, not per load.
+    graphiql: false,
     // Closed by default: browsers may call the API only from the origins CORS_ORIGINS lists.
     cors:
       config.corsOrigins.length > 0

@@ -12,7 +12,8 @@ import { serveAuditExport } from "./audit-export.ts";
 import { serveDashboard } from "./dashboard.ts";
 import { errorBody, sendJson } from "./json.ts";
 import { type ClientLimits, rateLimitedBody } from "./rate-limit.ts";
-import { graphiqlCsp, newNonce, setSecurityHeaders } from "./security-headers.ts";
+import { type GraphiQLOptions, serveGraphiQL, wantsGraphiQL } from "./graphiql.ts";
+import { setSecurityHeaders } from "./security-headers.ts";
 
 export interface Routes {
   db: Database;
@@ -22,6 +23,7 @@ export interface Routes {
   limits: ClientLimits;
   log: Logger;
   maxBodyBytes: number;
+  graphiql: GraphiQLOptions;
 }
 
 /**
@@ -97,15 +99,16 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   }
   switch (url.pathname) {
     case "/graphql": {
+      if (wantsGraphiQL(req)) {
+        await serveGraphiQL(req, res, routes.graphiql);
+        return;
+      }
       const refusal = malformedGraphQLRequest(req, url);
       if (refusal) {
         sendJson(res, refusal.status, errorBody("BAD_REQUEST", refusal.message));
         return;
       }
-      const wantsPage = req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
-      const cspNonce = wantsPage ? newNonce() : undefined;
-      if (cspNonce) res.setHeader("content-security-policy", graphiqlCsp(cspNonce));
-      await routes.graphql(req, res, { requestId, cspNonce });
+      await routes.graphql(req, res, { requestId });
       return;
     }
     case "/healthz":

@@ -1,8 +1,7 @@
 // Response headers that keep browsers from being turned against the product: every response
 // gets the common ones; pages get a Content-Security-Policy that allows only our own files
-// (the dashboard) or only the inline scripts we wrote this very response for (GraphiQL, with a
-// per-response nonce). API answers get a policy that allows nothing at all.
-import { randomBytes } from "node:crypto";
+// (the dashboard; GraphiQL's page carries its own, http/graphiql.ts). API answers get a policy
+// that allows nothing at all.
 import type { ServerResponse } from "node:http";
 
 const COMMON: Record<string, string> = {
@@ -30,47 +29,6 @@ export const DASHBOARD_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join("; ");
-
-/**
- * GraphiQL is one self-contained page with inline scripts (no CDN): they run only with this
- * response's nonce. Its editor injects styles and starts workers from blob: URLs.
- */
-export function graphiqlCsp(nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-}
-
-export const newNonce = (): string => randomBytes(16).toString("base64");
-
-/**
- * Marks every script element of a page with the nonce. Scans element by element: the text of an
- * inline script may itself contain "<script" (GraphiQL's bundle does), and must stay untouched.
- */
-export function withNonce(html: string, nonce: string): string {
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const open = html.indexOf("<script", at);
-    if (open < 0) return out + html.slice(at);
-    const tagEnd = html.indexOf(">", open);
-    if (tagEnd < 0) return out + html.slice(at);
-    const close = html.indexOf("</script", tagEnd);
-    const end = close < 0 ? html.length : close;
-    out += `${html.slice(at, open)}<script nonce="${nonce}"${html.slice(open + "<script".length, end)}`;
-    at = end;
-  }
-}
 
 /** The common headers and the API policy; pages replace the policy with their own. */
 export function setSecurityHeaders(res: ServerResponse): void {

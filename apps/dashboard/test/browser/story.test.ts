@@ -177,11 +177,12 @@ describe("browser policies", () => {
     expect(dashboard.violations).toEqual([]);
   });
 
-  it("runs GraphiQL under its nonce policy, with no violation", async () => {
+  it("runs GraphiQL under its hash policy, with no violation, and tells a visitor how to sign in", async () => {
     const page = await (await newContext()).newPage();
     const response = await page.goto(`${t.url}/graphql`);
-    expect((await response?.headerValue("content-security-policy")) ?? "").toMatch(/script-src 'nonce-/);
+    expect((await response?.headerValue("content-security-policy")) ?? "").toMatch(/script-src 'sha256-/);
     await page.locator(".graphiql-container").first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator("#access-signin").textContent()).toContain("Not signed in.");
     await page.waitForTimeout(500);
     await shot(page, "graphiql");
     expect(dashboard.violations).toEqual([]);
