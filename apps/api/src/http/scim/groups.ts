@@ -10,11 +10,11 @@ import type { ScimContext } from "./context.ts";
 import { invalidPath, type Operation, operationsOf, replacementsOf } from "./patch.ts";
 import {
   attributeOf,
+  bodyObject,
   excludes,
+  filterOf,
   isObject,
-  listResponse,
-  pageOf,
-  parseFilter,
+  pagedList,
   project,
   SCHEMA,
   ScimError,
@@ -66,10 +66,16 @@ function groupResource(scim: ScimContext, row: GroupRow): Record<string, unknown
 
 const groupNotFound = () => new ScimError(404, "No such group.");
 
-function requireGroup(scimId: string): string {
+/** The group a SCIM group id names, or null (a malformed id, or the id of something else). */
+function groupIdOf(scimId: string): string | null {
   const decoded = fromGlobalId(scimId);
-  if (decoded?.type !== "Group") throw groupNotFound();
-  return decoded.id;
+  return decoded?.type === "Group" ? decoded.id : null;
+}
+
+function requireGroup(scimId: string): string {
+  const groupId = groupIdOf(scimId);
+  if (!groupId) throw groupNotFound();
+  return groupId;
 }
 
 async function readGroup(scim: ScimContext, groupId: string): Promise<Record<string, unknown>> {
@@ -162,42 +168,23 @@ function groupChangesOf(operations: readonly Operation[]): GroupChanges {
   return changes;
 }
 
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (!isObject(body)) throw new ScimError(400, "The body must be a JSON object.", "invalidSyntax");
-  return body;
-}
-
 export async function listGroups(scim: ScimContext): Promise<unknown> {
-  const page = pageOf(scim.params);
-  const raw = scim.params.get("filter");
-  let where: Prisma.GroupWhereInput = {};
-  if (raw !== null && raw.trim() !== "") {
-    const filter = parseFilter(raw, ["displayName", "externalId", "id"], SCHEMA.group);
-    if (filter.attribute === "displayName") where = { name: filter.value };
-    else if (filter.attribute === "externalId") where = { externalId: filter.value };
-    else {
-      const decoded = fromGlobalId(filter.value);
-      where = { id: decoded?.type === "Group" ? decoded.id : { in: [] } };
-    }
-  }
-  const withMembers = !excludes(scim.params, "members", GROUP_SCHEMAS);
-  const [total, rows] = await Promise.all([
-    scim.db.read.group.count({ where }),
-    page.count === 0
-      ? []
-      : scim.db.read.group.findMany({
-          where,
-          select: groupSelect(withMembers),
-          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-          skip: page.startIndex - 1,
-          take: page.count,
-        }),
-  ]);
-  return listResponse(
-    rows.map((row) => project(groupResource(scim, row), scim.params, GROUP_SCHEMAS)),
-    total,
-    page,
-  );
+  const filter = filterOf(scim.params, ["displayName", "externalId", "id"], SCHEMA.group);
+  const where: Prisma.GroupWhereInput =
+    filter === null
+      ? {}
+      : filter.attribute === "displayName"
+        ? { name: filter.value }
+        : filter.attribute === "externalId"
+          ? { externalId: filter.value }
+          : { id: groupIdOf(filter.value) ?? { in: [] } };
+  const select = groupSelect(!excludes(scim.params, "members", GROUP_SCHEMAS));
+  return pagedList(scim.params, {
+    count: () => scim.db.read.group.count({ where }),
+    find: (skip, take) =>
+      scim.db.read.group.findMany({ where, select, orderBy: [{ createdAt: "asc" }, { id: "asc" }], skip, take }),
+    resource: (row) => project(groupResource(scim, row), scim.params, GROUP_SCHEMAS),
+  });
 }
 
 export const getGroup = (scim: ScimContext, scimId: string) => readGroup(scim, requireGroup(scimId));

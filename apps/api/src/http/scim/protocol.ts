@@ -100,6 +100,23 @@ export function listResponse(resources: readonly object[], total: number, page: 
   };
 }
 
+/** A page of a list (the request's startIndex and count) as a ListResponse. */
+export async function pagedList<Row>(
+  params: URLSearchParams,
+  list: {
+    count(): Promise<number>;
+    find(skip: number, take: number): Promise<Row[]>;
+    resource(row: Row): object;
+  },
+) {
+  const page = pageOf(params);
+  const [total, rows] = await Promise.all([
+    list.count(),
+    page.count === 0 ? [] : list.find(page.startIndex - 1, page.count),
+  ]);
+  return listResponse(rows.map(list.resource), total, page);
+}
+
 /** `attribute eq "value"`: the one filter form served; the attribute as written, unqualified. */
 export interface EqualityFilter {
   attribute: string;
@@ -133,6 +150,22 @@ export function parseFilter(filter: string, attributes: readonly string[], schem
     throw unsupported();
   }
   return { attribute, value: String(value) };
+}
+
+/** The request's `filter`, parsed (parseFilter), or null when there is none. */
+export function filterOf(
+  params: URLSearchParams,
+  attributes: readonly string[],
+  schema: string,
+): EqualityFilter | null {
+  const raw = params.get("filter");
+  return raw === null || raw.trim() === "" ? null : parseFilter(raw, attributes, schema);
+}
+
+/** A request body that must be a JSON object (a resource, a PatchOp). */
+export function bodyObject(body: unknown): Record<string, unknown> {
+  if (!isObject(body)) throw new ScimError(400, "The body must be a JSON object.", "invalidSyntax");
+  return body;
 }
 
 /**

@@ -17,10 +17,10 @@ import type { ScimContext } from "./context.ts";
 import { invalidPath, type Operation, operationsOf, replacementsOf } from "./patch.ts";
 import {
   attributeOf,
+  bodyObject,
+  filterOf,
   isObject,
-  listResponse,
-  pageOf,
-  parseFilter,
+  pagedList,
   project,
   SCHEMA,
   scimBoolean,
@@ -227,38 +227,28 @@ function identityChanges({ formattedName: _derived, ...changes }: UserChanges): 
   return changes;
 }
 
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (!isObject(body)) throw new ScimError(400, "The body must be a JSON object.", "invalidSyntax");
-  return body;
-}
-
 export async function listUsers(scim: ScimContext): Promise<unknown> {
-  const page = pageOf(scim.params);
-  const raw = scim.params.get("filter");
-  let where: Prisma.IdentityWhereInput = {};
-  if (raw !== null && raw.trim() !== "") {
-    const filter = parseFilter(raw, ["userName", "externalId", "id"], SCHEMA.user);
-    if (filter.attribute === "userName") where = { email: filter.value.trim().toLowerCase() };
-    else if (filter.attribute === "externalId") where = { externalId: filter.value };
-    else where = { id: identityIdOf(filter.value) ?? { in: [] } };
-  }
-  const [total, rows] = await Promise.all([
-    scim.db.read.identity.count({ where }),
-    page.count === 0
-      ? []
-      : scim.db.read.identity.findMany({
-          where,
-          select: userSelect,
-          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-          skip: page.startIndex - 1,
-          take: page.count,
-        }),
-  ]);
-  return listResponse(
-    rows.map((row) => project(userResource(scim, row), scim.params, USER_SCHEMAS)),
-    total,
-    page,
-  );
+  const filter = filterOf(scim.params, ["userName", "externalId", "id"], SCHEMA.user);
+  const where: Prisma.IdentityWhereInput =
+    filter === null
+      ? {}
+      : filter.attribute === "userName"
+        ? { email: filter.value.trim().toLowerCase() }
+        : filter.attribute === "externalId"
+          ? { externalId: filter.value }
+          : { id: identityIdOf(filter.value) ?? { in: [] } };
+  return pagedList(scim.params, {
+    count: () => scim.db.read.identity.count({ where }),
+    find: (skip, take) =>
+      scim.db.read.identity.findMany({
+        where,
+        select: userSelect,
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        skip,
+        take,
+      }),
+    resource: (row) => project(userResource(scim, row), scim.params, USER_SCHEMAS),
+  });
 }
 
 export const getUser = (scim: ScimContext, scimId: string) => readUser(scim, requireUser(scimId));
