@@ -5,7 +5,15 @@
 // depends on them. Also: SCIM tokens and API tokens each refused where the other belongs,
 // filters, paging, uniqueness, discovery, bad input that changes nothing, and the audit event
 // of every change.
-import { IdentityDetail, IssueApiToken, IssueScimToken, RevokeApiToken, Viewer } from "@access/contract";
+import {
+  CreateIdentity,
+  IdentityDetail,
+  IssueApiToken,
+  IssueScimToken,
+  RevokeApiToken,
+  UpdateIdentity,
+  Viewer,
+} from "@access/contract";
 import type { Client as WsClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
@@ -162,6 +170,34 @@ describe("SCIM tokens", () => {
     const { revokeApiToken } = await dataOf(t.gql(t.org.tokens.admin, RevokeApiToken, { input: { tokenId } }));
     expect(revokeApiToken.errors).toEqual([]);
     expectError(await scim("GET", "/ServiceProviderConfig", undefined, { token }), 401);
+  });
+});
+
+describe("the admin a SCIM token belongs to", () => {
+  it("cannot be deactivated through their own token, and nothing changes", async () => {
+    const admin = gid("Identity", t.org.ids.admin);
+    const before = await lastSequence();
+    expectError(await scim("PATCH", `/Users/${admin}`, patch([{ op: "replace", value: { active: false } }])), 400);
+    expectError(await scim("DELETE", `/Users/${admin}`), 400);
+    expect(await eventsAfter(before)).toEqual([]);
+    expect((await scim("GET", `/Users/${admin}`)).body.active).toBe(true);
+  });
+
+  it("ends the token's use when they stop being an admin", async () => {
+    const { createIdentity } = await dataOf(
+      t.gql(t.org.tokens.admin, CreateIdentity, {
+        input: { email: "second.admin@example.com", displayName: "Second Admin", role: "ADMIN" },
+      }),
+    );
+    const secondAdmin = present(createIdentity.identity, "the second admin").id;
+    const issued = await issueScimToken(await apiTokenFor(secondAdmin), "Entra ID");
+    const token = present(issued.token, "their SCIM token");
+    expect((await scim("GET", "/Users?count=1", undefined, { token })).status).toBe(200);
+    const { updateIdentity } = await dataOf(
+      t.gql(t.org.tokens.admin, UpdateIdentity, { input: { identityId: secondAdmin, role: "END_USER" } }),
+    );
+    expect(updateIdentity.errors).toEqual([]);
+    expectError(await scim("GET", "/Users?count=1", undefined, { token }), 403);
   });
 });
 
