@@ -236,6 +236,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: (c) => ({ identityId: c === "admin" ? fx.id.uninvolved : fx.id.admin }), // a token of the admin
   },
+  issueScimToken: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ name: "matrix identity provider" }),
+  },
   rejectTicket: {
     cells: row("401", NF, SELF, SELF, "ok", NF, NF, "ok"),
     // A rejection needs a reason (VALIDATION without one, for those who may decide).
@@ -325,7 +329,7 @@ const R = "reader";
 const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, FieldRule> }> = {
   ApiToken: {
     kind: "restricted",
-    fields: { createdAt: R, expiresAt: R, id: R, lastUsedAt: R, name: R, revokedAt: R, usable: R },
+    fields: { createdAt: R, expiresAt: R, id: R, lastUsedAt: R, name: R, revokedAt: R, scope: R, usable: R },
   },
   ApprovalStep: { kind: "directory", fields: { approvers: R, group: R, kind: R, order: R } },
   AuditEvent: {

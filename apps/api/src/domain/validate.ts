@@ -9,6 +9,9 @@ export const LIMITS = {
   name: 200,
   description: 2000,
   email: 254,
+  externalId: 256,
+  /** Members added or removed in one change of a group (SCIM clients send whole groups). */
+  groupMembersPerChange: 1000,
   idempotencyKey: 200,
   resourcesPerRequest: 20,
   idList: 100,

@@ -1,6 +1,7 @@
-// Bearer-token authentication for HTTP, SSE, WebSocket and the audit export: one parser, one
-// lookup through the instance's verified tokens (domain/tokens/verified-tokens.ts), which a
-// local commit that changes credentials empties at once.
+// Bearer-token authentication for HTTP, SSE, WebSocket, the audit export and SCIM: one parser,
+// one lookup through the instance's verified tokens (domain/tokens/verified-tokens.ts), which a
+// local commit that changes credentials empties at once. Each entrance accepts one token scope:
+// API tokens everywhere but /scim/v2, SCIM tokens there only.
 import type { Database } from "../db/database.ts";
 import {
   type AuthenticatedIdentity,
@@ -9,6 +10,7 @@ import {
   TOKEN_USE_RESOLUTION_MS,
 } from "../domain/tokens/tokens.ts";
 import { VerifiedTokens, type VerifiedTokensOptions } from "../domain/tokens/verified-tokens.ts";
+import type { TokenScope } from "../generated/prisma/client.ts";
 
 export function bearerToken(header: unknown): string | null {
   if (typeof header !== "string") return null;
@@ -36,11 +38,15 @@ export class Authenticator {
     this.tokens = tokens;
   }
 
-  /** The caller an Authorization value (`Bearer <token>`) authenticates, or null. */
-  async authenticate(header: unknown): Promise<AuthenticatedIdentity | null> {
+  /**
+   * The caller an Authorization value (`Bearer <token>`) authenticates, or null: also null for a
+   * valid token of another scope (a SCIM token on /graphql, an API token on /scim/v2).
+   */
+  async authenticate(header: unknown, scope: TokenScope = "API"): Promise<AuthenticatedIdentity | null> {
     const token = bearerToken(header);
     const viewer = token ? await this.tokens.authenticate(token) : null;
-    if (viewer) noteTokenUse(this.db, viewer);
+    if (!viewer || viewer.tokenScope !== scope) return null;
+    noteTokenUse(this.db, viewer);
     return viewer;
   }
 }

@@ -1,6 +1,7 @@
 // The HTTP request handler: every request gets an id, the security headers and a log line; then
 // the body size and rate limits, and the route: GraphQL (refusing what yoga would accept but
-// this API does not), health, readiness, the audit export, and the dashboard's files.
+// this API does not), health, readiness, the audit export, SCIM provisioning, and the
+// dashboard's files.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -14,6 +15,8 @@ import { errorBody, sendJson } from "./json.ts";
 import { type ClientLimits, rateLimitedBody } from "./rate-limit.ts";
 import { type GraphiQLOptions, serveGraphiQL, wantsGraphiQL } from "./graphiql.ts";
 import { setSecurityHeaders } from "./security-headers.ts";
+import { isScimPath, serveScim } from "./scim/service.ts";
+import { sendScimError } from "./scim/protocol.ts";
 
 export interface Routes {
   db: Database;
@@ -84,18 +87,28 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       );
     });
   const url = new URL(req.url ?? "/", "http://localhost");
+  // SCIM clients read refusals as SCIM error messages.
+  const scim = isScimPath(url.pathname);
   const length = Number(req.headers["content-length"] ?? 0);
   if (length > routes.maxBodyBytes) {
-    sendJson(res, 413, errorBody("BAD_REQUEST", `Request bodies are limited to ${routes.maxBodyBytes} bytes.`));
+    const message = `Request bodies are limited to ${routes.maxBodyBytes} bytes.`;
+    if (scim) sendScimError(res, 413, message);
+    else sendJson(res, 413, errorBody("BAD_REQUEST", message));
     return;
   }
   // Probes never fail for a busy client.
   if (url.pathname !== "/healthz" && url.pathname !== "/readyz") {
     const retryAfter = routes.limits.request(req.socket.remoteAddress, req.headers.authorization);
     if (retryAfter !== null) {
-      sendJson(res, 429, rateLimitedBody(retryAfter), { "retry-after": String(retryAfter) });
+      const headers = { "retry-after": String(retryAfter) };
+      if (scim) sendScimError(res, 429, "Too many requests; retry later.", undefined, headers);
+      else sendJson(res, 429, rateLimitedBody(retryAfter), headers);
       return;
     }
+  }
+  if (scim) {
+    await serveScim(routes, req, res, url);
+    return;
   }
   switch (url.pathname) {
     case "/graphql": {

@@ -1,19 +1,34 @@
 // API tokens: issuing (admins), listing (admins and the identity itself, on Identity.apiTokens)
-// and revoking (admins, or the identity itself). The token is shown once; only its SHA-256 is
-// stored, so no field here can ever return it again.
+// and revoking (admins, or the identity itself); SCIM tokens (admins issue them for an identity
+// provider; they work on /scim/v2 only) are listed and revoked the same way. The token is shown
+// once; only its SHA-256 is stored, so no field here can ever return it again.
 import { toGlobalId } from "../domain/global-id.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
-import { isUsableToken, issueApiToken, revokeApiToken } from "../domain/tokens/tokens.ts";
+import { isUsableToken, issueApiToken, issueScimToken, revokeApiToken } from "../domain/tokens/tokens.ts";
+import { TokenScope } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { mutate, type Payload, UserError } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
+
+const TokenScopeEnum = builder.enumType(TokenScope, {
+  name: "TokenScope",
+  description: "Where a token is accepted.",
+  values: {
+    API: { description: "The GraphQL API, its live feeds and the audit export." },
+    SCIM: {
+      description:
+        "Only the SCIM 2.0 service at /scim/v2, for an identity provider; its changes are audited as\nthe issuing admin's.",
+    },
+  },
+});
 
 export const ApiToken = builder.prismaObject("ApiToken", {
   description: "An API token's metadata (never the token itself).",
   fields: (t) => ({
     id: t.id({ resolve: (token) => toGlobalId("ApiToken", token.id) }),
     name: t.exposeString("name"),
+    scope: t.expose("scope", { type: TokenScopeEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     lastUsedAt: t.expose("lastUsedAt", {
       type: "DateTime",
@@ -71,6 +86,16 @@ const IssueApiTokenPayload = builder.objectRef<Payload<Issued>>("IssueApiTokenPa
   }),
 });
 
+const IssueScimTokenInput = builder.inputType("IssueScimTokenInput", {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Says which identity provider holds it, e.g. "Okta".' }),
+    expiresAt: t.field({
+      type: "DateTime",
+      description: "Optional; at most two years ahead. Without it the token lasts until revoked.",
+    }),
+  }),
+});
+
 const RevokeApiTokenInput = builder.inputType("RevokeApiTokenInput", {
   fields: (t) => ({
     tokenId: t.id({ required: true }),
@@ -103,6 +128,18 @@ builder.mutationFields((t) => ({
             name: input.name,
             expiresAt: input.expiresAt ?? null,
           }),
+        ),
+      ),
+  }),
+  issueScimToken: t.field({
+    type: IssueApiTokenPayload,
+    description:
+      "Admins only: a token of the viewer that works only on /scim/v2, for an identity provider to\nprovision people and groups. Revoke it with revokeApiToken; it also stops when the viewer is\ndeactivated or stops being an admin.",
+    args: { input: t.arg({ type: IssueScimTokenInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) =>
+          issueScimToken(work, viewer, { name: input.name, expiresAt: input.expiresAt ?? null }),
         ),
       ),
   }),

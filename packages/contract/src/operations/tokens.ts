@@ -65,3 +65,22 @@ export const ApiTokens = /* @__PURE__ */ graphql(
   `,
   [ApiTokenFields],
 );
+
+/** Admins: a token for an identity provider, accepted only by the SCIM service at /scim/v2. */
+export const IssueScimToken = /* @__PURE__ */ graphql(
+  `
+    mutation IssueScimToken($input: IssueScimTokenInput!) {
+      issueScimToken(input: $input) {
+        token
+        apiToken {
+          ...ApiTokenFields
+          scope
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [ApiTokenFields, UserErrorFields],
+);

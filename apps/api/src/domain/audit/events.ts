@@ -57,7 +57,7 @@ type ConnectorCallData = {
 type ConfigChangeData = {
   entity: "System" | "Resource" | "Identity" | "Group";
   entityId: GlobalId;
-  change: "created" | "updated" | "member added" | "member removed";
+  change: "created" | "updated" | "deleted" | "member added" | "member removed";
 } & { [detail: string]: JsonValue };
 
 /** Fails to compile unless `T` has exactly one entry per AuditAction. */
@@ -97,6 +97,8 @@ export type AuditData = OnePerAction<{
   TOKEN_ISSUED: TokenData & {
     source: "issued" | "system" | "BOOTSTRAP_ADMIN_TOKEN";
     expiresAt: string | null;
+    /** Present for SCIM tokens only (a token without it is an API token). */
+    scope?: "SCIM";
   };
   TOKEN_REVOKED: TokenData;
   POLICY_APPLIED: { policy: "AUTO_APPROVAL"; reason: string; resourceId: GlobalId };

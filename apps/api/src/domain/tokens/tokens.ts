@@ -4,7 +4,7 @@
 // the instance that made the change, within LIVE_RECHECK_MS on the others (live connections
 // using it are closed too: live/sessions.ts).
 import { createHash, randomBytes } from "node:crypto";
-import type { Identity, Prisma } from "../../generated/prisma/client.ts";
+import type { Identity, Prisma, TokenScope } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { requireAdmin } from "../admin-only.ts";
@@ -25,6 +25,16 @@ export interface IssuedToken {
   tokenId: string;
 }
 
+function validExpiry(expiresAt: Date | null): Date | null {
+  if (expiresAt) {
+    const ahead = expiresAt.getTime() - Date.now();
+    if (!(ahead > 0)) throw invalid("The expiry must be in the future.", ["input", "expiresAt"]);
+    if (ahead > MAX_TOKEN_LIFETIME_MS)
+      throw invalid("The expiry may be at most two years ahead.", ["input", "expiresAt"]);
+  }
+  return expiresAt;
+}
+
 export async function issueApiToken(
   work: Work,
   actor: Actor | null,
@@ -32,13 +42,7 @@ export async function issueApiToken(
 ): Promise<IssuedToken> {
   if (actor) requireAdmin(actor);
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
-  const expiresAt = input.expiresAt ?? null;
-  if (expiresAt) {
-    const ahead = expiresAt.getTime() - Date.now();
-    if (!(ahead > 0)) throw invalid("The expiry must be in the future.", ["input", "expiresAt"]);
-    if (ahead > MAX_TOKEN_LIFETIME_MS)
-      throw invalid("The expiry may be at most two years ahead.", ["input", "expiresAt"]);
-  }
+  const expiresAt = validExpiry(input.expiresAt ?? null);
   const identity = await work.tx.identity.findUnique({ where: { id: input.identityId }, select: { active: true } });
   if (!identity) throw notFound("Identity", ["input", "identityId"]);
   if (!identity.active) throw invalid("Tokens cannot be issued to an inactive identity.", ["input", "identityId"]);
@@ -52,6 +56,25 @@ export async function issueApiToken(
     actor ? "issued" : "system",
     expiresAt,
   );
+  return { token, tokenId };
+}
+
+/**
+ * Issues a SCIM token: a token of the issuing admin that works only on /scim/v2 (the identity
+ * provider's credential), and whose changes are audited as that admin's, marked as SCIM's. It
+ * stops working when it is revoked (revokeApiToken), when it expires, and when the admin is
+ * deactivated or is no longer an admin.
+ */
+export async function issueScimToken(
+  work: Work,
+  actor: Actor,
+  input: { name: string; expiresAt?: Date | null },
+): Promise<IssuedToken> {
+  requireAdmin(actor);
+  const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
+  const expiresAt = validExpiry(input.expiresAt ?? null);
+  const token = newToken();
+  const tokenId = await storeToken(work, actor.id, actor.id, name, token, "issued", expiresAt, "SCIM");
   return { token, tokenId };
 }
 
@@ -112,9 +135,10 @@ async function storeToken(
   token: string,
   source: AuditData["TOKEN_ISSUED"]["source"],
   expiresAt: Date | null = null,
+  scope: TokenScope = "API",
 ): Promise<string> {
   const created = await work.tx.apiToken.create({
-    data: { identityId, name, tokenHash: hashToken(token), expiresAt },
+    data: { identityId, name, tokenHash: hashToken(token), expiresAt, scope },
     select: { id: true },
   });
   work.audit.append({
@@ -126,6 +150,8 @@ async function storeToken(
       name,
       source,
       expiresAt: expiresAt ? expiresAt.toISOString() : null,
+      // Only SCIM tokens say so: the events of API tokens keep the shape they always had.
+      ...(scope === "SCIM" ? { scope } : {}),
     },
   });
   return created.id;
@@ -183,10 +209,14 @@ interface TokenRow {
   displayName: string;
   role: string;
   active: unknown;
+  givenName: string | null;
+  familyName: string | null;
+  externalId: string | null;
   managerId: string | null;
   createdAt: unknown;
   updatedAt: unknown;
   tokenId: string;
+  scope: string;
   lastUsedAt: unknown;
   revokedAt: unknown;
   expiresAt: unknown;
@@ -211,6 +241,8 @@ export function usableTokenWhere(now = new Date()): Prisma.ApiTokenWhereInput {
 export interface AuthenticatedIdentity extends Actor {
   identity: Identity;
   tokenId: string;
+  /** What the token may be used for: each entrance accepts only its own scope (http/auth.ts). */
+  tokenScope: TokenScope;
   tokenLastUsedAt: Date | null;
   /** Checked again on every use of a verification kept in memory (verified-tokens.ts). */
   tokenExpiresAt: Date | null;
@@ -231,8 +263,9 @@ export async function authenticateToken(
   if (!plausibleToken(token)) return null;
   const rows = await client.$queryRaw<TokenRow[]>`
     SELECT i."id" AS "id", i."email" AS "email", i."displayName" AS "displayName", i."role" AS "role",
-           i."active" AS "active", i."managerId" AS "managerId", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
-           t."id" AS "tokenId", t."lastUsedAt" AS "lastUsedAt", t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
+           i."active" AS "active", i."givenName" AS "givenName", i."familyName" AS "familyName",
+           i."externalId" AS "externalId", i."managerId" AS "managerId", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
+           t."id" AS "tokenId", t."scope" AS "scope", t."lastUsedAt" AS "lastUsedAt", t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
   const row = rows[0];
@@ -245,6 +278,9 @@ export async function authenticateToken(
     displayName: row.displayName,
     role,
     active: true,
+    givenName: row.givenName,
+    familyName: row.familyName,
+    externalId: row.externalId,
     managerId: row.managerId,
     createdAt: instant(row.createdAt) ?? new Date(0),
     updatedAt: instant(row.updatedAt) ?? new Date(0),
@@ -254,6 +290,7 @@ export async function authenticateToken(
     role,
     identity,
     tokenId: row.tokenId,
+    tokenScope: row.scope === "SCIM" ? "SCIM" : "API",
     tokenLastUsedAt: instant(row.lastUsedAt),
     tokenExpiresAt: expiresAt,
   };
