@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import { type Caller, createContext, type Context, type Services } from "../context.ts";
 import { schema } from "../schema/index.ts";
 import { armorPlugin } from "./armor.ts";
+import { cursorGuardPlugin } from "./cursor-guard.ts";
 import { maskError } from "./error-masking.ts";
 import { inputGuardPlugin } from "./input-guard.ts";
 import { httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
@@ -44,7 +45,7 @@ export function createGraphQLServer(
           }
         : false,
     maskedErrors: { maskError: maskError(services.log) },
-    plugins: [authentication.plugin, inputGuardPlugin, requestErrorsPlugin, armorPlugin()],
+    plugins: [authentication.plugin, inputGuardPlugin, requestErrorsPlugin, armorPlugin(), cursorGuardPlugin],
     maxRequestBodySize: config.maxBodyBytes,
     context: (initial: YogaInitialContext & ServerContext) => {
       const extra = initial.extra;
