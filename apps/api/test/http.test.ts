@@ -16,6 +16,10 @@ import {
   Resources,
   Viewer,
 } from "@access/contract";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
@@ -180,5 +184,39 @@ describe("authorization of queries", () => {
     const asAdmin = await seen(t.org.tokens.admin);
     expect(asAdmin.request).toBe(id);
     expect(asAdmin.requests).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("readiness without a database", () => {
+  it("answers 503 'database unreachable' to anyone, and logs the driver's reason", async () => {
+    const lines: { level: number; msg: string; err?: { message?: string } }[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const own = await startTestServer({ logger });
+    try {
+      expect((await fetch(`${own.url}/readyz`)).status).toBe(200);
+      if (own.server.db.provider === "sqlite") {
+        // SQLite: the file's folder goes away and the read connection must open it again.
+        const file =
+          (await own.server.db.read.$queryRawUnsafe<{ file: string }[]>("PRAGMA database_list"))[0]?.file ?? "";
+        rmSync(path.dirname(file), { recursive: true, force: true });
+        await own.server.db.read.$disconnect();
+      } else {
+        // PostgreSQL: the database itself is dropped under the running instance.
+        const name = (
+          await own.server.db.read.$queryRawUnsafe<{ name: string }[]>("SELECT current_database() AS name")
+        )[0]?.name;
+        const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await admin.connect();
+        await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+        await admin.end();
+      }
+      const res = await fetch(`${own.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: "not ready", database: "database unreachable" });
+      const logged = lines.find((line) => line.msg === "readiness: the database does not answer");
+      expect(logged?.err?.message).toBeTruthy();
+    } finally {
+      await own.close().catch(() => undefined);
+    }
   });
 });

@@ -32,7 +32,10 @@ export interface CommitInfo {
 
 export interface Readiness {
   ok: boolean;
+  /** What /readyz may tell anyone: the provider, pending migrations, or "database unreachable". */
   detail: string;
+  /** Why the database did not answer, for the log only. */
+  error?: unknown;
 }
 
 export interface Database {
@@ -126,7 +129,8 @@ function assemble(parts: Parts): Database {
         await parts.read.$queryRawUnsafe("SELECT 1");
         return { ok: true, detail: parts.provider };
       } catch (error) {
-        return { ok: false, detail: (error as Error).message };
+        // The driver's text may name hosts, users and files: it is for the log, not for callers.
+        return { ok: false, detail: "database unreachable", error };
       }
     },
     async close() {

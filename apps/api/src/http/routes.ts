@@ -62,6 +62,7 @@ function malformedGraphQLRequest(req: IncomingMessage, url: URL): { status: numb
 /** Without Redis the instance still serves everything (live updates fall back to polling): it stays in the load balancer, and says it is degraded. */
 async function serveReadiness(routes: Routes, res: ServerResponse): Promise<void> {
   const readiness = await routes.db.readiness();
+  if (readiness.error) routes.log.warn({ err: readiness.error }, "readiness: the database does not answer");
   const redis = routes.signal.status();
   const status = !readiness.ok ? "not ready" : redis === "unreachable" ? "degraded" : "ready";
   sendJson(res, readiness.ok ? 200 : 503, { status, database: readiness.detail, ...(redis ? { redis } : {}) });
