@@ -128,12 +128,18 @@ describe("cursors", () => {
     },
   );
 
-  it("refuses a bad cursor in an operation over WebSocket the same way", async () => {
+  it("refuses a bad cursor in a query and a subscription over WebSocket the same way", async () => {
     const ws = t.ws(t.org.tokens.admin);
     const query = `{ requests(first: 1, after: "${b64("GPC:N:abc")}") { totalCount } }`;
     const result = await new Promise<{ errors?: readonly { extensions?: unknown }[] }>((resolve, reject) => {
       ws.subscribe({ query }, { next: resolve, error: reject, complete: () => undefined });
     });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "VALIDATION", field: ["after"] });
+    // A subscription is shared on the WebSocket server, not run through envelop: checked there.
+    const subscription = `subscription { ticketStatusChanged { ticket { request { auditEvents(first: 1, after: "${b64("GPC:S:abc")}") { totalCount } } } } }`;
+    const refused = await new Promise<unknown>((resolve) => {
+      ws.subscribe({ query: subscription }, { next: resolve, error: resolve, complete: () => resolve("completed") });
+    });
+    expect(JSON.stringify(refused)).toContain('"code":"VALIDATION"');
   });
 });

@@ -19,7 +19,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { refuseBeforeRunning } from "./plugins.ts";
 
 /** Node types whose lists page by a number (the audit sequence); every other list pages by id. */
 const NUMERIC_CURSORS: ReadonlySet<string> = new Set(["AuditEvent"]);
@@ -77,7 +77,12 @@ export function malformedCursor(
 /** Documents without a cursor argument, remembered: yoga's parser cache hands out the same object. */
 const withoutCursors = new WeakSet<DocumentNode>();
 
-function check(args: { schema: GraphQLSchema; document: DocumentNode; variableValues?: unknown }): GraphQLError | null {
+/** The error that refuses the operation before it runs, or null (shared with the WebSocket server). */
+export function checkCursors(args: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  variableValues?: unknown;
+}): GraphQLError | null {
   if (withoutCursors.has(args.document)) return null;
   let hasCursorArgument = false;
   visit(args.document, {
@@ -92,13 +97,4 @@ function check(args: { schema: GraphQLSchema; document: DocumentNode; variableVa
   return malformedCursor(args.schema, args.document, args.variableValues as Record<string, unknown> | undefined);
 }
 
-export const cursorGuardPlugin: Plugin = {
-  onExecute({ args, setResultAndStopExecution }) {
-    const problem = check(args);
-    if (problem) setResultAndStopExecution({ errors: [problem] });
-  },
-  onSubscribe({ args, setResultAndStopExecution }) {
-    const problem = check(args);
-    if (problem) setResultAndStopExecution({ errors: [problem] });
-  },
-};
+export const cursorGuardPlugin = refuseBeforeRunning(checkCursors);

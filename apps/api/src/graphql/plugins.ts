@@ -1,6 +1,6 @@
 // Yoga plugins of our own: authentication of GraphQL over HTTP (and SSE), and the shape of
 // refused requests.
-import { GraphQLError } from "graphql";
+import { type DocumentNode, GraphQLError, type GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Caller } from "../context.ts";
 import { type Authenticator, unauthenticatedBody } from "../http/auth.ts";
@@ -74,3 +74,25 @@ export const requestErrorsPlugin: Plugin = {
     });
   },
 };
+
+/** What an operation is checked with before it runs: the error that refuses it, or null. */
+type PreRunCheck = (args: {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variableValues?: unknown;
+}) => GraphQLError | null;
+
+/** A plugin that answers the check's error instead of running the operation (query, mutation or subscription). */
+export function refuseBeforeRunning(check: PreRunCheck): Plugin {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const problem = check(args);
+      if (problem) setResultAndStopExecution({ errors: [problem] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const problem = check(args);
+      if (problem) setResultAndStopExecution({ errors: [problem] });
+    },
+  };
+}

@@ -6,6 +6,7 @@ import type { Config } from "../config.ts";
 import { type Caller, createContext, type Context, type Services } from "../context.ts";
 import { schema } from "../schema/index.ts";
 import { armorPlugin } from "./armor.ts";
+import { costLimitPlugin } from "./cost.ts";
 import { cursorGuardPlugin } from "./cursor-guard.ts";
 import { maskError } from "./error-masking.ts";
 import { inputGuardPlugin } from "./input-guard.ts";
@@ -45,7 +46,14 @@ export function createGraphQLServer(
           }
         : false,
     maskedErrors: { maskError: maskError(services.log) },
-    plugins: [authentication.plugin, inputGuardPlugin, requestErrorsPlugin, armorPlugin(), cursorGuardPlugin],
+    plugins: [
+      authentication.plugin,
+      inputGuardPlugin,
+      requestErrorsPlugin,
+      armorPlugin(),
+      costLimitPlugin,
+      cursorGuardPlugin,
+    ],
     maxRequestBodySize: config.maxBodyBytes,
     context: (initial: YogaInitialContext & ServerContext) => {
       const extra = initial.extra;

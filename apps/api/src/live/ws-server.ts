@@ -11,6 +11,8 @@ import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config.ts";
 import type { Caller } from "../context.ts";
+import { checkCost } from "../graphql/cost.ts";
+import { checkCursors } from "../graphql/cursor-guard.ts";
 import type { MaskError } from "../graphql/error-masking.ts";
 import { checkOperation } from "../graphql/input-guard.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
@@ -101,6 +103,13 @@ async function prepareOperation(
   const operation = getOperationAST(document, payload.operationName);
   if (!operation) {
     return refusal("Unable to identify the operation: name one of the document's operations.", "BAD_REQUEST");
+  }
+  // Queries and mutations meet these checks in envelop's execute; subscriptions are shared here
+  // and never reach envelop's subscribe, so they are checked before they start.
+  if (operation.operation === "subscription") {
+    const checks = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+    const problem = checkCost(checks) ?? checkCursors(checks);
+    if (problem) return [problem];
   }
   return {
     schema,
