@@ -1,11 +1,12 @@
 // The HTTP request handler: every request gets an id, the security headers and a log line; then
 // the body size and rate limits, and the route: GraphQL (refusing what yoga would accept but
-// this API does not), health, readiness, the audit export, and the dashboard's files.
+// this API does not), health, readiness, the audit export, sign-in (/auth/…), and the
+// dashboard's files.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
-import type { Authenticator } from "./auth.ts";
+import { type Authenticator, presentedSecret } from "./auth.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import type { CommitSignal } from "../live/signal.ts";
 import { serveAuditExport } from "./audit-export.ts";
@@ -13,6 +14,7 @@ import { serveDashboard } from "./dashboard.ts";
 import { errorBody, sendJson } from "./json.ts";
 import { type ClientLimits, rateLimitedBody } from "./rate-limit.ts";
 import { graphiqlCsp, newNonce, setSecurityHeaders } from "./security-headers.ts";
+import type { SignInRoutes } from "./sign-in.ts";
 
 export interface Routes {
   db: Database;
@@ -20,6 +22,7 @@ export interface Routes {
   graphql: GraphQLServer;
   signal: CommitSignal;
   limits: ClientLimits;
+  signIn: SignInRoutes;
   log: Logger;
   maxBodyBytes: number;
 }
@@ -89,7 +92,8 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   }
   // Probes never fail for a busy client.
   if (url.pathname !== "/healthz" && url.pathname !== "/readyz") {
-    const retryAfter = routes.limits.request(req.socket.remoteAddress, req.headers.authorization);
+    const secret = presentedSecret(req.headers, routes.authenticator.cookies);
+    const retryAfter = routes.limits.request(req.socket.remoteAddress, secret);
     if (retryAfter !== null) {
       sendJson(res, 429, rateLimitedBody(retryAfter), { "retry-after": String(retryAfter) });
       return;
@@ -121,6 +125,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       await serveAuditExport(routes.db, routes.authenticator, req, res, url, "csv");
       return;
     default:
+      if (url.pathname.startsWith("/auth/") && (await routes.signIn.serve(req, res, url))) return;
       await serveDashboard(req, res, url);
   }
 }

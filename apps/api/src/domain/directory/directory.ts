@@ -6,6 +6,7 @@ import { DomainError, invalid, notFound } from "../errors.ts";
 import { auditConfig, requireAdmin } from "../admin-only.ts";
 import { LIMITS, distinct, email as validEmail, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
+import { endSessionsOfIdentity } from "../sessions/sessions.ts";
 
 async function requireIdentity(tx: Tx, id: string, field: readonly string[]): Promise<void> {
   if (!(await tx.identity.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Identity", field);
@@ -112,6 +113,12 @@ export async function updateIdentity(work: Work, actor: Actor, input: UpdateIden
     ...changes,
     ...(changes.managerId ? { managerId: toGlobalId("Identity", changes.managerId) } : {}),
   });
+  // A browser session stands for the person as the identity provider vouched for them, with the
+  // rights they had then: deactivation and a role change end them, after the change's own event (tokens stay: admins issue them).
+  if (changes.active === false && current.active)
+    await endSessionsOfIdentity(work, actor, current.id, "identity deactivated");
+  else if (changes.role && changes.role !== current.role)
+    await endSessionsOfIdentity(work, actor, current.id, "role changed");
   return current.id;
 }
 
