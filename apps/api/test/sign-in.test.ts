@@ -263,35 +263,27 @@ describe("signing in through the identity provider", () => {
     expect(agent.cookie(new URL(plain.t.url).host, "access_session")).toBeUndefined();
   });
 
-  it("refuses an ID token whose nonce is not the one it sent", async () => {
+  /** Walks to the callback, changes one of the checks the browser keeps, and answers the callback. */
+  async function callbackWithChecks(change: Record<string, string>) {
     const agent = new SignInAgent();
     const callback = await toCallback(plain, agent, "alice");
     const host = new URL(plain.t.url).host;
-    const checks = JSON.parse(
-      Buffer.from(present(agent.cookie(host, "access_sign_in"), "the checks"), "base64url").toString(),
-    );
-    agent.setCookie(
-      host,
-      "access_sign_in",
-      Buffer.from(JSON.stringify({ ...checks, nonce: "another-nonce" })).toString("base64url"),
-    );
-    const res = await agent.request(callback);
+    const kept = Buffer.from(present(agent.cookie(host, "access_sign_in"), "the checks"), "base64url").toString();
+    const checks = Buffer.from(JSON.stringify({ ...JSON.parse(kept), ...change })).toString("base64url");
+    agent.setCookie(host, "access_sign_in", checks);
+    return { res: await agent.request(callback), session: agent.cookie(host, "access_session") };
+  }
+
+  it("refuses an ID token whose nonce is not the one it sent", async () => {
+    const { res, session } = await callbackWithChecks({ nonce: "another-nonce" });
     expect(res.status).toBe(400);
-    expect(agent.cookie(host, "access_session")).toBeUndefined();
+    expect(session).toBeUndefined();
   });
 
   it("refuses a code redeemed without its PKCE verifier", async () => {
-    const agent = new SignInAgent();
-    const callback = await toCallback(plain, agent, "alice");
-    const host = new URL(plain.t.url).host;
-    const checks = JSON.parse(
-      Buffer.from(present(agent.cookie(host, "access_sign_in"), "the checks"), "base64url").toString(),
-    );
-    const verifier = "x".repeat(43);
-    agent.setCookie(host, "access_sign_in", Buffer.from(JSON.stringify({ ...checks, verifier })).toString("base64url"));
-    const res = await agent.request(callback);
+    const { res, session } = await callbackWithChecks({ verifier: "x".repeat(43) });
     expect(res.status).toBe(400);
-    expect(agent.cookie(host, "access_session")).toBeUndefined();
+    expect(session).toBeUndefined();
   });
 
   it("refuses a callback in a browser that did not start the sign-in (login CSRF)", async () => {
@@ -600,6 +592,22 @@ describe("sessions end", () => {
     const { viewer } = await dataOf(plain.t.gql(plain.t.org.tokens.bob, Viewer));
     expect(viewer.role).toBe("ADMIN");
     expect((await signIn(plain, "bob")).res.status).toBe(303);
+  });
+});
+
+describe("a provider that does not answer", () => {
+  it("does not keep the product from starting, and tells people sign-in is unavailable", async () => {
+    const away = { ...peer, issuer: `http://127.0.0.1:${await freePort()}` };
+    const server = await startSignInServer(away, await freePort(), null);
+    try {
+      const res = await new SignInAgent().request(`${server.t.url}/auth/login`);
+      expect(res.status).toBe(502);
+      expect(res.body).toContain("cannot be reached");
+      const { viewer } = await dataOf(server.t.gql(server.t.org.tokens.alice, Viewer));
+      expect(viewer.email).toBe("alice@example.com");
+    } finally {
+      await server.t.close();
+    }
   });
 });
 

@@ -64,6 +64,11 @@ export function safeNext(raw: string | null): string {
   }
 }
 
+/** The provider did not answer: fetch's own failure (a TypeError without a code), or a timeout. */
+const unreachable = (error: unknown): boolean =>
+  (error instanceof TypeError && !("code" in error)) ||
+  (error instanceof client.ClientError && (error.code === "OAUTH_TIMEOUT" || error.code === "OAUTH_ABORT"));
+
 const stringClaim = (value: unknown): string | null => (typeof value === "string" && value.trim() ? value : null);
 
 export class OidcRelyingParty {
@@ -134,6 +139,9 @@ export class OidcRelyingParty {
     } catch (error) {
       if (error instanceof client.AuthorizationResponseError) {
         throw new SignInFailed(`The identity provider did not sign you in (${error.error}).`, 400);
+      }
+      if (unreachable(error)) {
+        throw new SignInFailed("The identity provider cannot be reached. Try again in a moment.", 502);
       }
       throw new SignInFailed("The sign-in could not be completed: its checks failed. Start again.", 400);
     }
