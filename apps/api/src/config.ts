@@ -43,6 +43,28 @@ export interface Config {
    * arbitrary variables).
    */
   resolveSecret(reference: string): string | undefined;
+  /**
+   * Where browsers reach the product (PUBLIC_URL's origin): cookie-authenticated requests must
+   * come from it, and the identity provider sends people back to it. Unset: the request's Host.
+   */
+  publicUrl: URL | undefined;
+  /** Sign-in through the identity provider (OpenID Connect); undefined = API tokens only. */
+  oidc: OidcConfig | undefined;
+  /** Browser sessions: idle and absolute expiry. */
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+}
+
+export interface OidcConfig {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+  /** What the dashboard's button says: "Sign in with <providerName>". */
+  providerName: string;
+  /** `<PUBLIC_URL>/auth/callback`: register it with the provider. */
+  redirectUri: string;
+  /** A verified email that matches no identity creates an END_USER identity (off: refused). */
+  createIdentities: boolean;
 }
 
 const SECRET_REFERENCE = /^env:(ACCESS_SECRET_[A-Z0-9_]+)$/;
@@ -151,6 +173,74 @@ function readCorsOrigins(env: Env): string[] {
   });
 }
 
+function readPublicUrl(env: Env): URL | undefined {
+  const raw = env.PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("PUBLIC_URL", `"${raw}" is not a URL like https://access.example.com`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username) {
+    throw new ConfigError(
+      "PUBLIC_URL",
+      `"${raw}" must be where browsers reach the product: http(s), host, optional port, no path`,
+    );
+  }
+  return url;
+}
+
+/** Loopback hosts, where a plain-http identity provider is acceptable (local providers, tests). */
+const isLoopback = (hostname: string): boolean =>
+  hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+function readOidc(
+  env: Env,
+  publicUrl: URL | undefined,
+  resolveSecret: Config["resolveSecret"],
+): OidcConfig | undefined {
+  const rawIssuer = env.OIDC_ISSUER?.trim();
+  if (!rawIssuer) {
+    for (const name of ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_CREATE_IDENTITIES", "OIDC_PROVIDER_NAME"]) {
+      if (env[name]?.trim()) throw new ConfigError(name, "is set but OIDC_ISSUER is not");
+    }
+    return undefined;
+  }
+  let issuer: URL;
+  try {
+    issuer = new URL(rawIssuer);
+  } catch {
+    throw new ConfigError("OIDC_ISSUER", `"${rawIssuer}" is not a URL like https://login.example.com`);
+  }
+  if (issuer.protocol !== "https:" && !(issuer.protocol === "http:" && isLoopback(issuer.hostname))) {
+    throw new ConfigError("OIDC_ISSUER", "must be https:// (plain http only on a loopback address)");
+  }
+  const clientId = env.OIDC_CLIENT_ID?.trim();
+  if (!clientId) throw new ConfigError("OIDC_CLIENT_ID", "is required with OIDC_ISSUER");
+  const rawSecret = env.OIDC_CLIENT_SECRET?.trim();
+  if (!rawSecret)
+    throw new ConfigError("OIDC_CLIENT_SECRET", "is required with OIDC_ISSUER (a value or env:ACCESS_SECRET_…)");
+  let clientSecret = rawSecret;
+  if (rawSecret.startsWith("env:")) {
+    const resolved = isSecretReference(rawSecret) ? resolveSecret(rawSecret) : undefined;
+    if (!resolved) {
+      throw new ConfigError("OIDC_CLIENT_SECRET", `${rawSecret} does not name a set ACCESS_SECRET_* variable`);
+    }
+    clientSecret = resolved;
+  }
+  if (!publicUrl)
+    throw new ConfigError("PUBLIC_URL", "is required with OIDC_ISSUER (the callback is <PUBLIC_URL>/auth/callback)");
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    providerName: env.OIDC_PROVIDER_NAME?.trim() || issuer.hostname,
+    redirectUri: new URL("/auth/callback", publicUrl).href,
+    createIdentities: readBoolean(env, "OIDC_CREATE_IDENTITIES", false),
+  };
+}
+
 function readLogLevel(env: Env): LogLevel {
   const raw = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -160,6 +250,11 @@ function readLogLevel(env: Env): LogLevel {
 }
 
 export function loadConfig(env: Env = process.env): Config {
+  const resolveSecret = (reference: string): string | undefined => {
+    const name = SECRET_REFERENCE.exec(reference)?.[1];
+    return name ? env[name] : undefined;
+  };
+  const publicUrl = readPublicUrl(env);
   return {
     port: readPort(env),
     host: env.HOST?.trim() || "127.0.0.1",
@@ -180,9 +275,10 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxBufferedBytes: readPositiveInt(env, "WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     liveRecheckMs: readPositiveInt(env, "LIVE_RECHECK_MS", 5_000, 100, 3_600_000),
     corsOrigins: readCorsOrigins(env),
-    resolveSecret: (reference) => {
-      const name = SECRET_REFERENCE.exec(reference)?.[1];
-      return name ? env[name] : undefined;
-    },
+    resolveSecret,
+    publicUrl,
+    oidc: readOidc(env, publicUrl, resolveSecret),
+    sessionIdleMs: readPositiveInt(env, "SESSION_IDLE_MINUTES", 120, 1, 10_080) * 60_000,
+    sessionMaxMs: readPositiveInt(env, "SESSION_MAX_HOURS", 12, 1, 8_760) * 3_600_000,
   };
 }

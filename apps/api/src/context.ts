@@ -3,6 +3,8 @@
 import type { Logger } from "pino";
 import type { Authenticator } from "./http/auth.ts";
 import type { Client, Database } from "./db/database.ts";
+import type { Credential } from "./domain/credentials.ts";
+import type { SessionRules } from "./domain/sessions/sessions.ts";
 import type { Actor } from "./domain/work.ts";
 import type { Identity } from "./generated/prisma/client.ts";
 import type { LiveSessions } from "./live/sessions.ts";
@@ -15,15 +17,18 @@ export interface Services {
   log: Logger;
   sessions: LiveSessions;
   maxSubscriptionsPerToken: number;
+  /** Browser sessions' expiries and clock (which sessions still work). */
+  sessionRules: SessionRules;
 }
 
 /**
- * Who is calling: the actor, the token it presented and (HTTP only) the identity row its
- * verification holds (read at most LIVE_RECHECK_MS ago, and again after any local change to it).
+ * Who is calling: the actor, the credential it presented (API token or browser session) and
+ * (HTTP only) the identity row authentication read (a token's: at most LIVE_RECHECK_MS ago, and
+ * again after any local change to it).
  */
 export interface Caller {
   viewer: Actor;
-  tokenId: string;
+  credential: Credential;
   identity?: Identity;
 }
 
@@ -36,10 +41,11 @@ export interface Context {
   viewer: Actor | null;
   /** The viewer's identity row as authentication verified it (HTTP requests), else null. */
   viewerIdentity: Identity | null;
-  /** The API token the viewer authenticated with. */
-  tokenId: string | null;
+  /** The API token or browser session the viewer authenticated with. */
+  credential: Credential | null;
   sessions: LiveSessions;
   maxSubscriptionsPerToken: number;
+  sessionRules: SessionRules;
   viewerGroupIds(): Promise<ReadonlySet<string>>;
   /** Active admins: who works tickets that fell back to the admins. */
   activeAdmins(): Promise<readonly Identity[]>;
@@ -66,9 +72,10 @@ export function createContext(services: Services, caller: Caller | null, request
     requestId,
     viewer,
     viewerIdentity: caller?.identity ?? null,
-    tokenId: caller?.tokenId ?? null,
+    credential: caller?.credential ?? null,
     sessions: services.sessions,
     maxSubscriptionsPerToken: services.maxSubscriptionsPerToken,
+    sessionRules: services.sessionRules,
     viewerGroupIds: once(async () => {
       if (!viewer) return new Set<string>();
       const groups = await prisma.group.findMany({

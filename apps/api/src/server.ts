@@ -1,6 +1,7 @@
 // Start-up and shutdown of one instance, wiring the parts together in order: configuration →
-// database → bootstrap admin → live feed and commit signal → job runner → verified tokens and
-// live sessions → GraphQL (yoga) → HTTP routes → WebSocket server → listen. Each part lives in
+// database → bootstrap admin → live feed and commit signal → job runner → authentication (verified
+// tokens, browser sessions) and live sessions → GraphQL (yoga) → HTTP routes (sign-in included) →
+// WebSocket server → listen. Each part lives in
 // its own module.
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +16,8 @@ import { maskError } from "./graphql/error-masking.ts";
 import { createGraphQLServer } from "./graphql/yoga.ts";
 import { LiveSessions } from "./live/sessions.ts";
 import { Authenticator } from "./http/auth.ts";
+import { cookieNames } from "./http/cookies.ts";
+import { SignInRoutes } from "./http/sign-in.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { JobRunner } from "./jobs/runner.ts";
@@ -46,7 +49,13 @@ async function bootstrapAdmin(db: Database, token: string): Promise<void> {
   }
 }
 
-export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export interface ServerOptions {
+  logger?: Logger;
+  /** The clock browser sessions' expiries run on (tests move it); the system's by default. */
+  clock?: () => Date;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   if (config.bootstrapAdminToken) await bootstrapAdmin(db, config.bootstrapAdminToken);
@@ -56,11 +65,19 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
   const jobs = new JobRunner(db, config, log);
-  const authenticator = new Authenticator(db, {
-    maxAgeMs: config.liveRecheckMs,
-    maxEntries: VERIFIED_TOKENS_MAX_ENTRIES,
-  });
-  const sessions = new LiveSessions(db, log, authenticator.tokens);
+  const sessionRules = {
+    idleMs: config.sessionIdleMs,
+    maxMs: config.sessionMaxMs,
+    now: options.clock ?? (() => new Date()),
+  };
+  const authenticator = new Authenticator(
+    db,
+    { maxAgeMs: config.liveRecheckMs, maxEntries: VERIFIED_TOKENS_MAX_ENTRIES },
+    sessionRules,
+    cookieNames(config.publicUrl),
+    config.publicUrl,
+  );
+  const sessions = new LiveSessions(db, log, authenticator.tokens, sessionRules);
   sessions.start(config.liveRecheckMs);
   db.onCommit((info) => {
     if (info.sequences) signal.publish();
@@ -76,6 +93,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     log,
     sessions,
     maxSubscriptionsPerToken: config.maxSubscriptionsPerToken,
+    sessionRules,
   };
   const graphql = createGraphQLServer(services, config);
   const limits = new ClientLimits(config);
@@ -85,9 +103,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     graphql,
     signal,
     limits,
+    signIn: new SignInRoutes({ db, authenticator, oidc: config.oidc, log }),
     log,
     maxBodyBytes: config.maxBodyBytes,
-    graphiql: { enabled: config.graphiql, signInWithProvider: false },
+    graphiql: { enabled: config.graphiql, signInWithProvider: config.oidc !== undefined },
   });
   // Responses under way, which shutdown lets finish (up to a grace period).
   const inFlight = new Set<ServerResponse>();

@@ -42,6 +42,8 @@ import {
 import type { Client as WsClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { fromGlobalId } from "../src/domain/global-id.ts";
+import { startSession } from "../src/domain/sessions/sessions.ts";
 import { schema } from "../src/schema/index.ts";
 import { accepted, dataOf, gid, present, startTestServer, type GraphQLResponse, type TestServer } from "./harness.ts";
 
@@ -268,6 +270,17 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ tokenId: fx.adminSpareTokenId }),
     fresh: async () => ({ tokenId: (await freshToken(fx.id.uninvolved)).tokenId }),
   },
+  revokeSession: {
+    // Someone else's browser session (a session of the admin's): "not found" for end users.
+    cells: row("401", NF, NF, NF, NF, NF, NF, "ok"),
+    subject: () => ({ sessionId: fx.adminSpareSessionId }),
+    fresh: async () => ({ sessionId: await freshSession(fx.id.uninvolved) }),
+  },
+  "revokeSession: own session": {
+    cells: row("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    subject: () => ({ sessionId: fx.adminSpareSessionId }), // anonymous only; the others revoke a fresh session of their own
+    fresh: async (c) => ({ sessionId: await freshSession(fx.id[c]) }),
+  },
   "revokeApiToken: own token": {
     cells: row("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
     subject: () => ({ tokenId: fx.adminSpareTokenId }), // anonymous only; the others revoke a fresh token of their own
@@ -370,6 +383,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       id: R,
       manager: R,
       role: R,
+      sessions: "selfOrAdmin",
     },
   },
   IdentityPayload: { kind: "payload", fields: { errors: R, identity: R } },
@@ -411,7 +425,12 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     },
   },
   ResourcePayload: { kind: "payload", fields: { errors: R, resource: R } },
+  Session: {
+    kind: "restricted",
+    fields: { createdAt: R, current: R, expiresAt: R, id: R, lastSeenAt: R, userAgent: R },
+  },
   RevokeApiTokenPayload: { kind: "payload", fields: { apiToken: R, errors: R } },
+  RevokeSessionPayload: { kind: "payload", fields: { errors: R, session: R } },
   System: {
     kind: "directory",
     fields: { connector: R, description: R, fulfillers: R, health: R, id: R, name: R, resources: R },
@@ -707,6 +726,7 @@ interface Fixtures {
   selfService2: string;
   selfService3: string;
   adminSpareTokenId: string;
+  adminSpareSessionId: string;
 }
 let fx: Fixtures;
 
@@ -831,6 +851,15 @@ async function freshToken(identityId: string): Promise<{ token: string; tokenId:
     tokenId: present(issued.apiToken, "the token's metadata").id,
   };
 }
+/** A browser session (as a sign-in through the identity provider starts one) of an identity, by global ids. */
+async function freshSession(identityGid: string): Promise<string> {
+  const rules = { idleMs: 3_600_000, maxMs: 3_600_000, now: () => new Date() };
+  const identityId = present(fromGlobalId(identityGid), "an identity's id").id;
+  const { sessionId } = await t.server.db.transact((work) =>
+    startSession(work, rules, { identityId, userAgent: "authorization matrix" }),
+  );
+  return gid("Session", sessionId);
+}
 const ticketStatus = async (ticketId: string) =>
   (await dataOf(t.gql(fx.token.admin, TicketDetail, { id: ticketId }))).ticket?.status;
 /** Waits for a retried webhook ticket to fail again (its peer is down), then hands it back. */
@@ -877,6 +906,7 @@ async function buildScenario(): Promise<void> {
     selfService2: "",
     selfService3: "",
     adminSpareTokenId: "",
+    adminSpareSessionId: "",
   };
   for (const [caller, name] of [
     ["uninvolved", "Uma"],
@@ -890,6 +920,9 @@ async function buildScenario(): Promise<void> {
     fx.token[caller] = (await freshToken(fx.id[caller])).token;
   }
   fx.adminSpareTokenId = (await freshToken(fx.id.admin)).tokenId;
+  fx.adminSpareSessionId = await freshSession(fx.id.admin);
+  // Everyone is also signed in in a browser: Identity.sessions opens on the caller's own identity.
+  for (const caller of SIGNED_IN) await freshSession(fx.id[caller]);
 
   const owner = gid("Resource", org.resources.orgOwner);
   const wiki = await createResource("Wiki Edit");

@@ -12,7 +12,7 @@ export interface Instance {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -3,6 +3,7 @@ export type RouteName =
   | "my-requests"
   | "my-tickets"
   | "request"
+  | "settings"
   | "admin-new-request"
   | "admin-tickets"
   | "admin-requests"
@@ -18,6 +19,7 @@ export interface Route {
 
 const PATHS: Record<string, RouteName> = {
   "/request": "request",
+  "/settings": "settings",
   "/admin/requests/new": "admin-new-request",
   "/admin/tickets": "admin-tickets",
   "/admin/requests": "admin-requests",

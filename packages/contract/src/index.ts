@@ -12,5 +12,6 @@ export * from "./operations/catalog.ts";
 export * from "./operations/directory.ts";
 export * from "./operations/grants.ts";
 export * from "./operations/tokens.ts";
+export * from "./operations/sessions.ts";
 export * from "./operations/audit.ts";
 export * from "./operations/live.ts";

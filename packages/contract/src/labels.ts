@@ -137,6 +137,8 @@ export const auditActionLabels: Record<AuditAction, string> = {
   TOKEN_REVOKED: "API token revoked",
   POLICY_APPLIED: "Policy applied",
   SYSTEM_HEALTH_CHANGED: "System health changed",
+  SESSION_STARTED: "Signed in",
+  SESSION_ENDED: "Session ended",
 };
 
 /** A table's values with their labels, in the table's order (e.g. for a menu). */

@@ -12,7 +12,8 @@ export type NodeType =
   | "Ticket"
   | "TicketComment"
   | "AuditEvent"
-  | "ApiToken";
+  | "ApiToken"
+  | "Session";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64");

@@ -3,13 +3,25 @@
 import { type DocumentNode, GraphQLError, type GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Caller } from "../context.ts";
-import { type Authenticator, unauthenticatedBody } from "../http/auth.ts";
+import { type Authenticator, crossSiteBody, type PresentedHeaders, unauthenticatedBody } from "../http/auth.ts";
+
+const refuse = (status: number, body: string) =>
+  new Response(body, { status, headers: { "content-type": "application/json; charset=utf-8" } });
+
+/** The headers authentication reads, from a fetch Request. */
+export const presentedHeaders = (headers: Headers): PresentedHeaders => ({
+  authorization: headers.get("authorization"),
+  cookie: headers.get("cookie"),
+  origin: headers.get("origin"),
+  "sec-fetch-site": headers.get("sec-fetch-site"),
+  host: headers.get("host"),
+});
 
 /**
- * Every GraphQL request over HTTP presents a valid token or gets 401 (GraphiQL's page is not
- * a GraphQL request: http/graphiql.ts serves it)
- * before anything is parsed. `callerOf` then tells the context who it is, with the identity row
- * the token's verification holds (so `viewer` costs no statement).
+ * Every GraphQL request over HTTP presents a valid token or session cookie or gets 401 before
+ * anything is parsed (GraphiQL's page is not a GraphQL request: http/graphiql.ts serves it); a
+ * cookie-authenticated POST from another origin gets 403. `callerOf` then tells the context who
+ * it is, with the identity row authentication read (so `viewer` costs no statement).
  */
 export function httpAuthentication(authenticator: Authenticator): {
   plugin: Plugin;
@@ -19,22 +31,18 @@ export function httpAuthentication(authenticator: Authenticator): {
   const plugin: Plugin = {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== "/graphql") return;
-      const viewer = await authenticator.authenticate(request.headers.get("authorization"));
-      if (!viewer) {
-        endResponse(
-          new Response(unauthenticatedBody(), {
-            status: 401,
-            headers: { "content-type": "application/json; charset=utf-8" },
-          }),
-        );
+      const headers = presentedHeaders(request.headers);
+      const authentication = await authenticator.authenticateRequest(headers);
+      if (!authentication) {
+        endResponse(refuse(401, unauthenticatedBody()));
         return;
       }
-      callers.set(request, {
-        viewer: { id: viewer.id, role: viewer.role },
-        tokenId: viewer.tokenId,
-        // A copy: the verified row is shared by every request with this token.
-        identity: { ...viewer.identity },
-      });
+      if (authenticator.refusesCrossSite(authentication, request.method, headers)) {
+        endResponse(refuse(403, crossSiteBody()));
+        return;
+      }
+      const { viewer, credential, identity } = authentication;
+      callers.set(request, { viewer, credential, identity });
     },
   };
   return { plugin, callerOf: (request) => callers.get(request) ?? null };

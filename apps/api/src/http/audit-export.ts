@@ -114,7 +114,11 @@ async function streamExport(
   res.end();
 }
 
-/** The export route: GET only, an admin's token, valid parameters; then the stream. */
+/**
+ * The export route: GET only, an admin's token or session (a GET changes nothing, so a session
+ * cookie needs no origin check; another site's page cannot read the answer), valid parameters;
+ * then the stream.
+ */
 export async function serveAuditExport(
   db: Database,
   authenticator: Authenticator,
@@ -127,12 +131,12 @@ export async function serveAuditExport(
     sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
     return;
   }
-  const viewer = await authenticator.authenticate(req.headers.authorization);
-  if (!viewer) {
+  const authentication = await authenticator.authenticateRequest(req.headers);
+  if (!authentication) {
     sendJson(res, 401, unauthenticatedBody());
     return;
   }
-  if (!isAdmin(viewer)) {
+  if (!isAdmin(authentication.viewer)) {
     sendJson(res, 403, errorBody("FORBIDDEN", "Only admins may export the audit trail."));
     return;
   }

@@ -4,7 +4,6 @@
 // load balancer each allow the limit: size it per instance). A refused request is told when to
 // come back (Retry-After, in whole seconds).
 import { createHash } from "node:crypto";
-import { bearerToken } from "./auth.ts";
 
 interface Bucket {
   tokens: number;
@@ -91,7 +90,8 @@ export const rateLimitedBody = (retryAfterSeconds: number): string =>
   JSON.stringify({ errors: [rateLimitedError(retryAfterSeconds)] });
 
 /**
- * The limits of one instance: a bucket per client address and one per presented token. An HTTP
+ * The limits of one instance: a bucket per client address and one per presented token (or
+ * session cookie). An HTTP
  * request counts against both, a WebSocket upgrade against its address, and every operation sent
  * on an open WebSocket against the token it connected with.
  */
@@ -104,11 +104,14 @@ export class ClientLimits {
     this.perAddress = new RateLimiter(settings.rateLimitPerIp);
   }
 
-  /** Counts one request from `address` presenting `authorization`: null when allowed, else seconds to wait. */
-  request(address: string | undefined, authorization: unknown): number | null {
+  /**
+   * Counts one request from `address` presenting `secret` (its bearer token or session cookie,
+   * http/auth.ts presentedSecret): null when allowed, else seconds to wait.
+   */
+  request(address: string | undefined, secret: string | null): number | null {
     const byAddress = this.perAddress.take(`ip:${address ?? "unknown"}`);
     if (!byAddress.ok) return byAddress.retryAfterSeconds;
-    const token = bearerToken(authorization);
+    const token = secret;
     const byToken = token ? this.perToken.take(tokenKey(token)) : null;
     return byToken && !byToken.ok ? byToken.retryAfterSeconds : null;
   }

@@ -1,12 +1,12 @@
 // The HTTP request handler: every request gets an id, the security headers and a log line; then
 // the body size and rate limits, and the route: GraphQL (refusing what yoga would accept but
-// this API does not), health, readiness, the audit export, SCIM provisioning, and the
+// this API does not), health, readiness, the audit export, sign-in (/auth/…), SCIM provisioning, and the
 // dashboard's files.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
-import type { Authenticator } from "./auth.ts";
+import { type Authenticator, presentedSecret } from "./auth.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import type { CommitSignal } from "../live/signal.ts";
 import { serveAuditExport } from "./audit-export.ts";
@@ -17,6 +17,7 @@ import { type GraphiQLOptions, serveGraphiQL, wantsGraphiQL } from "./graphiql.t
 import { setSecurityHeaders } from "./security-headers.ts";
 import { isScimPath, serveScim } from "./scim/service.ts";
 import { sendScimError } from "./scim/protocol.ts";
+import type { SignInRoutes } from "./sign-in.ts";
 
 export interface Routes {
   db: Database;
@@ -24,6 +25,7 @@ export interface Routes {
   graphql: GraphQLServer;
   signal: CommitSignal;
   limits: ClientLimits;
+  signIn: SignInRoutes;
   log: Logger;
   maxBodyBytes: number;
   graphiql: GraphiQLOptions;
@@ -99,7 +101,8 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   }
   // Probes never fail for a busy client.
   if (url.pathname !== "/healthz" && url.pathname !== "/readyz") {
-    const retryAfter = routes.limits.request(req.socket.remoteAddress, req.headers.authorization);
+    const secret = presentedSecret(req.headers, routes.authenticator.cookies);
+    const retryAfter = routes.limits.request(req.socket.remoteAddress, secret);
     if (retryAfter !== null) {
       const headers = { "retry-after": String(retryAfter) };
       if (scim) sendScimError(res, 429, "Too many requests; retry later.", undefined, headers);
@@ -138,6 +141,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       await serveAuditExport(routes.db, routes.authenticator, req, res, url, "csv");
       return;
     default:
+      if (url.pathname.startsWith("/auth/") && (await routes.signIn.serve(req, res, url))) return;
       await serveDashboard(req, res, url);
   }
 }

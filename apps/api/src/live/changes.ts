@@ -72,6 +72,8 @@ export const LIVE_KINDS = {
   TOKEN_REVOKED: null,
   POLICY_APPLIED: null,
   SYSTEM_HEALTH_CHANGED: "health",
+  SESSION_STARTED: null,
+  SESSION_ENDED: null,
 } as const satisfies { [A in AuditAction]: KindOf<AuditData[A]> };
 
 /** The actions that carry changes of each kind. */

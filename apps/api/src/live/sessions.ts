@@ -1,8 +1,8 @@
 // Live sessions: every open WebSocket connection and every running subscription (WebSocket or
-// SSE), with the API token it authenticated with. Two jobs:
-// - limits: connections and subscriptions per token;
-// - credentials that change under a live session: a revoked or expired token, a deactivated
-//   identity, a changed role. Sessions are checked again every LIVE_RECHECK_MS and right after a
+// SSE), with the credential it authenticated with (an API token or a browser session). Two jobs:
+// - limits: connections and subscriptions per credential;
+// - credentials that change under a live session: a revoked or expired token, an ended or
+//   expired browser session, a deactivated identity, a changed role. Sessions are checked again every LIVE_RECHECK_MS and right after a
 //   local commit that changed credentials; a session that no longer holds is ended (a WebSocket
 //   closes with graphql-ws's Forbidden, 4403). Other instances learn of the change by their own
 //   periodic check.
@@ -12,6 +12,8 @@ import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import { CoalescedTask } from "./coalesced-task.ts";
 import type { Role } from "../generated/prisma/client.ts";
+import { type Credential, credentialKey } from "../domain/credentials.ts";
+import { type SessionRules, workingSessionWhere } from "../domain/sessions/sessions.ts";
 import { usableTokenWhere } from "../domain/tokens/tokens.ts";
 import type { VerifiedTokens } from "../domain/tokens/verified-tokens.ts";
 
@@ -19,13 +21,16 @@ export type SessionKind = "connection" | "subscription";
 
 export interface LiveSession {
   kind: SessionKind;
-  tokenId: string;
+  credential: Credential;
   identityId: string;
   role: Role;
   end(reason: string): void;
 }
 
-const countKey = (kind: SessionKind, tokenId: string) => `${kind}\n${tokenId}`;
+const countKey = (kind: SessionKind, credential: Credential) => `${kind}\n${credentialKey(credential)}`;
+
+/** Reads per statement when re-checking many credentials. */
+const BATCH = 500;
 
 export class LiveSessions {
   private readonly sessions = new Set<LiveSession>();
@@ -37,6 +42,7 @@ export class LiveSessions {
     private readonly db: Database,
     private readonly log: Logger,
     private readonly tokens: VerifiedTokens,
+    private readonly sessionRules: SessionRules,
   ) {
     this.checking = new CoalescedTask(
       () => this.check(),
@@ -47,18 +53,18 @@ export class LiveSessions {
   /** Registers a session; the returned function removes it (call it when the session ends). */
   add(session: LiveSession): () => void {
     this.sessions.add(session);
-    const key = countKey(session.kind, session.tokenId);
+    const key = countKey(session.kind, session.credential);
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     return () => this.remove(session);
   }
 
-  count(kind: SessionKind, tokenId: string): number {
-    return this.counts.get(countKey(kind, tokenId)) ?? 0;
+  count(kind: SessionKind, credential: Credential): number {
+    return this.counts.get(countKey(kind, credential)) ?? 0;
   }
 
   private remove(session: LiveSession): void {
     if (!this.sessions.delete(session)) return;
-    const key = countKey(session.kind, session.tokenId);
+    const key = countKey(session.kind, session.credential);
     const left = (this.counts.get(key) ?? 1) - 1;
     if (left > 0) this.counts.set(key, left);
     else this.counts.delete(key);
@@ -74,39 +80,60 @@ export class LiveSessions {
     this.timer = null;
   }
 
-  /** Checks every session's token again (coalesced); ends those that no longer hold. */
+  /** Checks every session's credential again (coalesced); ends those that no longer hold. */
   recheck(): void {
     if (this.sessions.size > 0) this.checking.trigger();
   }
 
-  /** Whether a token still authenticates with this role (each operation on a WebSocket asks). */
-  async holds(tokenId: string, role: Role): Promise<boolean> {
-    const verified = this.tokens.verifiedRole(tokenId);
-    if (verified !== undefined) return verified === role;
-    const valid = await this.validRoles([tokenId]);
-    return valid.get(tokenId) === role;
+  /** Whether a credential still authenticates with this role (each operation on a WebSocket asks). */
+  async holds(credential: Credential, role: Role): Promise<boolean> {
+    if (credential.kind === "token") {
+      const verified = this.tokens.verifiedRole(credential.id);
+      if (verified !== undefined) return verified === role;
+    }
+    const valid = await this.validRoles([credential]);
+    return valid.get(credentialKey(credential)) === role;
   }
 
-  private async validRoles(tokenIds: readonly string[]): Promise<Map<string, Role>> {
-    const usable = usableTokenWhere();
+  /** The current role of each credential that still works, by credentialKey. */
+  private async validRoles(credentials: readonly Credential[]): Promise<Map<string, Role>> {
     const valid = new Map<string, Role>();
-    for (let i = 0; i < tokenIds.length; i += 500) {
+    const ids = (kind: Credential["kind"]) => credentials.filter((c) => c.kind === kind).map((c) => c.id);
+    const tokenIds = ids("token");
+    const sessionIds = ids("session");
+    for (let i = 0; i < tokenIds.length; i += BATCH) {
       const rows = await this.db.read.apiToken.findMany({
-        where: { id: { in: tokenIds.slice(i, i + 500) }, ...usable },
+        where: { id: { in: tokenIds.slice(i, i + BATCH) }, ...usableTokenWhere() },
         select: { id: true, identity: { select: { role: true } } },
       });
-      for (const row of rows) valid.set(row.id, row.identity.role);
+      for (const row of rows) valid.set(credentialKey({ kind: "token", id: row.id }), row.identity.role);
+    }
+    for (let i = 0; i < sessionIds.length; i += BATCH) {
+      const rows = await this.db.read.session.findMany({
+        where: { id: { in: sessionIds.slice(i, i + BATCH) }, ...workingSessionWhere(this.sessionRules) },
+        select: { id: true, identity: { select: { role: true } } },
+      });
+      for (const row of rows) valid.set(credentialKey({ kind: "session", id: row.id }), row.identity.role);
     }
     return valid;
   }
 
   /**
-   * Why a token no longer holds, in words a person can act on (sent as the WebSocket's close
+   * Why a credential no longer holds, in words a person can act on (sent as the WebSocket's close
    * reason). Read only for sessions being ended, which are rare.
    */
-  private async whyEnded(tokenId: string): Promise<string> {
+  private async whyEnded(credential: Credential): Promise<string> {
+    if (credential.kind === "session") {
+      const session = await this.db.read.session.findUnique({
+        where: { id: credential.id },
+        select: { endedAt: true, identity: { select: { active: true } } },
+      });
+      if (session && !session.identity.active) return "The identity was deactivated.";
+      if (!session || session.endedAt) return "The session ended (signed out, revoked, or the role changed).";
+      return "The session expired.";
+    }
     const token = await this.db.read.apiToken.findUnique({
-      where: { id: tokenId },
+      where: { id: credential.id },
       select: { revokedAt: true, expiresAt: true, identity: { select: { active: true } } },
     });
     if (!token || token.revokedAt) return "The token was revoked.";
@@ -116,19 +143,21 @@ export class LiveSessions {
   }
 
   private async check(): Promise<void> {
-    // Only the sessions that exist now are judged: one opened during the read below has a token
-    // the read did not look at.
+    // Only the sessions that exist now are judged: one opened during the read below has a
+    // credential the read did not look at.
     const judged = [...this.sessions];
-    const valid = await this.validRoles([...new Set(judged.map((s) => s.tokenId))]);
+    const credentials = new Map(judged.map((s) => [credentialKey(s.credential), s.credential]));
+    const valid = await this.validRoles([...credentials.values()]);
     const reasons = new Map<string, Promise<string>>();
     for (const session of judged) {
-      const role = valid.get(session.tokenId);
+      const key = credentialKey(session.credential);
+      const role = valid.get(key);
       if (role === session.role || !this.sessions.has(session)) continue;
       this.remove(session);
       // Requests with it need not wait for the verification to lapse on this instance.
-      this.tokens.forgetToken(session.tokenId);
-      if (!reasons.has(session.tokenId)) reasons.set(session.tokenId, this.whyEnded(session.tokenId));
-      const reason = await (reasons.get(session.tokenId) ?? "");
+      if (session.credential.kind === "token") this.tokens.forgetToken(session.credential.id);
+      if (!reasons.has(key)) reasons.set(key, this.whyEnded(session.credential));
+      const reason = await (reasons.get(key) ?? "");
       this.log.info({ identityId: session.identityId, kind: session.kind, reason }, "live session ended");
       session.end(reason);
     }

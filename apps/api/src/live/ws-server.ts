@@ -1,6 +1,7 @@
-// GraphQL over WebSocket (graphql-ws) on /graphql: authentication once per connection (a live
-// session, limited per token and ended when its credentials change), then per operation a token
-// re-check, the rate limit, the same input guard, parse and validation as over HTTP, and shared
+// GraphQL over WebSocket (graphql-ws) on /graphql: authentication once per connection (the
+// token in connection_init, else the browser's session cookie from the upgrade request, which
+// must come from the product's own origin; a live session, limited per credential and ended when
+// its credentials change), then per operation a credential re-check, the rate limit, the same input guard, parse and validation as over HTTP, and shared
 // execution of identical subscriptions.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
@@ -16,7 +17,7 @@ import { checkCursors } from "../graphql/cursor-guard.ts";
 import type { MaskError } from "../graphql/error-masking.ts";
 import { checkOperation } from "../graphql/input-guard.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
-import { type Authenticator, bearerToken } from "../http/auth.ts";
+import { type Authentication, type Authenticator, type PresentedHeaders, presentedSecret } from "../http/auth.ts";
 import type { LiveSessions } from "./sessions.ts";
 import { type ClientLimits, rateLimitedError, tokenKey } from "../http/rate-limit.ts";
 import { guardWebSockets } from "./ws-guard.ts";
@@ -150,6 +151,39 @@ function frameSink(id: string, socket: WebSocket): FrameSink {
   };
 }
 
+/**
+ * The headers authentication reads for a connection: the token of connection_init as its
+ * Authorization (the browser cannot set headers on a WebSocket), and the upgrade request's
+ * cookie and origin.
+ */
+function upgradeHeaders(request: IncomingMessage | undefined, authorization: unknown): PresentedHeaders {
+  const header = (name: string) => {
+    const value = request?.headers[name];
+    return typeof value === "string" ? value : null;
+  };
+  return {
+    authorization: typeof authorization === "string" ? authorization : authorization == null ? null : "invalid",
+    cookie: header("cookie"),
+    origin: header("origin"),
+    "sec-fetch-site": header("sec-fetch-site"),
+    host: header("host"),
+  };
+}
+
+/**
+ * A connection authenticated by its token, or by the session cookie when it sent none; a
+ * cookie-authenticated connection must come from the product's own origin (a page elsewhere
+ * opening a WebSocket here would otherwise act as the person signed in: cross-site WebSocket
+ * hijacking).
+ */
+async function authenticateConnection(
+  authenticator: Authenticator,
+  headers: PresentedHeaders,
+): Promise<Authentication | null> {
+  if (!headers.authorization && headers.cookie && !authenticator.fromOwnOrigin(headers)) return null;
+  return authenticator.authenticateRequest(headers);
+}
+
 export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
   const { authenticator, sessions, limits, config } = deps;
   const wss = new WebSocketServer({
@@ -158,7 +192,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
     maxPayload: config.maxBodyBytes,
     // Connection attempts count against the client address's rate limit like any request.
     verifyClient: (info, accept) => {
-      const retryAfter = limits.request(info.req.socket.remoteAddress, undefined);
+      const retryAfter = limits.request(info.req.socket.remoteAddress, null);
       if (retryAfter === null) accept(true);
       else accept(false, 429, "Too Many Requests", { "retry-after": String(retryAfter) });
     },
@@ -169,23 +203,26 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
     {
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        const viewer = await authenticator.authenticate(authorization);
-        if (!viewer) return false;
+        const headers = upgradeHeaders((ctx.extra as { request?: IncomingMessage }).request, authorization);
+        const authentication = await authenticateConnection(authenticator, headers);
+        if (!authentication) return false;
+        const { viewer, credential } = authentication;
         const socket = (ctx.extra as { socket?: WebSocket }).socket;
         // The client may have hung up while it was authenticated: graphql-ws has already run
         // onClose, so a session registered now would never be removed.
         if (!socket || socket.readyState !== socket.OPEN) return false;
-        if (sessions.count("connection", viewer.tokenId) >= config.wsMaxConnectionsPerToken) {
+        if (sessions.count("connection", credential) >= config.wsMaxConnectionsPerToken) {
           const limit = config.wsMaxConnectionsPerToken;
-          socket.close(TRY_AGAIN_LATER, `Too many live connections for this token (at most ${limit})`);
+          const what = credential.kind === "token" ? "token" : "session";
+          socket.close(TRY_AGAIN_LATER, `Too many live connections for this ${what} (at most ${limit})`);
           return false;
         }
-        ctx.extra.caller = { viewer: { id: viewer.id, role: viewer.role }, tokenId: viewer.tokenId };
-        ctx.extra.rateKey = tokenKey(bearerToken(authorization) ?? "");
+        ctx.extra.caller = { viewer, credential };
+        ctx.extra.rateKey = tokenKey(presentedSecret(headers, authenticator.cookies) ?? "");
         ctx.extra.requestId = randomUUID();
         ctx.extra.unregister = sessions.add({
           kind: "connection",
-          tokenId: viewer.tokenId,
+          credential,
           identityId: viewer.id,
           role: viewer.role,
           end: (reason) => {
@@ -205,9 +242,9 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
         // Every operation re-checks the connection's token (one statement): a revocation that
         // committed a moment ago must stop the next operation, not the one after the re-check.
         const caller = ctx.extra.caller;
-        if (!caller || !(await sessions.holds(caller.tokenId, caller.viewer.role))) {
+        if (!caller || !(await sessions.holds(caller.credential, caller.viewer.role))) {
           if (caller) sessions.recheck();
-          return refusal("Authentication required: the token was revoked or expired.", "UNAUTHENTICATED");
+          return refusal("Authentication required: the token or session was revoked or expired.", "UNAUTHENTICATED");
         }
         // Each operation on the socket counts against its token's rate limit, as over HTTP.
         const retryAfter = ctx.extra.rateKey ? limits.operation(ctx.extra.rateKey) : null;

@@ -11,6 +11,7 @@ import "./ticket.ts";
 import "./grant.ts";
 import "./audit.ts";
 import "./token.ts";
+import "./session.ts";
 import "./subscriptions.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });

@@ -102,5 +102,9 @@ export const AuditActionEnum = builder.enumType(AuditAction, {
   name: "AuditAction",
   values: {
     POLICY_APPLIED: { description: "A policy decided on its own, e.g. auto-approval of a STANDARD resource." },
+    SESSION_STARTED: { description: "Someone signed in to the dashboard through the identity provider." },
+    SESSION_ENDED: {
+      description: "A browser session ended: signed out, revoked, or its identity deactivated or changed role.",
+    },
   },
 });

@@ -42,6 +42,7 @@ export const KEYLESS_TYPES = [
   "ResourceEdge",
   "ResourcePayload",
   "RevokeApiTokenPayload",
+  "RevokeSessionPayload",
   "SystemConnection",
   "SystemEdge",
   "SystemHealthChange",

@@ -1,5 +1,5 @@
 // The urql client of a signed-in session: queries and mutations over HTTP with the session's
-// token, subscriptions through @access/client's live connection (one graphql-ws socket, streams
+// token or the browser's session cookie, subscriptions through @access/client's live connection (one graphql-ws socket, streams
 // that resume with afterSequence across reconnects), and the normalised cache (cache.ts) that
 // both write into, so views follow the cache instead of re-running their queries.
 import { type LiveConnection } from "@access/client";
@@ -9,7 +9,8 @@ import { dashboardCache } from "./cache.ts";
 export interface DashboardClientOptions {
   /** The API's /graphql endpoint. */
   url: string;
-  token: string;
+  /** An API token; null: the browser's session cookie authenticates (same origin). */
+  token: string | null;
   /** The session's live connection: every subscription goes through it. */
   connection: LiveConnection;
   /** Defaults to the global fetch (tests pass one that counts requests). */
@@ -20,7 +21,10 @@ export function createDashboardClient(options: DashboardClientOptions): Client {
   return new Client({
     url: options.url,
     fetch: options.fetch,
-    fetchOptions: { headers: { authorization: `Bearer ${options.token}` } },
+    fetchOptions: {
+      credentials: "same-origin",
+      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    },
     requestPolicy: "cache-first",
     exchanges: [
       dashboardCache(),
@@ -53,7 +57,7 @@ export function createDashboardClient(options: DashboardClientOptions): Client {
  * own once the connection is back; a mutation (`action`) is not: the person must send it again.
  */
 export function describeError(error: CombinedError, kind: "view" | "action" = "view"): string {
-  if (isUnauthenticated(error)) return "Your token is not valid any more. Sign in again.";
+  if (isUnauthenticated(error)) return "Your sign-in is not valid any more. Sign in again.";
   const code = error.graphQLErrors[0]?.extensions?.code;
   if (code === "FORBIDDEN") return "You are not allowed to see this.";
   if (error.networkError) {

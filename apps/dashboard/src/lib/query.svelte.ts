@@ -49,7 +49,7 @@ export function watchQuery<Data, Variables extends AnyVariables>(
     const query: ShownQuery = { request, failed: false };
     session.shown.add(query);
     const subscription = client.executeQuery(request, { requestPolicy }).subscribe((result) => {
-      if (isUnauthenticated(result.error)) auth.signOut("Your token is not valid any more. Sign in again.");
+      if (isUnauthenticated(result.error)) auth.signOut("Your sign-in is not valid any more. Sign in again.");
       if (result.data) data = result.data;
       error = result.error ? describeError(result.error) : undefined;
       query.failed = result.error !== undefined;

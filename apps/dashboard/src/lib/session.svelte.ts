@@ -33,8 +33,8 @@ export function refusedNotice(reason: string | undefined): string {
   const why =
     reason && reason !== "Forbidden"
       ? reason
-      : "The server refused this token (it was revoked or expired, or its identity was deactivated or changed role).";
-  return `You were signed out. ${why} Sign in with a valid token.`;
+      : "The server refused this sign-in (it was revoked or expired, or its identity was deactivated or changed role).";
+  return `You were signed out. ${why} Sign in again.`;
 }
 
 class Session {
@@ -51,12 +51,13 @@ class Session {
   /** The connection was lost or refused since it was last online. */
   private interrupted = false;
 
-  start(token: string): void {
+  /** `token`: an API token; null: the browser's session cookie (it goes along by itself). */
+  start(token: string | null): void {
     this.stop();
     const url = new URL("/graphql", location.href).href;
     const connection = new LiveConnection({
       url: url.replace(/^http/, "ws"),
-      token,
+      token: () => token,
       onState: (state) => {
         if (connection === this.connection) this.changed(state);
       },
@@ -165,7 +166,8 @@ addEventListener("offline", () => session.dropConnection());
 $effect.root(() => {
   $effect(() => {
     const token = auth.token;
-    // Only the token starts and stops a session (not the state the session itself writes).
-    untrack(() => (token ? session.start(token) : session.stop()));
+    const cookie = auth.cookie;
+    // Only the credentials start and stop a session (not the state the session itself writes).
+    untrack(() => (token || cookie ? session.start(token) : session.stop()));
   });
 });

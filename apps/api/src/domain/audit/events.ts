@@ -39,6 +39,8 @@ type GrantData = { grantId: GlobalId; identityId: GlobalId; resourceId: GlobalId
 
 type TokenData = { tokenId: GlobalId; identityId: GlobalId; name: string };
 
+type SessionData = { sessionId: GlobalId; identityId: GlobalId };
+
 /** How a connector call went: verified (null where the protocol cannot tell), or the error and what follows. */
 export type ConnectorCallOutcome =
   | { outcome: "success"; verified: boolean | null }
@@ -103,7 +105,13 @@ export type AuditData = OnePerAction<{
   TOKEN_REVOKED: TokenData;
   POLICY_APPLIED: { policy: "AUTO_APPROVAL"; reason: string; resourceId: GlobalId };
   SYSTEM_HEALTH_CHANGED: HealthStatusData;
+  /** A browser sign-in through the identity provider. */
+  SESSION_STARTED: SessionData & { via: "oidc"; expiresAt: string };
+  SESSION_ENDED: SessionData & { reason: SessionEndReason };
 }>;
+
+/** Why a browser session ended before its expiry. */
+export type SessionEndReason = "signed out" | "revoked" | "identity deactivated" | "role changed";
 
 /** One audit event as a writer appends it, its data checked against its action. */
 export type AuditEntry<A extends AuditAction = AuditAction> = {

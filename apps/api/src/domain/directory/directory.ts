@@ -8,6 +8,7 @@ import { DomainError, invalid, notFound } from "../errors.ts";
 import { auditConfig, requireAdmin } from "../admin-only.ts";
 import { LIMITS, distinct, email as validEmail, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
+import { endSessionsOfIdentity } from "../sessions/sessions.ts";
 
 async function requireIdentity(tx: Tx, id: string, field: readonly string[]): Promise<void> {
   if (!(await tx.identity.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Identity", field);
@@ -215,6 +216,9 @@ export async function changeIdentity(
       ...originDetails(origin),
     });
   }
+  // A browser session stands for the person with the rights they had when they signed in: a role
+  // change ends it (after the change's own event; tokens stay: admins issue them).
+  if (changes.role) await endSessionsOfIdentity(work, actor, current.id, "role changed");
   if (requested.active === false) await deactivateIdentity(work, actor, current.id, origin);
   return current.id;
 }
@@ -226,8 +230,8 @@ function refuseSelfDeactivation(actor: Actor, identityId: string): void {
 /**
  * Ends an identity's access: the one place where someone leaves, whichever way it came (the
  * API's `updateIdentity(active: false)`, SCIM's `active: false` or DELETE). The identity becomes
- * inactive, so its tokens stop at once on this instance (within LIVE_RECHECK_MS on the others)
- * and its live connections are checked again and closed. The rest of a leaver's cascade (open
+ * inactive, so its tokens stop at once on this instance (within LIVE_RECHECK_MS on the others),
+ * its browser sessions end (audited), and its live connections are checked again and closed. The rest of a leaver's cascade (open
  * requests, tickets, grants) belongs here too. Deactivating an inactive identity changes nothing
  * and audits nothing.
  */
@@ -252,6 +256,7 @@ export async function deactivateIdentity(
     active: false,
     ...originDetails(origin),
   });
+  await endSessionsOfIdentity(work, actor, identityId, "identity deactivated");
 }
 
 export interface CreateGroupInput {

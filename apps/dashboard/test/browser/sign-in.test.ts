@@ -1,0 +1,84 @@
+// Sign-in through the identity provider in headless Chromium: a real OpenID provider
+// (oidc-provider, started here), its login and consent pages, back to the dashboard with a
+// session cookie that every tab of the browser shares, live updates over the cookie's
+// WebSocket, the person's sessions, and sign-out.
+import { CreateRequest } from "@access/contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataOf, gid } from "@access/api/test/harness";
+import { freePort } from "@access/api/test/instances";
+import { type OidcPeer, startOidcPeer } from "@access/api/test/oidc-peer";
+import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+
+let peer: OidcPeer;
+let dashboard: DashboardUnderTest;
+
+beforeAll(async () => {
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  peer = await startOidcPeer([`${publicUrl}/auth/callback`]);
+  peer.accounts.set("alice", { email: "alice@example.com", email_verified: true, name: "Alice" });
+  dashboard = await startDashboard({
+    PORT: String(port),
+    PUBLIC_URL: publicUrl,
+    OIDC_ISSUER: peer.issuer,
+    OIDC_CLIENT_ID: peer.clientId,
+    OIDC_CLIENT_SECRET: peer.clientSecret,
+    OIDC_PROVIDER_NAME: "Test IdP",
+  });
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+  await peer?.close();
+});
+
+describe("signing in through the identity provider", () => {
+  it("signs in on the provider's page, lands where it started, stays signed in across tabs, and signs out", async () => {
+    const { t } = dashboard;
+    const context = await dashboard.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.url}/?section=tickets`);
+    // The token form is still there, as the advanced way.
+    await expect.poll(() => page.getByText("Advanced: sign in with an API token").isVisible()).toBe(true);
+    await shot(page, "sign-in-oidc");
+    await page.getByRole("link", { name: "Sign in with Test IdP" }).click();
+
+    // The provider's own pages: login, then consent.
+    await page.waitForURL((url) => url.href.startsWith(peer.issuer));
+    await page.locator('input[name="login"]').fill("alice");
+    await page.locator('input[name="password"]').fill("any password");
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]').click();
+
+    await page.waitForURL(`${t.url}/?section=tickets`);
+    await expect.poll(() => page.getByTestId("signed-in").textContent()).toContain("Alice Employee");
+    const cookies = await context.cookies(t.url);
+    expect(cookies.find((c) => c.name === "access_session")).toMatchObject({ httpOnly: true, sameSite: "Lax" });
+
+    // A second tab is signed in too: the session is the browser's, not the tab's.
+    const second = await context.newPage();
+    await second.goto(`${t.url}/settings`);
+    await expect.poll(() => second.getByTestId("signed-in").textContent()).toContain("Alice Employee");
+    await second.getByTestId("sessions").getByText("(this browser)").waitFor();
+    await shot(second, "your-sessions");
+
+    // Live updates reach the cookie's WebSocket: a request Alice makes elsewhere (with her token)
+    // shows in her tab without a reload.
+    await page.getByRole("navigation").getByRole("link", { name: "My requests" }).click();
+    await page.getByText("You have no requests yet.").waitFor();
+    const created = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "From the sign-in test." },
+      }),
+    );
+    expect(created.createRequest.errors).toEqual([]);
+    await page.locator("tr[data-request]").first().waitFor({ timeout: 5_000 });
+
+    // Sign-out ends the session for every tab.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("link", { name: "Sign in with Test IdP" }).waitFor();
+    await second.reload();
+    await second.getByRole("link", { name: "Sign in with Test IdP" }).waitFor();
+    expect(dashboard.violations).toEqual([]);
+  });
+});
