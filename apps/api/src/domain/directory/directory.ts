@@ -6,6 +6,7 @@ import { DomainError, invalid, notFound } from "../errors.ts";
 import { auditConfig, requireAdmin } from "../admin-only.ts";
 import { LIMITS, distinct, email as validEmail, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
+import { offboardIdentity, rerouteManagerApprovals } from "./leavers.ts";
 
 async function requireIdentity(tx: Tx, id: string, field: readonly string[]): Promise<void> {
   if (!(await tx.identity.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Identity", field);
@@ -112,6 +113,11 @@ export async function updateIdentity(work: Work, actor: Actor, input: UpdateIden
     ...changes,
     ...(changes.managerId ? { managerId: toGlobalId("Identity", changes.managerId) } : {}),
   });
+  // Leavers and movers (leavers.ts): a deactivation ends everything; a new manager takes over.
+  if (current.active && changes.active === false) await offboardIdentity(work, actor.id, current.id);
+  else if (changes.managerId && changes.managerId !== current.managerId) {
+    await rerouteManagerApprovals(work, actor.id, current.id);
+  }
   return current.id;
 }
 
