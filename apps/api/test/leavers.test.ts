@@ -88,6 +88,24 @@ async function updateIdentity(identityId: string, changes: { active?: boolean; m
   return accepted(updateIdentity, "updateIdentity");
 }
 
+/** An active grant on GitHub (MANUAL) for the holder: approved by their manager, fulfilled by Dave. */
+async function manualGrant(holder: "alice" | "bob", manager: "bob" | "carol") {
+  const granted = await request(t.org.tokens[holder], await managerApprovedResource());
+  await dataOf(t.gql(t.org.tokens[manager], ApproveTicket, { input: { ticketId: firstTicket(granted) } }));
+  const fulfillment = present(
+    (await requestState(t, granted.id)).tickets.find((x) => x.kind === "FULFILLMENT"),
+    "the fulfillment ticket",
+  );
+  await dataOf(t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillment.id, comment: "added" } }));
+  const { node } = await dataOf(t.gql(t.org.tokens.admin, IdentityGrants, { id: person(holder) }));
+  const grants = node?.__typename === "Identity" ? node.grants.edges.map((e) => e.node) : [];
+  const grant = present(
+    grants.find((g) => g.request?.id === granted.id),
+    "the grant",
+  );
+  return { id: grant.id, requestId: granted.id };
+}
+
 const ticket = async (id: string) =>
   present((await dataOf(t.gql(t.org.tokens.admin, TicketDetail, { id }))).ticket, `ticket ${id}`);
 
@@ -142,19 +160,11 @@ describe("a leaver", () => {
   /** What Alice holds and what waits on her, set up before she leaves. */
   let openRequestId = "";
   let waitingOnAlice = "";
-  let manualGrant = { id: "", requestId: "" };
+  let githubGrant = { id: "", requestId: "" };
   let webhookGrantRequestId = "";
 
   beforeAll(async () => {
-    // An active grant on the MANUAL system: approved by Bob, fulfilled by Dave.
-    const manualResource = await managerApprovedResource();
-    const granted = await request(t.org.tokens.alice, manualResource);
-    await dataOf(t.gql(t.org.tokens.bob, ApproveTicket, { input: { ticketId: firstTicket(granted) } }));
-    const fulfillment = present(
-      (await requestState(t, granted.id)).tickets.find((x) => x.kind === "FULFILLMENT"),
-      "the fulfillment ticket",
-    );
-    await dataOf(t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillment.id, comment: "added" } }));
+    githubGrant = await manualGrant("alice", "bob");
     // An active grant on the WEBHOOK system, provisioned by the peer.
     peer.script(200);
     webhookGrantRequestId = (await requestOnConnector(t, webhookSystemId, { team: "leavers" })).requestId;
@@ -162,13 +172,6 @@ describe("a leaver", () => {
       () => requestState(t, webhookGrantRequestId),
       (r) => r.status === "FULFILLED",
     );
-    const { node } = await dataOf(t.gql(t.org.tokens.admin, IdentityGrants, { id: person("alice") }));
-    const grants = node?.__typename === "Identity" ? node.grants.edges.map((e) => e.node) : [];
-    const manual = present(
-      grants.find((g) => g.request?.id === granted.id),
-      "the MANUAL grant",
-    );
-    manualGrant = { id: manual.id, requestId: granted.id };
     // An open request of hers, waiting on Bob.
     openRequestId = (await request(t.org.tokens.alice, await managerApprovedResource())).id;
     // An approval waiting on her: Dave's manager is now Alice, and Dave asks.
@@ -210,7 +213,7 @@ describe("a leaver", () => {
     expect(statuses).toEqual(["REVOKED", "REVOKED"]);
     // … and the MANUAL system's fulfillers get a revocation ticket on the request that granted it,
     // which moves neither that request nor its item.
-    const granting = await requestState(t, manualGrant.requestId);
+    const granting = await requestState(t, githubGrant.requestId);
     expect(granting.status).toBe("FULFILLED");
     const revocation = present(
       granting.tickets.find((x) => x.kind === "REVOCATION"),
@@ -266,7 +269,7 @@ describe("a leaver", () => {
     expect(steps.find((e) => e.action === "TICKET_CREATED")?.data).toMatchObject({
       kind: "REVOCATION",
       status: "OPEN",
-      grantId: manualGrant.id,
+      grantId: githubGrant.id,
       assigneeGroupId: gid("Group", t.org.fulfillersGroupId),
     });
     expect(steps.filter((e) => e.action === "GRANT_REVOKED").map((e) => e.comment)).toEqual([
@@ -284,7 +287,7 @@ describe("a leaver", () => {
   });
 
   it("has the revocation ticket closed by a fulfiller with evidence, and only with evidence", async () => {
-    const granting = await requestState(t, manualGrant.requestId);
+    const granting = await requestState(t, githubGrant.requestId);
     const ticketId = present(
       granting.tickets.find((x) => x.kind === "REVOCATION"),
       "the revocation ticket",
@@ -301,7 +304,7 @@ describe("a leaver", () => {
       t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId, comment: "removed from the org on the console" } }),
     );
     expect(accepted(done.fulfillTicket, "Dave's removal").ticket).toMatchObject({ status: "FULFILLED" });
-    const after = await requestState(t, manualGrant.requestId);
+    const after = await requestState(t, githubGrant.requestId);
     expect(after.status).toBe("FULFILLED");
     const { events } = await trail();
     expect(events.at(-1)).toMatchObject({
@@ -321,29 +324,16 @@ describe("a leaver", () => {
     expect(peer.calls.length).toBe(calls);
   });
 
-  it("keeps the revocation ticket when the grant is revoked by hand (revokeGrant on a MANUAL system)", async () => {
-    // Bob holds a grant on GitHub; an admin revokes it.
-    const resourceId = await managerApprovedResource();
+  it("opens the same revocation ticket when an admin revokes a grant on a MANUAL system", async () => {
+    // Bob holds a grant on GitHub (Carol is his manager now); an admin revokes it.
     await updateIdentity(person("bob"), { managerId: person("carol") });
-    const granted = await request(t.org.tokens.bob, resourceId);
-    await dataOf(t.gql(t.org.tokens.carol, ApproveTicket, { input: { ticketId: firstTicket(granted) } }));
-    const fulfillment = present(
-      (await requestState(t, granted.id)).tickets.find((x) => x.kind === "FULFILLMENT"),
-      "the fulfillment ticket",
-    );
-    await dataOf(t.gql(t.org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillment.id, comment: "added" } }));
-    const { node } = await dataOf(t.gql(t.org.tokens.admin, IdentityGrants, { id: person("bob") }));
-    const grants = node?.__typename === "Identity" ? node.grants.edges.map((e) => e.node) : [];
-    const grant = present(
-      grants.find((g) => g.request?.id === granted.id),
-      "Bob's grant",
-    );
+    const grant = await manualGrant("bob", "carol");
     const revoked = await dataOf(
       t.gql(t.org.tokens.admin, RevokeGrant, { input: { grantId: grant.id, reason: "moved team" } }),
     );
     expect(accepted(revoked.revokeGrant, "revokeGrant").grant?.status).toBe("REVOKED");
     const detail = present(
-      (await dataOf(t.gql(t.org.tokens.dave, RequestDetail, { id: granted.id }))).request,
+      (await dataOf(t.gql(t.org.tokens.dave, RequestDetail, { id: grant.requestId }))).request,
       "the granting request",
     );
     expect(detail.tickets.filter((x) => x.kind === "REVOCATION").map((x) => [x.status, x.viewerCanFulfill])).toEqual([
