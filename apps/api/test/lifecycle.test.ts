@@ -34,8 +34,16 @@ import { dataOf, gid, present, startTestServer, type TestServer } from "./harnes
 
 describe("the lifecycle tables", () => {
   it("call a ticket open while a transition leaves its status, and actionable while an assignee's does", () => {
-    expect(OPEN_TICKET_STATUSES).toEqual({ APPROVAL: ["OPEN"], FULFILLMENT: ["OPEN", "IN_PROGRESS", "FAILED"] });
-    expect(ACTIONABLE_TICKET_STATUSES).toEqual({ APPROVAL: ["OPEN"], FULFILLMENT: ["OPEN", "FAILED"] });
+    expect(OPEN_TICKET_STATUSES).toEqual({
+      APPROVAL: ["OPEN"],
+      FULFILLMENT: ["OPEN", "IN_PROGRESS", "FAILED"],
+      REVOCATION: ["OPEN"],
+    });
+    expect(ACTIONABLE_TICKET_STATUSES).toEqual({
+      APPROVAL: ["OPEN"],
+      FULFILLMENT: ["OPEN", "FAILED"],
+      REVOCATION: ["OPEN"],
+    });
     expect([...OPEN_ITEM_STATUSES].sort()).toEqual(["APPROVED", "FAILED", "PENDING_APPROVAL"]);
   });
 
@@ -171,6 +179,8 @@ describe("moveTicket", () => {
     ["FULFILLMENT", "FULFILLED", "OPEN"],
     ["FULFILLMENT", "CANCELLED", "OPEN"],
     ["FULFILLMENT", "OPEN", "FAILED"],
+    // Nothing cancels a revocation: once a grant is revoked, its access must go.
+    ["REVOCATION", "OPEN", "CANCELLED"],
   ] as const)("refuses a %s ticket %s → %s as a programming error, writing nothing", async (kind, from, to) => {
     const ref = await arrange({ kind, status: from }, "APPROVED");
     const head = await db.read.auditHead.findUniqueOrThrow({ where: { id: 1 } });

@@ -77,6 +77,18 @@ const samples = (): { [A in ChangeAction]: AuditData[A] } => {
     },
     TICKET_FAILED: { ...ticket, previousStatus: "IN_PROGRESS", status: "FAILED", error: "no answer", attempts: 5 },
     TICKET_STATUS_CHANGED: { ...ticket, previousStatus: "FAILED", status: "OPEN", reason: "retry", override: false },
+    TICKET_REASSIGNED: {
+      previousStatus: "OPEN",
+      status: "OPEN",
+      kind: "APPROVAL",
+      step: 1,
+      reason: "assignee deactivated",
+      previousAssigneeIds: [toGlobalId("Identity", org.ids.bob)],
+      assigneeIds: [],
+      assigneeGroupId: null,
+      assignedToAdmins: true,
+      fallbackReason: "the target's manager is inactive",
+    },
     SYSTEM_HEALTH_CHANGED: {
       systemId: toGlobalId("System", org.githubSystemId),
       previousStatus: "HEALTHY",

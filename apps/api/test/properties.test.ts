@@ -548,6 +548,11 @@ function checkEffects(done: Done): void {
           { kind: last ? "FULFILLMENT" : "APPROVAL", status: "OPEN", step: last ? null : (ticket.step ?? 0) + 1 },
         ]);
         expect(item?.status, label).toBe(last ? "APPROVED" : "PENDING_APPROVAL");
+      } else if (ticket.kind === "REVOCATION") {
+        expect(
+          { item: item?.status, opened: opened.length, grants: after.grants.filter((g) => g.itemId === ticket.itemId) },
+          `${label}: closing a revocation moves nothing else`,
+        ).toEqual({ item: "FULFILLED", opened: 0, grants: before.grants.filter((g) => g.itemId === ticket.itemId) });
       } else {
         expect(item?.status, label).toBe("FULFILLED");
         const grants = after.grants.filter((g) => g.itemId === ticket.itemId);
@@ -594,7 +599,13 @@ function checkEffects(done: Done): void {
     case "revoke": {
       if (subject.kind !== "grant") throw new Error("revoke needs a grant");
       expect(after.grants.find((g) => g.id === subject.grant.id)?.status, label).toBe("REVOKED");
-      expect(actions, label).toEqual(["GRANT_REVOKED"]);
+      // The run's systems are MANUAL: a revocation ticket for the fulfillers, on the granting item.
+      expect(actions, label).toEqual(["GRANT_REVOKED", "TICKET_CREATED"]);
+      const opened = after.tickets.filter((t) => !before.tickets.some((b) => b.id === t.id));
+      expect(
+        opened.map((t) => ({ kind: t.kind, status: t.status, itemId: t.itemId })),
+        label,
+      ).toEqual([{ kind: "REVOCATION", status: "OPEN", itemId: subject.grant.itemId }]);
       return;
     }
   }
@@ -688,6 +699,8 @@ const ITEM_BY_LAST_TICKET: Record<TicketKind, Partial<Record<TicketStatus, Reque
     FULFILLED: "FULFILLED",
     CANCELLED: "CANCELLED",
   },
+  // A revocation ticket leaves the item that granted the access as it was.
+  REVOCATION: { OPEN: "FULFILLED", FULFILLED: "FULFILLED" },
 };
 
 async function checkInvariants(run: Run, state: RunState): Promise<void> {
@@ -765,6 +778,7 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
       const tickets = state.tickets.filter((t) => t.itemId === item.id);
       const approvals = tickets.filter((t) => t.kind === "APPROVAL");
       const fulfillments = tickets.filter((t) => t.kind === "FULFILLMENT");
+      const revocations = tickets.filter((t) => t.kind === "REVOCATION");
       // "Step N's ticket opens only when step N-1 was approved"; a rejection opens nothing further.
       expect(
         approvals.map((t) => t.step),
@@ -781,8 +795,8 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
       );
       expect(
         tickets.map((t) => t.kind),
-        `${whatItem}: fulfillment after approval`,
-      ).toEqual([...approvals, ...fulfillments].map((t) => t.kind));
+        `${whatItem}: fulfillment after approval, revocation after fulfillment`,
+      ).toEqual([...approvals, ...fulfillments, ...revocations].map((t) => t.kind));
       const last = tickets.at(-1);
       expect(last, `${whatItem}: has a ticket`).toBeDefined();
       if (last)
@@ -830,11 +844,15 @@ async function checkInvariants(run: Run, state: RunState): Promise<void> {
           resourceId: item.resourceId,
           requestId: request.id,
         });
+        // A revoked grant's revocation ticket names it on its TICKET_CREATED event.
         const grantEvents = requestEvents
           .filter((e) => dataOf(e).grantId === toGlobalId("Grant", grant.id))
           .map((e) => e.action);
         expect(grantEvents, `${whatItem}: a grant's audit trail`).toEqual(
-          grant.status === "ACTIVE" ? ["GRANT_ACTIVATED"] : ["GRANT_ACTIVATED", "GRANT_REVOKED"],
+          grant.status === "ACTIVE" ? ["GRANT_ACTIVATED"] : ["GRANT_ACTIVATED", "GRANT_REVOKED", "TICKET_CREATED"],
+        );
+        expect(revocations.length, `${whatItem}: one revocation ticket per revoked grant`).toBe(
+          grant.status === "REVOKED" ? 1 : 0,
         );
         if (grant.status === "ACTIVE") countOpen(`${grant.identityId}:${grant.resourceId}`);
       }

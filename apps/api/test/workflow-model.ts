@@ -456,6 +456,10 @@ export type Subject =
   | { kind: "grant"; grant: GrantView };
 export type TicketSubject = Extract<Subject, { kind: "ticket" }>;
 
+/** Approval and revocation tickets wait while OPEN; fulfillment tickets also once FAILED (a retry). */
+const isActionable = (t: TicketView) =>
+  t.kind === "FULFILLMENT" ? t.status === "OPEN" || t.status === "FAILED" : t.status === "OPEN";
+
 const at = <T>(list: readonly T[], p: Pick): T | undefined =>
   list.length === 0 ? undefined : list[p.index % list.length];
 
@@ -466,7 +470,7 @@ function ticketCandidates(command: TicketCommand, state: RunState): TicketView[]
     case "reject":
       return state.tickets.filter((t) => t.kind === "APPROVAL" && t.status === "OPEN");
     case "fulfill":
-      return state.tickets.filter((t) => t.kind === "FULFILLMENT" && (t.status === "OPEN" || t.status === "FAILED"));
+      return state.tickets.filter((t) => t.kind !== "APPROVAL" && isActionable(t));
     case "comment":
       return state.tickets.filter((t) => t.status === "OPEN");
   }
@@ -499,9 +503,6 @@ export function resolveSubject(command: Command, state: RunState): Subject | nul
   }
 }
 
-const isActionable = (t: TicketView) =>
-  t.kind === "APPROVAL" ? t.status === "OPEN" : t.status === "OPEN" || t.status === "FAILED";
-
 /** A race's contenders as ticket commands on their tickets; null when no request has an actionable ticket. */
 export function resolveRace(race: Race, state: RunState): { command: TicketCommand; subject: TicketSubject }[] | null {
   const actionable = (r: RequestView) => state.tickets.filter((t) => t.requestId === r.id && isActionable(t));
@@ -514,7 +515,7 @@ export function resolveRace(race: Race, state: RunState): { command: TicketComma
   return race.contenders.map((c) => {
     const ticket = tickets[c.ticket % tickets.length];
     if (!ticket) throw new Error("a request without actionable tickets");
-    const type = ticket.kind === "FULFILLMENT" ? "fulfill" : c.reject ? "reject" : "approve";
+    const type = ticket.kind !== "APPROVAL" ? "fulfill" : c.reject ? "reject" : "approve";
     // A comment on every contender, so that fulfillment evidence never decides who wins.
     const command: TicketCommand = {
       type,
@@ -610,10 +611,11 @@ export function judge(
       }
       j.override = admin && !party && !assigned;
       if (command.type === "fulfill") {
-        if (ticket.kind !== "FULFILLMENT" || !(ticket.status === "OPEN" || ticket.status === "FAILED"))
-          j.violated.add("INVALID_STATE");
+        if (ticket.kind === "APPROVAL" || !isActionable(ticket)) j.violated.add("INVALID_STATE");
+        // "a revocation is closed with evidence"; fulfillment needs it where the resource says so.
         const resource = resources.find((r) => r.id === ticket.resourceId);
-        if (resource?.config.requiresEvidence && blank(command.comment)) j.violated.add("VALIDATION");
+        const evidence = ticket.kind === "REVOCATION" || resource?.config.requiresEvidence;
+        if (evidence && blank(command.comment)) j.violated.add("VALIDATION");
       } else if (ticket.kind !== "APPROVAL" || ticket.status !== "OPEN") {
         j.violated.add("INVALID_STATE");
       } else if (command.type === "reject" && blank(command.comment)) {

@@ -61,5 +61,7 @@ describe("format", () => {
     );
     expect(auditText("TICKET_COMMENTED", { commentId: "x" })).toBe("Comment added");
     expect(auditText("GRANT_ACTIVATED", null)).toBe("Access granted");
+    // A reassignment keeps its status: no arrow.
+    expect(auditText("TICKET_REASSIGNED", { previousStatus: "OPEN", status: "OPEN" })).toBe("Ticket reassigned");
   });
 });

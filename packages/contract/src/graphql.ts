@@ -12,4 +12,4 @@ export const graphql = initGraphQLTada<{
 }>();
 
 export type { FragmentOf, ResultOf, TadaDocumentNode, VariablesOf } from "gql.tada";
-export { readFragment } from "gql.tada";
+export { maskFragments, readFragment } from "gql.tada";

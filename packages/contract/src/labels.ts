@@ -89,6 +89,7 @@ export const grantStatusTones: Record<GrantStatus, Tone> = {
 export const ticketKindLabels: Record<TicketKind, string> = {
   APPROVAL: "Approval",
   FULFILLMENT: "Fulfillment",
+  REVOCATION: "Revocation",
 };
 
 export const sensitivityLabels: Record<Sensitivity, string> = {
@@ -127,6 +128,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   TICKET_FULFILLED: "Ticket fulfilled",
   TICKET_FAILED: "Fulfillment failed",
   TICKET_STATUS_CHANGED: "Ticket status changed",
+  TICKET_REASSIGNED: "Ticket reassigned",
   TICKET_COMMENTED: "Comment added",
   CONNECTOR_CALLED: "Connector called",
   GRANT_ACTIVATED: "Access granted",

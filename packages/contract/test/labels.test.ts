@@ -90,6 +90,7 @@ describe("labels", () => {
     expect(labelled(ticketKindLabels)).toEqual([
       ["APPROVAL", "Approval"],
       ["FULFILLMENT", "Fulfillment"],
+      ["REVOCATION", "Revocation"],
     ]);
     expect(labelled(requestStatusLabels)[0]).toEqual(["PENDING_APPROVAL", "Pending approval"]);
   });

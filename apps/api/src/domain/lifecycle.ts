@@ -33,6 +33,10 @@ export const TICKET_STATUSES = {
     FAILED: "The connector failed for good; a fulfiller retries it or provisions the access by hand.",
     CANCELLED: "The request was cancelled before the access was provisioned.",
   },
+  REVOCATION: {
+    OPEN: "The grant was revoked on a system without a connector: waiting for a fulfiller to remove the access by hand and say what was done.",
+    FULFILLED: "A fulfiller removed the access and left the evidence (a comment).",
+  },
 } as const satisfies Record<TicketKind, Partial<Record<TicketStatus, string>>>;
 
 type TicketStatusOf<K extends TicketKind> = keyof (typeof TICKET_STATUSES)[K];
@@ -194,6 +198,25 @@ export const TICKET_TRANSITIONS: readonly TicketTransition[] = [
     action: "TICKET_STATUS_CHANGED",
     when: "cancelRequest (a revocation job is queued)",
   },
+  // Revocation tickets belong to the request whose item granted the access, and move neither
+  // that item nor the request: the grant is already REVOKED, the ticket is the removal's evidence.
+  // Nothing cancels one: once a grant is revoked its access must go.
+  {
+    kind: "REVOCATION",
+    from: null,
+    to: "OPEN",
+    by: "workflow",
+    action: "TICKET_CREATED",
+    when: "a grant on a MANUAL system is revoked (revokeGrant, or its holder was deactivated)",
+  },
+  {
+    kind: "REVOCATION",
+    from: "OPEN",
+    to: "FULFILLED",
+    by: "assignee",
+    action: "TICKET_FULFILLED",
+    when: "fulfillTicket, with the evidence of the removal (a comment is required)",
+  },
 ];
 
 /** Statuses that record who decided the ticket and when (decidedBy: null for a connector). */
@@ -202,7 +225,7 @@ const DECIDING_STATUSES: readonly TicketStatus[] = ["APPROVED", "REJECTED", "FUL
 const TICKET_KINDS = Object.values(TicketKind);
 
 function ticketStatusesWhere(pick: (t: TicketTransition) => boolean): Record<TicketKind, TicketStatus[]> {
-  const byKind: Record<TicketKind, TicketStatus[]> = { APPROVAL: [], FULFILLMENT: [] };
+  const byKind: Record<TicketKind, TicketStatus[]> = { APPROVAL: [], FULFILLMENT: [], REVOCATION: [] };
   for (const t of TICKET_TRANSITIONS) {
     if (t.from !== null && pick(t) && !byKind[t.kind].includes(t.from)) byKind[t.kind].push(t.from);
   }

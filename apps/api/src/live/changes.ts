@@ -62,6 +62,8 @@ export const LIVE_KINDS = {
   TICKET_FULFILLED: "ticket",
   TICKET_FAILED: "ticket",
   TICKET_STATUS_CHANGED: "ticket",
+  // A reassignment changes who may act (status unchanged): lists of actionable tickets follow it.
+  TICKET_REASSIGNED: "ticket",
   TICKET_COMMENTED: null,
   CONNECTOR_CALLED: null,
   GRANT_ACTIVATED: null,

@@ -93,7 +93,20 @@ export const RequestStatusEnum = builder.enumType(RequestStatus, {
   name: "RequestStatus",
   values: described(Object.values(RequestStatus), (status) => REQUEST_STATUSES[status]),
 });
-export const TicketKindEnum = builder.enumType(TicketKind, { name: "TicketKind" });
+export const TicketKindEnum = builder.enumType(TicketKind, {
+  name: "TicketKind",
+  values: {
+    APPROVAL: { description: "One approval step of an item: its approvers approve or reject it." },
+    FULFILLMENT: { description: "Provisioning an approved item: by a connector, or by a fulfiller by hand." },
+    REVOCATION: {
+      description:
+        "Removing a revoked grant's access from a system without a connector (MANUAL): the system's fulfillers " +
+        "remove it by hand and close the ticket with fulfillTicket and evidence (a comment is required). It belongs " +
+        "to the request that granted the access and changes neither that request's status nor its item's; the grant " +
+        "is already REVOKED. Opened by revokeGrant and by the deactivation of the grant's holder.",
+    },
+  },
+});
 export const TicketStatusEnum = builder.enumType(TicketStatus, {
   name: "TicketStatus",
   values: described(Object.values(TicketStatus), describeTicketStatus),
@@ -105,6 +118,11 @@ export const AuditActionEnum = builder.enumType(AuditAction, {
     SESSION_STARTED: { description: "Someone signed in to the dashboard through the identity provider." },
     SESSION_ENDED: {
       description: "A browser session ended: signed out, revoked, or its identity deactivated or changed role.",
+    },
+    TICKET_REASSIGNED: {
+      description:
+        "An open ticket's assignees changed (its status did not): a named assignee was deactivated, or the " +
+        "target's manager changed. Delivered by ticketStatusChanged with previousStatus equal to status.",
     },
   },
 });

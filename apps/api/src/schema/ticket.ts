@@ -33,8 +33,8 @@ builder.prismaObject("TicketComment", {
 
 type FactsRow = Prisma.TicketGetPayload<{ select: typeof ticketFactsSelect }>;
 
-async function viewerMayAct(ctx: Context, ticket: FactsRow, kind: TicketKind): Promise<boolean> {
-  if (ticket.kind !== kind || !isActionableTicket(ticket.kind, ticket.status) || !ctx.viewer) return false;
+async function viewerMayAct(ctx: Context, ticket: FactsRow, kinds: readonly TicketKind[]): Promise<boolean> {
+  if (!kinds.includes(ticket.kind) || !isActionableTicket(ticket.kind, ticket.status) || !ctx.viewer) return false;
   const right = actingRight(ctx.viewer, ticketFacts(ticket), await ctx.viewerGroupIds());
   return right === "ASSIGNED" || right === "OVERRIDE";
 }
@@ -81,15 +81,16 @@ export const Ticket = builder.prismaNode("Ticket", {
     comments: t.relation("comments", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
     viewerCanApprove: t.boolean({
       select: ticketFactsSelect,
-      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL"),
+      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, ["APPROVAL"]),
     }),
     viewerCanReject: t.boolean({
       select: ticketFactsSelect,
-      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "APPROVAL"),
+      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, ["APPROVAL"]),
     }),
     viewerCanFulfill: t.boolean({
+      description: "FULFILLMENT: the viewer may mark the access provisioned; REVOCATION: removed (fulfillTicket).",
       select: ticketFactsSelect,
-      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, "FULFILLMENT"),
+      resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, ["FULFILLMENT", "REVOCATION"]),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -206,6 +207,9 @@ builder.mutationFields((t) => ({
   }),
   fulfillTicket: t.field({
     type: TicketPayload,
+    description:
+      "Close a FULFILLMENT ticket (the access was provisioned) or a REVOCATION ticket (the access was removed; " +
+      "a comment is required as evidence).",
     args: { input: t.arg({ type: FulfillTicketInput, required: true }) },
     resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, fulfillTicket),
   }),

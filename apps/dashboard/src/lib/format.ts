@@ -95,5 +95,6 @@ export function whoMayAct(
 export function auditText(action: AuditAction, data: unknown): string {
   const status = data !== null && typeof data === "object" ? (data as { status?: unknown }).status : undefined;
   const to = typeof status === "string" && status in STATUS_TEXT ? STATUS_TEXT[status as Status] : null;
-  return to ? `${auditActionLabels[action]} → ${to}` : auditActionLabels[action];
+  // A reassignment carries its unchanged status: no arrow for it.
+  return to && action !== "TICKET_REASSIGNED" ? `${auditActionLabels[action]} → ${to}` : auditActionLabels[action];
 }

@@ -83,12 +83,28 @@ export type AuditData = OnePerAction<{
     assignedToAdmins: boolean;
     /** Why the admins were assigned instead of the step's approvers (null when they were not). */
     fallbackReason: string | null;
+    /** REVOCATION tickets: the revoked grant whose access is to be removed. */
+    grantId?: GlobalId;
   };
   TICKET_APPROVED: TicketMoveData & Decision & { step: number | null };
   TICKET_REJECTED: TicketMoveData & Decision & { step: number | null };
   TICKET_FULFILLED: TicketMoveData & (Decision | { by: "connector"; verified: boolean | null });
   TICKET_FAILED: TicketMoveData & { error: string; attempts: number };
   TICKET_STATUS_CHANGED: TicketMoveData & ((Decision & { reason: "retry" }) | { reason: "request cancelled" });
+  /**
+   * An open ticket's assignment changed (status unchanged: previousStatus = status): a named
+   * assignee was deactivated, or the target's manager changed. The new assignment as on
+   * TICKET_CREATED.
+   */
+  TICKET_REASSIGNED: TicketMoveData & {
+    step: number | null;
+    reason: "assignee deactivated" | "manager changed";
+    previousAssigneeIds: GlobalId[];
+    assigneeIds: GlobalId[];
+    assigneeGroupId: GlobalId | null;
+    assignedToAdmins: boolean;
+    fallbackReason: string | null;
+  };
   TICKET_COMMENTED: { commentId: GlobalId };
   CONNECTOR_CALLED: ConnectorCallData;
   GRANT_ACTIVATED: GrantData;

@@ -9,6 +9,7 @@ import { auditConfig, requireAdmin } from "../admin-only.ts";
 import { LIMITS, distinct, email as validEmail, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
 import { endSessionsOfIdentity } from "../sessions/sessions.ts";
+import { offboardIdentity, rerouteManagerApprovals } from "./leavers.ts";
 
 async function requireIdentity(tx: Tx, id: string, field: readonly string[]): Promise<void> {
   if (!(await tx.identity.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Identity", field);
@@ -219,6 +220,8 @@ export async function changeIdentity(
   // A browser session stands for the person with the rights they had when they signed in: a role
   // change ends it (after the change's own event; tokens stay: admins issue them).
   if (changes.role) await endSessionsOfIdentity(work, actor, current.id, "role changed");
+  // A mover (leavers.ts): the new manager takes over the open manager-step approvals.
+  if ("managerId" in changes) await rerouteManagerApprovals(work, actor.id, current.id);
   if (requested.active === false) await deactivateIdentity(work, actor, current.id, origin);
   return current.id;
 }
@@ -257,6 +260,8 @@ export async function deactivateIdentity(
     ...originDetails(origin),
   });
   await endSessionsOfIdentity(work, actor, identityId, "identity deactivated");
+  // A leaver (leavers.ts): open requests cancelled, tickets reassigned, grants revoked.
+  await offboardIdentity(work, actor.id, identityId);
 }
 
 export interface CreateGroupInput {

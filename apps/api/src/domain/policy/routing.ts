@@ -95,6 +95,26 @@ export async function routeApprovalStep(
   }
 }
 
+/**
+ * Routes an open approval ticket's step again, as its step is configured now (a reassignment:
+ * an assignee left, or the target's manager changed); admins when the step is gone.
+ */
+export async function routeApprovalStepAgain(
+  tx: Tx,
+  ticket: { resourceId: string; step: number | null },
+  parties: Parties,
+): Promise<Routing & { stepKind: StepSpec["kind"] | null }> {
+  const step =
+    ticket.step === null
+      ? null
+      : await tx.approvalStep.findUnique({
+          where: { resourceId_order: { resourceId: ticket.resourceId, order: ticket.step } },
+          select: { id: true, kind: true, groupId: true },
+        });
+  if (!step) return { ...toAdmins("the step is no longer configured"), stepKind: null };
+  return { ...(await routeApprovalStep(tx, step, parties)), stepKind: step.kind };
+}
+
 export async function routeFulfillment(tx: Tx, fulfillersGroupId: string | null, parties: Parties): Promise<Routing> {
   if (!fulfillersGroupId) return toAdmins("the system has no fulfillers group");
   return routeToGroup(tx, fulfillersGroupId, parties, "the fulfillers group has no eligible member");

@@ -199,6 +199,24 @@ export async function cancelRequest(
   if (!mayCancelAsParty(actor, request)) {
     throw forbidden("Only the requester, the target or an admin may cancel a request.");
   }
+  // The actor is a party (checked above): what can still be missing is an open item.
+  if (!(await cancelOpenItems(work, actor.id, request, reason))) {
+    throw invalidState("The request has nothing left to cancel.");
+  }
+}
+
+/**
+ * Cancels the request's open items and their open tickets and records REQUEST_CANCELLED with the
+ * reason; false (nothing written) when no item is open. cancelRequest, and the deactivation of a
+ * party to the request (directory/leavers.ts, the system acting when `actorId` is null), cancel
+ * through it.
+ */
+export async function cancelOpenItems(
+  work: Work,
+  actorId: string | null,
+  request: { id: string; targetId: string },
+  reason: string | null,
+): Promise<boolean> {
   // The row lock first (as in refreshRequestStatus): a decision committing meanwhile is either
   // seen in the items read below, or waits for this cancellation.
   await work.tx.request.update({ where: { id: request.id }, data: { updatedAt: new Date() }, select: { id: true } });
@@ -208,14 +226,14 @@ export async function cancelRequest(
     select: { id: true, status: true },
   });
   const open = items.filter((item) => isOpenItem(item.status));
-  // The actor is a party (checked above): what can still be missing is an open item.
-  if (!mayCancelRequest(actor, request, open.length > 0)) throw invalidState("The request has nothing left to cancel.");
+  if (open.length === 0) return false;
   await cancelOpenTickets(
     work,
-    actor.id,
+    actorId,
     request,
     open.map((item) => item.id),
   );
   await moveItems(work, open, "CANCELLED");
-  await refreshRequestStatus(work, request.id, actor.id, { action: "REQUEST_CANCELLED", comment: reason });
+  await refreshRequestStatus(work, request.id, actorId, { action: "REQUEST_CANCELLED", comment: reason });
+  return true;
 }

@@ -1,6 +1,6 @@
-// Opening tickets: the approval ticket of an item's next step, or its fulfillment ticket once
-// the last approval landed (the item is then APPROVED). The only place tickets are created, in
-// a status the lifecycle allows.
+// Opening tickets: the approval ticket of an item's next step, its fulfillment ticket once the
+// last approval landed (the item is then APPROVED), or the revocation ticket of a revoked grant on
+// a MANUAL system. The only place tickets are created, in a status the lifecycle allows.
 import type { TicketKind } from "../../generated/prisma/client.ts";
 import { newId } from "../../db/statements.ts";
 import { toGlobalId } from "../global-id.ts";
@@ -26,6 +26,7 @@ async function createTicket(
   routing: Routing,
   actorId: string | null,
   status: "OPEN" | "IN_PROGRESS" = "OPEN",
+  grantId?: string,
 ): Promise<string> {
   checkTicketCreation(kind, status);
   const number = await nextNumber(work, "ticket");
@@ -60,6 +61,7 @@ async function createTicket(
       assigneeGroupId: routing.assigneeGroupId ? toGlobalId("Group", routing.assigneeGroupId) : null,
       assignedToAdmins: routing.assignedToAdmins,
       fallbackReason: routing.fallbackReason,
+      ...(grantId ? { grantId: toGlobalId("Grant", grantId) } : {}),
     },
   });
   return ticket.id;
@@ -119,4 +121,21 @@ export async function advanceItem(
     resourceId: item.resourceId,
   });
   return "APPROVED";
+}
+
+/**
+ * Opens the revocation ticket of a grant revoked on a MANUAL system: the system's fulfillers (or
+ * the admins) remove the access by hand and close it with evidence. It belongs to the request
+ * whose item granted the access, and moves neither (lifecycle.ts).
+ */
+export async function openRevocationTicket(
+  work: Work,
+  grant: { id: string; item: ItemContext; fulfillersGroupId: string | null },
+  actorId: string | null,
+): Promise<string> {
+  const routing = await routeFulfillment(work.tx, grant.fulfillersGroupId, {
+    requesterId: grant.item.requesterId,
+    targetId: grant.item.targetId,
+  });
+  return createTicket(work, grant.item, "REVOCATION", null, routing, actorId, "OPEN", grant.id);
 }

@@ -117,11 +117,18 @@ export async function decideTicket(
 export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput): Promise<void> {
   const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
   const { ticket, item } = await loadTicket(work, actor, input.ticketId);
-  if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are fulfilled.");
+  if (ticket.kind === "APPROVAL") throw invalidState("Approval tickets are approved or rejected, not fulfilled.");
   const override = await requireRightToAct(work, actor, ticket);
   if (!isActionableTicket(ticket.kind, ticket.status))
     throw invalidState(`The ticket is ${ticket.status}; it cannot be fulfilled.`);
-  // Evidence is a comment: the resource's rule matters (and is read) only when there is none.
+  // Evidence is a comment: a removal always needs it; for provisioning the resource's rule
+  // matters (and is read) only when there is none.
+  if (!comment && ticket.kind === "REVOCATION") {
+    throw invalid("Say how the access was removed: a revocation is closed with evidence in a comment.", [
+      "input",
+      "comment",
+    ]);
+  }
   if (!comment && (await requiresEvidence(work, item.resourceId))) {
     throw invalid("This resource requires fulfillment evidence: describe what was done in a comment.", [
       "input",
@@ -132,9 +139,11 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
     action: "TICKET_FULFILLED",
     actorId: actor.id,
     comment,
-    data: { previousStatus: ticket.status, status: "FULFILLED", kind: "FULFILLMENT", override },
+    data: { previousStatus: ticket.status, status: "FULFILLED", kind: ticket.kind, override },
   });
   await addComment(work, ticket.id, actor.id, comment);
+  // The grant was revoked when the revocation ticket opened; its item and request stay as they are.
+  if (ticket.kind === "REVOCATION") return;
   await activateGrant(
     work,
     { identityId: item.targetId, resourceId: item.resourceId, requestId: item.requestId, itemId: item.itemId },
@@ -205,7 +214,7 @@ export async function commentOnTicket(
  */
 export async function cancelOpenTickets(
   work: Work,
-  actorId: string,
+  actorId: string | null,
   request: { id: string; targetId: string },
   itemIds: string[],
 ): Promise<void> {

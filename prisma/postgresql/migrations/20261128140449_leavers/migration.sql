@@ -1,0 +1,6 @@
+-- AlterEnum
+ALTER TYPE "TicketKind" ADD VALUE 'REVOCATION';
+
+-- AlterEnum
+ALTER TYPE "AuditAction" ADD VALUE 'TICKET_REASSIGNED';
+
