@@ -15,6 +15,8 @@ import {
   Viewer,
 } from "@access/contract";
 import type { Client as WsClient } from "graphql-ws";
+import { createRequest } from "../src/domain/requests/request-actions.ts";
+import { decideTicket, fulfillTicket } from "../src/domain/tickets/ticket-actions.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
@@ -699,5 +701,56 @@ describe("bad input changes nothing", () => {
   it("refuses a body over the size limit with 413", async () => {
     const answer = await scim("POST", "/Users", { userName: "big@example.com", displayName: "x".repeat(1024 * 1024) });
     expectError(answer, 413);
+  });
+});
+
+describe("a leaver deactivated through SCIM", () => {
+  it("loses open requests and access exactly as through the API: cancelled, revoked, a revocation ticket opened", async () => {
+    const { db } = t.server;
+    const alice = { id: t.org.ids.alice, role: "END_USER" as const };
+    // An active grant (requested, approved by Bob, fulfilled by Dave) and one open request.
+    const granted = await db.transact((work) =>
+      createRequest(work, alice, { resourceIds: [t.org.resources.writeAccess], justification: "granted" }),
+    );
+    const approval = await db.read.ticket.findFirstOrThrow({ where: { requestId: granted.requestId } });
+    await db.transact((work) =>
+      decideTicket(work, { id: t.org.ids.bob, role: "END_USER" }, { ticketId: approval.id }, "APPROVED"),
+    );
+    const fulfillment = await db.read.ticket.findFirstOrThrow({
+      where: { requestId: granted.requestId, kind: "FULFILLMENT" },
+    });
+    await db.transact((work) =>
+      fulfillTicket(work, { id: t.org.ids.dave, role: "END_USER" }, { ticketId: fulfillment.id, comment: "added" }),
+    );
+    const open = await db.transact((work) =>
+      createRequest(work, alice, { resourceIds: [t.org.resources.orgOwner], justification: "still open" }),
+    );
+    const before = await lastSequence();
+
+    const answer = await scim(
+      "PATCH",
+      `/Users/${gid("Identity", t.org.ids.alice)}`,
+      patch([{ op: "replace", value: { active: false } }]),
+    );
+    expect(answer.status).toBe(200);
+
+    const requests = await db.read.request.findMany({
+      where: { id: { in: [granted.requestId, open.requestId] } },
+      select: { id: true, status: true },
+    });
+    expect(Object.fromEntries(requests.map((r) => [r.id, r.status]))).toEqual({
+      [granted.requestId]: "FULFILLED",
+      [open.requestId]: "CANCELLED",
+    });
+    const grant = await db.read.grant.findFirstOrThrow({ where: { requestId: granted.requestId } });
+    expect(grant.status).toBe("REVOKED");
+    const revocation = await db.read.ticket.findFirstOrThrow({
+      where: { requestId: granted.requestId, kind: "REVOCATION" },
+    });
+    expect(revocation.status).toBe("OPEN");
+    const actions = (await eventsAfter(before)).map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["CONFIG_CHANGED", "REQUEST_CANCELLED", "GRANT_REVOKED", "TICKET_CREATED"]),
+    );
   });
 });

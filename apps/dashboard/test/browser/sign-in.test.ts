@@ -17,6 +17,7 @@ beforeAll(async () => {
   const publicUrl = `http://127.0.0.1:${port}`;
   peer = await startOidcPeer([`${publicUrl}/auth/callback`]);
   peer.accounts.set("alice", { email: "alice@example.com", email_verified: true, name: "Alice" });
+  peer.accounts.set("erin", { email: "erin.admin@example.com", email_verified: true, name: "Erin" });
   dashboard = await startDashboard({
     PORT: String(port),
     PUBLIC_URL: publicUrl,
@@ -79,6 +80,33 @@ describe("signing in through the identity provider", () => {
     await page.getByRole("link", { name: "Sign in with Test IdP" }).waitFor();
     await second.reload();
     await second.getByRole("link", { name: "Sign in with Test IdP" }).waitFor();
+    expect(dashboard.violations).toEqual([]);
+  });
+
+  it("lets an admin signed in to the dashboard use GraphiQL with no token pasted", async () => {
+    const { t } = dashboard;
+    const context = await dashboard.newContext();
+    const page = await context.newPage();
+    // Signed out, the page says how to sign in.
+    await page.goto(`${t.url}/graphql`);
+    await expect.poll(() => page.locator("#access-signin").textContent()).toContain("Not signed in.");
+    await page.locator("#access-signin").getByRole("link", { name: "Sign in" }).click();
+    await page.waitForURL((url) => url.href.startsWith(peer.issuer));
+    await page.locator('input[name="login"]').fill("erin");
+    await page.locator('input[name="password"]').fill("any password");
+    await page.locator('button[type="submit"]').click();
+    await page.locator('button[type="submit"]').click();
+    // Back on GraphiQL, signed in by the session cookie: the line says so, and the schema loads.
+    await page.waitForURL(`${t.url}/graphql`);
+    await expect.poll(() => page.locator("#access-signin").textContent()).toContain("Signed in as Erin Admin (ADMIN)");
+    await page.locator(".graphiql-container").first().waitFor({ timeout: 20_000 });
+    // Run the walk's first step: ▶ asks which operation of the document to run.
+    await page.locator(".graphiql-execute-button").click();
+    await page.getByRole("menuitem", { name: "Me", exact: true }).click();
+    await expect
+      .poll(() => page.locator(".graphiql-response").textContent(), { timeout: 10_000 })
+      .toContain("erin.admin@example.com");
+    await shot(page, "graphiql-signed-in");
     expect(dashboard.violations).toEqual([]);
   });
 });
