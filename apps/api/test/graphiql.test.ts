@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GRAPHIQL_DEFAULT_DOCUMENT } from "../src/http/graphiql.ts";
+import { GRAPHIQL_DEFAULT_DOCUMENT, graphiqlBuilds } from "../src/http/graphiql.ts";
 import { schema } from "../src/schema/index.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 
@@ -56,6 +56,16 @@ describe("GraphiQL's page", () => {
     expect(policy).toContain("default-src 'none'");
     expect(policy).toContain("frame-ancestors 'none'");
     expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
+  it("is built once however many anonymous browsers load it at the same time", async () => {
+    const before = graphiqlBuilds();
+    const loads = await Promise.all(Array.from({ length: 8 }, () => page({ "accept-encoding": "gzip, br" })));
+    expect(loads.map((res) => res.status)).toEqual(Array(8).fill(200));
+    expect(new Set(loads.map((res) => res.headers.get("etag"))).size).toBe(1);
+    // At most the first load of this process builds it; the other seven are served from memory.
+    expect(graphiqlBuilds() - before).toBeLessThanOrEqual(1);
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
   });
 
   it("is the same page on every load, revalidated by its ETag", async () => {

@@ -154,7 +154,12 @@ function graphiqlCsp(hashes: readonly string[]): string {
   ].join("; ");
 }
 
+let builds = 0;
+/** How many pages this process has built (tests: concurrent loads must not build it again). */
+export const graphiqlBuilds = (): number => builds;
+
 async function buildPage(options: GraphiQLOptions): Promise<Page> {
+  builds += 1;
   const rendered = renderGraphiQL({
     title: "Access requests — GraphiQL",
     defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
