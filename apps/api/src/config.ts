@@ -146,8 +146,11 @@ function readRedisUrl(env: Env): string | undefined {
 function readBootstrapToken(env: Env): string | undefined {
   const raw = env.BOOTSTRAP_ADMIN_TOKEN;
   if (raw === undefined || raw === "") return undefined;
-  if (raw.trim() !== raw || raw.length < 16 || raw.length > 256) {
-    throw new ConfigError("BOOTSTRAP_ADMIN_TOKEN", "must be 16 to 256 characters without surrounding spaces");
+  if (raw.trim() !== raw || raw.length < 32 || raw.length > 256) {
+    throw new ConfigError(
+      "BOOTSTRAP_ADMIN_TOKEN",
+      "must be 32 to 256 characters without surrounding spaces (e.g. `openssl rand -hex 32`)",
+    );
   }
   return raw;
 }

@@ -39,9 +39,17 @@ export interface RunningServer {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Ensures BOOTSTRAP_ADMIN_TOKEN's admin; a token the domain refuses is a configuration error. */
-async function bootstrapAdmin(db: Database, token: string): Promise<void> {
+async function bootstrapAdmin(db: Database, token: string, log: Logger): Promise<void> {
   try {
-    await db.transact((work) => ensureBootstrapAdmin(work, token));
+    const state = await db.transact((work) => ensureBootstrapAdmin(work, token));
+    // A standing admin credential in the environment: say so on every start until it is retired.
+    if (state === "revoked") {
+      log.warn("BOOTSTRAP_ADMIN_TOKEN was revoked and stays revoked: remove it from the environment");
+    } else {
+      log.warn(
+        "BOOTSTRAP_ADMIN_TOKEN is set: once a person holds an admin token, revoke this one and remove it from the environment (README, Operations)",
+      );
+    }
   } catch (error) {
     await db.close();
     if (error instanceof DomainError) throw new ConfigError("BOOTSTRAP_ADMIN_TOKEN", error.message);
@@ -58,7 +66,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = await openDatabase(config.databaseUrl);
-  if (config.bootstrapAdminToken) await bootstrapAdmin(db, config.bootstrapAdminToken);
+  if (config.bootstrapAdminToken) await bootstrapAdmin(db, config.bootstrapAdminToken, log);
 
   const feed = new LiveFeed(db.read, log);
   await feed.start();

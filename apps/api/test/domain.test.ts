@@ -8,7 +8,7 @@ import { DomainError } from "../src/domain/errors.ts";
 import { audienceSelect, canSeeRequest, toAudience, visibleRequestWhere } from "../src/domain/policy/visibility.ts";
 import { createRequest } from "../src/domain/requests/request-actions.ts";
 import { decideTicket } from "../src/domain/tickets/ticket-actions.ts";
-import { authenticateToken, ensureBootstrapAdmin } from "../src/domain/tokens/tokens.ts";
+import { authenticateToken, ensureBootstrapAdmin, revokeApiToken } from "../src/domain/tokens/tokens.ts";
 import type { Actor } from "../src/domain/work.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
 
@@ -81,5 +81,19 @@ describe("BOOTSTRAP_ADMIN_TOKEN", () => {
     const viewer = await authenticateToken(db.read, token);
     const admin = await db.read.identity.findUniqueOrThrow({ where: { email: "admin@localhost" } });
     expect(viewer).toMatchObject({ id: admin.id, role: "ADMIN", identity: admin });
+  });
+
+  it("leaves a revoked bootstrap token revoked on the next start, and touches nothing else", async () => {
+    const token = "bootstrap-token-to-retire-0123456789abcdef";
+    expect(await db.transact((work) => ensureBootstrapAdmin(work, token))).toBe("ready");
+    const admin = await db.read.identity.findUniqueOrThrow({ where: { email: "admin@localhost" } });
+    const issued = await authenticateToken(db.read, token);
+    await db.transact((work) =>
+      revokeApiToken(work, { id: admin.id, role: "ADMIN" }, { tokenId: issued?.tokenId ?? "" }),
+    );
+    const events = await db.read.auditEvent.count();
+    expect(await db.transact((work) => ensureBootstrapAdmin(work, token))).toBe("revoked");
+    expect(await db.read.auditEvent.count()).toBe(events);
+    expect(await authenticateToken(db.read, token)).toBeNull();
   });
 });

@@ -12,7 +12,7 @@ import { collect, dataOf, documentText, gid, present, startTestServer, type Test
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const WEBHOOK_SECRET = "whsec-do-not-log-8d1f0c6a2b";
-const BOOTSTRAP = "bootstrap-do-not-log-5e7a91c3";
+const BOOTSTRAP = "bootstrap-do-not-log-5e7a91c3-0f4d2b6a8c";
 const lines: string[] = [];
 const sink = new Writable({
   write(chunk: Buffer, _encoding, done) {
@@ -47,6 +47,10 @@ describe("logs", () => {
   it("carry no token, hash or connector secret after a full run at trace level", async () => {
     // Authentication: good, bad, bootstrap, over HTTP, SSE and WebSocket.
     expect((await t.gql(BOOTSTRAP, Viewer)).data?.viewer.email).toBe("admin@localhost");
+    // The standing admin credential is called out at start (without the token itself).
+    expect(lines.some((line) => line.includes('"level":40') && line.includes("BOOTSTRAP_ADMIN_TOKEN is set"))).toBe(
+      true,
+    );
     const wrong = "art_wrong-token-do-not-log-3b9";
     used.push(wrong);
     expect((await t.gql(wrong, Viewer)).status).toBe(401);

@@ -52,6 +52,7 @@ describe("loadConfig", () => {
     [{ REDIS_URL: "http://x" }, /^REDIS_URL: /],
     [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL: /],
     [{ BOOTSTRAP_ADMIN_TOKEN: "short" }, /^BOOTSTRAP_ADMIN_TOKEN: /],
+    [{ BOOTSTRAP_ADMIN_TOKEN: "0123456789abcdef0123456789abcde" }, /^BOOTSTRAP_ADMIN_TOKEN: .*32 to 256/],
     [{ GRAPHIQL: "maybe" }, /^GRAPHIQL: /],
   ])("names the variable of a bad value (%j)", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -163,8 +163,15 @@ export const BOOTSTRAP_ADMIN_EMAIL = "admin@localhost";
  * Makes sure an active ADMIN `admin@localhost` exists and that `token` is one of its tokens.
  * Idempotent: a second start with the same token changes nothing (and audits nothing).
  */
-export async function ensureBootstrapAdmin(work: Work, token: string): Promise<void> {
+export async function ensureBootstrapAdmin(work: Work, token: string): Promise<"ready" | "revoked"> {
   const tokenHash = hashToken(token);
+  // Revoking the bootstrap token is how it is retired: it stays revoked, and nothing else is
+  // touched (its admin may have been deactivated on purpose). The start goes on without it.
+  const revoked = await work.tx.apiToken.findFirst({
+    where: { tokenHash, revokedAt: { not: null }, identity: { email: BOOTSTRAP_ADMIN_EMAIL } },
+    select: { id: true },
+  });
+  if (revoked) return "revoked";
   let admin = await work.tx.identity.findUnique({ where: { email: BOOTSTRAP_ADMIN_EMAIL } });
   if (!admin) {
     admin = await work.tx.identity.create({
@@ -196,11 +203,10 @@ export async function ensureBootstrapAdmin(work: Work, token: string): Promise<v
     });
   }
   const existing = await work.tx.apiToken.findUnique({ where: { tokenHash } });
-  if (existing && existing.identityId === admin.id && !existing.revokedAt) return;
-  if (existing) {
-    throw invalid("BOOTSTRAP_ADMIN_TOKEN is already a token of another identity or revoked.");
-  }
+  if (existing && existing.identityId === admin.id && !existing.revokedAt) return "ready";
+  if (existing) throw invalid("BOOTSTRAP_ADMIN_TOKEN is already a token of another identity.");
   await storeToken(work, null, admin.id, "bootstrap", token, "BOOTSTRAP_ADMIN_TOKEN");
+  return "ready";
 }
 
 interface TokenRow {
