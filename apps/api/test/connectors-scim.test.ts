@@ -1,7 +1,7 @@
 // Fulfillment through the SCIM connector against a real SCIM 2.0 server (scimmy): group
 // membership added and verified by reading the group back, a peer that says OK without doing
 // it, a peer that is down then up, a missing user, and removal on revocation.
-import { CancelRequest, CreateResource } from "@access/contract";
+import { CancelRequest, CreateResource, RequestDetail } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   connectorEvents,
@@ -70,7 +70,7 @@ describe("SCIM fulfillment", () => {
       (r) => r.status === "FULFILLED",
     );
     const events = await connectorEvents(t, requestId);
-    expect(events[0]).toMatchObject({ outcome: "failure", error: expect.stringContaining("reading the state back") });
+    expect(events[0]).toMatchObject({ outcome: "failure", detail: expect.stringContaining("reading the state back") });
     expect(events.at(-1)).toMatchObject({ outcome: "success", verified: true });
     expect(scim.memberIds(groupId)).toEqual([aliceScimId]);
   });
@@ -107,7 +107,9 @@ describe("SCIM fulfillment", () => {
         expect.objectContaining({
           outcome: "failure",
           final: true,
-          error: "no SCIM user has userName alice@example.com",
+          errorCode: "REFUSED",
+          error: "The connected system refused the change; IT has been told.",
+          detail: "no SCIM user has userName alice@example.com",
         }),
       ]);
     } finally {
@@ -117,6 +119,31 @@ describe("SCIM fulfillment", () => {
         userName: "alice@example.com",
         active: true,
       });
+    }
+  });
+
+  it("tells the requester a coded, plain message, and keeps what a talkative peer said for admins", async () => {
+    const groupId = scim.addGroup("wiki-leaky");
+    const leak = "internal detail: host db-01.corp.internal:5432 user=svc_scim";
+    scim.refuseWith = leak;
+    try {
+      const { requestId } = await requestOnConnector(t, systemId, { groupId });
+      await until(
+        () => requestState(t, requestId),
+        (r) => r.status === "FAILED",
+      );
+      // Alice, the requester, reads her request with its tickets, comments and audit trail.
+      const asAlice = await t.gql(t.org.tokens.alice, RequestDetail, { id: requestId });
+      const seenByAlice = JSON.stringify(asAlice.data);
+      expect(seenByAlice).toContain("REFUSED");
+      expect(seenByAlice).toContain("The connected system refused the change; IT has been told.");
+      expect(seenByAlice).not.toContain("db-01");
+      expect(seenByAlice).not.toContain("svc_scim");
+      // Admins read the peer's words in the trail (and the log has them).
+      const [event] = await connectorEvents(t, requestId);
+      expect(event).toMatchObject({ errorCode: "REFUSED", detail: expect.stringContaining(leak) });
+    } finally {
+      scim.refuseWith = null;
     }
   });
 

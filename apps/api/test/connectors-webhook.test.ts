@@ -123,7 +123,12 @@ describe("webhook fulfillment", () => {
     const trail = await dataOf(
       t.gql(t.org.tokens.admin, AuditEvents, { filter: { requestId, action: ["TICKET_FAILED"] } }),
     );
-    expect(trail.auditEvents.edges.map((e) => e.node.comment)).toEqual(["webhook answered HTTP 422"]);
+    // The failed ticket's comment is the plain message everyone may read; the peer's answer is
+    // the CONNECTOR_CALLED event's detail, for admins.
+    expect(trail.auditEvents.edges.map((e) => e.node.comment)).toEqual([
+      "The connected system refused the change; IT has been told.",
+    ]);
+    expect((await connectorEvents(requestId)).at(-1)).toMatchObject({ detail: "webhook answered HTTP 422" });
     peer.script(200);
     const retried = await dataOf(t.gql(t.org.tokens.dave, RetryFulfillment, { input: { ticketId } }));
     expect(retried.retryFulfillment).toMatchObject({ ticket: { status: "IN_PROGRESS" }, errors: [] });
@@ -145,7 +150,8 @@ describe("webhook fulfillment", () => {
     expect(events.at(-1)).toMatchObject({
       outcome: "failure",
       final: true,
-      error: expect.stringContaining("no answer within 300 ms"),
+      errorCode: "UNREACHABLE",
+      detail: expect.stringContaining("no answer within 300 ms"),
     });
     expect((await systemHealth(t, impatientSystemId)).status).toBe("DOWN");
     const byHand = await dataOf(

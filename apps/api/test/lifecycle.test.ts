@@ -141,7 +141,7 @@ const DETAILS = {
   TICKET_APPROVED: { step: 1, override: false },
   TICKET_REJECTED: { step: 1, override: true },
   TICKET_FULFILLED: { override: false },
-  TICKET_FAILED: { error: "the peer said no", attempts: 3 },
+  TICKET_FAILED: { errorCode: "REFUSED", error: "the peer said no", attempts: 3 },
   TICKET_STATUS_CHANGED: { reason: "request cancelled" },
 } as const;
 

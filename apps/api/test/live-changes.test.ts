@@ -75,7 +75,14 @@ const samples = (): { [A in ChangeAction]: AuditData[A] } => {
       by: "connector",
       verified: true,
     },
-    TICKET_FAILED: { ...ticket, previousStatus: "IN_PROGRESS", status: "FAILED", error: "no answer", attempts: 5 },
+    TICKET_FAILED: {
+      ...ticket,
+      previousStatus: "IN_PROGRESS",
+      status: "FAILED",
+      errorCode: "UNREACHABLE",
+      error: "no answer",
+      attempts: 5,
+    },
     TICKET_STATUS_CHANGED: { ...ticket, previousStatus: "FAILED", status: "OPEN", reason: "retry", override: false },
     TICKET_REASSIGNED: {
       previousStatus: "OPEN",

@@ -23,6 +23,8 @@ export interface ScimPeer {
   groups: Map<string, Stored & { members?: Member[] }>;
   /** When true, PATCHes are answered but not applied (verification must catch it). */
   ignoreWrites: boolean;
+  /** When set, every write is refused with 400 and this `detail` (a peer that says too much). */
+  refuseWith: string | null;
   addUser(userName: string): string;
   addGroup(displayName: string): string;
   memberIds(groupId: string): string[];
@@ -30,9 +32,14 @@ export interface ScimPeer {
   start(): Promise<void>;
 }
 
-function handlers<T extends Stored>(store: Map<string, T>, peer: { ignoreWrites: boolean }, dedupeMembers: boolean) {
+function handlers<T extends Stored>(
+  store: Map<string, T>,
+  peer: { ignoreWrites: boolean; refuseWith: string | null },
+  dedupeMembers: boolean,
+) {
   return {
     ingress: (resource: { id?: string }, data: Record<string, unknown>) => {
+      if (peer.refuseWith) throw new SCIMMY.Types.Error(400, "invalidValue", peer.refuseWith);
       const id = resource.id ?? randomUUID();
       const existing = store.get(id);
       if (resource.id && !existing) throw new SCIMMY.Types.Error(404, "noTarget", `Resource ${id} not found`);
@@ -62,7 +69,7 @@ function handlers<T extends Stored>(store: Map<string, T>, peer: { ignoreWrites:
 export async function startScimPeer(): Promise<ScimPeer> {
   const users = new Map<string, Stored>();
   const groups = new Map<string, Stored & { members?: Member[] }>();
-  const peer = { ignoreWrites: false };
+  const peer: { ignoreWrites: boolean; refuseWith: string | null } = { ignoreWrites: false, refuseWith: null };
   const userHandlers = handlers(users, peer, false);
   const groupHandlers = handlers(groups, peer, true);
   // The handlers work on plain stored objects; scimmy's own types are stricter than a Map needs.
@@ -107,6 +114,12 @@ export async function startScimPeer(): Promise<ScimPeer> {
     },
     set ignoreWrites(value: boolean) {
       peer.ignoreWrites = value;
+    },
+    get refuseWith() {
+      return peer.refuseWith;
+    },
+    set refuseWith(value: string | null) {
+      peer.refuseWith = value;
     },
     addUser(userName) {
       const id = randomUUID();

@@ -31,6 +31,30 @@ export class ConnectorError extends Error {
     super(message);
     this.name = "ConnectorError";
   }
+
+  /** What went wrong, as a code everyone may read (the message is the peer's detail: admins only). */
+  get code(): ConnectorErrorCode {
+    if (this.unreachable) return "UNREACHABLE";
+    return this.retryable ? "FAILED" : "REFUSED";
+  }
+}
+
+/**
+ * A connector failure as requesters and approvers are told it. The message (`detail`) may carry
+ * what the peer said — host names, users, internals — so it stays with admins and the log.
+ */
+export type ConnectorErrorCode = "UNREACHABLE" | "REFUSED" | "FAILED";
+
+export const CONNECTOR_ERROR_MESSAGES: Record<ConnectorErrorCode, string> = {
+  UNREACHABLE: "The connected system did not answer; IT has been told.",
+  REFUSED: "The connected system refused the change; IT has been told.",
+  FAILED: "The connected system could not make the change; IT has been told.",
+};
+
+/** A failed call as the trail records it: the code and plain message for all, the detail for admins. */
+export interface ConnectorFailure {
+  code: ConnectorErrorCode;
+  detail: string;
 }
 
 /** Any error as a ConnectorError (unknown failures are retried). */

@@ -157,7 +157,7 @@ export class JobRunner {
       const retryAt = final ? null : new Date(Date.now() + backoffMs(job.attempts, this.settings.connectorRetryBaseMs));
       this.log.warn({ jobId: job.id, attempt: job.attempts, final, error: error.message }, "connector call failed");
       await this.db.transact(async (work) => {
-        await recordConnectorFailure(work, attempt, error.message, retryAt);
+        await recordConnectorFailure(work, attempt, { code: error.code, detail: error.message }, retryAt);
         await recordHealth(work, job.systemId, { ok: false, message: error.message, unreachable: error.unreachable });
       });
     }

@@ -1,7 +1,7 @@
 // AuditEvent: the hash-chained trail. Admins read all of it; anyone who may see a request reads
 // that request's events.
 import type { Prisma } from "../generated/prisma/client.ts";
-import { visibleAuditEventWhere } from "../domain/policy/visibility.ts";
+import { auditDataFor, visibleAuditEventWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
@@ -23,7 +23,11 @@ export const AuditEvent = builder.prismaNode("AuditEvent", {
     request: t.relation("request", { nullable: true }),
     ticket: t.relation("ticket", { nullable: true }),
     comment: t.exposeString("comment", { nullable: true }),
-    data: t.field({ type: "JSON", select: { data: true }, resolve: (event) => JSON.parse(event.data) as unknown }),
+    data: t.field({
+      type: "JSON",
+      select: { data: true, action: true },
+      resolve: (event, _args, ctx) => auditDataFor(ctx.viewer, event.action, event.data),
+    }),
     hash: t.exposeString("hash", {
       description: "Hex SHA-256 of the previous event's hash and this event's canonical content.",
     }),

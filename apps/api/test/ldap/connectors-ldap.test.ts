@@ -120,7 +120,12 @@ describe("LDAP fulfillment", () => {
       (r) => r.status === "FAILED",
     );
     expect(await connectorEvents(t, requestId)).toEqual([
-      expect.objectContaining({ outcome: "failure", final: true, error: "LDAP: the bind DN or password is wrong" }),
+      expect.objectContaining({
+        outcome: "failure",
+        final: true,
+        errorCode: "REFUSED",
+        detail: "LDAP: the bind DN or password is wrong",
+      }),
     ]);
     expect((await systemHealth(t, wrong)).status).toBe("DEGRADED");
   });

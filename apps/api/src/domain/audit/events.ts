@@ -44,7 +44,16 @@ type SessionData = { sessionId: GlobalId; identityId: GlobalId };
 /** How a connector call went: verified (null where the protocol cannot tell), or the error and what follows. */
 export type ConnectorCallOutcome =
   | { outcome: "success"; verified: boolean | null }
-  | { outcome: "failure"; error: string; final: boolean; retryAt: string | null };
+  | {
+      outcome: "failure";
+      /** UNREACHABLE, REFUSED or FAILED, and its plain message: what everyone may read. */
+      errorCode: string;
+      error: string;
+      /** What the connector or its peer said: admins only (AuditEvent.data leaves it out for others). */
+      detail: string;
+      final: boolean;
+      retryAt: string | null;
+    };
 
 type ConnectorCallData = {
   /** The job's own id (jobs are not API objects). */
@@ -89,7 +98,7 @@ export type AuditData = OnePerAction<{
   TICKET_APPROVED: TicketMoveData & Decision & { step: number | null };
   TICKET_REJECTED: TicketMoveData & Decision & { step: number | null };
   TICKET_FULFILLED: TicketMoveData & (Decision | { by: "connector"; verified: boolean | null });
-  TICKET_FAILED: TicketMoveData & { error: string; attempts: number };
+  TICKET_FAILED: TicketMoveData & { errorCode: string; error: string; attempts: number };
   TICKET_STATUS_CHANGED: TicketMoveData & ((Decision & { reason: "retry" }) | { reason: "request cancelled" });
   /**
    * An open ticket's assignment changed (status unchanged: previousStatus = status): a named

@@ -96,3 +96,18 @@ export function canSeeRequest(viewer: Actor, audience: RequestAudience): boolean
 export function maySeePersonal(viewer: Actor | null, identityId: string): boolean {
   return viewer !== null && (isAdmin(viewer) || viewer.id === identityId);
 }
+
+/** Data keys of audit events that only admins read: what a connector's peer said (`detail`). */
+const ADMIN_ONLY_AUDIT_DATA: Partial<Record<string, readonly string[]>> = { CONNECTOR_CALLED: ["detail"] };
+
+/**
+ * An audit event's data as `viewer` may read it. Everyone who may see the event reads its code
+ * and plain message; a connector's detail (a peer's words: host names, users, internals) is for
+ * admins, who also get the whole trail, unchanged and verifiable, from the export.
+ */
+export function auditDataFor(viewer: Actor | null, action: string, data: string): unknown {
+  const parsed = JSON.parse(data) as Record<string, unknown>;
+  const hidden = ADMIN_ONLY_AUDIT_DATA[action];
+  if (!hidden || viewer?.role === "ADMIN") return parsed;
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => !hidden.includes(key)));
+}

@@ -1,7 +1,8 @@
 // What a connector call's outcome does to its job, ticket, item, grant and request. Called by the
 // job runner in one transaction per attempt; every attempt is a CONNECTOR_CALLED audit event
-// (operation, outcome, attempt, duration, error — never a secret). The system itself is the
-// actor.
+// (operation, outcome, attempt, duration; a failure's code and plain message for everyone, the
+// connector's detail for admins — never a secret). The system itself is the actor.
+import { CONNECTOR_ERROR_MESSAGES, type ConnectorFailure } from "../../connectors/connector.ts";
 import type { ConnectorCallOutcome } from "../audit/events.ts";
 import { activateGrant } from "../grants/grants.ts";
 import { toGlobalId } from "../global-id.ts";
@@ -90,25 +91,41 @@ export async function recordConnectorSuccess(work: Work, attempt: Attempt, verif
 export async function recordConnectorFailure(
   work: Work,
   attempt: Attempt,
-  error: string,
+  failure: ConnectorFailure,
   retryAt: Date | null,
 ): Promise<void> {
   const job = await loadJob(work, attempt.jobId);
   const final = retryAt === null;
+  const lastError = failure.detail;
   await work.tx.job.update({
     where: { id: job.id },
-    data: final
-      ? { status: "FAILED", lockedUntil: null, lastError: error }
-      : { runAt: retryAt, lockedUntil: null, lastError: error },
+    data: final ? { status: "FAILED", lockedUntil: null, lastError } : { runAt: retryAt, lockedUntil: null, lastError },
   });
-  auditAttempt(work, job, attempt, { outcome: "failure", error, final, retryAt: retryAt?.toISOString() ?? null });
+  // Everyone who may see the request reads the code and the plain message; the detail (what the
+  // peer said) is for admins: AuditEvent.data leaves it out for others, and no comment carries it.
+  const error = CONNECTOR_ERROR_MESSAGES[failure.code];
+  auditAttempt(work, job, attempt, {
+    outcome: "failure",
+    errorCode: failure.code,
+    error,
+    detail: failure.detail,
+    final,
+    retryAt: retryAt?.toISOString() ?? null,
+  });
   const ticket = job.ticket;
   if (!final || job.kind !== "PROVISION" || !ticket) return;
   const failed = await moveTicketIfStill(work, ticket, {
     action: "TICKET_FAILED",
     actorId: null,
     comment: error,
-    data: { previousStatus: "IN_PROGRESS", status: "FAILED", kind: "FULFILLMENT", error, attempts: attempt.attempt },
+    data: {
+      previousStatus: "IN_PROGRESS",
+      status: "FAILED",
+      kind: "FULFILLMENT",
+      errorCode: failure.code,
+      error,
+      attempts: attempt.attempt,
+    },
   });
   if (!failed) return;
   await refreshRequestStatus(work, ticket.requestId, null);
