@@ -300,6 +300,12 @@ describe("signing in through the identity provider", () => {
     const { res, secret } = await signIn(plain, "stranger");
     expect(res.status).toBe(403);
     expect(res.body).toContain("nobody with your email address is known here");
+    // Trying again would sign the same person in: the way out asks the provider for another account.
+    expect(res.body).toContain('<a href="/auth/login?prompt=login">Sign in with another account</a>');
+    const another = await new SignInAgent({}).request(`${plain.t.url}/auth/login?prompt=login`);
+    expect(new URL(present(another.location, "the provider's URL")).searchParams.get("prompt")).toBe("login");
+    const anything = await new SignInAgent({}).request(`${plain.t.url}/auth/login?prompt=none`);
+    expect(new URL(present(anything.location, "the provider's URL")).searchParams.get("prompt")).toBeNull();
     expect(secret).toBeUndefined();
     expect(await plain.t.server.db.read.session.count()).toBe(before);
     expect(await plain.t.server.db.read.identity.count({ where: { email: "stranger@example.com" } })).toBe(0);

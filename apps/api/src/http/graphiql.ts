@@ -75,23 +75,37 @@ interface Page {
   etag: string;
 }
 
-/** Says who the page is signed in as, with the browser's session; runs once when it loads. */
+/**
+ * Says who the page is signed in as, with the browser's session: when it loads and whenever the
+ * tab comes back into view (a sign-out in another tab must not leave it saying "signed in").
+ */
 const SIGNED_IN_SCRIPT = `(function () {
   var line = document.getElementById("access-signin");
-  fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ query: "{ viewer { displayName role } }" }),
-  })
-    .then(function (response) { return response.ok ? response.json() : null; })
-    .then(function (body) {
-      var viewer = body && body.data && body.data.viewer;
-      if (!viewer || !line) return;
+  if (!line) return;
+  var signedOut = line.innerHTML;
+  function show(viewer) {
+    if (viewer) {
       line.textContent = "Signed in as " + viewer.displayName + " (" + viewer.role + "): operations run with your session.";
       line.setAttribute("data-state", "signed-in");
+    } else {
+      line.innerHTML = signedOut;
+      line.removeAttribute("data-state");
+    }
+  }
+  function check() {
+    fetch("/graphql", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: "{ viewer { displayName role } }" }),
     })
-    .catch(function () {});
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { show(body && body.data && body.data.viewer); })
+      .catch(function () {});
+  }
+  check();
+  window.addEventListener("focus", check);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) check(); });
 })();`;
 
 const escapeHtml = (text: string) =>

@@ -92,7 +92,7 @@ export class OidcRelyingParty {
   }
 
   /** The provider's authorization URL and the checks to keep for the callback. */
-  async start(next: string): Promise<{ url: URL; checks: SignInChecks }> {
+  async start(next: string, prompt?: "login"): Promise<{ url: URL; checks: SignInChecks }> {
     let configuration: client.Configuration;
     try {
       configuration = await this.configuration();
@@ -113,6 +113,7 @@ export class OidcRelyingParty {
       code_challenge_method: "S256",
       state: checks.state,
       nonce: checks.nonce,
+      ...(prompt ? { prompt } : {}),
     });
     return { url, checks };
   }

@@ -35,12 +35,19 @@ function sendPage(
   title: string,
   message: string,
   headers: Record<string, string | string[]> = {},
+  retry: "again" | "another account" = "again",
 ): void {
+  // Refused as the person the provider vouched for: trying again would sign the same person in
+  // (the provider keeps its own session), so the way out is to choose another account.
+  const retryLink =
+    retry === "again"
+      ? `<a href="/auth/login">Try again</a>`
+      : `<a href="/auth/login?prompt=login">Sign in with another account</a>`;
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...headers });
   res.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
       `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>` +
-      `<p><a href="/auth/login">Try again</a> · <a href="/">Back to the dashboard</a></p></body></html>`,
+      `<p>${retryLink} · <a href="/">Back to the dashboard</a></p></body></html>`,
   );
 }
 
@@ -92,7 +99,11 @@ export class SignInRoutes {
       return;
     }
     try {
-      const { url: providerUrl, checks } = await this.party.start(url.searchParams.get("next") ?? "/");
+      const { url: providerUrl, checks } = await this.party.start(
+        url.searchParams.get("next") ?? "/",
+        // Only "login" (the provider asks who signs in, even with a session of its own).
+        url.searchParams.get("prompt") === "login" ? "login" : undefined,
+      );
       res.writeHead(302, {
         location: providerUrl.href,
         "cache-control": "no-store",
@@ -139,7 +150,14 @@ export class SignInRoutes {
     }
     if (!outcome.ok) {
       this.deps.log.info({ reason: outcome.reason }, "sign-in refused");
-      sendPage(res, 403, "You cannot sign in here", REFUSALS[outcome.reason], { "set-cookie": clearSignIn });
+      sendPage(
+        res,
+        403,
+        "You cannot sign in here",
+        REFUSALS[outcome.reason],
+        { "set-cookie": clearSignIn },
+        "another account",
+      );
       return;
     }
     const maxAge = Math.floor(this.deps.authenticator.sessionRules.maxMs / 1000);

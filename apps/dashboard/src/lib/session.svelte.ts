@@ -8,6 +8,7 @@ import type { AnyVariables, Client, GraphQLRequest, OperationResult, TypedDocume
 import { untrack } from "svelte";
 import { auth } from "./auth.svelte.ts";
 import { createDashboardClient } from "./client.ts";
+import { refusedNotice } from "./refused-notice.ts";
 
 /**
  * What the banner tells. A reconnection attempt keeps the state before it: a tab that is offline
@@ -26,15 +27,6 @@ interface Stream {
   /** It delivered a change, so the connection resumes it after that change's sequence. */
   resumable: boolean;
   stop(): void;
-}
-
-/** What a tab signed out by the server says: the server's reason when it gave one. */
-export function refusedNotice(reason: string | undefined): string {
-  const why =
-    reason && reason !== "Forbidden"
-      ? reason
-      : "The server refused this sign-in (it was revoked or expired, or its identity was deactivated or changed role).";
-  return `You were signed out. ${why} Sign in again.`;
 }
 
 class Session {

@@ -107,6 +107,10 @@ describe("signing in through the identity provider", () => {
       .poll(() => page.locator(".graphiql-response").textContent(), { timeout: 10_000 })
       .toContain("erin.admin@example.com");
     await shot(page, "graphiql-signed-in");
+    // Signed out elsewhere (here: the same browser's sign-out), the line says so when the tab is back in view.
+    expect(await page.evaluate(async () => (await fetch("/auth/logout", { method: "POST" })).status)).toBe(204);
+    await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+    await expect.poll(() => page.locator("#access-signin").textContent()).toContain("Not signed in.");
     expect(dashboard.violations).toEqual([]);
   });
 });
