@@ -61,6 +61,18 @@ describe("format", () => {
     );
     expect(auditText("TICKET_COMMENTED", { commentId: "x" })).toBe("Comment added");
     expect(auditText("GRANT_ACTIVATED", null)).toBe("Access granted");
+    expect(
+      auditText("CONFIG_CHANGED", {
+        entity: "Identity",
+        entityId: "x",
+        change: "updated",
+        active: false,
+        source: "SCIM",
+      }),
+    ).toBe("Configuration changed: Identity updated, deactivated, via SCIM");
+    expect(auditText("SESSION_ENDED", { sessionId: "x", reason: "identity deactivated" })).toBe(
+      "Session ended: identity deactivated",
+    );
     // A reassignment keeps its status: no arrow.
     expect(auditText("TICKET_REASSIGNED", { previousStatus: "OPEN", status: "OPEN" })).toBe("Ticket reassigned");
   });

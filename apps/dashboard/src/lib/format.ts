@@ -92,8 +92,26 @@ export function whoMayAct(
  * An audit event in people's words: what happened and, for a status change, to what
  * ("Request status changed → Fulfilled"). The action's code stays on the row as its title.
  */
+/** What a configuration change, a session's end or a token's issue was, from its data. */
+function auditDetail(action: AuditAction, data: Record<string, unknown>): string | null {
+  const notes: string[] = [];
+  if (action === "CONFIG_CHANGED") {
+    if (typeof data.entity === "string" && typeof data.change === "string") notes.push(`${data.entity} ${data.change}`);
+    if (data.active === false) notes.push("deactivated");
+    if (data.active === true) notes.push("reactivated");
+    if (typeof data.role === "string") notes.push(`role ${data.role}`);
+  }
+  if (action === "SESSION_ENDED" && typeof data.reason === "string") notes.push(data.reason);
+  if (action === "TOKEN_ISSUED" && data.scope === "SCIM") notes.push("SCIM token");
+  if (data.source === "SCIM") notes.push("via SCIM");
+  return notes.length > 0 ? notes.join(", ") : null;
+}
+
 export function auditText(action: AuditAction, data: unknown): string {
-  const status = data !== null && typeof data === "object" ? (data as { status?: unknown }).status : undefined;
+  const record = data !== null && typeof data === "object" ? (data as Record<string, unknown>) : null;
+  const detail = record ? auditDetail(action, record) : null;
+  if (detail) return `${auditActionLabels[action]}: ${detail}`;
+  const status = record?.status;
   const to = typeof status === "string" && status in STATUS_TEXT ? STATUS_TEXT[status as Status] : null;
   // A reassignment carries its unchanged status: no arrow for it.
   return to && action !== "TICKET_REASSIGNED" ? `${auditActionLabels[action]} → ${to}` : auditActionLabels[action];

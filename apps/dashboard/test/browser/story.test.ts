@@ -157,6 +157,17 @@ describe("the GitHub Write Access story in the dashboard", () => {
     expect(events.find((e) => e.action === "REQUEST_CANCELLED")?.comment).toBe("Not needed any more.");
   });
 
+  it("shows the audit trail newest first, so the latest changes are on top", async () => {
+    const erin = await signedIn(t.org.tokens.admin, "/admin/audit");
+    const meta = erin.getByText(/events, newest first/);
+    await meta.waitFor();
+    const total = Number(/^(\d+) events/.exec((await meta.textContent())?.trim() ?? "")?.[1]);
+    expect(total).toBeGreaterThan(0);
+    // Sequences have no gaps: the newest event's number is the count.
+    expect(Number(await erin.locator("tbody tr").first().locator("td").first().textContent())).toBe(total);
+    await shot(erin, "admin-audit");
+  });
+
   it("refuses the admin pages to an end user", async () => {
     const alice = await signedIn(t.org.tokens.alice, "/admin/tickets");
     await alice.getByRole("heading", { name: "Admins only" }).waitFor();

@@ -4,12 +4,14 @@ import { AuditEventFields } from "./fragments.ts";
 
 export const AuditEvents = /* @__PURE__ */ graphql(
   `
-    query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {
-      auditEvents(first: $first, after: $after, filter: $filter) {
+    query AuditEvents($first: Int, $after: String, $last: Int, $before: String, $filter: AuditEventFilter) {
+      auditEvents(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
         totalCount
         pageInfo {
           hasNextPage
           endCursor
+          hasPreviousPage
+          startCursor
         }
         edges {
           node {
