@@ -101,8 +101,18 @@ describe("signing in through the identity provider", () => {
     await expect.poll(() => page.locator("#access-signin").textContent()).toContain("Signed in as Erin Admin (ADMIN)");
     await page.locator(".graphiql-container").first().waitFor({ timeout: 20_000 });
     // Run the walk's first step: ▶ asks which operation of the document to run.
-    await page.locator(".graphiql-execute-button").click();
-    await page.getByRole("menuitem", { name: "Me", exact: true }).click();
+    // (The menu appears once the editor has read the document's operations: click until it does.)
+    const me = page.getByRole("menuitem", { name: "Me", exact: true });
+    await expect
+      .poll(
+        async () => {
+          if (!(await me.isVisible())) await page.locator(".graphiql-execute-button").click();
+          return me.isVisible();
+        },
+        { timeout: 20_000, intervals: [500] },
+      )
+      .toBe(true);
+    await me.click();
     await expect
       .poll(() => page.locator(".graphiql-response").textContent(), { timeout: 10_000 })
       .toContain("erin.admin@example.com");
