@@ -109,7 +109,7 @@ describe("signing in through the identity provider", () => {
           if (!(await me.isVisible())) await page.locator(".graphiql-execute-button").click();
           return me.isVisible();
         },
-        { timeout: 20_000, intervals: [500] },
+        { timeout: 20_000, interval: 500 },
       )
       .toBe(true);
     await me.click();
