@@ -1,6 +1,8 @@
 // The only reader of process.env. Every setting is validated once at start-up; a bad value
 // stops the process with one line naming the variable (see CONTRACT.md, "Environment").
 
+import { isIP } from "node:net";
+
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
 export interface Config {
@@ -37,6 +39,11 @@ export interface Config {
   liveRecheckMs: number;
   /** Origins allowed to call /graphql from a browser (CORS); empty = none (same origin only). */
   corsOrigins: readonly string[];
+  /**
+   * Addresses (or CIDR ranges) connectors may reach although they are link-local, unspecified or
+   * a cloud metadata address (connectors/outbound.ts); empty = none.
+   */
+  connectorAllowedAddresses: readonly string[];
   /**
    * Connector secrets are never stored: connector settings name them as `env:NAME`, and this
    * resolves NAME from the environment (only ACCESS_SECRET_* names, so a setting cannot read
@@ -244,6 +251,21 @@ function readOidc(
   };
 }
 
+function readAddressList(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  return raw.split(",").map((entry) => {
+    const value = entry.trim();
+    const [address = "", bits] = value.split("/");
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (!family || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))) {
+      throw new ConfigError(name, `"${value}" is not an IP address or CIDR range like 169.254.10.0/24`);
+    }
+    return value;
+  });
+}
+
 function readLogLevel(env: Env): LogLevel {
   const raw = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -278,6 +300,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsMaxBufferedBytes: readPositiveInt(env, "WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     liveRecheckMs: readPositiveInt(env, "LIVE_RECHECK_MS", 5_000, 100, 3_600_000),
     corsOrigins: readCorsOrigins(env),
+    connectorAllowedAddresses: readAddressList(env, "CONNECTOR_ALLOWED_ADDRESSES"),
     resolveSecret,
     publicUrl,
     oidc: readOidc(env, publicUrl, resolveSecret),

@@ -54,6 +54,8 @@ describe("loadConfig", () => {
     [{ BOOTSTRAP_ADMIN_TOKEN: "short" }, /^BOOTSTRAP_ADMIN_TOKEN: /],
     [{ BOOTSTRAP_ADMIN_TOKEN: "0123456789abcdef0123456789abcde" }, /^BOOTSTRAP_ADMIN_TOKEN: .*32 to 256/],
     [{ GRAPHIQL: "maybe" }, /^GRAPHIQL: /],
+    [{ CONNECTOR_ALLOWED_ADDRESSES: "169.254.0.0/40" }, /^CONNECTOR_ALLOWED_ADDRESSES: /],
+    [{ CONNECTOR_ALLOWED_ADDRESSES: "metadata.google.internal" }, /^CONNECTOR_ALLOWED_ADDRESSES: /],
   ])("names the variable of a bad value (%j)", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

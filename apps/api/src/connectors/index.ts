@@ -1,6 +1,7 @@
 // Builds the connector of a system from its stored settings, resolving secret references.
 import type { ConnectorKind } from "../generated/prisma/client.ts";
 import { type Connector, ConnectorError } from "./connector.ts";
+import type { OutboundPolicy } from "./outbound.ts";
 import { readStoredConfig } from "./settings.ts";
 import { ldapConnector } from "./ldap.ts";
 import { scimConnector } from "./scim.ts";
@@ -15,6 +16,7 @@ export function connectorFor(
   system: SystemSettings,
   connectorTarget: string | null,
   resolveSecret: (reference: string) => string | undefined,
+  outbound: OutboundPolicy,
 ): Connector {
   const config = readStoredConfig(system.connector, system.connectorConfig);
   switch (config.kind) {
@@ -23,14 +25,14 @@ export function connectorFor(
       if (!secret)
         throw new ConnectorError(`the webhook secret ${config.secret.slice(4)} is not set on this server`, false);
       const fields = connectorTarget ? (JSON.parse(connectorTarget) as Record<string, unknown>) : {};
-      return webhookConnector({ url: config.url, secret, timeoutMs: config.timeoutMs }, fields);
+      return webhookConnector({ url: config.url, secret, timeoutMs: config.timeoutMs }, fields, outbound);
     }
     case "SCIM": {
       const token = resolveSecret(config.token);
       if (!token) throw new ConnectorError(`the SCIM token ${config.token.slice(4)} is not set on this server`, false);
       const groupId = connectorTarget ? (JSON.parse(connectorTarget) as { groupId?: string }).groupId : undefined;
       // Health checks have no resource: any group id will do for a connector only asked for health.
-      return scimConnector({ baseUrl: config.baseUrl, token, timeoutMs: config.timeoutMs }, groupId ?? "");
+      return scimConnector({ baseUrl: config.baseUrl, token, timeoutMs: config.timeoutMs }, groupId ?? "", outbound);
     }
     case "LDAP": {
       const bindPassword = resolveSecret(config.bindPassword);
@@ -49,6 +51,7 @@ export function connectorFor(
           timeoutMs: config.timeoutMs,
         },
         groupDn,
+        outbound,
       );
     }
     case "MANUAL":

@@ -13,6 +13,9 @@ import {
   InvalidCredentialsError,
 } from "ldapts";
 import { type Connector, ConnectorError, type ConnectorSubject } from "./connector.ts";
+import type { connect as netConnect } from "node:net";
+import type { connect as tlsConnect } from "node:tls";
+import { type OutboundPolicy, refusalIn } from "./outbound.ts";
 
 export interface LdapSettings {
   url: string;
@@ -24,9 +27,17 @@ export interface LdapSettings {
 
 const OBJECT_CLASS_VIOLATION = 65;
 
-export function ldapConnector(settings: LdapSettings, groupDn: string): Connector {
+export function ldapConnector(settings: LdapSettings, groupDn: string, outbound: OutboundPolicy): Connector {
   async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client({ url: settings.url, timeout: settings.timeoutMs, connectTimeout: settings.timeoutMs });
+    const client = new Client({
+      url: settings.url,
+      timeout: settings.timeoutMs,
+      connectTimeout: settings.timeoutMs,
+      // Every connection resolves its host through the outbound policy (outbound.ts). The client
+      // calls these as (port, host) and (options): the two forms of net.connect and tls.connect it uses.
+      createConnection: outbound.connectPlain as unknown as typeof netConnect,
+      createSecureConnection: outbound.connectSecure as unknown as typeof tlsConnect,
+    });
     try {
       await client.bind(settings.bindDn, settings.bindPassword);
       return await work(client);
@@ -90,6 +101,8 @@ export function ldapConnector(settings: LdapSettings, groupDn: string): Connecto
 
 function classify(error: unknown): ConnectorError {
   if (error instanceof ConnectorError) return error;
+  const refused = refusalIn(error);
+  if (refused) return new ConnectorError(`LDAP server address refused: ${refused.message}`, false);
   if (error instanceof NoSuchObjectError) return new ConnectorError(`LDAP: no such object (${error.message})`, false);
   if (error instanceof InvalidCredentialsError)
     return new ConnectorError("LDAP: the bind DN or password is wrong", false);

@@ -4,6 +4,7 @@
 // 2xx (204 included) = done; 404 for the user or group and other 4xx (but 408/429) = permanent;
 // 5xx, 408, 429, timeouts and refused connections = retry.
 import { type Connector, ConnectorError, type ConnectorSubject } from "./connector.ts";
+import { type OutboundPolicy, refusalIn } from "./outbound.ts";
 
 export interface ScimSettings {
   baseUrl: string;
@@ -14,13 +15,13 @@ export interface ScimSettings {
 const SCIM_JSON = "application/scim+json";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-export function scimConnector(settings: ScimSettings, groupId: string): Connector {
+export function scimConnector(settings: ScimSettings, groupId: string, outbound: OutboundPolicy): Connector {
   const base = settings.baseUrl.replace(/\/+$/, "");
 
   async function call(method: string, path: string, body?: unknown): Promise<unknown> {
-    let response: Response;
+    let response: Awaited<ReturnType<OutboundPolicy["fetch"]>>;
     try {
-      response = await fetch(`${base}${path}`, {
+      response = await outbound.fetch(`${base}${path}`, {
         method,
         headers: {
           accept: SCIM_JSON,
@@ -32,6 +33,8 @@ export function scimConnector(settings: ScimSettings, groupId: string): Connecto
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
+      const refused = refusalIn(error);
+      if (refused) throw new ConnectorError(`SCIM server address refused: ${refused.message}`, false);
       const reason =
         (error as Error).name === "TimeoutError"
           ? `no answer within ${settings.timeoutMs} ms`

@@ -6,6 +6,7 @@
 // 429 = permanent failure; anything else (5xx, 408, 429, timeout, refused) = retry.
 import { createHmac } from "node:crypto";
 import { type Connector, ConnectorError, type ConnectorSubject } from "./connector.ts";
+import { type OutboundPolicy, refusalIn } from "./outbound.ts";
 
 export interface WebhookSettings {
   url: string;
@@ -20,7 +21,11 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return `v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
 
-export function webhookConnector(settings: WebhookSettings, payloadFields: Record<string, unknown>): Connector {
+export function webhookConnector(
+  settings: WebhookSettings,
+  payloadFields: Record<string, unknown>,
+  outbound: OutboundPolicy,
+): Connector {
   async function send(event: string, subject: ConnectorSubject | null): Promise<void> {
     const body = JSON.stringify({
       event,
@@ -38,9 +43,9 @@ export function webhookConnector(settings: WebhookSettings, payloadFields: Recor
       sentAt: new Date().toISOString(),
     });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    let response: Response;
+    let response: Awaited<ReturnType<OutboundPolicy["fetch"]>>;
     try {
-      response = await fetch(settings.url, {
+      response = await outbound.fetch(settings.url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -53,6 +58,8 @@ export function webhookConnector(settings: WebhookSettings, payloadFields: Recor
         signal: AbortSignal.timeout(settings.timeoutMs),
       });
     } catch (error) {
+      const refused = refusalIn(error);
+      if (refused) throw new ConnectorError(`webhook address refused: ${refused.message}`, false);
       const reason =
         (error as Error).name === "TimeoutError"
           ? `no answer within ${settings.timeoutMs} ms`

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { type Connector, type ConnectorSubject, asConnectorError } from "../connectors/connector.ts";
 import { connectorFor } from "../connectors/index.ts";
+import { OutboundPolicy } from "../connectors/outbound.ts";
 import type { Database } from "../db/database.ts";
 import { recordHealth } from "../domain/catalog/health.ts";
 import { recordConnectorFailure, recordConnectorSuccess } from "../domain/tickets/connector-outcome.ts";
@@ -17,7 +18,12 @@ const MAX_BACKOFF_MS = 3_600_000;
 
 export type JobSettings = Pick<
   Config,
-  "connectorMaxAttempts" | "connectorRetryBaseMs" | "connectorLeaseMs" | "healthCheckIntervalMs" | "resolveSecret"
+  | "connectorMaxAttempts"
+  | "connectorRetryBaseMs"
+  | "connectorLeaseMs"
+  | "healthCheckIntervalMs"
+  | "resolveSecret"
+  | "connectorAllowedAddresses"
 >;
 
 /** Exponential backoff with ±20 % jitter: base, 2×base, 4×base, … capped at an hour. */
@@ -33,11 +39,16 @@ export class JobRunner {
   private running: Promise<void> | null = null;
   private stopped = true;
 
+  /** Where connectors may connect (connectors/outbound.ts), one per runner. */
+  private readonly outbound: OutboundPolicy;
+
   constructor(
     private readonly db: Database,
     private readonly settings: JobSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.outbound = new OutboundPolicy(settings.connectorAllowedAddresses);
+  }
 
   start(): void {
     this.stopped = false;
@@ -125,7 +136,12 @@ export class JobRunner {
           select: { id: true, name: true, connectorTarget: true },
         }),
       ]);
-      const connector: Connector = connectorFor(job.system, resource.connectorTarget, this.settings.resolveSecret);
+      const connector: Connector = connectorFor(
+        job.system,
+        resource.connectorTarget,
+        this.settings.resolveSecret,
+        this.outbound,
+      );
       const subject: ConnectorSubject = {
         identity,
         resource: { id: resource.id, name: resource.name },
@@ -172,7 +188,7 @@ export class JobRunner {
     for (const system of systems) {
       let observation: Parameters<typeof recordHealth>[2];
       try {
-        await connectorFor(system, null, this.settings.resolveSecret).checkHealth();
+        await connectorFor(system, null, this.settings.resolveSecret, this.outbound).checkHealth();
         observation = { ok: true };
       } catch (raw) {
         const error = asConnectorError(raw);
