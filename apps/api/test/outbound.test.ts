@@ -94,6 +94,22 @@ describe("a webhook system on a refused address", () => {
     expect(peer.calls.length).toBe(calls);
   });
 
+  it("refuses a URL aimed at the cloud metadata address, before any connection", async () => {
+    const metadata = await createConnectorSystem(refusing, "Metadata", "WEBHOOK", {
+      url: "http://169.254.169.254/latest/meta-data/",
+      secret: "env:ACCESS_SECRET_OUT_WEBHOOK",
+      timeoutMs: 10_000,
+    });
+    const { requestId } = await requestOnConnector(refusing, metadata, { team: "z" });
+    await until(
+      () => requestState(refusing, requestId),
+      (r) => r.status === "FAILED",
+    );
+    expect(await connectorEvents(refusing, requestId)).toEqual([
+      expect.objectContaining({ errorCode: "REFUSED", detail: expect.stringContaining("169.254.169.254") }),
+    ]);
+  });
+
   it("calls it once the operator allows the address", async () => {
     const { requestId } = await requestOnConnector(allowing, await system(allowing), { team: "y" });
     await until(
