@@ -115,6 +115,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     log,
     maxBodyBytes: config.maxBodyBytes,
     graphiql: { enabled: config.graphiql, signInWithProvider: config.oidc !== undefined },
+    publicUrl: config.publicUrl,
   });
   // Responses under way, which shutdown lets finish (up to a grace period).
   const inFlight = new Set<ServerResponse>();

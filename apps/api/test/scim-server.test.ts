@@ -754,3 +754,26 @@ describe("a leaver deactivated through SCIM", () => {
     );
   });
 });
+
+describe("resource locations", () => {
+  it("point at PUBLIC_URL when it is set, whatever Host the request names", async () => {
+    const own = await startTestServer({ env: { PUBLIC_URL: "https://access.example.com" } });
+    try {
+      const issued = await dataOf(own.gql(own.org.tokens.admin, IssueScimToken, { input: { name: "Okta" } }));
+      const res = await fetch(`${own.url}/scim/v2/Users`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${present(issued.issueScimToken.token, "the SCIM token")}`,
+          "content-type": "application/scim+json",
+          host: "evil.example",
+          "x-forwarded-proto": "http",
+        },
+        body: JSON.stringify({ schemas: [CORE_USER], userName: "located@example.com", active: true }),
+      });
+      expect(res.status).toBe(201);
+      expect(res.headers.get("location")).toMatch(/^https:\/\/access\.example\.com\/scim\/v2\/Users\//);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -246,11 +246,22 @@ describe("signing in through the identity provider", () => {
       "/\\evil.example",
       "/\t/evil.example",
       "evil",
+      // Paths that only become another site's address once normalised.
+      "/.//evil.example",
+      "/%2e//evil.example",
+      "/a/..//evil.example",
+      `/${"x".repeat(1_001)}`,
     ]) {
       expect(safeNext(hostile), hostile).toBe("/");
     }
     const { res } = await signIn(plain, "alice", new SignInAgent(), "//evil.example/steal");
     expect(res.location).toBe(`${plain.t.url}/`);
+    const normalised = await signIn(plain, "alice", new SignInAgent(), "/.//evil.example/steal");
+    expect(normalised.res.location).toBe(`${plain.t.url}/`);
+    // The longest path kept still survives the round trip through the sign-in cookie.
+    const long = `/request?q=${"x".repeat(980)}`;
+    const kept = await signIn(plain, "alice", new SignInAgent(), long);
+    expect(kept.res.location).toBe(`${plain.t.url}${long}`);
   });
 
   it("refuses a callback whose state is not the one it sent", async () => {

@@ -158,10 +158,18 @@ function noteTokenUse(db: Database, viewer: AuthenticatedIdentity): void {
   void db.transact(({ tx }) => recordTokenUse(tx, viewer.tokenId, now)).catch(() => undefined);
 }
 
+/** Sessions whose `lastSeenAt` is being written: the dashboard's parallel requests write it once. */
+const seenWrites = new Set<string>();
+
 /** The same for sessions: `lastSeenAt` moves the idle expiry on, at most once a minute. */
 function noteSessionUse(db: Database, viewer: SessionIdentity, now: Date): void {
   if (now.getTime() - viewer.lastSeenAt.getTime() < SESSION_SEEN_RESOLUTION_MS) return;
-  void db.transact(({ tx }) => recordSessionSeen(tx, viewer.sessionId, now)).catch(() => undefined);
+  if (seenWrites.has(viewer.sessionId)) return;
+  seenWrites.add(viewer.sessionId);
+  void db
+    .transact(({ tx }) => recordSessionSeen(tx, viewer.sessionId, now))
+    .catch(() => undefined)
+    .finally(() => seenWrites.delete(viewer.sessionId));
 }
 
 export const crossSiteBody = (): string =>

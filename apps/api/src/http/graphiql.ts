@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { escapeHtml } from "./json.ts";
 
 /** How the page opens: six operations, one per step of the story, each runnable by name. */
 export const GRAPHIQL_DEFAULT_DOCUMENT = `# Access requests: the API in six steps. Run one operation at a time with ▶ (it asks which).
@@ -108,8 +109,6 @@ const SIGNED_IN_SCRIPT = `(function () {
   document.addEventListener("visibilitychange", function () { if (!document.hidden) check(); });
 })();`;
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 
 function signedOutLine(options: GraphiQLOptions): string {
   const header = `<code>${escapeHtml('{"Authorization": "Bearer <token>"}')}</code>`;

@@ -1,4 +1,5 @@
-// JSON answers of the non-GraphQL routes, in the contract's error shape.
+// JSON answers of the non-GraphQL routes, in the contract's error shape, and HTML escaping for
+// the few pages they serve.
 import type { ServerResponse } from "node:http";
 
 export function sendJson(
@@ -12,3 +13,7 @@ export function sendJson(
 }
 
 export const errorBody = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
+
+/** Text as HTML character data or a quoted attribute value. */
+export const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);

@@ -30,7 +30,10 @@ export class SignInFailed extends Error {
 }
 
 /** The scopes asked for: the email and name come with them. */
-export const OIDC_SCOPES = "openid email profile";
+const OIDC_SCOPES = "openid email profile";
+
+/** The longest `next` kept: its cookie (base64 of the checks) stays far below the decode limit. */
+const MAX_NEXT = 1_000;
 
 export function encodeChecks(checks: SignInChecks): string {
   return Buffer.from(JSON.stringify(checks), "utf8").toString("base64url");
@@ -43,7 +46,8 @@ export function decodeChecks(value: string | null): SignInChecks | null {
     if (typeof parsed !== "object" || parsed === null) return null;
     const { state, nonce, verifier, next } = parsed as Record<string, unknown>;
     if ([state, nonce, verifier, next].some((v) => typeof v !== "string")) return null;
-    return { state, nonce, verifier, next } as SignInChecks;
+    // The cookie is the browser's to change: where to land is checked again as it is read.
+    return { state, nonce, verifier, next: safeNext(next as string) } as SignInChecks;
   } catch {
     return null;
   }
@@ -54,11 +58,17 @@ export function decodeChecks(value: string | null): SignInChecks | null {
  * the sign-in cannot be turned into a redirect to another site.
  */
 export function safeNext(raw: string | null): string {
-  if (!raw || raw.length > 2_000 || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return "/";
+  if (!raw || raw.length > MAX_NEXT || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) {
+    return "/";
+  }
   const base = "http://next.invalid";
   try {
     const url = new URL(raw, base);
-    return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : "/";
+    const next = `${url.pathname}${url.search}${url.hash}`;
+    // Normalising can make a path that starts like another site's address (`/.//evil.example`
+    // becomes `//evil.example`): check the result, not only what came in.
+    if (url.origin !== base || next.startsWith("//") || next.startsWith("/\\") || next.length > MAX_NEXT) return "/";
+    return next;
   } catch {
     return "/";
   }

@@ -29,6 +29,8 @@ export interface Routes {
   log: Logger;
   maxBodyBytes: number;
   graphiql: GraphiQLOptions;
+  /** PUBLIC_URL, when set: where SCIM's resource locations point. */
+  publicUrl: URL | undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ import { endSession } from "../domain/sessions/sessions.ts";
 import { signIn, type SignInOutcome } from "../domain/sessions/sign-in.ts";
 import type { Authenticator } from "./auth.ts";
 import { readCookie, setCookie } from "./cookies.ts";
-import { errorBody, sendJson } from "./json.ts";
+import { errorBody, escapeHtml, sendJson } from "./json.ts";
 import { decodeChecks, encodeChecks, OidcRelyingParty, SignInFailed } from "./oidc.ts";
 
 /** How long a started sign-in may take at the provider (the sign-in cookie's lifetime). */
@@ -25,8 +25,6 @@ export interface SignInDeps {
   log: Logger;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 /** A plain page for a person whose sign-in did not work: what happened and what to do. */
 function sendPage(

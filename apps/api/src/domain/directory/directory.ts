@@ -221,7 +221,10 @@ export async function changeIdentity(
   // change ends it (after the change's own event; tokens stay: admins issue them).
   if (changes.role) await endSessionsOfIdentity(work, actor, current.id, "role changed");
   // A mover (leavers.ts): the new manager takes over the open manager-step approvals.
-  if ("managerId" in changes) await rerouteManagerApprovals(work, actor.id, current.id);
+  // (Not for someone leaving in the same change: their open requests are cancelled instead.)
+  if ("managerId" in changes && requested.active !== false) {
+    await rerouteManagerApprovals(work, actor.id, current.id);
+  }
   if (requested.active === false) await deactivateIdentity(work, actor, current.id, origin);
   return current.id;
 }

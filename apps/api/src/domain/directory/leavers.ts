@@ -16,7 +16,7 @@ import { reassignableTicketSelect, reassignTicket, type ReassignableTicket } fro
 import type { Tx, Work } from "../work.ts";
 
 /** The reason recorded on every cancellation and revocation a deactivation causes. */
-export const DEACTIVATION_REASON = "identity deactivated";
+const DEACTIVATION_REASON = "identity deactivated";
 
 async function partiesOf(tx: Tx, requestId: string) {
   return tx.request.findUniqueOrThrow({ where: { id: requestId }, select: { requesterId: true, targetId: true } });

@@ -22,7 +22,7 @@ export interface SessionRules {
 }
 
 /** 256 random bits, URL-safe (the cookie's value). */
-export const newSessionSecret = (): string => randomBytes(32).toString("base64url");
+const newSessionSecret = (): string => randomBytes(32).toString("base64url");
 
 /** Longer values are not secrets this product issued: refused before any hashing. */
 const plausibleSecret = (secret: string): boolean => /^[A-Za-z0-9_-]{20,100}$/.test(secret);
@@ -45,7 +45,7 @@ export function workingSessionWhere(rules: SessionRules): Prisma.SessionWhereInp
 }
 
 /** The same rule over a row read with its identity. */
-export function isWorkingSession(
+function isWorkingSession(
   session: { endedAt: Date | null; expiresAt: Date; lastSeenAt: Date; identity: { active: boolean } },
   rules: SessionRules,
 ): boolean {
@@ -137,7 +137,7 @@ export async function endSession(
 
 /**
  * Ends every session of an identity that was deactivated or changed role (in the transaction
- * that made the change): one audited end per session that had not ended.
+ * that made the change): one audited end per session that had not ended or expired.
  */
 export async function endSessionsOfIdentity(
   work: Work,
@@ -145,7 +145,12 @@ export async function endSessionsOfIdentity(
   identityId: string,
   reason: Extract<SessionEndReason, "identity deactivated" | "role changed">,
 ): Promise<void> {
-  const open = await work.tx.session.findMany({ where: { identityId, endedAt: null }, select: { id: true } });
+  // Sessions past their absolute expiry ended on their own (nothing marks them): only the ones
+  // that could still be used are ended and audited, so the events stay bounded by SESSION_MAX_HOURS.
+  const open = await work.tx.session.findMany({
+    where: { identityId, endedAt: null, expiresAt: { gt: new Date() } },
+    select: { id: true },
+  });
   if (open.length === 0) return;
   await work.tx.session.updateMany({
     where: { id: { in: open.map((s) => s.id) }, endedAt: null },

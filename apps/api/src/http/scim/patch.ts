@@ -31,7 +31,7 @@ const FILTERED = /^([A-Za-z][\w-]*)\[\s*([A-Za-z][\w.-]*)\s+eq\s+"((?:[^"\\]|\\.
 const PLAIN = /^([A-Za-z$][\w$-]*)(?:\.([A-Za-z$][\w$-]*))?$/;
 
 /** Parses an attribute path of a resource whose core schema is `core` (with the enterprise extension for users). */
-export function parsePath(raw: string, core: string): AttributePath {
+function parsePath(raw: string, core: string): AttributePath {
   let rest = raw.trim();
   let schema: AttributePath["schema"] = "core";
   const lower = rest.toLowerCase();

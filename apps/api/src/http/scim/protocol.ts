@@ -40,7 +40,7 @@ export class ScimError extends Error {
   }
 }
 
-export const CONTENT_TYPE = "application/scim+json; charset=utf-8";
+const CONTENT_TYPE = "application/scim+json; charset=utf-8";
 
 export function sendScim(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
   if (body === undefined) {
@@ -84,7 +84,7 @@ function integerParameter(params: URLSearchParams, name: string): number | null 
 }
 
 /** `startIndex` below 1 counts as 1 and a negative `count` as 0 (RFC 7644 §3.4.2.4). */
-export function pageOf(params: URLSearchParams): Page {
+function pageOf(params: URLSearchParams): Page {
   const startIndex = Math.max(1, integerParameter(params, "startIndex") ?? 1);
   const count = Math.min(MAX_PAGE_SIZE, Math.max(0, integerParameter(params, "count") ?? MAX_PAGE_SIZE));
   return { startIndex, count };
@@ -130,7 +130,7 @@ const EQUALITY = /^\s*([A-Za-z][\w:.-]*)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i;
  * attribute names are; a schema URN before the name is allowed). Anything else is
  * `invalidFilter`, so a client never mistakes an unsupported filter for an empty result.
  */
-export function parseFilter(filter: string, attributes: readonly string[], schema: string): EqualityFilter {
+function parseFilter(filter: string, attributes: readonly string[], schema: string): EqualityFilter {
   const match = EQUALITY.exec(filter);
   const unsupported = () =>
     new ScimError(

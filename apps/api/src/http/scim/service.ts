@@ -16,7 +16,7 @@ import { createGroupResource, deleteGroupResource, getGroup, listGroups, patchGr
 import { ScimError, sendScim, sendScimError } from "./protocol.ts";
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser } from "./users.ts";
 
-export const SCIM_PREFIX = "/scim/v2";
+const SCIM_PREFIX = "/scim/v2";
 
 export const isScimPath = (pathname: string): boolean =>
   pathname === SCIM_PREFIX || pathname.startsWith(`${SCIM_PREFIX}/`);
@@ -26,6 +26,8 @@ export interface ScimDeps {
   authenticator: Authenticator;
   log: Logger;
   maxBodyBytes: number;
+  /** PUBLIC_URL: the base of resource locations when set. */
+  publicUrl: URL | undefined;
 }
 
 const BODY_TYPES = new Set(["application/scim+json", "application/json"]);
@@ -130,8 +132,12 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** Where resource locations point: the address the client used (a proxy's, when it says so). */
-function baseUrl(req: IncomingMessage): string {
+/**
+ * Where resource locations point: PUBLIC_URL when it is set; else the address the client used
+ * (a proxy's, when it says so), as on one machine without a public address.
+ */
+function baseUrl(req: IncomingMessage, publicUrl: URL | undefined): string {
+  if (publicUrl) return `${publicUrl.origin}${SCIM_PREFIX}`;
   const forwarded = req.headers["x-forwarded-proto"];
   const proto = forwarded === "https" || forwarded === "http" ? forwarded : "http";
   return `${proto}://${req.headers.host ?? "localhost"}${SCIM_PREFIX}`;
@@ -145,7 +151,7 @@ export async function serveScim(deps: ScimDeps, req: IncomingMessage, res: Serve
     }
     // The token acts as the admin who issued it: one who is no longer an admin has no SCIM token.
     if (viewer.role !== "ADMIN") throw new ScimError(403, "The SCIM token's admin is no longer an admin.");
-    const base = baseUrl(req);
+    const base = baseUrl(req, deps.publicUrl);
     const scim: ScimContext = {
       db: deps.db,
       actor: { id: viewer.id, role: viewer.role },
