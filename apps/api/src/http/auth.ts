@@ -131,7 +131,8 @@ export class Authenticator {
   /**
    * Cookies go along with requests that other sites' pages make (a form post, a script's fetch
    * to a same-site origin, a WebSocket): a cookie-authenticated request that may change state
-   * (anything but GET and HEAD) or opens a WebSocket must come from the product's own origin.
+   * (anything but GET and HEAD) or opens a WebSocket (method "WEBSOCKET") must come from the
+   * product's own origin.
    */
   refusesCrossSite(authentication: Authentication, method: string | undefined, headers: PresentedHeaders): boolean {
     if (authentication.via !== "cookie") return false;

@@ -180,8 +180,10 @@ async function authenticateConnection(
   authenticator: Authenticator,
   headers: PresentedHeaders,
 ): Promise<Authentication | null> {
-  if (!headers.authorization && headers.cookie && !authenticator.fromOwnOrigin(headers)) return null;
-  return authenticator.authenticateRequest(headers);
+  const authentication = await authenticator.authenticateRequest(headers);
+  // A WebSocket carries operations that change state: the same rule as a POST.
+  if (authentication && authenticator.refusesCrossSite(authentication, "WEBSOCKET", headers)) return null;
+  return authentication;
 }
 
 export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
