@@ -140,7 +140,7 @@ export class Authenticator {
     return !fromOwnOrigin(headers, this.publicUrl);
   }
 
-  /** The same-origin rule alone (WebSocket upgrades, sign-out). */
+  /** The same-origin rule alone (sign-out, which has no authentication of its own to check). */
   fromOwnOrigin(headers: PresentedHeaders): boolean {
     return fromOwnOrigin(headers, this.publicUrl);
   }
