@@ -17,8 +17,6 @@ export interface Services {
   log: Logger;
   sessions: LiveSessions;
   maxSubscriptionsPerToken: number;
-  /** Browser sessions' expiries and clock (which sessions still work). */
-  sessionRules: SessionRules;
 }
 
 /**
@@ -75,7 +73,8 @@ export function createContext(services: Services, caller: Caller | null, request
     credential: caller?.credential ?? null,
     sessions: services.sessions,
     maxSubscriptionsPerToken: services.maxSubscriptionsPerToken,
-    sessionRules: services.sessionRules,
+    // Browser sessions' expiries and clock: the authenticator's, which checks them on every request.
+    sessionRules: services.authenticator.sessionRules,
     viewerGroupIds: once(async () => {
       if (!viewer) return new Set<string>();
       const groups = await prisma.group.findMany({

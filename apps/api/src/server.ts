@@ -101,7 +101,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     log,
     sessions,
     maxSubscriptionsPerToken: config.maxSubscriptionsPerToken,
-    sessionRules,
   };
   const graphql = createGraphQLServer(services, config);
   const limits = new ClientLimits(config);

@@ -108,7 +108,7 @@ export class Authenticator {
   }
 
   /** The caller a session cookie's secret authenticates, or null (one read). */
-  async authenticateSession(secret: string | null): Promise<SessionIdentity | null> {
+  private async authenticateSession(secret: string | null): Promise<SessionIdentity | null> {
     if (!secret) return null;
     const viewer = await authenticateSession(this.db.read, this.sessionRules, secret);
     if (viewer) noteSessionUse(this.db, viewer, this.sessionRules.now());

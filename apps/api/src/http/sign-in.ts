@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { OidcConfig } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { DomainError } from "../domain/errors.ts";
-import { endSession } from "../domain/sessions/sessions.ts";
+import { authenticateSession, endSession } from "../domain/sessions/sessions.ts";
 import { signIn, type SignInOutcome } from "../domain/sessions/sign-in.ts";
 import type { Authenticator } from "./auth.ts";
 import { readCookie, setCookie } from "./cookies.ts";
@@ -173,7 +173,10 @@ export class SignInRoutes {
       sendJson(res, 403, errorBody("FORBIDDEN", "Sign out from this product's own pages."));
       return;
     }
-    const viewer = await this.deps.authenticator.authenticateSession(secret);
+    // Read only: a session about to end needs no "last seen" write first.
+    const viewer = secret
+      ? await authenticateSession(this.deps.db.read, this.deps.authenticator.sessionRules, secret)
+      : null;
     if (viewer) {
       const { sessionId } = viewer;
       await this.deps.db
