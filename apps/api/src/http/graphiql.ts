@@ -109,7 +109,6 @@ const SIGNED_IN_SCRIPT = `(function () {
   document.addEventListener("visibilitychange", function () { if (!document.hidden) check(); });
 })();`;
 
-
 function signedOutLine(options: GraphiQLOptions): string {
   const header = `<code>${escapeHtml('{"Authorization": "Bearer <token>"}')}</code>`;
   const reload = "then reload the schema (⟳ at the bottom left)";

@@ -25,7 +25,6 @@ export interface SignInDeps {
   log: Logger;
 }
 
-
 /** A plain page for a person whose sign-in did not work: what happened and what to do. */
 function sendPage(
   res: ServerResponse,
