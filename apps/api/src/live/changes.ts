@@ -76,6 +76,10 @@ export const LIVE_KINDS = {
   SYSTEM_HEALTH_CHANGED: "health",
   SESSION_STARTED: null,
   SESSION_ENDED: null,
+  GRANT_EXTENDED: null,
+  REVIEW_STARTED: null,
+  REVIEW_ITEM_DECIDED: null,
+  REVIEW_CLOSED: null,
 } as const satisfies { [A in AuditAction]: KindOf<AuditData[A]> };
 
 /** The actions that carry changes of each kind. */

@@ -7,6 +7,8 @@ import type {
   AuditAction,
   HealthStatus,
   RequestStatus,
+  ReviewDecision,
+  ReviewerRule,
   TicketKind,
   TicketStatus,
 } from "../../generated/prisma/client.ts";
@@ -116,10 +118,13 @@ export type AuditData = OnePerAction<{
   };
   TICKET_COMMENTED: { commentId: GlobalId };
   CONNECTOR_CALLED: ConnectorCallData;
-  GRANT_ACTIVATED: GrantData;
+  /** expiresAt: when the access ends (absent on grants activated before grants could end). */
+  GRANT_ACTIVATED: GrantData & { expiresAt?: string | null };
   GRANT_REVOKED: GrantData;
-  /** Not written yet: grants do not expire yet. */
-  GRANT_EXPIRED: GrantData;
+  /** The grant's end passed: the sweeper ended it (actor null). */
+  GRANT_EXPIRED: GrantData & { expiresAt: string };
+  /** An extension request's item was fulfilled: the grant's end moved. */
+  GRANT_EXTENDED: GrantData & { previousExpiresAt: string | null; expiresAt: string | null; itemId: GlobalId };
   CONFIG_CHANGED: ConfigChangeData;
   TOKEN_ISSUED: TokenData & {
     source: "issued" | "system" | "BOOTSTRAP_ADMIN_TOKEN";
@@ -133,7 +138,23 @@ export type AuditData = OnePerAction<{
   /** A browser sign-in through the identity provider. */
   SESSION_STARTED: SessionData & { via: "oidc"; expiresAt: string };
   SESSION_ENDED: SessionData & { reason: SessionEndReason };
+  REVIEW_STARTED: ReviewData & {
+    number: number;
+    name: string;
+    reviewerRule: ReviewerRule;
+    onDeadline: ReviewDecision;
+    deadline: string;
+    systemIds: GlobalId[];
+    resourceIds: GlobalId[];
+    items: number;
+  };
+  /** by "reviewer": a reviewer (or an admin, override) decided; by "deadline": the campaign closed undecided. */
+  REVIEW_ITEM_DECIDED: ReviewData &
+    GrantData & { itemId: GlobalId; decision: ReviewDecision; by: "reviewer" | "deadline"; override: boolean };
+  REVIEW_CLOSED: ReviewData & { reason: "deadline" | "closed by admin"; kept: number; revoked: number; undecided: number };
 }>;
+
+type ReviewData = { reviewId: GlobalId };
 
 /** Why a browser session ended before its expiry. */
 export type SessionEndReason = "signed out" | "revoked" | "identity deactivated" | "role changed";
