@@ -172,14 +172,19 @@ export const graphiqlBuilds = (): number => builds;
 
 async function buildPage(options: GraphiQLOptions): Promise<Page> {
   builds += 1;
-  const rendered = renderGraphiQL({
+  // `query` as well as `defaultQuery`: GraphiQL keeps its tabs in the browser and, on a later
+  // visit (back from signing in, say), opens the tab holding this document when one still does;
+  // with `defaultQuery` alone it would add an empty "<untitled>" tab on every visit.
+  const graphiqlOptions: Parameters<typeof renderGraphiQL>[0] & { query: string } = {
+    query: GRAPHIQL_DEFAULT_DOCUMENT,
     title: "Access requests — GraphiQL",
     defaultQuery: GRAPHIQL_DEFAULT_DOCUMENT,
     // With a session the browser's cookie authenticates; the placeholder is for token users.
     headers: options.signInWithProvider ? "{}" : '{\n  "Authorization": "Bearer <paste a token>"\n}',
     defaultEditorToolsVisibility: options.signInWithProvider ? false : "headers",
     credentials: "same-origin",
-  });
+  };
+  const rendered = renderGraphiQL(graphiqlOptions);
   const parts = pageParts(options);
   // The page's own </head> and <body> come before any script; its </body> is the last one (the
   // bundle's text contains the same tags).
