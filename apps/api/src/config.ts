@@ -24,6 +24,8 @@ export interface Config {
   connectorLeaseMs: number;
   /** How often each connector system's health is checked. */
   healthCheckIntervalMs: number;
+  /** How often each instance ends grants whose end passed (and closes due access reviews). */
+  grantExpiryCheckMs: number;
   /** Requests per minute per API token and per client IP address (0 = no limit). */
   rateLimitPerToken: number;
   rateLimitPerIp: number;
@@ -293,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
     connectorRetryBaseMs: readPositiveInt(env, "CONNECTOR_RETRY_BASE_MS", 2_000, 10, 3_600_000),
     connectorLeaseMs: readPositiveInt(env, "CONNECTOR_LEASE_MS", 120_000, 500, 3_600_000),
     healthCheckIntervalMs: readPositiveInt(env, "HEALTH_CHECK_INTERVAL_MS", 60_000, 100, 86_400_000),
+    grantExpiryCheckMs: readPositiveInt(env, "GRANT_EXPIRY_CHECK_MS", 60_000, 100, 86_400_000),
     rateLimitPerToken: readPositiveInt(env, "RATE_LIMIT_PER_TOKEN", 1_200, 0, 10_000_000),
     rateLimitPerIp: readPositiveInt(env, "RATE_LIMIT_PER_IP", 3_000, 0, 10_000_000),
     wsMaxConnectionsPerToken: readPositiveInt(env, "WS_MAX_CONNECTIONS_PER_TOKEN", 20, 1, 100_000),

@@ -21,6 +21,7 @@ import { SignInRoutes } from "./http/sign-in.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { Sweeper } from "./jobs/sweeper.ts";
 import { localSignal, redisSignal } from "./live/signal.ts";
 import { startWebSocketServer } from "./live/ws-server.ts";
 import { createLogger } from "./logger.ts";
@@ -32,6 +33,7 @@ export interface RunningServer {
   db: Database;
   feed: LiveFeed;
   jobs: JobRunner;
+  sweeper: Sweeper;
   log: Logger;
   close(): Promise<void>;
 }
@@ -93,6 +95,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (info.effects.credentialsChanged) sessions.recheck();
   });
   jobs.start();
+  const sweeper = new Sweeper(db, config.grantExpiryCheckMs, log, options.clock);
+  sweeper.start();
 
   const services: Services = {
     db,
@@ -152,6 +156,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     db,
     feed,
     jobs,
+    sweeper,
     log,
     close() {
       closing ??= (async () => {
@@ -164,6 +169,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         server.closeAllConnections();
         await webSockets.close();
         feed.stop();
+        await sweeper.stop();
         await jobs.stop();
         await signal.close();
         await db.close();

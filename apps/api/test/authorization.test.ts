@@ -143,6 +143,7 @@ const F = "forbidden";
 const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   //                 anonymous uninvolved     requester      target         assignee       nonAssignee    fulfiller      admin
   auditEvents: row("401", F, F, F, F, F, F, "all"),
+  grants: row("401", "none", "own", "own", "own", "own", "own", "all"),
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
   node: row("401", "none", "own", "own", "own", "own", "own", "all"),
@@ -287,8 +288,9 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     fresh: async (c) => ({ tokenId: (await freshToken(fx.id[c])).tokenId }),
   },
   revokeGrant: {
-    cells: row("401", D, D, D, D, D, D, "ok"),
-    subject: () => ({ grantId: fx.grantOfRequester }), // Alice's own grant, even
+    // Alice gives up her own grant; nobody else but an admin may take it.
+    cells: row("401", D, "ok", D, D, D, D, "ok"),
+    subject: () => ({ grantId: fx.grantOfRequester }),
     fresh: async () => ({ grantId: await freshGrant() }),
   },
   updateIdentity: {
@@ -365,7 +367,17 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   CreateRequestPayload: { kind: "payload", fields: { errors: R, request: R } },
   Grant: {
     kind: "restricted",
-    fields: { expiresAt: R, grantedAt: R, id: R, identity: R, request: R, resource: R, revokedAt: R, status: R },
+    fields: {
+      expiresAt: R,
+      grantedAt: R,
+      id: R,
+      identity: R,
+      removal: R,
+      request: R,
+      resource: R,
+      revokedAt: R,
+      status: R,
+    },
   },
   GrantPayload: { kind: "payload", fields: { errors: R, grant: R } },
   Group: { kind: "directory", fields: { description: R, id: R, members: R, name: R } },
@@ -395,6 +407,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       auditEvents: R,
       closedAt: R,
       createdAt: R,
+      grantExpiresAt: R,
       id: R,
       items: R,
       justification: R,
@@ -407,7 +420,10 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       viewerCanCancel: R,
     },
   },
-  RequestItem: { kind: "restricted", fields: { id: R, resource: R, status: R, tickets: R } },
+  RequestItem: {
+    kind: "restricted",
+    fields: { extendsGrant: R, grantExpiresAt: R, id: R, resource: R, status: R, tickets: R },
+  },
   RequestPayload: { kind: "payload", fields: { errors: R, request: R } },
   RequestStatusChange: { kind: "live", fields: { at: R, previousStatus: R, request: R, sequence: R, status: R } },
   Resource: {
@@ -416,7 +432,9 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       approvalSteps: R,
       createdAt: R,
       description: R,
+      grantDurationLimit: R,
       id: R,
+      maxGrantDuration: R,
       name: R,
       requestable: R,
       requiresFulfillmentEvidence: R,
@@ -449,6 +467,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       createdAt: R,
       decidedAt: R,
       decidedBy: R,
+      grantExpiresAt: R,
       id: R,
       kind: R,
       number: R,
@@ -492,9 +511,11 @@ const INPUT_FIXTURES: Record<string, () => unknown> = {
 const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   actionableByViewer: () => true,
   actorId: () => fx.id.assignee,
+  expiresBefore: () => "2100-01-01T00:00:00.000Z",
   from: () => "2000-01-01T00:00:00.000Z",
   identityId: () => fx.id.requester,
   requestId: () => fx.req.RA,
+  resourceId: () => fx.writeAccess,
   search: () => "Git",
   systemId: () => fx.github,
   to: () => "2100-01-01T00:00:00.000Z",

@@ -230,6 +230,8 @@ describe.each(targets)("raw statements on %s", (_provider, base) => {
             resourceId: org.resources.writeAccess,
             status: "PENDING_APPROVAL",
             openKey,
+            grantExpiresAt: null,
+            extendsGrantId: null,
           });
         }
         return "second attempt";

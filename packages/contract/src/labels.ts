@@ -18,6 +18,7 @@ export type Sensitivity = EnumValues<"Sensitivity">;
 export type ConnectorKind = EnumValues<"ConnectorKind">;
 export type ApproverKind = EnumValues<"ApproverKind">;
 export type AuditAction = EnumValues<"AuditAction">;
+export type GrantRemoval = EnumValues<"GrantRemoval">;
 
 /** How a badge looks: done well, went wrong, waiting on someone, over and quiet, or just informative. */
 export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
@@ -141,6 +142,17 @@ export const auditActionLabels: Record<AuditAction, string> = {
   SYSTEM_HEALTH_CHANGED: "System health changed",
   SESSION_STARTED: "Signed in",
   SESSION_ENDED: "Session ended",
+  GRANT_EXTENDED: "Access extended",
+  REVIEW_STARTED: "Access review started",
+  REVIEW_ITEM_DECIDED: "Access review decision",
+  REVIEW_CLOSED: "Access review closed",
+};
+
+/** How taking ended access away goes (Grant.removal). */
+export const grantRemovalLabels: Record<GrantRemoval, string> = {
+  PENDING: "Removal under way",
+  DONE: "Removed",
+  FAILED: "Removal failed",
 };
 
 /** A table's values with their labels, in the table's order (e.g. for a menu). */

@@ -84,6 +84,7 @@ export interface RequestRow {
   targetId: string;
   justification: string;
   status: RequestStatus;
+  grantExpiresAt: Date | null;
 }
 
 export interface RequestItemRow {
@@ -92,6 +93,8 @@ export interface RequestItemRow {
   resourceId: string;
   status: RequestStatus;
   openKey: string | null;
+  grantExpiresAt: Date | null;
+  extendsGrantId: string | null;
 }
 
 export interface TicketRow {
@@ -115,6 +118,8 @@ export interface GrantRow {
   itemId: string;
   status: GrantStatus;
   activeKey: string | null;
+  grantedAt: Date;
+  expiresAt: Date | null;
 }
 
 let idCounter = 0;
@@ -198,6 +203,7 @@ const INSERT_REQUEST = insertRow("Request", [
   "targetId",
   "justification",
   'status::"RequestStatus"',
+  "grantExpiresAt",
   "createdAt",
   "updatedAt",
 ]);
@@ -207,6 +213,8 @@ const INSERT_ITEM = insertRow("RequestItem", [
   "resourceId",
   'status::"RequestStatus"',
   "openKey",
+  "grantExpiresAt",
+  "extendsGrantId",
   "createdAt",
   "updatedAt",
 ]);
@@ -233,6 +241,7 @@ const INSERT_GRANT = insertRow("Grant", [
   'status::"GrantStatus"',
   "activeKey",
   "grantedAt",
+  "expiresAt",
 ]);
 /** The implicit many-to-many table: A = Identity, B = Ticket (Prisma orders the two models by name). */
 const INSERT_ASSIGNEE = new Sql(`INSERT INTO "_TicketAssignees" ("A", "B") VALUES (?, ?)`);
@@ -319,7 +328,7 @@ function statementsOn(runner: Runner): Statements {
       for (const identityId of identityIds) await runner.run(INSERT_ASSIGNEE, [identityId, ticketId]);
     },
     async insertGrant(row) {
-      await runner.run(INSERT_GRANT.sql, INSERT_GRANT.values({ ...row, grantedAt: new Date() }));
+      await runner.run(INSERT_GRANT.sql, INSERT_GRANT.values({ ...row, grantedAt: row.grantedAt }));
     },
     async moveTicket({ id, from, to, decided }) {
       const now = new Date();

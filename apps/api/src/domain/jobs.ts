@@ -7,6 +7,8 @@ export interface JobSpec {
   kind: JobKind;
   systemId: string;
   ticketId: string | null;
+  /** REVOKE jobs that take an ended grant's access away name it (cancellations do not). */
+  grantId?: string | null;
   identityId: string;
   resourceId: string;
 }

@@ -6,6 +6,7 @@ import type { Client, Database } from "../db/database.ts";
 import { isAdmin } from "../domain/work.ts";
 import { type Authenticator, unauthenticatedBody } from "./auth.ts";
 import { errorBody, sendJson } from "./json.ts";
+import { DomainError, invalid } from "../domain/errors.ts";
 import { fromGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 
@@ -26,12 +27,10 @@ export const EXPORT_COLUMNS: readonly (keyof ExportRecord)[] = [
   "hash",
 ];
 
-class ExportParamError extends Error {}
-
 function parseTime(value: string | null, name: string): Date | null {
   if (value === null || value === "") return null;
   const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new ExportParamError(`${name} must be an ISO-8601 date-time`);
+  if (Number.isNaN(time)) throw invalid(`${name} must be an ISO-8601 date-time`);
   return new Date(time);
 }
 
@@ -40,7 +39,7 @@ function exportWhere(params: URLSearchParams): Prisma.AuditEventWhereInput {
   const requestId = params.get("requestId");
   if (requestId) {
     const decoded = fromGlobalId(requestId);
-    if (!decoded || decoded.type !== "Request") throw new ExportParamError("requestId must be the id of a Request");
+    if (!decoded || decoded.type !== "Request") throw invalid("requestId must be the id of a Request");
     and.push({ requestId: decoded.id });
   }
   const from = parseTime(params.get("from"), "from");
@@ -90,35 +89,72 @@ export function csvLine(values: readonly unknown[]): string {
   return `${values.map(csvCell).join(",")}\r\n`;
 }
 
-/** Streams the export, honouring back-pressure. */
-async function streamExport(
-  db: Client,
+/**
+ * Streams rows as CSV (a header line, then one line per row) or JSONL, honouring back-pressure;
+ * `filename` gets the time and the extension.
+ */
+export async function streamRows<Row extends Record<string, unknown>>(
   res: ServerResponse,
   format: "jsonl" | "csv",
-  where: Prisma.AuditEventWhereInput,
+  filename: string,
+  columns: readonly (keyof Row & string)[],
+  rows: AsyncIterable<Row>,
 ): Promise<void> {
   const stamp = new Date().toISOString().replaceAll(":", "-");
   res.writeHead(200, {
     "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-    "content-disposition": `attachment; filename="audit-${stamp}.${format}"`,
+    "content-disposition": `attachment; filename="${filename}-${stamp}.${format}"`,
     "cache-control": "no-store",
   });
   const write = async (chunk: string) => {
     if (!res.write(chunk)) await new Promise<void>((resolve) => res.once("drain", resolve));
   };
-  if (format === "csv") await write(csvLine(EXPORT_COLUMNS));
-  for await (const record of exportRecords(db, where)) {
+  if (format === "csv") await write(csvLine(columns));
+  for await (const row of rows) {
     if (res.destroyed) return;
-    await write(format === "csv" ? csvLine(EXPORT_COLUMNS.map((c) => record[c])) : `${JSON.stringify(record)}\n`);
+    await write(format === "csv" ? csvLine(columns.map((c) => row[c])) : `${JSON.stringify(row)}\n`);
   }
   res.end();
 }
 
 /**
- * The export route: GET only, an admin's token or session (a GET changes nothing, so a session
- * cookie needs no origin check; another site's page cannot read the answer), valid parameters;
- * then the stream.
+ * The gate of every admin export: GET only, an admin's token or session (a GET changes nothing,
+ * so a session cookie needs no origin check; another site's page cannot read the answer), then
+ * its query parameters through `parse` (a DomainError there is a 400). Null when the answer
+ * (405, 401, 403, 400) was sent.
  */
+export async function admitAdminExport<Params>(
+  authenticator: Authenticator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  what: string,
+  parse: () => Params,
+): Promise<Params | null> {
+  if (req.method !== "GET") {
+    sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
+    return null;
+  }
+  const authentication = await authenticator.authenticateRequest(req.headers);
+  if (!authentication) {
+    sendJson(res, 401, unauthenticatedBody());
+    return null;
+  }
+  if (!isAdmin(authentication.viewer)) {
+    sendJson(res, 403, errorBody("FORBIDDEN", `Only admins may export ${what}.`));
+    return null;
+  }
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof DomainError) {
+      sendJson(res, 400, errorBody("VALIDATION", error.message));
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** The audit export route: the gate and valid parameters, then the stream. */
 export async function serveAuditExport(
   db: Database,
   authenticator: Authenticator,
@@ -127,28 +163,6 @@ export async function serveAuditExport(
   url: URL,
   format: "jsonl" | "csv",
 ): Promise<void> {
-  if (req.method !== "GET") {
-    sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
-    return;
-  }
-  const authentication = await authenticator.authenticateRequest(req.headers);
-  if (!authentication) {
-    sendJson(res, 401, unauthenticatedBody());
-    return;
-  }
-  if (!isAdmin(authentication.viewer)) {
-    sendJson(res, 403, errorBody("FORBIDDEN", "Only admins may export the audit trail."));
-    return;
-  }
-  let where;
-  try {
-    where = exportWhere(url.searchParams);
-  } catch (error) {
-    if (error instanceof ExportParamError) {
-      sendJson(res, 400, errorBody("VALIDATION", error.message));
-      return;
-    }
-    throw error;
-  }
-  await streamExport(db.read, res, format, where);
+  const where = await admitAdminExport(authenticator, req, res, "the audit trail", () => exportWhere(url.searchParams));
+  if (where) await streamRows(res, format, "audit", EXPORT_COLUMNS, exportRecords(db.read, where));
 }

@@ -1,6 +1,6 @@
 // The HTTP request handler: every request gets an id, the security headers and a log line; then
 // the body size and rate limits, and the route: GraphQL (refusing what yoga would accept but
-// this API does not), health, readiness, the audit export, sign-in (/auth/…), SCIM provisioning, and the
+// this API does not), health, readiness, the audit and access exports, sign-in (/auth/…), SCIM provisioning, and the
 // dashboard's files.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
@@ -10,6 +10,7 @@ import { type Authenticator, presentedSecret } from "./auth.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import type { CommitSignal } from "../live/signal.ts";
 import { serveAuditExport } from "./audit-export.ts";
+import { serveAccessExport } from "./access-export.ts";
 import { serveDashboard } from "./dashboard.ts";
 import { errorBody, sendJson } from "./json.ts";
 import { type ClientLimits, rateLimitedBody } from "./rate-limit.ts";
@@ -141,6 +142,12 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       return;
     case "/audit/export.csv":
       await serveAuditExport(routes.db, routes.authenticator, req, res, url, "csv");
+      return;
+    case "/access/export.jsonl":
+      await serveAccessExport(routes.db.read, routes.authenticator, req, res, url, "jsonl");
+      return;
+    case "/access/export.csv":
+      await serveAccessExport(routes.db.read, routes.authenticator, req, res, url, "csv");
       return;
     default:
       if (url.pathname.startsWith("/auth/") && (await routes.signIn.serve(req, res, url))) return;

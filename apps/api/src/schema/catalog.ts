@@ -1,4 +1,5 @@
 // Systems, resources and their approval steps: the catalogue people request from.
+import { maxGrantSeconds, PRIVILEGED_MAX_GRANT_SECONDS } from "../domain/grants/grant-ends.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { createResource, createSystem, updateResource, type StepInput } from "../domain/catalog/catalog.ts";
 import { visibleResourceWhere } from "../domain/policy/visibility.ts";
@@ -83,6 +84,18 @@ export const Resource = builder.prismaNode("Resource", {
     }),
     requiresFulfillmentEvidence: t.exposeBoolean("requiresFulfillmentEvidence", {
       description: "Whoever fulfills a ticket for this resource must leave a comment as evidence.",
+    }),
+    maxGrantDuration: t.exposeInt("maxGrantDuration", {
+      nullable: true,
+      description: "The longest a grant of this resource may last, in seconds, as an admin set it (null: none set).",
+    }),
+    grantDurationLimit: t.int({
+      nullable: true,
+      description:
+        "The longest a grant of this resource lasts, in seconds, counted from when it is granted:\n" +
+        `maxGrantDuration, or ${PRIVILEGED_MAX_GRANT_SECONDS} (7 days) for PRIVILEGED resources without one; null: no limit.`,
+      select: { maxGrantDuration: true, sensitivity: true },
+      resolve: (resource) => maxGrantSeconds(resource),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
@@ -191,6 +204,9 @@ const CreateResourceInput = builder.inputType("CreateResourceInput", {
     requestable: t.boolean(),
     approvalSteps: t.field({ type: [ApprovalStepInput], description: "Omit to use the defaults for the sensitivity." }),
     requiresFulfillmentEvidence: t.boolean(),
+    maxGrantDuration: t.int({
+      description: "Seconds (60 or more): the longest a grant may last. Requests asking for longer are refused.",
+    }),
     connectorTarget: t.field({
       type: "JSON",
       description:
@@ -208,6 +224,7 @@ const UpdateResourceInput = builder.inputType("UpdateResourceInput", {
     requestable: t.boolean(),
     approvalSteps: t.field({ type: [ApprovalStepInput] }),
     requiresFulfillmentEvidence: t.boolean(),
+    maxGrantDuration: t.int({ description: "Seconds; null removes the resource's own maximum, absent keeps it." }),
     connectorTarget: t.field({ type: "JSON" }),
   }),
 });
@@ -258,6 +275,7 @@ builder.mutationFields((t) => ({
             approvalSteps: decodeSteps(input.approvalSteps),
             requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
             connectorTarget: input.connectorTarget,
+            maxGrantDuration: input.maxGrantDuration ?? null,
           }),
         ),
       ),
@@ -277,6 +295,7 @@ builder.mutationFields((t) => ({
             approvalSteps: decodeSteps(input.approvalSteps),
             requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
             ...(input.connectorTarget !== undefined ? { connectorTarget: input.connectorTarget } : {}),
+            ...(input.maxGrantDuration !== undefined ? { maxGrantDuration: input.maxGrantDuration } : {}),
           }),
         ),
       ),

@@ -1,4 +1,5 @@
-// Grant: access an identity holds. Visible to that identity and to admins.
+// Grant: access an identity holds. Visible to that identity and to admins. The `grants` query
+// lists them (who has what, what ends soon); revokeGrant ends one.
 import { revokeGrant } from "../domain/grants/revoke-grant.ts";
 import { maySeePersonal, visibleGrantWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
@@ -7,6 +8,22 @@ import { entityPayload, mutate } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId } from "./ids.ts";
 import { GrantStatusEnum } from "./scalars.ts";
+import { grantsWhere } from "./grant-filter.ts";
+import type { Context } from "../context.ts";
+
+type GrantRemoval = "PENDING" | "DONE" | "FAILED";
+const GrantRemovalEnum = builder.enumType("GrantRemoval", {
+  description: "Taking ended access away in its system.",
+  values: {
+    PENDING: { description: "Under way: the connector's job is queued or retrying, or the revocation ticket is open." },
+    DONE: {
+      description: "Removed: the connector confirmed it, or a fulfiller closed the revocation ticket with evidence.",
+    },
+    FAILED: {
+      description: "The connector gave up, or the ticket failed: an admin must look (System.health, the audit trail).",
+    },
+  } as const,
+});
 
 export const Grant = builder.prismaNode("Grant", {
   id: { field: "id" },
@@ -17,10 +34,44 @@ export const Grant = builder.prismaNode("Grant", {
     request: t.relation("request", { nullable: true }),
     status: t.expose("status", { type: GrantStatusEnum }),
     grantedAt: t.expose("grantedAt", { type: "DateTime" }),
-    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    expiresAt: t.expose("expiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description:
+        "When the access ends (null: it does not end by itself). At that time, within\n" +
+        "GRANT_EXPIRY_CHECK_MS, the grant turns EXPIRED and the access is removed in its system.",
+    }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    removal: t.field({
+      type: GrantRemovalEnum,
+      nullable: true,
+      description:
+        "How taking the access away in its system goes, once the grant is REVOKED or EXPIRED (null while\n" +
+        "ACTIVE): by the connector's revocation job, or by a fulfiller's revocation ticket on MANUAL systems.",
+      select: { status: true, itemId: true, id: true },
+      resolve: (grant, _args, ctx) => (grant.status === "ACTIVE" ? null : removalOf(ctx, grant)),
+    }),
   }),
 });
+
+/** Whether a REVOKE job or revocation ticket is in the states that make it pending, done or failed. */
+async function removalOf(ctx: Context, grant: { id: string; itemId: string | null }): Promise<GrantRemoval> {
+  const job = await ctx.prisma.job.findFirst({
+    where: { grantId: grant.id, kind: "REVOKE" },
+    orderBy: { createdAt: "desc" },
+    select: { status: true },
+  });
+  if (job) return job.status === "DONE" ? "DONE" : job.status === "PENDING" ? "PENDING" : "FAILED";
+  const ticket = grant.itemId
+    ? await ctx.prisma.ticket.findFirst({
+        where: { itemId: grant.itemId, kind: "REVOCATION" },
+        orderBy: { number: "desc" },
+        select: { status: true },
+      })
+    : null;
+  if (!ticket) return "DONE";
+  return ticket.status === "FULFILLED" ? "DONE" : ticket.status === "FAILED" ? "FAILED" : "PENDING";
+}
 
 export const GrantConnection = builder.connectionObject(
   { type: Grant, name: "GrantConnection" },
@@ -44,7 +95,42 @@ builder.prismaObjectField(Identity, "grants", (t) =>
   ),
 );
 
-// ---------------------------------------------------------------- mutations (admins only)
+const GrantFilter = builder.inputType("GrantFilter", {
+  description: "Every condition given must hold. End users only ever see their own grants.",
+  fields: (t) => ({
+    status: t.field({ type: [GrantStatusEnum], description: "Any of these statuses." }),
+    identityId: t.id({ description: "Held by this identity." }),
+    resourceId: t.id(),
+    systemId: t.id({ description: "Of a resource of this system." }),
+    expiresBefore: t.field({
+      type: "DateTime",
+      description: "Ending before this time (grants without an end never match): what ends soon.",
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  grants: t.prismaConnection(
+    {
+      type: "Grant",
+      cursor: "id",
+      description:
+        "Who has what. End users see their own grants; admins see everyone's. Newest first. The same\n" +
+        "rows as CSV or JSONL: GET /access/export.csv or .jsonl (admins) with the filter as query parameters.",
+      args: { filter: t.arg({ type: GrantFilter }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.prisma.grant.findMany({
+          ...query,
+          where: grantsWhere(viewerOf(ctx), args.filter),
+          orderBy: [{ grantedAt: "desc" }, { id: "asc" }],
+        }),
+      totalCount: (_parent, args, ctx) => ctx.prisma.grant.count({ where: grantsWhere(viewerOf(ctx), args.filter) }),
+    },
+    GrantConnection,
+  ),
+}));
+
+// ---------------------------------------------------------------- mutations
 
 const RevokeGrantInput = builder.inputType("RevokeGrantInput", {
   fields: (t) => ({ grantId: t.id({ required: true }), reason: t.string() }),
@@ -57,7 +143,9 @@ const GrantPayload = entityPayload("GrantPayload", "grant", "Grant", (ctx, query
 builder.mutationFields((t) => ({
   revokeGrant: t.field({
     type: GrantPayload,
-    description: "Admins only: take access away; connector systems revoke it in the connected system too.",
+    description:
+      "Take access away: admins, or the holder giving up their own. The grant is REVOKED at once; connector\n" +
+      "systems revoke it in the connected system (a retried job), MANUAL systems' fulfillers get a revocation ticket.",
     args: { input: t.arg({ type: RevokeGrantInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>

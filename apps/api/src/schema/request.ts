@@ -26,6 +26,18 @@ const RequestItem = builder.prismaObject("RequestItem", {
       ].join("\n"),
     }),
     tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
+    grantExpiresAt: t.expose("grantExpiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description:
+        "When the access this item gives ends: the requested end, or an approver's earlier one. The\n" +
+        "resource's grantDurationLimit, counted from the moment of granting, still caps it. Null: no end\n" +
+        "was asked (the limit alone applies, if the resource has one).",
+    }),
+    extendsGrant: t.relation("extendsGrant", {
+      nullable: true,
+      description: "An extension request: the grant whose end this item moves once fulfilled.",
+    }),
   }),
 });
 
@@ -40,6 +52,11 @@ export const Request = builder.prismaNode("Request", {
     }),
     justification: t.exposeString("justification"),
     status: t.expose("status", { type: RequestStatusEnum }),
+    grantExpiresAt: t.expose("grantExpiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "The end of access the requester asked for (null: none). Each item says what applies.",
+    }),
     items: t.relation("items", { type: RequestItem, query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
     tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -132,6 +149,19 @@ const CreateRequestInput = builder.inputType("CreateRequestInput", {
       description:
         "Optional: the same key from the same viewer returns the first result instead of creating a duplicate.",
     }),
+    grantExpiresAt: t.field({
+      type: "DateTime",
+      description:
+        "Optional: when the access should end. Must be in the future and within each resource's\n" +
+        "grantDurationLimit (a VALIDATION error on this field otherwise). Approvers may move it earlier.\n" +
+        "Without it, access ends after the resource's limit, or never when it has none.",
+    }),
+    extendsGrantId: t.id({
+      description:
+        "Optional: ask to extend this ACTIVE grant of yours (admins: anyone's) to grantExpiresAt. The\n" +
+        "request names exactly the grant's resource, is for its holder, and is routed like any other;\n" +
+        "when fulfilled the grant's end moves instead of a second grant being made.",
+    }),
   }),
 });
 
@@ -162,6 +192,8 @@ builder.mutationFields((t) => ({
             justification: input.justification,
             targetId,
             idempotencyKey: input.idempotencyKey ?? null,
+            grantExpiresAt: input.grantExpiresAt ?? null,
+            extendsGrantId: decodeOptionalId(input.extendsGrantId, "Grant", ["input", "extendsGrantId"]),
           }),
         );
         return result.requestId;

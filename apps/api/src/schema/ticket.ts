@@ -6,7 +6,7 @@ import {
   decideTicket,
   fulfillTicket,
   retryFulfillment,
-  type DecideInput,
+  type ApproveInput,
 } from "../domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { isActionableTicket } from "../domain/lifecycle.ts";
@@ -48,6 +48,15 @@ export const Ticket = builder.prismaNode("Ticket", {
     request: t.relation("request"),
     resource: t.relation("resource"),
     step: t.exposeInt("step", { nullable: true, description: "Approval step order, for APPROVAL tickets." }),
+    grantExpiresAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description:
+        "When the access this ticket is about ends, as its request item says now (requested, or an\n" +
+        "approver's earlier end); null when no end was asked. See RequestItem.grantExpiresAt.",
+      select: { item: { select: { grantExpiresAt: true } } },
+      resolve: (ticket) => ticket.item.grantExpiresAt,
+    }),
     assignees: t.field({
       type: [Identity],
       description: "Everyone who may act on this ticket now.",
@@ -167,7 +176,16 @@ builder.queryFields((t) => ({
 // ---------------------------------------------------------------- mutations
 
 const DecideTicketInput = builder.inputType("DecideTicketInput", {
-  fields: (t) => ({ ticketId: t.id({ required: true }), comment: t.string() }),
+  fields: (t) => ({
+    ticketId: t.id({ required: true }),
+    comment: t.string(),
+    grantExpiresAt: t.field({
+      type: "DateTime",
+      description:
+        "approveTicket only (ignored elsewhere): end the access earlier than requested. In the future,\n" +
+        "not after the item's current end, within the resource's grantDurationLimit.",
+    }),
+  }),
 });
 const FulfillTicketInput = builder.inputType("FulfillTicketInput", {
   fields: (t) => ({ ticketId: t.id({ required: true }), comment: t.string() }),
@@ -182,12 +200,13 @@ const TicketPayload = entityPayload("TicketPayload", "ticket", "Ticket", (ctx, q
 
 function actOnTicket(
   ctx: Context,
-  input: { ticketId: string; comment?: string | null },
-  action: (work: Work, viewer: Actor, input: DecideInput) => Promise<void>,
+  input: { ticketId: string; comment?: string | null; grantExpiresAt?: Date | null },
+  action: (work: Work, viewer: Actor, input: ApproveInput) => Promise<void>,
 ) {
   return mutate(ctx, async (viewer) => {
     const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
-    await ctx.db.transact((work) => action(work, viewer, { ticketId, comment: input.comment ?? null }));
+    const decided = { ticketId, comment: input.comment ?? null, grantExpiresAt: input.grantExpiresAt ?? null };
+    await ctx.db.transact((work) => action(work, viewer, decided));
     return ticketId;
   });
 }

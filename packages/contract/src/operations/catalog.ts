@@ -30,6 +30,8 @@ const ResourceFields = /* @__PURE__ */ graphql(`
     sensitivity
     requestable
     requiresFulfillmentEvidence
+    maxGrantDuration
+    grantDurationLimit
     system {
       id
       name
@@ -70,6 +72,23 @@ export const CreateResource = /* @__PURE__ */ graphql(
   `
     mutation CreateResource($input: CreateResourceInput!) {
       createResource(input: $input) {
+        resource {
+          ...ResourceFields
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [ResourceFields, UserErrorFields],
+);
+
+/** Changes a resource: only the fields given change (null clears a nullable one). */
+export const UpdateResource = /* @__PURE__ */ graphql(
+  `
+    mutation UpdateResource($input: UpdateResourceInput!) {
+      updateResource(input: $input) {
         resource {
           ...ResourceFields
         }

@@ -41,6 +41,7 @@ export const TicketState = /* @__PURE__ */ graphql(`
     kind
     status
     step
+    grantExpiresAt
     createdAt
     decidedAt
     viewerCanApprove
@@ -102,6 +103,7 @@ export const RequestState = /* @__PURE__ */ graphql(
       number
       status
       justification
+      grantExpiresAt
       createdAt
       closedAt
       viewerCanCancel
@@ -118,6 +120,11 @@ export const RequestState = /* @__PURE__ */ graphql(
       items {
         id
         status
+        grantExpiresAt
+        extendsGrant {
+          id
+          expiresAt
+        }
         resource {
           id
           name

@@ -2,15 +2,28 @@
 import { graphql } from "../graphql.ts";
 import { UserErrorFields } from "./fragments.ts";
 
-const GrantFields = /* @__PURE__ */ graphql(`
+export const GrantFields = /* @__PURE__ */ graphql(`
   fragment GrantFields on Grant @_unmask {
     id
     status
     grantedAt
+    expiresAt
     revokedAt
+    removal
+    identity {
+      id
+      email
+      displayName
+    }
     resource {
       id
       name
+      sensitivity
+      grantDurationLimit
+      system {
+        id
+        name
+      }
     }
     request {
       id
@@ -18,6 +31,30 @@ const GrantFields = /* @__PURE__ */ graphql(`
     }
   }
 `);
+
+/**
+ * Who has what: the viewer's own grants (end users) or everyone's (admins), filtered, newest
+ * first; `expiresBefore` answers "what ends soon".
+ */
+export const Grants = /* @__PURE__ */ graphql(
+  `
+    query Grants($filter: GrantFilter, $first: Int, $after: String) {
+      grants(filter: $filter, first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ...GrantFields
+          }
+        }
+      }
+    }
+  `,
+  [GrantFields],
+);
 
 /** The grants of one identity (the identity itself and admins; FORBIDDEN for others). */
 export const IdentityGrants = /* @__PURE__ */ graphql(

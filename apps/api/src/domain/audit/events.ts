@@ -82,6 +82,10 @@ export type AuditData = OnePerAction<{
     number: number;
     targetId: GlobalId;
     resourceIds: GlobalId[];
+    /** The end of access asked for, when one was. */
+    grantExpiresAt?: string;
+    /** An extension: the grant it extends. */
+    extendsGrantId?: GlobalId;
   };
   REQUEST_STATUS_CHANGED: RequestStatusData;
   REQUEST_CANCELLED: RequestStatusData;
@@ -97,7 +101,8 @@ export type AuditData = OnePerAction<{
     /** REVOCATION tickets: the revoked grant whose access is to be removed. */
     grantId?: GlobalId;
   };
-  TICKET_APPROVED: TicketMoveData & Decision & { step: number | null };
+  /** grantExpiresAt: the approver moved the end of access earlier, to this. */
+  TICKET_APPROVED: TicketMoveData & Decision & { step: number | null; grantExpiresAt?: string };
   TICKET_REJECTED: TicketMoveData & Decision & { step: number | null };
   TICKET_FULFILLED: TicketMoveData & (Decision | { by: "connector"; verified: boolean | null });
   TICKET_FAILED: TicketMoveData & { errorCode: string; error: string; attempts: number };
@@ -151,7 +156,12 @@ export type AuditData = OnePerAction<{
   /** by "reviewer": a reviewer (or an admin, override) decided; by "deadline": the campaign closed undecided. */
   REVIEW_ITEM_DECIDED: ReviewData &
     GrantData & { itemId: GlobalId; decision: ReviewDecision; by: "reviewer" | "deadline"; override: boolean };
-  REVIEW_CLOSED: ReviewData & { reason: "deadline" | "closed by admin"; kept: number; revoked: number; undecided: number };
+  REVIEW_CLOSED: ReviewData & {
+    reason: "deadline" | "closed by admin";
+    kept: number;
+    revoked: number;
+    undecided: number;
+  };
 }>;
 
 type ReviewData = { reviewId: GlobalId };

@@ -1,6 +1,7 @@
 // Systems and resources (admins only), with their approval steps. A resource's steps are stored
 // as configured: omitted steps become the defaults for its sensitivity at creation, an explicit
 // empty list means auto-approval (STANDARD only).
+import { MAX_GRANT_DURATION_LIMIT } from "../grants/grant-ends.ts";
 import type { JsonValue } from "@access/audit-chain";
 import type { ApproverKind, ConnectorKind, Sensitivity } from "../../generated/prisma/client.ts";
 import { toGlobalId } from "../global-id.ts";
@@ -135,12 +136,27 @@ export interface CreateResourceInput {
   approvalSteps?: readonly StepInput[] | null;
   requiresFulfillmentEvidence?: boolean | null;
   connectorTarget?: unknown;
+  /** Seconds; null for no maximum of its own (an update: absent keeps it). */
+  maxGrantDuration?: number | null;
+}
+
+/** A resource's maximum grant duration: whole seconds from a minute to MAX_GRANT_DURATION_LIMIT, or null. */
+function grantDuration(value: number | null | undefined): number | null {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || value < 60 || value > MAX_GRANT_DURATION_LIMIT) {
+    throw invalid(`Max grant duration must be whole seconds from 60 to ${MAX_GRANT_DURATION_LIMIT}.`, [
+      "input",
+      "maxGrantDuration",
+    ]);
+  }
+  return value;
 }
 
 export async function createResource(work: Work, actor: Actor | null, input: CreateResourceInput): Promise<string> {
   if (actor) requireAdmin(actor);
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
   const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
+  const maxGrantDuration = grantDuration(input.maxGrantDuration);
   const stepsField = ["input", "approvalSteps"];
   const system = await work.tx.system.findUnique({ where: { id: input.systemId }, select: { connector: true } });
   if (!system) throw notFound("System", ["input", "systemId"]);
@@ -167,6 +183,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
       requestable: input.requestable ?? true,
       requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? input.sensitivity === "PRIVILEGED",
       connectorTarget,
+      maxGrantDuration,
     },
     select: { id: true, requestable: true, requiresFulfillmentEvidence: true },
   });
@@ -177,6 +194,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
     sensitivity: input.sensitivity,
     requestable: resource.requestable,
     requiresFulfillmentEvidence: resource.requiresFulfillmentEvidence,
+    maxGrantDuration,
     approvalSteps: stepsForAudit(steps),
     defaultSteps: input.approvalSteps == null,
     connectorTarget: connectorTarget ? (JSON.parse(connectorTarget) as JsonValue) : null,
@@ -193,6 +211,8 @@ export interface UpdateResourceInput {
   approvalSteps?: readonly StepInput[] | null;
   requiresFulfillmentEvidence?: boolean | null;
   connectorTarget?: unknown;
+  /** Seconds; null for no maximum of its own (an update: absent keeps it). */
+  maxGrantDuration?: number | null;
 }
 
 export async function updateResource(work: Work, actor: Actor, input: UpdateResourceInput): Promise<string> {
@@ -212,6 +232,8 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
       ? optionalText(input.description, LIMITS.description, ["input", "description"])
       : current.description;
   const sensitivity = input.sensitivity ?? current.sensitivity;
+  const maxGrantDuration =
+    input.maxGrantDuration !== undefined ? grantDuration(input.maxGrantDuration) : current.maxGrantDuration;
   const connectorTarget =
     input.connectorTarget !== undefined
       ? parseConnectorTarget(current.system.connector, input.connectorTarget)
@@ -242,6 +264,7 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
       requestable: input.requestable ?? current.requestable,
       requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? current.requiresFulfillmentEvidence,
       connectorTarget,
+      maxGrantDuration,
     },
     select: { requestable: true, requiresFulfillmentEvidence: true },
   });
@@ -252,6 +275,7 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
     sensitivity,
     requestable: updated.requestable,
     requiresFulfillmentEvidence: updated.requiresFulfillmentEvidence,
+    maxGrantDuration,
     approvalSteps: stepsForAudit(steps),
     connectorTarget: connectorTarget ? (JSON.parse(connectorTarget) as JsonValue) : null,
   });

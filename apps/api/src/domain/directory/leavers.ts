@@ -65,7 +65,7 @@ export async function offboardIdentity(work: Work, actorId: string | null, ident
     select: revocableGrantSelect,
     orderBy: { grantedAt: "asc" },
   });
-  for (const grant of grants) await endGrant(work, grant, actorId, DEACTIVATION_REASON);
+  for (const grant of grants) await endGrant(work, grant, { status: "REVOKED", actorId, reason: DEACTIVATION_REASON });
 }
 
 /** A mover: the open MANAGER-step approvals of requests for the identity go to its manager now. */

@@ -1,7 +1,9 @@
-// Revoking a grant (admins): the grant becomes REVOKED at once and the access is removed in its
-// system — a revocation job on connector systems (audited per attempt), a revocation ticket for
-// the fulfillers on MANUAL ones (grants/revocation.ts).
+// Revoking a grant: admins take access away; a holder may give up their own. The grant becomes
+// REVOKED at once and the access is removed in its system — a revocation job on connector
+// systems (audited per attempt), a revocation ticket for the fulfillers on MANUAL ones
+// (grants/revocation.ts).
 import { forbidden, invalidState, notFound } from "../errors.ts";
+import { visibleGrantWhere } from "../policy/visibility.ts";
 import { LIMITS, optionalText } from "../validate.ts";
 import { type Actor, isAdmin, type Work } from "../work.ts";
 import { endGrant, revocableGrantSelect } from "./revocation.ts";
@@ -11,11 +13,17 @@ export async function revokeGrant(
   actor: Actor,
   input: { grantId: string; reason?: string | null },
 ): Promise<string> {
-  if (!isAdmin(actor)) throw forbidden("Only admins may revoke access.");
   const reason = optionalText(input.reason, LIMITS.reason, ["input", "reason"]);
-  const grant = await work.tx.grant.findUnique({ where: { id: input.grantId }, select: revocableGrantSelect });
+  const grant = await work.tx.grant.findFirst({
+    where: { id: input.grantId, ...visibleGrantWhere(actor) },
+    select: revocableGrantSelect,
+  });
   if (!grant) throw notFound("Grant", ["input", "grantId"]);
+  if (!isAdmin(actor) && grant.identityId !== actor.id)
+    throw forbidden("Only admins may revoke someone else's access.");
   if (grant.status !== "ACTIVE") throw invalidState(`The grant is ${grant.status}, not ACTIVE.`);
-  if (!(await endGrant(work, grant, actor.id, reason))) throw invalidState("The grant was revoked already.");
+  if (!(await endGrant(work, grant, { status: "REVOKED", actorId: actor.id, reason }))) {
+    throw invalidState("The grant ended already.");
+  }
   return grant.id;
 }

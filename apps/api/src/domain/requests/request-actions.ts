@@ -5,7 +5,8 @@ import { DomainError, DomainErrors, forbidden, invalid, invalidState, notFound }
 import { nextNumber } from "../counters.ts";
 import { newId } from "../../db/statements.ts";
 import { activeGrantKey } from "../grants/grants.ts";
-import { visibleRequestWhere } from "../policy/visibility.ts";
+import { checkEnd } from "../grants/grant-ends.ts";
+import { visibleGrantWhere, visibleRequestWhere } from "../policy/visibility.ts";
 import { advanceItem } from "../tickets/open-ticket.ts";
 import { cancelOpenTickets } from "../tickets/ticket-actions.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
@@ -27,6 +28,10 @@ export interface CreateRequestInput {
   justification: string;
   targetId?: string | null;
   idempotencyKey?: string | null;
+  /** The end of access asked for (each resource's maximum applies). */
+  grantExpiresAt?: Date | null;
+  /** An extension: the ACTIVE grant whose end this request moves (one resource, its holder). */
+  extendsGrantId?: string | null;
 }
 
 export interface CreateRequestResult {
@@ -45,6 +50,29 @@ async function resolveTarget(work: Work, actor: Actor, targetId: string | null |
   return targetId;
 }
 
+/**
+ * The grant an extension request extends: one the actor may see (the holder's own, or any for
+ * admins), still ACTIVE, of the request's one resource; the request is then for its holder.
+ */
+async function extendedGrant(work: Work, actor: Actor, input: CreateRequestInput) {
+  const field = ["input", "extendsGrantId"];
+  const grant = await work.tx.grant.findFirst({
+    where: { id: input.extendsGrantId ?? "", ...visibleGrantWhere(actor) },
+    select: { id: true, identityId: true, resourceId: true, status: true, expiresAt: true },
+  });
+  if (!grant) throw notFound("Grant", field);
+  if (grant.status !== "ACTIVE")
+    throw invalid(`Only active access can be extended; this grant is ${grant.status}.`, field);
+  if (input.resourceIds.length !== 1 || input.resourceIds[0] !== grant.resourceId) {
+    throw invalid("An extension requests exactly the resource of the grant it extends.", ["input", "resourceIds"]);
+  }
+  if (input.targetId && input.targetId !== grant.identityId) {
+    throw invalid("An extension is for the grant's holder.", ["input", "targetIdentityId"]);
+  }
+  if (!grant.expiresAt) throw invalid("This access has no end: there is nothing to extend.", field);
+  return grant;
+}
+
 export async function createRequest(work: Work, actor: Actor, input: CreateRequestInput): Promise<CreateRequestResult> {
   const justification = requiredText(input.justification, LIMITS.justification, ["input", "justification"]);
   const idempotencyKey = optionalText(input.idempotencyKey, LIMITS.idempotencyKey, ["input", "idempotencyKey"]);
@@ -59,10 +87,11 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     if (earlier) return { requestId: earlier.requestId, created: false };
   }
 
-  const targetId = await resolveTarget(work, actor, input.targetId);
+  const extension = input.extendsGrantId ? await extendedGrant(work, actor, input) : null;
+  const targetId = extension ? extension.identityId : await resolveTarget(work, actor, input.targetId);
   const resources = await work.tx.resource.findMany({
     where: { id: { in: [...input.resourceIds] } },
-    select: { id: true, name: true, requestable: true },
+    select: { id: true, name: true, requestable: true, maxGrantDuration: true, sensitivity: true },
   });
   const byId = new Map(resources.map((r) => [r.id, r]));
   // One statement after the other: statements of one transaction share its connection, where
@@ -76,7 +105,8 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     where: { openKey: { in: input.resourceIds.map((id) => openItemKey(targetId, id)) } },
     select: { resourceId: true, requestId: true },
   });
-  const grantedIds = new Set(granted.map((g) => g.resourceId));
+  // An extension's resource is held: that grant is the one it extends.
+  const grantedIds = new Set(granted.map((g) => g.resourceId).filter((id) => id !== extension?.resourceId));
   const requestNumbers = requested.length
     ? new Map(
         (
@@ -90,6 +120,16 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
   const requestedIn = new Map(requested.map((r) => [r.resourceId, r.requestId]));
 
   const problems: DomainError[] = [];
+  const now = new Date();
+  const end = input.grantExpiresAt ?? null;
+  if (end && extension?.expiresAt && end.getTime() <= extension.expiresAt.getTime()) {
+    problems.push(
+      invalid(`An extension must end after the access does now (${extension.expiresAt.toISOString()}).`, [
+        "input",
+        "grantExpiresAt",
+      ]),
+    );
+  }
   input.resourceIds.forEach((id, index) => {
     const field = ["input", "resourceIds", String(index)];
     const resource = byId.get(id);
@@ -110,6 +150,10 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
         ),
       );
     }
+    if (end) {
+      const beyond = checkEnd(end, now, resource, ["input", "grantExpiresAt"]);
+      if (beyond && !problems.some((p) => p.message === beyond.message)) problems.push(beyond);
+    }
     return undefined;
   });
   if (problems.length === 1 && problems[0]) throw problems[0];
@@ -126,6 +170,7 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
     targetId,
     justification,
     status: NEW_REQUEST_STATUS,
+    grantExpiresAt: end,
   });
   const items = input.resourceIds.map((resourceId) => ({ id: newId(), resourceId }));
   for (const item of items) {
@@ -135,6 +180,8 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
       resourceId: item.resourceId,
       status: NEW_ITEM_STATUS,
       openKey: openItemKey(targetId, item.resourceId),
+      grantExpiresAt: end,
+      extendsGrantId: extension?.id ?? null,
     });
   }
   if (idempotencyKey) {
@@ -151,6 +198,8 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
       number,
       targetId: toGlobalId("Identity", targetId),
       resourceIds: input.resourceIds.map((id) => toGlobalId("Resource", id)),
+      ...(end ? { grantExpiresAt: end.toISOString() } : {}),
+      ...(extension ? { extendsGrantId: toGlobalId("Grant", extension.id) } : {}),
     },
   });
   const itemStatuses: RequestStatus[] = [];

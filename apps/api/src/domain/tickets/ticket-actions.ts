@@ -6,6 +6,7 @@
 import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { activateGrant } from "../grants/grants.ts";
+import { checkEnd } from "../grants/grant-ends.ts";
 import { isActionableTicket, moveTicket, openTicketWhere, refreshRequestStatus } from "../lifecycle.ts";
 import { visibleTicketWhere } from "../policy/visibility.ts";
 import { actingRightOf, requireRight } from "../policy/routing.ts";
@@ -86,10 +87,36 @@ export interface DecideInput {
   comment?: string | null;
 }
 
+export interface ApproveInput extends DecideInput {
+  /** An earlier end of access than the item has (approvals only). */
+  grantExpiresAt?: Date | null;
+}
+
+/**
+ * The earlier end an approver sets: in the future, within the resource's maximum, and not later
+ * than the end the item already has (an approver shortens access, never lengthens it).
+ */
+async function shortenedEnd(work: Work, itemId: string, end: Date): Promise<Date> {
+  const field = ["input", "grantExpiresAt"];
+  const item = await work.tx.requestItem.findUniqueOrThrow({
+    where: { id: itemId },
+    select: { grantExpiresAt: true, resource: { select: { name: true, maxGrantDuration: true, sensitivity: true } } },
+  });
+  const problem = checkEnd(end, new Date(), item.resource, field);
+  if (problem) throw problem;
+  if (item.grantExpiresAt && end.getTime() > item.grantExpiresAt.getTime()) {
+    throw invalid(
+      `An approver may only move the end of access earlier than requested (${item.grantExpiresAt.toISOString()}).`,
+      field,
+    );
+  }
+  return end;
+}
+
 export async function decideTicket(
   work: Work,
   actor: Actor,
-  input: DecideInput,
+  input: ApproveInput,
   decision: "APPROVED" | "REJECTED",
 ): Promise<void> {
   const comment = optionalText(input.comment, LIMITS.comment, ["input", "comment"]);
@@ -102,12 +129,29 @@ export async function decideTicket(
   if (decision === "REJECTED" && !comment) {
     throw invalid("A rejection needs a reason: the requester is told it.", ["input", "comment"]);
   }
+  const end =
+    decision === "APPROVED" && input.grantExpiresAt
+      ? await shortenedEnd(work, item.itemId, input.grantExpiresAt)
+      : null;
   await moveTicket(work, ticket, {
     action: decision === "APPROVED" ? "TICKET_APPROVED" : "TICKET_REJECTED",
     actorId: actor.id,
     comment,
-    data: { previousStatus: "OPEN", status: decision, kind: "APPROVAL", step: ticket.step, override },
+    data: {
+      previousStatus: "OPEN",
+      status: decision,
+      kind: "APPROVAL",
+      step: ticket.step,
+      override,
+      ...(end ? { grantExpiresAt: end.toISOString() } : {}),
+    },
   });
+  if (end)
+    await work.tx.requestItem.update({
+      where: { id: item.itemId },
+      data: { grantExpiresAt: end },
+      select: { id: true },
+    });
   await addComment(work, ticket.id, actor.id, comment);
   // A rejection closed the item with the ticket; an approval opens the next step or fulfillment.
   if (decision === "APPROVED") await advanceItem(work, item, ticket.step ?? 0, actor.id);

@@ -1,0 +1,57 @@
+// The sweeper: on every instance, every GRANT_EXPIRY_CHECK_MS, ends what is due — grants whose end
+// passed (domain/grants/expiry.ts). The domain functions make each change once however many
+// instances sweep; the clock is injectable so tests move time instead of waiting.
+import type { Logger } from "pino";
+import type { Database } from "../db/database.ts";
+import { expireDueGrants } from "../domain/grants/expiry.ts";
+
+export type SweepTask = (db: Database, now: Date) => Promise<number>;
+
+/** What a sweep does, in order; each task reports how many things it ended. */
+export const SWEEP_TASKS: ReadonlyArray<{ name: string; run: SweepTask }> = [
+  { name: "grants expired", run: expireDueGrants },
+];
+
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.timer.unref();
+    void this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One sweep now (a sweep already under way is awaited instead of doubled). */
+  sweep(): Promise<void> {
+    this.running ??= this.runTasks().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runTasks(): Promise<void> {
+    const now = this.now();
+    for (const task of SWEEP_TASKS) {
+      try {
+        const count = await task.run(this.db, now);
+        if (count > 0) this.log.info({ count }, task.name);
+      } catch (err) {
+        this.log.error({ err }, `sweep failed: ${task.name}`);
+      }
+    }
+  }
+}
