@@ -16,6 +16,7 @@ import {
   CreateResource,
   CreateSystem,
   FulfillTicket,
+  Grants,
   IdentityGrants,
   IssueApiToken,
   RequestDetail,
@@ -316,8 +317,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
  * theirs / everything: the changes of no request, of exactly the requests the caller may see at
  * the time of the change, of every request — live, and replayed with afterSequence.
  */
-type LiveCell = "4403" | "forbidden" | "nothing" | "theirs" | "everything";
+type LiveCell = "4403" | "forbidden" | "nothing" | "theirs" | "held" | "everything";
+/** held: the changes of the grants the caller holds. */
 const SUBSCRIPTION_MATRIX: Record<string, Record<Caller, LiveCell>> = {
+  grantChanged: row("4403", "held", "held", "held", "held", "held", "held", "everything"),
   requestStatusChanged: row("4403", "nothing", "theirs", "theirs", "theirs", "theirs", "theirs", "everything"),
   systemHealthChanged: row("4403", F, F, F, F, F, F, "everything"),
   ticketStatusChanged: row("4403", "nothing", "theirs", "theirs", "theirs", "theirs", "theirs", "everything"),
@@ -379,6 +382,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       status: R,
     },
   },
+  GrantChange: { kind: "live", fields: { actor: R, at: R, change: R, grant: R, sequence: R } },
   GrantPayload: { kind: "payload", fields: { errors: R, grant: R } },
   Group: { kind: "directory", fields: { description: R, id: R, members: R, name: R } },
   GroupPayload: { kind: "payload", fields: { errors: R, group: R } },
@@ -1805,12 +1809,34 @@ describe("subscriptions", () => {
       await quiet(adminFeed ? [adminFeed] : []);
       const all = adminFeed?.received ?? [];
       const requestOf = new Map<number, string>();
-      if (field.name !== "systemHealthChanged")
-        for (const change of all) requestOf.set(sequenceOf(change), await requestOfChange(change));
+      const holderOf = new Map<number, string>();
+      const holders =
+        field.name === "grantChanged"
+          ? new Map(
+              (await dataOf(t.gql(fx.token.admin, Grants, { first: 100 }))).grants.edges.map((e) => [
+                e.node.id,
+                e.node.identity.id,
+              ]),
+            )
+          : new Map<string, string>();
+      for (const change of all) {
+        if (field.name === "grantChanged")
+          holderOf.set(
+            sequenceOf(change),
+            text(holders.get(text(pick(Object.values(change)[0], "grant", "id"), "grant id")), "holder"),
+          );
+        else if (field.name !== "systemHealthChanged") requestOf.set(sequenceOf(change), await requestOfChange(change));
+      }
       const expectedOf = (caller: SignedIn) =>
         all
           .map(sequenceOf)
-          .filter((sequence) => cells[caller] === "everything" || seesRequest(caller, requestOf.get(sequence)));
+          .filter((sequence) =>
+            cells[caller] === "everything"
+              ? true
+              : cells[caller] === "held"
+                ? holderOf.get(sequence) === fx.id[caller]
+                : seesRequest(caller, requestOf.get(sequence)),
+          );
       // Everyone's replay has arrived (or its refusal), then nothing more comes.
       await eventually(() =>
         [...feeds].every(([caller, feed]) =>
@@ -1833,6 +1859,8 @@ describe("subscriptions", () => {
         expect(got, what).toEqual(expected);
         if (cell === "nothing") expect(got, what).toEqual([]);
         if (cell === "theirs" && caller !== "admin") expect(visibleRequests(caller).size, what).toBeGreaterThan(0);
+        // Alice holds grants in the scenario: the filter is not empty by accident.
+        if (cell === "held" && caller === "requester") expect(got.length, what).toBeGreaterThan(0);
       }
     });
   }

@@ -40,6 +40,7 @@ const b64 = (text: string) => Buffer.from(text).toString("base64");
 /** Every connection field, reached with the admin's token, asking for one edge's cursor (the list under test is the one with `first: 1)`). */
 const FIRST_CURSOR: Record<string, string> = {
   "Query.auditEvents": `{ auditEvents(first: 1) { edges { cursor } } }`,
+  "Query.grants": `{ grants(first: 1) { edges { cursor } } }`,
   "Query.groups": `{ groups(first: 1) { edges { cursor } } }`,
   "Query.identities": `{ identities(first: 1) { edges { cursor } } }`,
   "Query.requests": `{ requests(first: 1) { edges { cursor } } }`,

@@ -8,6 +8,7 @@ import {
   CreateRequest,
   CreateResource,
   FulfillTicket,
+  GrantChanged,
   Grants,
   RequestDetail,
   RevokeGrant,
@@ -18,7 +19,7 @@ import { verifyLines } from "@access/audit-chain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expireDueGrants } from "../src/domain/grants/expiry.ts";
 import { createConnectorSystem, until } from "./connector-helpers.ts";
-import { codesAndFields, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
+import { codesAndFields, collect, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
 const SECRET = "test-webhook-secret-for-expiry-0123";
@@ -139,7 +140,8 @@ describe("time-bound requests", () => {
     const req = await requested(alice(), { resourceIds: [resourceId], grantExpiresAt: end });
     expect(req.grantExpiresAt).toBe(end);
     expect(req.items[0]?.grantExpiresAt).toBe(end);
-    expect(req.tickets[0]?.grantExpiresAt).toBe(end);
+    const ticket = present(req.tickets[0], "the fulfillment ticket");
+    expect((await dataOf(t.gql(t.org.tokens.dave, TicketDetail, { id: ticket.id }))).ticket?.grantExpiresAt).toBe(end);
     await fulfil(req.id);
     const grant = await grantFor(req.id);
     expect({ status: grant.status, expiresAt: grant.expiresAt }).toEqual({ status: "ACTIVE", expiresAt: end });
@@ -213,7 +215,9 @@ describe("time-bound requests", () => {
     );
     expect(approved.approveTicket.errors).toEqual([]);
     expect(approved.approveTicket.ticket?.request.items[0]?.grantExpiresAt).toBe(shorter);
-    expect(approved.approveTicket.ticket?.grantExpiresAt).toBe(shorter);
+    expect((await dataOf(t.gql(t.org.tokens.bob, TicketDetail, { id: approval.id }))).ticket?.grantExpiresAt).toBe(
+      shorter,
+    );
     await fulfil(req.id);
     expect((await grantFor(req.id)).expiresAt).toBe(shorter);
   });
@@ -255,6 +259,10 @@ describe("expiry", () => {
     const resourceId = await resource(github());
     const req = await requested(alice(), { resourceIds: [resourceId], grantExpiresAt: inFuture(60_000) });
     await fulfil(req.id);
+    // Alice and the admin hear of it live; Bob, who holds nothing here, does not.
+    const live = (token: string, count: number) => collect(t.ws(token), GrantChanged, {}, count, 10_000);
+    const [alicesFeed, adminsFeed, bobsFeed] = [live(alice(), 1), live(admin(), 1), live(t.org.tokens.bob, 1)];
+    await new Promise((resolve) => setTimeout(resolve, 300));
     skew = 120_000;
     try {
       await t.server.sweeper.sweep();
@@ -263,6 +271,18 @@ describe("expiry", () => {
     }
     const grant = await grantFor(req.id);
     expect({ status: grant.status, removal: grant.removal }).toEqual({ status: "EXPIRED", removal: "PENDING" });
+    for (const feed of [alicesFeed, adminsFeed]) {
+      const [change] = await feed.done;
+      expect({ change: change?.grantChanged.change, grant: change?.grantChanged.grant.id }).toEqual({
+        change: "EXPIRED",
+        grant: grant.id,
+      });
+      expect(change?.grantChanged.actor).toBeNull();
+    }
+    bobsFeed.stop();
+    expect(bobsFeed.results).toEqual([]);
+    alicesFeed.stop();
+    adminsFeed.stop();
     const events = await auditOf(req.id, "GRANT_EXPIRED");
     expect(events).toHaveLength(1);
     expect(events[0]?.actor).toBeNull();
@@ -306,7 +326,8 @@ describe("extensions and giving access up", () => {
       extendsGrantId: grant.id,
       grantExpiresAt: newEnd,
     });
-    expect(extension.items[0]?.extendsGrant?.id).toBe(grant.id);
+    const detail = (await dataOf(t.gql(alice(), RequestDetail, { id: extension.id }))).request;
+    expect(detail?.items[0]?.extendsGrant?.id).toBe(grant.id);
     expect(extension.status).toBe("PENDING_APPROVAL");
     await approve(extension.id);
     await fulfil(extension.id);

@@ -16,6 +16,8 @@ import { LiveFeed } from "../src/live/feed.ts";
 import { demoDatabase } from "./databases.ts";
 
 type ChangeAction = { [A in AuditAction]: (typeof LIVE_KINDS)[A] extends null ? never : A }[AuditAction];
+/** The actions whose changes carry a previous and a new status. */
+type StatusAction = Exclude<ChangeAction, "GRANT_ACTIVATED" | "GRANT_REVOKED" | "GRANT_EXPIRED" | "GRANT_EXTENDED">;
 
 let fixture: Awaited<ReturnType<typeof demoDatabase>>;
 let db: Database;
@@ -102,11 +104,28 @@ const samples = (): { [A in ChangeAction]: AuditData[A] } => {
       status: "DOWN",
       message: "no answer",
     },
+    GRANT_ACTIVATED: { ...grant, expiresAt: null },
+    GRANT_REVOKED: grant,
+    GRANT_EXPIRED: { ...grant, expiresAt: "2026-01-01T00:00:00.000Z" },
+    GRANT_EXTENDED: {
+      ...grant,
+      itemId: toGlobalId("RequestItem", "item-1"),
+      previousExpiresAt: null,
+      expiresAt: "2027-01-01T00:00:00.000Z",
+    },
   };
 };
 
+const SAMPLE_GRANT_ID = "grant-1";
+const grant = {
+  grantId: toGlobalId("Grant", SAMPLE_GRANT_ID),
+  identityId: toGlobalId("Identity", "alice-id"),
+  resourceId: toGlobalId("Resource", "resource-1"),
+};
+
 function appendSample<A extends ChangeAction>(work: Work, action: A, data: AuditData[A]): void {
-  const about = LIVE_KINDS[action] === "health" ? {} : ids;
+  const about =
+    LIVE_KINDS[action] === "health" ? {} : LIVE_KINDS[action] === "grant" ? { requestId: ids.requestId } : ids;
   work.audit.append<A>({ action, actorId: org.ids.bob, ...about, data });
 }
 
@@ -127,13 +146,14 @@ describe("the live feed's classification", () => {
   it("classifies every audit action of the schema", () => {
     expect(Object.keys(LIVE_KINDS).sort()).toEqual(Object.values(AuditAction).sort());
     for (const action of Object.values(AuditAction))
-      expect([null, "ticket", "request", "health"]).toContain(LIVE_KINDS[action]);
+      expect([null, "ticket", "request", "health", "grant"]).toContain(LIVE_KINDS[action]);
   });
 
   it("delivers each status-change action's stored data as its change", async () => {
     const before = await head();
     const all = samples();
     const actions = Object.keys(all) as ChangeAction[];
+    const statusActions = actions.filter((action): action is StatusAction => LIVE_KINDS[action] !== "grant");
     await db.transact(async (work) => {
       for (const action of actions) appendSample(work, action, all[action]);
     });
@@ -141,7 +161,7 @@ describe("the live feed's classification", () => {
     await feed.start();
     try {
       for (const kind of ["ticket", "request", "health"] as const) {
-        const expected = actions
+        const expected = statusActions
           .filter((action) => LIVE_KINDS[action] === kind)
           .map((action) => {
             const { previousStatus, status } = all[action];
@@ -156,6 +176,16 @@ describe("the live feed's classification", () => {
         const changes = await delivered(feed, kind, before, expected.length);
         expect(changes.map(({ sequence: _s, at: _a, ...change }) => change)).toEqual(expected);
       }
+      const grantChanges = await delivered(feed, "grant", before, 4);
+      expect(grantChanges.map(({ sequence: _s, at: _a, ...change }) => change)).toEqual(
+        ["ACTIVATED", "REVOKED", "EXPIRED", "EXTENDED"].map((action) => ({
+          kind: "grant",
+          action,
+          grantId: SAMPLE_GRANT_ID,
+          identityId: "alice-id",
+          actorId: org.ids.bob,
+        })),
+      );
     } finally {
       feed.stop();
     }

@@ -173,7 +173,7 @@ export const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
       body: weighted(fc.constantFrom("Who owns this repository?", " see the runbook "), fc.constant("  ")),
     }),
   },
-  // Revoking is for admins: mostly the admin, so that grants do get revoked and requested again.
+  // Revoking is for admins and the holder: mostly the admin, so that grants do get revoked and requested again.
   {
     weight: 1,
     arbitrary: fc.record({
@@ -651,7 +651,8 @@ export function judge(
     }
     case "revoke": {
       if (subject.kind !== "grant") throw new Error("revoke needs a grant");
-      if (!admin) j.violated.add("FORBIDDEN");
+      // Admins, or the holder giving up her own; anyone else does not see the grant at all.
+      if (!admin && subject.grant.identityId !== actorId) j.violated.add("NOT_FOUND");
       if (subject.grant.status !== "ACTIVE") j.violated.add("INVALID_STATE");
       break;
     }

@@ -11,9 +11,10 @@ import { accepted, dataOf, gid, present, startTestServer, type TestServer } from
 /**
  * Statements per mutation through the API with tokens in use (authentication, the domain's
  * transaction with its audit events, the payload the contract's document asks for), as measured
- * when these ceilings were set, on both providers. Before issue 12: 32 / 42 / 36.
+ * when these ceilings were set, on both providers. Before issue 12: 32 / 42 / 36. Issue 14 added
+ * one read to fulfillment (the grant's end: the item's, capped by the resource's limit): 34 → 35.
  */
-const CEILINGS = { createRequest: 28, approveTicket: 37, fulfillTicket: 34 } as const;
+const CEILINGS = { createRequest: 28, approveTicket: 37, fulfillTicket: 35 } as const;
 type Mutation = keyof typeof CEILINGS;
 
 // pg reports overlapping queries once per process with a DeprecationWarning: listen from the start.

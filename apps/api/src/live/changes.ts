@@ -5,7 +5,13 @@
 // back with a validating decoder: an event whose data does not have its shape is reported, not
 // guessed at.
 import { AuditAction, HealthStatus, RequestStatus, TicketKind, TicketStatus } from "../generated/prisma/enums.ts";
-import type { AuditData, HealthStatusData, RequestStatusData, TicketStatusData } from "../domain/audit/events.ts";
+import type {
+  AuditData,
+  GrantData,
+  HealthStatusData,
+  RequestStatusData,
+  TicketStatusData,
+} from "../domain/audit/events.ts";
 import { fromGlobalId } from "../domain/global-id.ts";
 
 export interface TicketStatusChange {
@@ -39,17 +45,30 @@ export interface SystemHealthChange {
   message: string | null;
 }
 
-export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange;
+/** A grant began, ended or moved its end: for its holder and admins. */
+export interface GrantChange {
+  kind: "grant";
+  sequence: number;
+  at: Date;
+  action: GrantChangeAction;
+  grantId: string;
+  identityId: string;
+  actorId: string | null;
+}
+
+export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange | GrantChange;
 export type ChangeKind = StatusChange["kind"];
 
-/** The kind of change an action's data shape describes, if any. */
+/** The kind of change an action's data shape describes, if any (a grant's data may carry none). */
 type KindOf<Data> = [Data] extends [TicketStatusData]
   ? "ticket"
   : [Data] extends [RequestStatusData]
     ? "request"
     : [Data] extends [HealthStatusData]
       ? "health"
-      : null;
+      : [Data] extends [GrantData]
+        ? "grant" | null
+        : null;
 
 /** How the live feed treats each audit action: the kind of change it delivers, or null. */
 export const LIVE_KINDS = {
@@ -66,9 +85,9 @@ export const LIVE_KINDS = {
   TICKET_REASSIGNED: "ticket",
   TICKET_COMMENTED: null,
   CONNECTOR_CALLED: null,
-  GRANT_ACTIVATED: null,
-  GRANT_REVOKED: null,
-  GRANT_EXPIRED: null,
+  GRANT_ACTIVATED: "grant",
+  GRANT_REVOKED: "grant",
+  GRANT_EXPIRED: "grant",
   CONFIG_CHANGED: null,
   TOKEN_ISSUED: null,
   TOKEN_REVOKED: null,
@@ -76,14 +95,24 @@ export const LIVE_KINDS = {
   SYSTEM_HEALTH_CHANGED: "health",
   SESSION_STARTED: null,
   SESSION_ENDED: null,
-  GRANT_EXTENDED: null,
+  GRANT_EXTENDED: "grant",
   REVIEW_STARTED: null,
   REVIEW_ITEM_DECIDED: null,
   REVIEW_CLOSED: null,
 } as const satisfies { [A in AuditAction]: KindOf<AuditData[A]> };
 
 /** The actions that carry changes of each kind. */
-export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = { ticket: [], request: [], health: [] };
+export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = { ticket: [], request: [], health: [], grant: [] };
+
+/** The grant actions, as the live change names them. */
+const GRANT_CHANGE_ACTIONS = {
+  GRANT_ACTIVATED: "ACTIVATED",
+  GRANT_REVOKED: "REVOKED",
+  GRANT_EXPIRED: "EXPIRED",
+  GRANT_EXTENDED: "EXTENDED",
+} as const satisfies Partial<Record<AuditAction, string>>;
+export type GrantChangeAction = (typeof GRANT_CHANGE_ACTIONS)[keyof typeof GRANT_CHANGE_ACTIONS];
+export const GRANT_CHANGE_KINDS = Object.values(GRANT_CHANGE_ACTIONS);
 for (const action of Object.values(AuditAction)) {
   const kind = LIVE_KINDS[action];
   if (kind) ACTIONS_OF[kind].push(action);
@@ -164,6 +193,15 @@ export function decodeChange(event: StoredEvent): Decoded {
       if (typeof pair === "string") return { ok: false, problem: pair };
       if (!event.requestId) return { ok: false, problem: "the event names no request" };
       return { ok: true, change: { kind, ...at, requestId: event.requestId, actorId: event.actorId, ...pair } };
+    }
+    case "grant": {
+      const grant = typeof fields.grantId === "string" ? fromGlobalId(fields.grantId) : null;
+      const holder = typeof fields.identityId === "string" ? fromGlobalId(fields.identityId) : null;
+      if (grant?.type !== "Grant") return { ok: false, problem: "grantId is not the id of a Grant" };
+      if (holder?.type !== "Identity") return { ok: false, problem: "identityId is not the id of an Identity" };
+      const action = GRANT_CHANGE_ACTIONS[event.action as keyof typeof GRANT_CHANGE_ACTIONS];
+      const ids = { grantId: grant.id, identityId: holder.id, actorId: event.actorId };
+      return { ok: true, change: { kind, ...at, action, ...ids } };
     }
     case "ticket": {
       const pair = statuses(fields, isTicketStatus);

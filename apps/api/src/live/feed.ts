@@ -138,7 +138,9 @@ export class LiveFeed {
   }
 
   private async loadAudiences(changes: StatusChange[]): Promise<Map<string, RequestAudience>> {
-    const ids = [...new Set(changes.flatMap((c) => (c.kind === "health" ? [] : [c.requestId])))];
+    const ids = [
+      ...new Set(changes.flatMap((c) => (c.kind === "ticket" || c.kind === "request" ? [c.requestId] : []))),
+    ];
     const requests = await this.db.request.findMany({
       where: { id: { in: ids } },
       select: { id: true, ...audienceSelect },
@@ -220,6 +222,8 @@ export class LiveFeed {
     upTo: number,
   ): AsyncGenerator<StatusChange> {
     if (options.kind === "health" && !isAdmin(viewer)) return;
+    // Grant events name their holder only inside their data: filtered after decoding.
+    const byRequest = options.kind === "ticket" || options.kind === "request";
     let cursor = after;
     for (;;) {
       const events = await this.db.auditEvent.findMany({
@@ -227,14 +231,16 @@ export class LiveFeed {
           sequence: { gt: cursor, lte: upTo },
           action: { in: [...ACTIONS_OF[options.kind]] },
           ...(options.requestId ? { requestId: options.requestId } : {}),
-          ...(options.kind === "health" ? {} : { request: visibleRequestWhere(viewer) }),
+          ...(byRequest ? { request: visibleRequestWhere(viewer) } : {}),
         },
         orderBy: { sequence: "asc" },
         take: BATCH,
         select: eventSelect,
       });
       for (const event of events) {
-        for (const change of this.decode(event)) if (matches(options, change)) yield change;
+        for (const change of this.decode(event)) {
+          if (matches(options, change) && (byRequest || maySee(viewer, change, new Map()))) yield change;
+        }
       }
       if (events.length < BATCH) return;
       cursor = events.at(-1)?.sequence ?? upTo;
@@ -244,12 +250,14 @@ export class LiveFeed {
 
 function matches(options: SubscribeOptions, change: StatusChange): boolean {
   if (change.kind !== options.kind) return false;
-  return change.kind === "health" || !options.requestId || options.requestId === change.requestId;
+  if (change.kind === "health" || change.kind === "grant") return true;
+  return !options.requestId || options.requestId === change.requestId;
 }
 
-/** Ticket and request changes: whoever may see the request; connector health: admins. */
+/** Ticket and request changes: whoever may see the request; grants: the holder and admins; connector health: admins. */
 function maySee(viewer: Actor, change: StatusChange, audiences: Map<string, RequestAudience>): boolean {
   if (change.kind === "health") return isAdmin(viewer);
+  if (change.kind === "grant") return isAdmin(viewer) || change.identityId === viewer.id;
   const audience = audiences.get(change.requestId);
   return audience !== undefined && canSeeRequest(viewer, audience);
 }

@@ -1,7 +1,14 @@
 // The live subscriptions' types and fields. They read from the live feed (live/feed.ts), which
 // delivers only the changes the viewer may see, in sequence order, resuming after
 // `afterSequence` when given; live/subscribe.ts makes each one a live session.
-import type { ChangeKind, RequestStatusChange, SystemHealthChange, TicketStatusChange } from "../live/changes.ts";
+import {
+  type ChangeKind,
+  type GrantChange,
+  GRANT_CHANGE_KINDS,
+  type RequestStatusChange,
+  type SystemHealthChange,
+  type TicketStatusChange,
+} from "../live/changes.ts";
 import { subscribeLive } from "../live/subscribe.ts";
 import { DomainError } from "../domain/errors.ts";
 import { viewerOf } from "../context.ts";
@@ -66,6 +73,33 @@ const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHeal
   }),
 });
 
+const GrantChangeKindEnum = builder.enumType("GrantChangeKind", {
+  description: "What happened to a grant.",
+  values: Object.fromEntries(GRANT_CHANGE_KINDS.map((kind) => [kind, {}])) as Record<GrantChange["action"], object>,
+});
+
+const GrantChangeType = builder.objectRef<GrantChange>("GrantChange").implement({
+  description:
+    "A grant began (ACTIVATED), ended (REVOKED, EXPIRED) or had its end moved (EXTENDED): for its holder and admins.",
+  fields: (t) => ({
+    grant: t.prismaField({
+      type: "Grant",
+      resolve: (query, change, _args, ctx) =>
+        ctx.prisma.grant.findUniqueOrThrow({ ...query, where: { id: change.grantId } }),
+    }),
+    change: t.field({ type: GrantChangeKindEnum, resolve: (change) => change.action }),
+    actor: t.prismaField({
+      type: "Identity",
+      nullable: true,
+      description: "Null when the system acted (expiry, a connector).",
+      resolve: (query, change, _args, ctx) =>
+        change.actorId ? ctx.prisma.identity.findUnique({ ...query, where: { id: change.actorId } }) : null,
+    }),
+    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence"),
+  }),
+});
+
 type SubscriptionArgs = { requestId?: string | null; afterSequence?: number | null };
 
 /** The feed's options from a subscription field's arguments. */
@@ -91,6 +125,15 @@ builder.subscriptionFields((t) => ({
     type: RequestStatusChangeType,
     args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
     subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("request", args)),
+    resolve: (change) => change,
+  }),
+  grantChanged: t.field({
+    type: GrantChangeType,
+    description:
+      "Every change of a grant the viewer holds (admins: of every grant), resumable with afterSequence\n" +
+      "like the others: access granted, extended, revoked, or expired by the sweeper.",
+    args: { afterSequence: t.arg.int() },
+    subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("grant", args)),
     resolve: (change) => change,
   }),
   systemHealthChanged: t.field({

@@ -41,7 +41,6 @@ export const TicketState = /* @__PURE__ */ graphql(`
     kind
     status
     step
-    grantExpiresAt
     createdAt
     decidedAt
     viewerCanApprove
@@ -121,10 +120,6 @@ export const RequestState = /* @__PURE__ */ graphql(
         id
         status
         grantExpiresAt
-        extendsGrant {
-          id
-          expiresAt
-        }
         resource {
           id
           name

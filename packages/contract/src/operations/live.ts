@@ -10,6 +10,7 @@
 //   the change, which is what the fan-out benchmark measures.
 import { graphql } from "../graphql.ts";
 import { TicketState } from "./fragments.ts";
+import { GrantFields } from "./grants.ts";
 import { RequestRow } from "./requests.ts";
 import { TicketCardFields } from "./tickets.ts";
 
@@ -180,3 +181,24 @@ export const SystemHealthSignal = /* @__PURE__ */ graphql(`
     }
   }
 `);
+
+/** Grants the viewer holds (admins: every grant) as they begin, move their end, or end. */
+export const GrantChanged = /* @__PURE__ */ graphql(
+  `
+    subscription GrantChanged($afterSequence: Int) {
+      grantChanged(afterSequence: $afterSequence) {
+        sequence
+        at
+        change
+        actor {
+          id
+          displayName
+        }
+        grant {
+          ...GrantFields
+        }
+      }
+    }
+  `,
+  [GrantFields],
+);

@@ -66,6 +66,10 @@ export const RequestDetail = /* @__PURE__ */ graphql(
       request(id: $id) {
         ...RequestState
         items {
+          extendsGrant {
+            id
+            expiresAt
+          }
           resource {
             system {
               id

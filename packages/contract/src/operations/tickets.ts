@@ -122,6 +122,7 @@ export const TicketDetail = /* @__PURE__ */ graphql(
     query TicketDetail($id: ID!) {
       ticket(id: $id) {
         ...TicketDetailFields
+        grantExpiresAt
         request {
           ...RequestState
         }

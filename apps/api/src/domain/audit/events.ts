@@ -37,7 +37,8 @@ export type HealthStatusData = {
 /** Who decided a ticket: an assignee, or an admin overriding (override: true). */
 type Decision = { override: boolean };
 
-type GrantData = { grantId: GlobalId; identityId: GlobalId; resourceId: GlobalId };
+/** Which grant changed, and whose it is (the live feed's audience: the holder and admins). */
+export type GrantData = { grantId: GlobalId; identityId: GlobalId; resourceId: GlobalId };
 
 type TokenData = { tokenId: GlobalId; identityId: GlobalId; name: string };
 
