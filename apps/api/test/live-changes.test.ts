@@ -102,11 +102,39 @@ const samples = (): { [A in ChangeAction]: AuditData[A] } => {
       status: "DOWN",
       message: "no answer",
     },
+    REVIEW_STARTED: {
+      ...review,
+      number: 1,
+      name: "Quarterly review",
+      reviewerRule: "MANAGER",
+      onDeadline: "REVOKE",
+      deadline: "2100-01-01T00:00:00.000Z",
+      systemIds: [toGlobalId("System", org.githubSystemId)],
+      resourceIds: [],
+      reviewerIds: [],
+      items: 1,
+      assignedToAdmins: 0,
+    },
+    REVIEW_ITEM_DECIDED: {
+      ...review,
+      itemId: toGlobalId("AccessReviewItem", "sampleItem"),
+      grantId: toGlobalId("Grant", "sampleGrant"),
+      identityId: toGlobalId("Identity", org.ids.alice),
+      resourceId: toGlobalId("Resource", org.resources.writeAccess),
+      decision: "REVOKE",
+      by: "reviewer",
+      override: false,
+      grantEnded: true,
+    },
+    REVIEW_CLOSED: { ...review, reason: "deadline", kept: 0, revoked: 1, undecided: 0 },
   };
 };
+/** The campaign the review samples are about (the decoder does not look it up). */
+const review = { reviewId: toGlobalId("AccessReview", "sampleReview") };
 
 function appendSample<A extends ChangeAction>(work: Work, action: A, data: AuditData[A]): void {
-  const about = LIVE_KINDS[action] === "health" ? {} : ids;
+  const kind = LIVE_KINDS[action];
+  const about = kind === "health" || kind === "review" ? {} : ids;
   work.audit.append<A>({ action, actorId: org.ids.bob, ...about, data });
 }
 
@@ -127,7 +155,7 @@ describe("the live feed's classification", () => {
   it("classifies every audit action of the schema", () => {
     expect(Object.keys(LIVE_KINDS).sort()).toEqual(Object.values(AuditAction).sort());
     for (const action of Object.values(AuditAction))
-      expect([null, "ticket", "request", "health"]).toContain(LIVE_KINDS[action]);
+      expect([null, "ticket", "request", "health", "review"]).toContain(LIVE_KINDS[action]);
   });
 
   it("delivers each status-change action's stored data as its change", async () => {
@@ -144,7 +172,8 @@ describe("the live feed's classification", () => {
         const expected = actions
           .filter((action) => LIVE_KINDS[action] === kind)
           .map((action) => {
-            const { previousStatus, status } = all[action];
+            const data = all[action];
+            const [previousStatus, status] = "status" in data ? [data.previousStatus, data.status] : [];
             const about =
               kind === "health"
                 ? { systemId: org.githubSystemId, message: "no answer" }
@@ -156,6 +185,13 @@ describe("the live feed's classification", () => {
         const changes = await delivered(feed, kind, before, expected.length);
         expect(changes.map(({ sequence: _s, at: _a, ...change }) => change)).toEqual(expected);
       }
+      const reviewChanges = await delivered(feed, "review", before, 3);
+      const about = { kind: "review", reviewId: "sampleReview", actorId: org.ids.bob };
+      expect(reviewChanges.map(({ sequence: _s, at: _a, ...change }) => change)).toEqual([
+        { ...about, action: "REVIEW_STARTED", itemId: null, decision: null },
+        { ...about, action: "REVIEW_ITEM_DECIDED", itemId: "sampleItem", decision: "REVOKE" },
+        { ...about, action: "REVIEW_CLOSED", itemId: null, decision: null },
+      ]);
     } finally {
       feed.stop();
     }

@@ -18,6 +18,9 @@ export type Sensitivity = EnumValues<"Sensitivity">;
 export type ConnectorKind = EnumValues<"ConnectorKind">;
 export type ApproverKind = EnumValues<"ApproverKind">;
 export type AuditAction = EnumValues<"AuditAction">;
+export type ReviewStatus = EnumValues<"ReviewStatus">;
+export type ReviewerRule = EnumValues<"ReviewerRule">;
+export type ReviewDecision = EnumValues<"ReviewDecision">;
 
 /** How a badge looks: done well, went wrong, waiting on someone, over and quiet, or just informative. */
 export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
@@ -134,6 +137,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   GRANT_ACTIVATED: "Access granted",
   GRANT_REVOKED: "Access revoked",
   GRANT_EXPIRED: "Access expired",
+  GRANT_EXTENDED: "Access extended",
   CONFIG_CHANGED: "Configuration changed",
   TOKEN_ISSUED: "API token issued",
   TOKEN_REVOKED: "API token revoked",
@@ -141,6 +145,33 @@ export const auditActionLabels: Record<AuditAction, string> = {
   SYSTEM_HEALTH_CHANGED: "System health changed",
   SESSION_STARTED: "Signed in",
   SESSION_ENDED: "Session ended",
+  REVIEW_STARTED: "Access review started",
+  REVIEW_ITEM_DECIDED: "Access reviewed",
+  REVIEW_CLOSED: "Access review closed",
+};
+
+export const reviewStatusLabels: Record<ReviewStatus, string> = {
+  OPEN: "Open",
+  CLOSED: "Closed",
+};
+export const reviewStatusTones: Record<ReviewStatus, Tone> = {
+  OPEN: "waiting",
+  CLOSED: "muted",
+};
+
+export const reviewerRuleLabels: Record<ReviewerRule, string> = {
+  MANAGER: "Each holder's manager",
+  RESOURCE_APPROVERS: "The resource's approvers",
+  NAMED: "Named reviewers",
+};
+
+export const reviewDecisionLabels: Record<ReviewDecision, string> = {
+  KEEP: "Keep",
+  REVOKE: "Revoke",
+};
+export const reviewDecisionTones: Record<ReviewDecision, Tone> = {
+  KEEP: "good",
+  REVOKE: "bad",
 };
 
 /** A table's values with their labels, in the table's order (e.g. for a menu). */

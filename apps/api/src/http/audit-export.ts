@@ -90,6 +90,23 @@ export function csvLine(values: readonly unknown[]): string {
   return `${values.map(csvCell).join(",")}\r\n`;
 }
 
+/** Starts a download named `<name>-<time>.<format>`; the writer it returns honours back-pressure. */
+export function startDownload(
+  res: ServerResponse,
+  format: "jsonl" | "csv",
+  name: string,
+): (chunk: string) => Promise<void> {
+  const stamp = new Date().toISOString().replaceAll(":", "-");
+  res.writeHead(200, {
+    "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+    "content-disposition": `attachment; filename="${name}-${stamp}.${format}"`,
+    "cache-control": "no-store",
+  });
+  return async (chunk: string) => {
+    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once("drain", resolve));
+  };
+}
+
 /** Streams the export, honouring back-pressure. */
 async function streamExport(
   db: Client,
@@ -97,21 +114,39 @@ async function streamExport(
   format: "jsonl" | "csv",
   where: Prisma.AuditEventWhereInput,
 ): Promise<void> {
-  const stamp = new Date().toISOString().replaceAll(":", "-");
-  res.writeHead(200, {
-    "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-    "content-disposition": `attachment; filename="audit-${stamp}.${format}"`,
-    "cache-control": "no-store",
-  });
-  const write = async (chunk: string) => {
-    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once("drain", resolve));
-  };
+  const write = startDownload(res, format, "audit");
   if (format === "csv") await write(csvLine(EXPORT_COLUMNS));
   for await (const record of exportRecords(db, where)) {
     if (res.destroyed) return;
     await write(format === "csv" ? csvLine(EXPORT_COLUMNS.map((c) => record[c])) : `${JSON.stringify(record)}\n`);
   }
   res.end();
+}
+
+/**
+ * Whether an export may go ahead: GET by an admin (token or session). Otherwise the refusal is
+ * sent (405, 401, or 403 with `forbidden`) and the answer is false. Every export asks this.
+ */
+export async function adminGet(
+  authenticator: Authenticator,
+  req: IncomingMessage,
+  res: ServerResponse,
+  forbidden: string,
+): Promise<boolean> {
+  if (req.method !== "GET") {
+    sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
+    return false;
+  }
+  const authentication = await authenticator.authenticateRequest(req.headers);
+  if (!authentication) {
+    sendJson(res, 401, unauthenticatedBody());
+    return false;
+  }
+  if (!isAdmin(authentication.viewer)) {
+    sendJson(res, 403, errorBody("FORBIDDEN", forbidden));
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -127,19 +162,7 @@ export async function serveAuditExport(
   url: URL,
   format: "jsonl" | "csv",
 ): Promise<void> {
-  if (req.method !== "GET") {
-    sendJson(res, 405, errorBody("BAD_REQUEST", "Use GET."), { allow: "GET" });
-    return;
-  }
-  const authentication = await authenticator.authenticateRequest(req.headers);
-  if (!authentication) {
-    sendJson(res, 401, unauthenticatedBody());
-    return;
-  }
-  if (!isAdmin(authentication.viewer)) {
-    sendJson(res, 403, errorBody("FORBIDDEN", "Only admins may export the audit trail."));
-    return;
-  }
+  if (!(await adminGet(authenticator, req, res, "Only admins may export the audit trail."))) return;
   let where;
   try {
     where = exportWhere(url.searchParams);

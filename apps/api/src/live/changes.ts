@@ -1,11 +1,24 @@
 // The status changes the live feed delivers, and how audit events become them. Every
-// AuditAction is classified in one table (a ticket, request or health change, or none) that the
+// AuditAction is classified in one table (a ticket, request, health or review change, or none) that the
 // audit data shapes type (domain/audit/events.ts): a new action does not compile until it is
 // classified, and a classification must agree with its action's data. Stored data is then read
 // back with a validating decoder: an event whose data does not have its shape is reported, not
 // guessed at.
-import { AuditAction, HealthStatus, RequestStatus, TicketKind, TicketStatus } from "../generated/prisma/enums.ts";
-import type { AuditData, HealthStatusData, RequestStatusData, TicketStatusData } from "../domain/audit/events.ts";
+import {
+  AuditAction,
+  HealthStatus,
+  RequestStatus,
+  ReviewDecision,
+  TicketKind,
+  TicketStatus,
+} from "../generated/prisma/enums.ts";
+import type {
+  AuditData,
+  HealthStatusData,
+  RequestStatusData,
+  ReviewData,
+  TicketStatusData,
+} from "../domain/audit/events.ts";
 import { fromGlobalId } from "../domain/global-id.ts";
 
 export interface TicketStatusChange {
@@ -39,7 +52,20 @@ export interface SystemHealthChange {
   message: string | null;
 }
 
-export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange;
+/** An access review campaign started or closed (itemId null), or one of its items was decided. */
+export interface AccessReviewChange {
+  kind: "review";
+  sequence: number;
+  at: Date;
+  reviewId: string;
+  itemId: string | null;
+  actorId: string | null;
+  action: "REVIEW_STARTED" | "REVIEW_ITEM_DECIDED" | "REVIEW_CLOSED";
+  /** The item's decision (REVIEW_ITEM_DECIDED). */
+  decision: ReviewDecision | null;
+}
+
+export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange | AccessReviewChange;
 export type ChangeKind = StatusChange["kind"];
 
 /** The kind of change an action's data shape describes, if any. */
@@ -49,7 +75,9 @@ type KindOf<Data> = [Data] extends [TicketStatusData]
     ? "request"
     : [Data] extends [HealthStatusData]
       ? "health"
-      : null;
+      : [Data] extends [ReviewData]
+        ? "review"
+        : null;
 
 /** How the live feed treats each audit action: the kind of change it delivers, or null. */
 export const LIVE_KINDS = {
@@ -77,13 +105,13 @@ export const LIVE_KINDS = {
   SESSION_STARTED: null,
   SESSION_ENDED: null,
   GRANT_EXTENDED: null,
-  REVIEW_STARTED: null,
-  REVIEW_ITEM_DECIDED: null,
-  REVIEW_CLOSED: null,
+  REVIEW_STARTED: "review",
+  REVIEW_ITEM_DECIDED: "review",
+  REVIEW_CLOSED: "review",
 } as const satisfies { [A in AuditAction]: KindOf<AuditData[A]> };
 
 /** The actions that carry changes of each kind. */
-export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = { ticket: [], request: [], health: [] };
+export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = { ticket: [], request: [], health: [], review: [] };
 for (const action of Object.values(AuditAction)) {
   const kind = LIVE_KINDS[action];
   if (kind) ACTIONS_OF[kind].push(action);
@@ -125,6 +153,13 @@ const isTicketStatus = oneOf(TicketStatus);
 const isTicketKind = oneOf(TicketKind);
 const isRequestStatus = oneOf(RequestStatus);
 const isHealthStatus = oneOf(HealthStatus);
+const isReviewDecision = oneOf(ReviewDecision);
+
+/** The database id inside a global id of `type` in the event's data, or null. */
+function idOf(value: unknown, type: string): string | null {
+  const decoded = typeof value === "string" ? fromGlobalId(value) : null;
+  return decoded?.type === type ? decoded.id : null;
+}
 
 /** `previousStatus` (null or a status) and `status` of a change, or what is wrong with them. */
 function statuses<T extends string>(
@@ -164,6 +199,20 @@ export function decodeChange(event: StoredEvent): Decoded {
       if (typeof pair === "string") return { ok: false, problem: pair };
       if (!event.requestId) return { ok: false, problem: "the event names no request" };
       return { ok: true, change: { kind, ...at, requestId: event.requestId, actorId: event.actorId, ...pair } };
+    }
+    case "review": {
+      const reviewId = idOf(fields.reviewId, "AccessReview");
+      if (!reviewId) return { ok: false, problem: "reviewId is not the id of an AccessReview" };
+      const base = { kind, ...at, reviewId, actorId: event.actorId };
+      if (event.action !== "REVIEW_ITEM_DECIDED") {
+        const action = event.action === "REVIEW_STARTED" ? event.action : "REVIEW_CLOSED";
+        return { ok: true, change: { ...base, action, itemId: null, decision: null } };
+      }
+      const itemId = idOf(fields.itemId, "AccessReviewItem");
+      if (!itemId) return { ok: false, problem: "itemId is not the id of an AccessReviewItem" };
+      if (!isReviewDecision(fields.decision))
+        return { ok: false, problem: `decision ${JSON.stringify(fields.decision)} is not a review decision` };
+      return { ok: true, change: { ...base, action: event.action, itemId, decision: fields.decision } };
     }
     case "ticket": {
       const pair = statuses(fields, isTicketStatus);

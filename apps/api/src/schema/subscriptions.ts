@@ -68,8 +68,8 @@ const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHeal
 
 type SubscriptionArgs = { requestId?: string | null; afterSequence?: number | null };
 
-/** The feed's options from a subscription field's arguments. */
-function subscribeOptions<K extends ChangeKind>(kind: K, args: SubscriptionArgs) {
+/** The feed's options from a subscription field's arguments (review.ts uses it too). */
+export function subscribeOptions<K extends ChangeKind>(kind: K, args: SubscriptionArgs) {
   const requestId = decodeOptionalId(args.requestId, "Request", ["requestId"]);
   const afterSequence = args.afterSequence ?? null;
   if (afterSequence !== null && afterSequence < 0) {
