@@ -118,16 +118,20 @@ export const AccessReview = builder.prismaNode("AccessReview", {
         return { total: kept + revoked + undecided, kept, revoked, undecided };
       },
     }),
-    items: t.relatedConnection("items", {
-      cursor: "id",
-      totalCount: true,
-      description: "The items the viewer may see (admins: all; reviewers: those they review).",
-      args: { decided: t.arg.boolean({ description: "true: only decided items; false: only undecided ones." }) },
-      query: (args, ctx) => ({
-        where: { ...visibleReviewItemWhere(viewerOf(ctx)), ...decidedWhere(args.decided) },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      }),
-    }),
+    items: t.relatedConnection(
+      "items",
+      {
+        cursor: "id",
+        totalCount: true,
+        description: "The items the viewer may see (admins: all; reviewers: those they review).",
+        args: { decided: t.arg.boolean({ description: "true: only decided items; false: only undecided ones." }) },
+        query: (args, ctx) => ({
+          where: { ...visibleReviewItemWhere(viewerOf(ctx)), ...decidedWhere(args.decided) },
+          orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        }),
+      },
+      AccessReviewItemConnection,
+    ),
   }),
 });
 
