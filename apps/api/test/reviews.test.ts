@@ -382,6 +382,24 @@ describe("deciding items", () => {
     expect(decisions.map((e) => jsonObject(e.data, "data").override)).toEqual([false, true]);
   });
 
+  it("lets exactly one of two simultaneous decisions win; the other gets INVALID_STATE", async () => {
+    const review = await started({ resourceIds: [wiki], reviewerRule: "MANAGER" });
+    // Dave still holds the wiki (kept above); Bob, his manager, reviews it.
+    const daves = await itemOf(review.id, "dave");
+    const answers = await Promise.all([
+      // All KEEP, whoever wins: later tests still need Dave's access.
+      decide("bob", daves.id, "KEEP", "first"),
+      decide("admin", daves.id, "KEEP", "second"),
+      decide("bob", daves.id, "KEEP", "third"),
+    ]);
+    const outcomes = answers.map((a) => a.errors[0]?.code ?? "ok").sort();
+    expect(outcomes).toEqual(["INVALID_STATE", "INVALID_STATE", "ok"]);
+    const decided = (await trail()).events.filter(
+      (e) => e.action === "REVIEW_ITEM_DECIDED" && jsonObject(e.data, "data").itemId === daves.id,
+    );
+    expect(decided).toHaveLength(1);
+  });
+
   it("lists what a reviewer has to do, and what is done", async () => {
     const { myReviewItems } = await dataOf(t.gql(token("bob"), MyReviewItems, { first: 100, decided: false }));
     expect(myReviewItems.edges.every((e) => e.node.reviewers.some((r) => r.id === person("bob")))).toBe(true);
