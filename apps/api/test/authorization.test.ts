@@ -6,6 +6,7 @@
 // see. A field the tables do not list fails the suite: a new field cannot escape review.
 import { createServer } from "node:net";
 import {
+  AccessReviewDetail,
   ApproveTicket,
   AuditEvents,
   CancelRequest,
@@ -15,11 +16,13 @@ import {
   CreateRequest,
   CreateResource,
   CreateSystem,
+  DecideReviewItem,
   FulfillTicket,
   Grants,
   IdentityGrants,
   IssueApiToken,
   RequestDetail,
+  StartAccessReview,
   SystemDetail,
   TicketDetail,
   type VariablesOf,
@@ -113,6 +116,15 @@ const SCENARIO = {
   RW: "Alice: Hook Access on a WEBHOOK system whose peer is down: auto-approved, fulfillment FAILED (IT Fulfillers)",
 } as const;
 type RequestKey = keyof typeof SCENARIO;
+
+/**
+ * The scenario's access review campaigns, started by the admin over GitHub Write Access (which
+ * Alice and Dave hold). Holders never see review items; reviewers see the items they review, the
+ * campaigns those belong to, and the grants under review.
+ * REV_M: MANAGER — Bob reviews Alice's and Dave's access (both undecided).
+ * REV_N: NAMED Dave — Dave reviews Alice's access (kept); his own goes to the admins.
+ */
+type ReviewKey = "REV_M" | "REV_N";
 const REQUEST_KEYS = Object.keys(SCENARIO) as RequestKey[];
 
 /**
@@ -137,16 +149,20 @@ const VISIBLE: Record<EndUser, readonly RequestKey[]> = {
  * FORBIDDEN and no data. none / own / all: requests, tickets, audit events and grants — none at
  * all, exactly those the caller may see, everything (lists: the same set and a totalCount that
  * counts nothing else; by id: null for the others). requestable: requestable resources only.
- * public: the same catalogue for everyone. self: the caller's own identity.
+ * public: the same catalogue for everyone. self: the caller's own identity. reviewed: the access
+ * review campaigns or items the caller reviews (none for those who review nothing).
  */
-type QueryCell = "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self";
+type QueryCell = "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed";
 const F = "forbidden";
 const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   //                 anonymous uninvolved     requester      target         assignee       nonAssignee    fulfiller      admin
+  accessReview: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
+  accessReviews: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   auditEvents: row("401", F, F, F, F, F, F, "all"),
   grants: row("401", "none", "own", "own", "own", "own", "own", "all"),
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
+  myReviewItems: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   node: row("401", "none", "own", "own", "own", "own", "own", "all"),
   request: row("401", "none", "own", "own", "own", "own", "own", "all"),
   requests: row("401", "none", "own", "own", "own", "own", "own", "all"),
@@ -208,6 +224,12 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", NF, "ok", "ok", "ok", NF, "ok", "ok"),
     subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT1_approval : fx.ticket.RF_approval }),
   },
+  closeAccessReview: {
+    // Bob reviews in it and still may not close it.
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ reviewId: fx.review.REV_M }),
+    fresh: async () => ({ reviewId: (await freshReview()).id }),
+  },
   createGroup: { cells: row("401", D, D, D, D, D, D, "ok"), subject: () => ({}) },
   createIdentity: {
     cells: row("401", D, D, D, D, D, D, "ok"),
@@ -231,6 +253,12 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
   },
   createResource: { cells: row("401", D, D, D, D, D, D, "ok"), subject: () => ({ systemId: fx.github }) },
   createSystem: { cells: row("401", D, D, D, D, D, D, "ok"), subject: () => ({}) },
+  decideReviewItem: {
+    // Alice's access in REV_M: Bob reviews it, admins may override; its holder does not even see it.
+    cells: row("401", NF, NF, NF, "ok", NF, NF, "ok"),
+    subject: () => ({ itemId: fx.reviewItem.REV_M_alice, decision: "KEEP" }),
+    fresh: async () => ({ itemId: (await freshReview()).aliceItem, decision: "KEEP" }),
+  },
   fulfillTicket: {
     cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
     subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT2_fulfillment : fx.ticket.RF_fulfillment }),
@@ -288,6 +316,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ tokenId: fx.adminSpareTokenId }), // anonymous only; the others revoke a fresh token of their own
     fresh: async (c) => ({ tokenId: (await freshToken(fx.id[c])).tokenId }),
   },
+  startAccessReview: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => REVIEW_INPUT(),
+  },
   revokeGrant: {
     // Alice gives up her own grant; nobody else but an admin may take it.
     cells: row("401", D, "ok", D, D, D, D, "ok"),
@@ -321,6 +353,8 @@ type LiveCell = "4403" | "forbidden" | "nothing" | "theirs" | "held" | "everythi
 /** held: the changes of the grants the caller holds. */
 const SUBSCRIPTION_MATRIX: Record<string, Record<Caller, LiveCell>> = {
   grantChanged: row("4403", "held", "held", "held", "held", "held", "held", "everything"),
+  // theirs: the changes of the campaigns and items the caller reviews.
+  accessReviewItemChanged: row("4403", "nothing", "nothing", "nothing", "theirs", "nothing", "theirs", "everything"),
   requestStatusChanged: row("4403", "nothing", "theirs", "theirs", "theirs", "theirs", "theirs", "everything"),
   systemHealthChanged: row("4403", F, F, F, F, F, F, "everything"),
   ticketStatusChanged: row("4403", "nothing", "theirs", "theirs", "theirs", "theirs", "theirs", "everything"),
@@ -345,6 +379,51 @@ type FieldRule = "reader" | "selfOrAdmin" | "admin";
 type TypeKind = "directory" | "restricted" | "live" | "payload" | "structural";
 const R = "reader";
 const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, FieldRule> }> = {
+  AccessReview: {
+    kind: "restricted",
+    fields: {
+      closedAt: R,
+      createdAt: R,
+      deadline: R,
+      description: R,
+      id: R,
+      items: R,
+      name: R,
+      number: R,
+      onDeadline: R,
+      progress: R,
+      resources: R,
+      reviewerRule: R,
+      reviewers: R,
+      startedBy: R,
+      status: R,
+      systems: R,
+    },
+  },
+  AccessReviewChange: {
+    kind: "live",
+    fields: { action: R, actor: R, at: R, decision: R, item: R, review: R, sequence: R },
+  },
+  AccessReviewItem: {
+    kind: "restricted",
+    fields: {
+      assignedToAdmins: R,
+      comment: R,
+      decidedAt: R,
+      decidedBy: R,
+      decision: R,
+      grant: R,
+      id: R,
+      identity: R,
+      resource: R,
+      review: R,
+      reviewers: R,
+      viewerCanDecide: R,
+      viewerCannotDecideReason: R,
+    },
+  },
+  AccessReviewItemPayload: { kind: "payload", fields: { errors: R, item: R } },
+  AccessReviewPayload: { kind: "payload", fields: { accessReview: R, errors: R } },
   ApiToken: {
     kind: "restricted",
     fields: { createdAt: R, expiresAt: R, id: R, lastUsedAt: R, name: R, revokedAt: R, scope: R, usable: R },
@@ -430,6 +509,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   },
   RequestPayload: { kind: "payload", fields: { errors: R, request: R } },
   RequestStatusChange: { kind: "live", fields: { at: R, previousStatus: R, request: R, sequence: R, status: R } },
+  ReviewProgress: { kind: "structural", fields: { kept: R, revoked: R, total: R, undecided: R } },
   Resource: {
     kind: "directory",
     fields: {
@@ -497,6 +577,10 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
 /** Root list fields narrower than visibility (DESIGN.md: an end user's ticket list). */
 const LIST_SCOPE: Record<string, (caller: SignedIn) => Set<string>> = {
   tickets: (c) => ticketList(c),
+  myReviewItems: (c) => reviewItemsToDo(c),
+  // Who has what: one's own grants (admins: all), not those one sees as a reviewer.
+  grants: (c) =>
+    new Set(instancesOf("Grant").filter((id) => c === "admin" || world.personal.get(id)?.owner === fx.id[c])),
 };
 
 /** Values for required input fields that no subject names (unique where the domain wants it). */
@@ -516,11 +600,13 @@ const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   actionableByViewer: () => true,
   actorId: () => fx.id.assignee,
   expiresBefore: () => "2100-01-01T00:00:00.000Z",
+  decided: () => false,
   from: () => "2000-01-01T00:00:00.000Z",
   identityId: () => fx.id.requester,
   requestId: () => fx.req.RA,
   resourceId: () => fx.writeAccess,
   search: () => "Git",
+  status: () => "OPEN",
   systemId: () => fx.github,
   to: () => "2100-01-01T00:00:00.000Z",
 };
@@ -743,6 +829,8 @@ interface Fixtures {
     string
   >;
   grantOfRequester: string;
+  review: Record<ReviewKey, string>;
+  reviewItem: Record<"REV_M_alice", string>;
   fulfillers: string;
   github: string;
   hookSystem: string;
@@ -885,6 +973,28 @@ async function freshSession(identityGid: string): Promise<string> {
   );
   return gid("Session", sessionId);
 }
+/**
+ * A campaign over GitHub Write Access (held by Alice and Dave), by the admin; closing it keeps
+ * what nobody decided, so the scenario's grants outlive the mutations' fresh campaigns.
+ */
+const REVIEW_INPUT = () => ({
+  resourceIds: [fx.writeAccess],
+  reviewerRule: "MANAGER" as const,
+  onDeadline: "KEEP" as const,
+  deadline: new Date(Date.now() + 86_400_000).toISOString(),
+});
+async function startReview(
+  input: Omit<VariablesOf<typeof StartAccessReview>["input"], "name">,
+): Promise<{ id: string; aliceItem: string }> {
+  const { startAccessReview } = await dataOf(
+    t.gql(fx.token.admin, StartAccessReview, { input: { name: `Matrix review ${++freshCount}`, ...input } }),
+  );
+  const id = present(accepted(startAccessReview, "startAccessReview").accessReview, "the review").id;
+  const { accessReview } = await dataOf(t.gql(fx.token.admin, AccessReviewDetail, { id, first: 100 }));
+  const alice = accessReview?.items.edges.find((e) => e.node.identity.id === fx.id.requester);
+  return { id, aliceItem: present(alice, "Alice's review item").node.id };
+}
+const freshReview = () => startReview({ ...REVIEW_INPUT(), reviewerRule: "MANAGER" });
 const ticketStatus = async (ticketId: string) =>
   (await dataOf(t.gql(fx.token.admin, TicketDetail, { id: ticketId }))).ticket?.status;
 /** Waits for a retried webhook ticket to fail again (its peer is down), then hands it back. */
@@ -923,6 +1033,8 @@ async function buildScenario(): Promise<void> {
     req: {} as Record<RequestKey, string>,
     ticket: {} as Fixtures["ticket"],
     grantOfRequester: "",
+    review: {} as Record<ReviewKey, string>,
+    reviewItem: { REV_M_alice: "" },
     fulfillers: gid("Group", org.fulfillersGroupId),
     github: gid("System", org.githubSystemId),
     hookSystem: "",
@@ -1017,6 +1129,18 @@ async function buildScenario(): Promise<void> {
     (await grantsOf(fx.id.requester)).find((g) => g.request?.id === fx.req.RA),
     "Alice's grant",
   ).id;
+
+  const managers = await freshReview();
+  fx.review.REV_M = managers.id;
+  fx.reviewItem.REV_M_alice = managers.aliceItem;
+  const named = await startReview({ ...REVIEW_INPUT(), reviewerRule: "NAMED", reviewerIds: [fx.id.fulfiller] });
+  fx.review.REV_N = named.id;
+  const { decideReviewItem } = await dataOf(
+    t.gql(fx.token.fulfiller, DecideReviewItem, {
+      input: { itemId: named.aliceItem, decision: "KEEP", comment: "Dave: still writes code" },
+    }),
+  );
+  accepted(decideReviewItem, "Dave keeps Alice's access");
 }
 
 // ------------------------------------------------------------------ what exists, as the admin sees it
@@ -1038,6 +1162,11 @@ interface World {
   groups: string[];
   systems: string[];
   resources: Map<string, { requestable: boolean; steps: number }>;
+  reviews: Map<string, { open: boolean; items: string[] }>;
+  reviewItems: Map<
+    string,
+    { reviewId: string; reviewers: Set<string>; grantId: string; holder: string; assignedToAdmins: boolean }
+  >;
 }
 let world: World;
 
@@ -1080,6 +1209,8 @@ async function snapshot(): Promise<World> {
     groups: [],
     systems: [],
     resources: new Map(),
+    reviews: new Map(),
+    reviewItems: new Map(),
   };
   const requests = await pages(
     `query($after: String) { requests(first: 20, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
@@ -1149,6 +1280,25 @@ async function snapshot(): Promise<World> {
       steps: items(pick(resource, "approvalSteps")).length,
     });
   }
+  for (const review of await pages(
+    `query($after: String) { accessReviews(first: 20, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
+      id status items(first: 100) { edges { node { id assignedToAdmins reviewers { id } grant { id } identity { id } } } }
+    } } } }`,
+    ["accessReviews"],
+  )) {
+    const reviewId = text(pick(review, "id"), "review id");
+    const reviewItems = nodes(pick(review, "items"));
+    w.reviews.set(reviewId, { open: pick(review, "status") === "OPEN", items: ids(reviewItems) });
+    for (const item of reviewItems) {
+      w.reviewItems.set(text(pick(item, "id"), "review item id"), {
+        reviewId,
+        reviewers: new Set(ids(items(pick(item, "reviewers")))),
+        grantId: text(pick(item, "grant", "id"), "grant id"),
+        holder: text(pick(item, "identity", "id"), "holder id"),
+        assignedToAdmins: pick(item, "assignedToAdmins") === true,
+      });
+    }
+  }
   const identityType = schema.getType("Identity");
   const personal = isObjectType(identityType)
     ? personalFields()
@@ -1188,6 +1338,22 @@ function ticketList(caller: SignedIn): Set<string> {
   return new Set(mine.map(([ticketId]) => ticketId));
 }
 
+/** The review items a caller reviews (admins: all). */
+const reviewsItem = (caller: SignedIn, itemId: string) =>
+  world.reviewItems.get(itemId)?.reviewers.has(fx.id[caller]) === true;
+const reviewsIn = (caller: SignedIn, reviewId: string) =>
+  (world.reviews.get(reviewId)?.items ?? []).some((itemId) => reviewsItem(caller, itemId));
+/** myReviewItems: items the caller reviews in OPEN campaigns; admins also the admin-assigned ones not theirs. */
+function reviewItemsToDo(caller: SignedIn): Set<string> {
+  const me = fx.id[caller];
+  const mine = [...world.reviewItems].filter(
+    ([itemId, item]) =>
+      world.reviews.get(item.reviewId)?.open === true &&
+      (reviewsItem(caller, itemId) || (caller === "admin" && item.assignedToAdmins && item.holder !== me)),
+  );
+  return new Set(mine.map(([itemId]) => itemId));
+}
+
 type Oracle = (caller: SignedIn, id: string) => boolean;
 const seesRequest = (caller: SignedIn, requestId: string | null | undefined) =>
   requestId != null && visibleRequests(caller).has(requestId);
@@ -1200,6 +1366,12 @@ function oracleFor(type: string): Oracle | undefined {
     TicketComment: (c, id) => seesRequest(c, world.tickets.get(world.comments.get(id) ?? "")?.requestId),
     AuditEvent: (c, id) => seesRequest(c, world.events.get(id)?.requestId),
     Resource: (c, id) => world.resources.get(id)?.requestable === true,
+    AccessReview: (c, id) => reviewsIn(c, id),
+    AccessReviewItem: (c, id) => reviewsItem(c, id),
+    // Grants: their holder, and the reviewers of an item about them.
+    Grant: (c, id) =>
+      world.personal.get(id)?.owner === fx.id[c] ||
+      [...world.reviewItems].some(([itemId, item]) => item.grantId === id && reviewsItem(c, itemId)),
   };
   const oracle = oracles[type];
   if (oracle) return (c, id) => c === "admin" || oracle(c, id);
@@ -1227,6 +1399,10 @@ function instancesOf(type: string): string[] {
       return world.systems;
     case "Resource":
       return sorted([...world.resources.keys()], (id) => -(world.resources.get(id)?.steps ?? 0));
+    case "AccessReview":
+      return [...world.reviews.keys()];
+    case "AccessReviewItem":
+      return [...world.reviewItems.keys()];
     default:
       return [...world.personal].filter(([, record]) => record.type === type).map(([id]) => id);
   }
@@ -1257,6 +1433,8 @@ function known(type: string, id: string): boolean {
     TicketComment: world.comments,
     AuditEvent: world.events,
     Resource: world.resources,
+    AccessReview: world.reviews,
+    AccessReviewItem: world.reviewItems,
   };
   return (maps[type] ?? world.personal).has(id);
 }
@@ -1658,6 +1836,25 @@ describe("object fields", () => {
   }
 });
 
+describe("the access review export", () => {
+  // Admins only, like the audit export; the campaign's id is in the path.
+  const cells = row(401, 403, 403, 403, 403, 403, 403, 200);
+  for (const format of ["csv", "jsonl"]) {
+    it(`/reviews/<id>/export.${format}: ${CALLERS.map((c) => `${c} ${cells[c]}`).join(", ")}`, async () => {
+      const url = `${t.url}/reviews/${encodeURIComponent(fx.review.REV_M)}/export.${format}`;
+      for (const caller of CALLERS) {
+        for (const token of caller === "anonymous" ? [null, BAD_TOKEN] : [tokenOf(caller)]) {
+          const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+          const body = await res.text();
+          expect(res.status, `${format} as ${caller}`).toBe(cells[caller]);
+          if (cells[caller] === 200) expect(body, caller).toContain("alice@example.com");
+          else expect(body, caller).not.toContain("alice@example.com");
+        }
+      }
+    });
+  }
+});
+
 describe("the audit export", () => {
   for (const [path, cells] of Object.entries(EXPORT_MATRIX)) {
     it(`${path}: ${CALLERS.map((c) => `${c} ${cells[c]}`).join(", ")}`, async () => {
@@ -1771,6 +1968,14 @@ describe("subscriptions", () => {
     const { ticket } = await dataOf(t.gql(fx.token.admin, TicketDetail, { id: ticketId }));
     return present(ticket, `ticket ${ticketId}`).request.id;
   };
+  /** A review change: an item's reaches its reviewers, a campaign's every reviewer of it. */
+  const seesReviewChange = (caller: SignedIn, data: Data): boolean => {
+    const change = Object.values(data)[0];
+    const itemId = pick(change, "item", "id");
+    return typeof itemId === "string"
+      ? reviewsItem(caller, itemId)
+      : reviewsIn(caller, text(pick(change, "review", "id"), "review id of a change"));
+  };
   /** Waits until no feed has received anything for 300 ms. */
   const quiet = async (feeds: Feed[]) => {
     let last = -1;
@@ -1808,6 +2013,7 @@ describe("subscriptions", () => {
       await until(() => (adminFeed?.received.length ?? 0) > 0, `the admin's replay of ${field.name}`);
       await quiet(adminFeed ? [adminFeed] : []);
       const all = adminFeed?.received ?? [];
+      const reviewFeed = field.name === "accessReviewItemChanged";
       const requestOf = new Map<number, string>();
       const holderOf = new Map<number, string>();
       const holders =
@@ -1825,18 +2031,17 @@ describe("subscriptions", () => {
             sequenceOf(change),
             text(holders.get(text(pick(Object.values(change)[0], "grant", "id"), "grant id")), "holder"),
           );
-        else if (field.name !== "systemHealthChanged") requestOf.set(sequenceOf(change), await requestOfChange(change));
+        else if (field.name !== "systemHealthChanged" && !reviewFeed)
+          requestOf.set(sequenceOf(change), await requestOfChange(change));
       }
+      const sees = (caller: SignedIn, change: Data) =>
+        cells[caller] === "held"
+          ? holderOf.get(sequenceOf(change)) === fx.id[caller]
+          : reviewFeed
+            ? seesReviewChange(caller, change)
+            : seesRequest(caller, requestOf.get(sequenceOf(change)));
       const expectedOf = (caller: SignedIn) =>
-        all
-          .map(sequenceOf)
-          .filter((sequence) =>
-            cells[caller] === "everything"
-              ? true
-              : cells[caller] === "held"
-                ? holderOf.get(sequence) === fx.id[caller]
-                : seesRequest(caller, requestOf.get(sequence)),
-          );
+        all.filter((change) => cells[caller] === "everything" || sees(caller, change)).map(sequenceOf);
       // Everyone's replay has arrived (or its refusal), then nothing more comes.
       await eventually(() =>
         [...feeds].every(([caller, feed]) =>

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cursorTagOf, isWellFormedCursor } from "../src/graphql/cursor-guard.ts";
 import { schema } from "../src/schema/index.ts";
 import { createRequest } from "../src/domain/requests/request-actions.ts";
+import { startAccessReview } from "../src/domain/reviews/start-review.ts";
 import { decideTicket, fulfillTicket } from "../src/domain/tickets/ticket-actions.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 
@@ -15,7 +16,8 @@ let t: TestServer;
 beforeAll(async () => {
   const logger = pino({ level: "warn" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
   t = await startTestServer({ logger });
-  // One fulfilled request, so that every list below has a first page (a grant included).
+  // One fulfilled request, so that every list below has a first page (a grant included), and a
+  // review of it.
   const { db } = t.server;
   const { requestId } = await db.transact((work) =>
     createRequest(
@@ -32,6 +34,20 @@ beforeAll(async () => {
   await db.transact((work) =>
     fulfillTicket(work, { id: t.org.ids.dave, role: "END_USER" }, { ticketId: fulfillment.id, comment: "done" }),
   );
+  // A campaign over that grant that the admin reviews (so that myReviewItems has a page too).
+  await db.transact((work) =>
+    startAccessReview(
+      work,
+      { id: t.org.ids.admin, role: "ADMIN" },
+      {
+        name: "cursors",
+        resourceIds: [t.org.resources.writeAccess],
+        reviewerRule: "NAMED",
+        reviewerIds: [t.org.ids.admin],
+        deadline: new Date(Date.now() + 86_400_000),
+      },
+    ),
+  );
 });
 afterAll(() => t.close());
 
@@ -39,8 +55,11 @@ const b64 = (text: string) => Buffer.from(text).toString("base64");
 
 /** Every connection field, reached with the admin's token, asking for one edge's cursor (the list under test is the one with `first: 1)`). */
 const FIRST_CURSOR: Record<string, string> = {
+  "Query.accessReviews": `{ accessReviews(first: 1) { edges { cursor } } }`,
   "Query.auditEvents": `{ auditEvents(first: 1) { edges { cursor } } }`,
   "Query.grants": `{ grants(first: 1) { edges { cursor } } }`,
+  "Query.myReviewItems": `{ myReviewItems(first: 1) { edges { cursor } } }`,
+  "AccessReview.items": `{ accessReviews(first: 5) { edges { node { items(first: 1) { edges { cursor } } } } } }`,
   "Query.groups": `{ groups(first: 1) { edges { cursor } } }`,
   "Query.identities": `{ identities(first: 1) { edges { cursor } } }`,
   "Query.requests": `{ requests(first: 1) { edges { cursor } } }`,

@@ -17,7 +17,16 @@ import { demoDatabase } from "./databases.ts";
 
 type ChangeAction = { [A in AuditAction]: (typeof LIVE_KINDS)[A] extends null ? never : A }[AuditAction];
 /** The actions whose changes carry a previous and a new status. */
-type StatusAction = Exclude<ChangeAction, "GRANT_ACTIVATED" | "GRANT_REVOKED" | "GRANT_EXPIRED" | "GRANT_EXTENDED">;
+type StatusAction = Exclude<
+  ChangeAction,
+  | "GRANT_ACTIVATED"
+  | "GRANT_REVOKED"
+  | "GRANT_EXPIRED"
+  | "GRANT_EXTENDED"
+  | "REVIEW_STARTED"
+  | "REVIEW_ITEM_DECIDED"
+  | "REVIEW_CLOSED"
+>;
 
 let fixture: Awaited<ReturnType<typeof demoDatabase>>;
 let db: Database;
@@ -113,8 +122,35 @@ const samples = (): { [A in ChangeAction]: AuditData[A] } => {
       previousExpiresAt: null,
       expiresAt: "2027-01-01T00:00:00.000Z",
     },
+    REVIEW_STARTED: {
+      ...review,
+      number: 1,
+      name: "Quarterly review",
+      reviewerRule: "MANAGER",
+      onDeadline: "REVOKE",
+      deadline: "2100-01-01T00:00:00.000Z",
+      systemIds: [toGlobalId("System", org.githubSystemId)],
+      resourceIds: [],
+      reviewerIds: [],
+      items: 1,
+      assignedToAdmins: 0,
+    },
+    REVIEW_ITEM_DECIDED: {
+      ...review,
+      itemId: toGlobalId("AccessReviewItem", "sampleItem"),
+      grantId: toGlobalId("Grant", "sampleGrant"),
+      identityId: toGlobalId("Identity", org.ids.alice),
+      resourceId: toGlobalId("Resource", org.resources.writeAccess),
+      decision: "REVOKE",
+      by: "reviewer",
+      override: false,
+      grantEnded: true,
+    },
+    REVIEW_CLOSED: { ...review, reason: "deadline", kept: 0, revoked: 1, undecided: 0 },
   };
 };
+/** The campaign the review samples are about (the decoder does not look it up). */
+const review = { reviewId: toGlobalId("AccessReview", "sampleReview") };
 
 const SAMPLE_GRANT_ID = "grant-1";
 const grant = {
@@ -124,8 +160,8 @@ const grant = {
 };
 
 function appendSample<A extends ChangeAction>(work: Work, action: A, data: AuditData[A]): void {
-  const about =
-    LIVE_KINDS[action] === "health" ? {} : LIVE_KINDS[action] === "grant" ? { requestId: ids.requestId } : ids;
+  const kind = LIVE_KINDS[action];
+  const about = kind === "health" || kind === "review" ? {} : kind === "grant" ? { requestId: ids.requestId } : ids;
   work.audit.append<A>({ action, actorId: org.ids.bob, ...about, data });
 }
 
@@ -146,14 +182,16 @@ describe("the live feed's classification", () => {
   it("classifies every audit action of the schema", () => {
     expect(Object.keys(LIVE_KINDS).sort()).toEqual(Object.values(AuditAction).sort());
     for (const action of Object.values(AuditAction))
-      expect([null, "ticket", "request", "health", "grant"]).toContain(LIVE_KINDS[action]);
+      expect([null, "ticket", "request", "health", "grant", "review"]).toContain(LIVE_KINDS[action]);
   });
 
   it("delivers each status-change action's stored data as its change", async () => {
     const before = await head();
     const all = samples();
     const actions = Object.keys(all) as ChangeAction[];
-    const statusActions = actions.filter((action): action is StatusAction => LIVE_KINDS[action] !== "grant");
+    const statusActions = actions.filter(
+      (action): action is StatusAction => LIVE_KINDS[action] !== "grant" && LIVE_KINDS[action] !== "review",
+    );
     await db.transact(async (work) => {
       for (const action of actions) appendSample(work, action, all[action]);
     });
@@ -164,7 +202,8 @@ describe("the live feed's classification", () => {
         const expected = statusActions
           .filter((action) => LIVE_KINDS[action] === kind)
           .map((action) => {
-            const { previousStatus, status } = all[action];
+            const data = all[action];
+            const [previousStatus, status] = "status" in data ? [data.previousStatus, data.status] : [];
             const about =
               kind === "health"
                 ? { systemId: org.githubSystemId, message: "no answer" }
@@ -186,6 +225,13 @@ describe("the live feed's classification", () => {
           actorId: org.ids.bob,
         })),
       );
+      const reviewChanges = await delivered(feed, "review", before, 3);
+      const about = { kind: "review", reviewId: "sampleReview", actorId: org.ids.bob };
+      expect(reviewChanges.map(({ sequence: _s, at: _a, ...change }) => change)).toEqual([
+        { ...about, action: "REVIEW_STARTED", itemId: null, decision: null },
+        { ...about, action: "REVIEW_ITEM_DECIDED", itemId: "sampleItem", decision: "REVOKE" },
+        { ...about, action: "REVIEW_CLOSED", itemId: null, decision: null },
+      ]);
     } finally {
       feed.stop();
     }

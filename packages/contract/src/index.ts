@@ -15,3 +15,4 @@ export * from "./operations/tokens.ts";
 export * from "./operations/sessions.ts";
 export * from "./operations/audit.ts";
 export * from "./operations/live.ts";
+export * from "./operations/reviews.ts";

@@ -19,6 +19,9 @@ export type ConnectorKind = EnumValues<"ConnectorKind">;
 export type ApproverKind = EnumValues<"ApproverKind">;
 export type AuditAction = EnumValues<"AuditAction">;
 export type GrantRemoval = EnumValues<"GrantRemoval">;
+export type ReviewStatus = EnumValues<"ReviewStatus">;
+export type ReviewerRule = EnumValues<"ReviewerRule">;
+export type ReviewDecision = EnumValues<"ReviewDecision">;
 
 /** How a badge looks: done well, went wrong, waiting on someone, over and quiet, or just informative. */
 export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
@@ -135,6 +138,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   GRANT_ACTIVATED: "Access granted",
   GRANT_REVOKED: "Access revoked",
   GRANT_EXPIRED: "Access expired",
+  GRANT_EXTENDED: "Access extended",
   CONFIG_CHANGED: "Configuration changed",
   TOKEN_ISSUED: "API token issued",
   TOKEN_REVOKED: "API token revoked",
@@ -142,10 +146,33 @@ export const auditActionLabels: Record<AuditAction, string> = {
   SYSTEM_HEALTH_CHANGED: "System health changed",
   SESSION_STARTED: "Signed in",
   SESSION_ENDED: "Session ended",
-  GRANT_EXTENDED: "Access extended",
   REVIEW_STARTED: "Access review started",
-  REVIEW_ITEM_DECIDED: "Access review decision",
+  REVIEW_ITEM_DECIDED: "Access reviewed",
   REVIEW_CLOSED: "Access review closed",
+};
+
+export const reviewStatusLabels: Record<ReviewStatus, string> = {
+  OPEN: "Open",
+  CLOSED: "Closed",
+};
+export const reviewStatusTones: Record<ReviewStatus, Tone> = {
+  OPEN: "waiting",
+  CLOSED: "muted",
+};
+
+export const reviewerRuleLabels: Record<ReviewerRule, string> = {
+  MANAGER: "Each holder's manager",
+  RESOURCE_APPROVERS: "The resource's approvers",
+  NAMED: "Named reviewers",
+};
+
+export const reviewDecisionLabels: Record<ReviewDecision, string> = {
+  KEEP: "Keep",
+  REVOKE: "Revoke",
+};
+export const reviewDecisionTones: Record<ReviewDecision, Tone> = {
+  KEEP: "good",
+  REVOKE: "bad",
 };
 
 /** How taking ended access away goes (Grant.removal). */

@@ -16,6 +16,11 @@ import {
   labelled,
   requestStatusLabels,
   requestStatusTones,
+  reviewDecisionLabels,
+  reviewDecisionTones,
+  reviewerRuleLabels,
+  reviewStatusLabels,
+  reviewStatusTones,
   sensitivityLabels,
   sensitivityTones,
   ticketKindLabels,
@@ -41,6 +46,9 @@ const LABELS: Record<string, Record<string, string>> = {
   ConnectorKind: connectorKindLabels,
   AuditAction: auditActionLabels,
   ApproverKind: approverKindLabels,
+  ReviewStatus: reviewStatusLabels,
+  ReviewerRule: reviewerRuleLabels,
+  ReviewDecision: reviewDecisionLabels,
 };
 const TONES: Record<string, Record<string, Tone>> = {
   RequestStatus: requestStatusTones,
@@ -48,6 +56,8 @@ const TONES: Record<string, Record<string, Tone>> = {
   HealthStatus: healthStatusTones,
   GrantStatus: grantStatusTones,
   Sensitivity: sensitivityTones,
+  ReviewStatus: reviewStatusTones,
+  ReviewDecision: reviewDecisionTones,
 };
 
 describe("labels", () => {
@@ -69,7 +79,7 @@ describe("labels", () => {
   });
 
   it("read and look the same for a status shared by several status enums", () => {
-    const statuses = ["RequestStatus", "TicketStatus", "HealthStatus", "GrantStatus"];
+    const statuses = ["RequestStatus", "TicketStatus", "HealthStatus", "GrantStatus", "ReviewStatus"];
     const seen = new Map<string, { label: string; tone: Tone | undefined; from: string }>();
     for (const name of statuses) {
       for (const [value, label] of Object.entries(LABELS[name] ?? {})) {

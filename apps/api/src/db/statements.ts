@@ -23,8 +23,8 @@ import type { Tx } from "../domain/work.ts";
 
 /** The raw statements a domain transition may use, bound to one open transaction. */
 export interface Statements {
-  /** Increments the named counter and returns its new value (REQ-n, TKT-n). */
-  nextNumber(name: "request" | "ticket"): Promise<number>;
+  /** Increments the named counter and returns its new value (REQ-n, TKT-n, REV-n). */
+  nextNumber(name: "request" | "ticket" | "review"): Promise<number>;
   /** Advances the audit chain head by `count`, taking its row lock first; returns the new head. */
   advanceAuditHead(count: number): Promise<{ sequence: number; hash: string }>;
   /** Appends audit events, in order. */
@@ -38,6 +38,8 @@ export interface Statements {
   /** Names the ticket's assignees (the implicit many-to-many table). */
   insertTicketAssignees(ticketId: string, identityIds: readonly string[]): Promise<void>;
   insertGrant(row: GrantRow): Promise<void>;
+  /** Names the reviewers of access review items (the implicit many-to-many table), in multi-row inserts. */
+  insertReviewItemReviewers(links: readonly { itemId: string; identityId: string }[]): Promise<void>;
   /**
    * Moves a ticket `from → to` if it is still in `from`, recording who decided it when `decided`
    * is given; false when it had moved meanwhile.
@@ -245,6 +247,17 @@ const INSERT_GRANT = insertRow("Grant", [
 ]);
 /** The implicit many-to-many table: A = Identity, B = Ticket (Prisma orders the two models by name). */
 const INSERT_ASSIGNEE = new Sql(`INSERT INTO "_TicketAssignees" ("A", "B") VALUES (?, ?)`);
+/** Reviewer links per insert: two bound values a row, one statement for most campaigns. */
+const REVIEWER_LINKS_PER_INSERT = 500;
+const reviewerInserts = new Map<number, Sql>();
+function insertReviewersSql(count: number): Sql {
+  let sql = reviewerInserts.get(count);
+  if (!sql) {
+    sql = new Sql(`INSERT INTO "_ReviewItemReviewers" ("A", "B") VALUES ${Array(count).fill("(?, ?)").join(", ")}`);
+    reviewerInserts.set(count, sql);
+  }
+  return sql;
+}
 const MOVE_TICKET = new Sql(
   `UPDATE "Ticket" SET "status" = ?::"TicketStatus", "updatedAt" = ? WHERE "id" = ? AND "status" = ?::"TicketStatus"`,
 );
@@ -326,6 +339,15 @@ function statementsOn(runner: Runner): Statements {
     },
     async insertTicketAssignees(ticketId, identityIds) {
       for (const identityId of identityIds) await runner.run(INSERT_ASSIGNEE, [identityId, ticketId]);
+    },
+    async insertReviewItemReviewers(links) {
+      for (let start = 0; start < links.length; start += REVIEWER_LINKS_PER_INSERT) {
+        const chunk = links.slice(start, start + REVIEWER_LINKS_PER_INSERT);
+        await runner.run(
+          insertReviewersSql(chunk.length),
+          chunk.flatMap((link) => [link.itemId, link.identityId]),
+        );
+      }
     },
     async insertGrant(row) {
       await runner.run(INSERT_GRANT.sql, INSERT_GRANT.values({ ...row, grantedAt: row.grantedAt }));

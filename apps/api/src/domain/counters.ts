@@ -4,7 +4,7 @@ import type { Client } from "../db/database.ts";
 import type { Work } from "./work.ts";
 
 /** One raw `UPDATE … RETURNING` on the transaction's connection (db/statements.ts). */
-export async function nextNumber(work: Pick<Work, "sql">, name: "request" | "ticket"): Promise<number> {
+export async function nextNumber(work: Pick<Work, "sql">, name: "request" | "ticket" | "review"): Promise<number> {
   return work.sql.nextNumber(name);
 }
 

@@ -13,7 +13,9 @@ export type NodeType =
   | "TicketComment"
   | "AuditEvent"
   | "ApiToken"
-  | "Session";
+  | "Session"
+  | "AccessReview"
+  | "AccessReviewItem";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64");

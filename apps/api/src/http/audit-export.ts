@@ -99,6 +99,8 @@ export async function streamRows<Row extends Record<string, unknown>>(
   filename: string,
   columns: readonly (keyof Row & string)[],
   rows: AsyncIterable<Row>,
+  /** How a value reads in a CSV cell (JSONL keeps it as it is). */
+  csvValue: (value: Row[keyof Row]) => unknown = (value) => value,
 ): Promise<void> {
   const stamp = new Date().toISOString().replaceAll(":", "-");
   res.writeHead(200, {
@@ -112,7 +114,7 @@ export async function streamRows<Row extends Record<string, unknown>>(
   if (format === "csv") await write(csvLine(columns));
   for await (const row of rows) {
     if (res.destroyed) return;
-    await write(format === "csv" ? csvLine(columns.map((c) => row[c])) : `${JSON.stringify(row)}\n`);
+    await write(format === "csv" ? csvLine(columns.map((c) => csvValue(row[c]))) : `${JSON.stringify(row)}\n`);
   }
   res.end();
 }

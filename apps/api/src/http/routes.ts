@@ -1,6 +1,6 @@
 // The HTTP request handler: every request gets an id, the security headers and a log line; then
 // the body size and rate limits, and the route: GraphQL (refusing what yoga would accept but
-// this API does not), health, readiness, the audit and access exports, sign-in (/auth/…), SCIM provisioning, and the
+// this API does not), health, readiness, the audit, access and access review exports, sign-in (/auth/…), SCIM provisioning, and the
 // dashboard's files.
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
@@ -12,6 +12,7 @@ import type { CommitSignal } from "../live/signal.ts";
 import { serveAuditExport } from "./audit-export.ts";
 import { serveAccessExport } from "./access-export.ts";
 import { serveDashboard } from "./dashboard.ts";
+import { REVIEW_EXPORT_PATH, serveReviewExport } from "./review-export.ts";
 import { errorBody, sendJson } from "./json.ts";
 import { type ClientLimits, rateLimitedBody } from "./rate-limit.ts";
 import { type GraphiQLOptions, serveGraphiQL, wantsGraphiQL } from "./graphiql.ts";
@@ -149,9 +150,15 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
     case "/access/export.csv":
       await serveAccessExport(routes.db.read, routes.authenticator, req, res, url, "csv");
       return;
-    default:
+    default: {
+      const reviewExport = REVIEW_EXPORT_PATH.exec(url.pathname);
+      if (reviewExport?.[1] && (reviewExport[2] === "csv" || reviewExport[2] === "jsonl")) {
+        await serveReviewExport(routes.db, routes.authenticator, req, res, reviewExport[1], reviewExport[2]);
+        return;
+      }
       if (url.pathname.startsWith("/auth/") && (await routes.signIn.serve(req, res, url))) return;
       await serveDashboard(req, res, url);
+    }
   }
 }
 

@@ -1,15 +1,18 @@
 // The sweeper: on every instance, every GRANT_EXPIRY_CHECK_MS, ends what is due — grants whose end
-// passed (domain/grants/expiry.ts). The domain functions make each change once however many
+// passed (domain/grants/expiry.ts), then access reviews whose deadline passed
+// (domain/reviews/close-review.ts). The domain functions make each change once however many
 // instances sweep; the clock is injectable so tests move time instead of waiting.
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import { expireDueGrants } from "../domain/grants/expiry.ts";
+import { closeDueReviews } from "../domain/reviews/close-review.ts";
 
 export type SweepTask = (db: Database, now: Date) => Promise<number>;
 
 /** What a sweep does, in order; each task reports how many things it ended. */
 export const SWEEP_TASKS: ReadonlyArray<{ name: string; run: SweepTask }> = [
   { name: "grants expired", run: expireDueGrants },
+  { name: "access reviews closed at their deadline", run: async (db, now) => (await closeDueReviews(db, now)).length },
 ];
 
 export class Sweeper {

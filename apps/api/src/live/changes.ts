@@ -1,15 +1,23 @@
 // The status changes the live feed delivers, and how audit events become them. Every
-// AuditAction is classified in one table (a ticket, request or health change, or none) that the
+// AuditAction is classified in one table (a ticket, request, health or review change, or none) that the
 // audit data shapes type (domain/audit/events.ts): a new action does not compile until it is
 // classified, and a classification must agree with its action's data. Stored data is then read
 // back with a validating decoder: an event whose data does not have its shape is reported, not
 // guessed at.
-import { AuditAction, HealthStatus, RequestStatus, TicketKind, TicketStatus } from "../generated/prisma/enums.ts";
+import {
+  AuditAction,
+  HealthStatus,
+  RequestStatus,
+  ReviewDecision,
+  TicketKind,
+  TicketStatus,
+} from "../generated/prisma/enums.ts";
 import type {
   AuditData,
   GrantData,
   HealthStatusData,
   RequestStatusData,
+  ReviewData,
   TicketStatusData,
 } from "../domain/audit/events.ts";
 import { fromGlobalId } from "../domain/global-id.ts";
@@ -56,7 +64,21 @@ export interface GrantChange {
   actorId: string | null;
 }
 
-export type StatusChange = TicketStatusChange | RequestStatusChange | SystemHealthChange | GrantChange;
+/** An access review campaign started or closed (itemId null), or one of its items was decided. */
+export interface AccessReviewChange {
+  kind: "review";
+  sequence: number;
+  at: Date;
+  reviewId: string;
+  itemId: string | null;
+  actorId: string | null;
+  action: "REVIEW_STARTED" | "REVIEW_ITEM_DECIDED" | "REVIEW_CLOSED";
+  /** The item's decision (REVIEW_ITEM_DECIDED). */
+  decision: ReviewDecision | null;
+}
+
+export type StatusChange =
+  TicketStatusChange | RequestStatusChange | SystemHealthChange | GrantChange | AccessReviewChange;
 export type ChangeKind = StatusChange["kind"];
 
 /** The kind of change an action's data shape describes, if any (a grant's data may carry none). */
@@ -66,9 +88,11 @@ type KindOf<Data> = [Data] extends [TicketStatusData]
     ? "request"
     : [Data] extends [HealthStatusData]
       ? "health"
-      : [Data] extends [GrantData]
-        ? "grant" | null
-        : null;
+      : [Data] extends [ReviewData]
+        ? "review"
+        : [Data] extends [GrantData]
+          ? "grant" | null
+          : null;
 
 /** How the live feed treats each audit action: the kind of change it delivers, or null. */
 export const LIVE_KINDS = {
@@ -96,13 +120,19 @@ export const LIVE_KINDS = {
   SESSION_STARTED: null,
   SESSION_ENDED: null,
   GRANT_EXTENDED: "grant",
-  REVIEW_STARTED: null,
-  REVIEW_ITEM_DECIDED: null,
-  REVIEW_CLOSED: null,
+  REVIEW_STARTED: "review",
+  REVIEW_ITEM_DECIDED: "review",
+  REVIEW_CLOSED: "review",
 } as const satisfies { [A in AuditAction]: KindOf<AuditData[A]> };
 
 /** The actions that carry changes of each kind. */
-export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = { ticket: [], request: [], health: [], grant: [] };
+export const ACTIONS_OF: Record<ChangeKind, AuditAction[]> = {
+  ticket: [],
+  request: [],
+  health: [],
+  grant: [],
+  review: [],
+};
 
 /** The grant actions, as the live change names them. */
 const GRANT_CHANGE_ACTIONS = {
@@ -154,6 +184,13 @@ const isTicketStatus = oneOf(TicketStatus);
 const isTicketKind = oneOf(TicketKind);
 const isRequestStatus = oneOf(RequestStatus);
 const isHealthStatus = oneOf(HealthStatus);
+const isReviewDecision = oneOf(ReviewDecision);
+
+/** The database id inside a global id of `type` in the event's data, or null. */
+function idOf(value: unknown, type: string): string | null {
+  const decoded = typeof value === "string" ? fromGlobalId(value) : null;
+  return decoded?.type === type ? decoded.id : null;
+}
 
 /** `previousStatus` (null or a status) and `status` of a change, or what is wrong with them. */
 function statuses<T extends string>(
@@ -202,6 +239,20 @@ export function decodeChange(event: StoredEvent): Decoded {
       const action = GRANT_CHANGE_ACTIONS[event.action as keyof typeof GRANT_CHANGE_ACTIONS];
       const ids = { grantId: grant.id, identityId: holder.id, actorId: event.actorId };
       return { ok: true, change: { kind, ...at, action, ...ids } };
+    }
+    case "review": {
+      const reviewId = idOf(fields.reviewId, "AccessReview");
+      if (!reviewId) return { ok: false, problem: "reviewId is not the id of an AccessReview" };
+      const base = { kind, ...at, reviewId, actorId: event.actorId };
+      if (event.action !== "REVIEW_ITEM_DECIDED") {
+        const action = event.action === "REVIEW_STARTED" ? event.action : "REVIEW_CLOSED";
+        return { ok: true, change: { ...base, action, itemId: null, decision: null } };
+      }
+      const itemId = idOf(fields.itemId, "AccessReviewItem");
+      if (!itemId) return { ok: false, problem: "itemId is not the id of an AccessReviewItem" };
+      if (!isReviewDecision(fields.decision))
+        return { ok: false, problem: `decision ${JSON.stringify(fields.decision)} is not a review decision` };
+      return { ok: true, change: { ...base, action: event.action, itemId, decision: fields.decision } };
     }
     case "ticket": {
       const pair = statuses(fields, isTicketStatus);

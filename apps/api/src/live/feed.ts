@@ -1,6 +1,6 @@
 // Live updates, driven by the audit trail. After a transaction commits, the feed reads the new
 // status-change events from the database in sequence order and hands each one to the
-// subscribers that may see its request. Because the trail is the source, a subscriber can resume
+// subscribers that may see its request (or, for access reviews, its campaign's item). Because the trail is the source, a subscriber can resume
 // from any sequence (`afterSequence`): first the stored changes, then the live ones, with no gap
 // and no duplicate at the seam. Nothing is published for a transaction that rolled back, since
 // its events never exist.
@@ -9,8 +9,12 @@ import type { Client } from "../db/database.ts";
 import {
   audienceSelect,
   canSeeRequest,
+  canSeeReviewChange,
   type RequestAudience,
+  type ReviewAudience,
+  reviewAudienceSelect,
   toAudience,
+  toReviewAudience,
   visibleRequestWhere,
 } from "../domain/policy/visibility.ts";
 import { type Actor, isAdmin } from "../domain/work.ts";
@@ -109,8 +113,7 @@ export class LiveFeed {
       });
       if (events.length === 0) return;
       const changes = events.flatMap((event) => this.decode(event));
-      const audiences =
-        this.subscribers.size > 0 ? await this.loadAudiences(changes) : new Map<string, RequestAudience>();
+      const audiences = this.subscribers.size > 0 ? await this.loadAudiences(changes) : NO_AUDIENCES;
       for (const change of changes) {
         for (const subscriber of this.subscribers) {
           if (matches(subscriber.options, change) && maySee(subscriber.viewer, change, audiences))
@@ -137,15 +140,29 @@ export class LiveFeed {
     return [];
   }
 
-  private async loadAudiences(changes: StatusChange[]): Promise<Map<string, RequestAudience>> {
+  private async loadAudiences(changes: StatusChange[]): Promise<Audiences> {
     const ids = [
       ...new Set(changes.flatMap((c) => (c.kind === "ticket" || c.kind === "request" ? [c.requestId] : []))),
     ];
-    const requests = await this.db.request.findMany({
+    const requests =
+      ids.length === 0
+        ? []
+        : await this.db.request.findMany({ where: { id: { in: ids } }, select: { id: true, ...audienceSelect } });
+    return {
+      requests: new Map(requests.map((r) => [r.id, toAudience(r)])),
+      reviews: await this.loadReviewAudiences(changes),
+    };
+  }
+
+  /** The reviewers of the campaigns the changes are about, read once per batch. */
+  private async loadReviewAudiences(changes: StatusChange[]): Promise<Map<string, ReviewAudience>> {
+    const ids = [...new Set(changes.flatMap((c) => (c.kind === "review" ? [c.reviewId] : [])))];
+    if (ids.length === 0) return new Map();
+    const reviews = await this.db.accessReview.findMany({
       where: { id: { in: ids } },
-      select: { id: true, ...audienceSelect },
+      select: { id: true, ...reviewAudienceSelect },
     });
-    return new Map(requests.map((r) => [r.id, toAudience(r)]));
+    return new Map(reviews.map((r) => [r.id, toReviewAudience(r)]));
   }
 
   /**
@@ -222,7 +239,8 @@ export class LiveFeed {
     upTo: number,
   ): AsyncGenerator<StatusChange> {
     if (options.kind === "health" && !isAdmin(viewer)) return;
-    // Grant events name their holder only inside their data: filtered after decoding.
+    // Grant events name their holder only inside their data, review events no request: both are
+    // filtered after decoding (review audiences read per page, as the live path does).
     const byRequest = options.kind === "ticket" || options.kind === "request";
     let cursor = after;
     for (;;) {
@@ -237,27 +255,48 @@ export class LiveFeed {
         take: BATCH,
         select: eventSelect,
       });
-      for (const event of events) {
-        for (const change of this.decode(event)) {
-          if (matches(options, change) && (byRequest || maySee(viewer, change, new Map()))) yield change;
-        }
-      }
+      const changes = events.flatMap((event) => this.decode(event)).filter((change) => matches(options, change));
+      const audiences =
+        options.kind === "review" && !isAdmin(viewer)
+          ? { requests: new Map(), reviews: await this.loadReviewAudiences(changes) }
+          : NO_AUDIENCES;
+      for (const change of changes) if (byRequest || maySee(viewer, change, audiences)) yield change;
       if (events.length < BATCH) return;
       cursor = events.at(-1)?.sequence ?? upTo;
     }
   }
 }
 
+/** What a batch's changes need to know about who may see them. */
+interface Audiences {
+  requests: Map<string, RequestAudience>;
+  reviews: Map<string, ReviewAudience>;
+}
+const NO_AUDIENCES: Audiences = { requests: new Map(), reviews: new Map() };
+
 function matches(options: SubscribeOptions, change: StatusChange): boolean {
   if (change.kind !== options.kind) return false;
-  if (change.kind === "health" || change.kind === "grant") return true;
-  return !options.requestId || options.requestId === change.requestId;
+  return (
+    change.kind === "health" ||
+    change.kind === "review" ||
+    change.kind === "grant" ||
+    !options.requestId ||
+    options.requestId === change.requestId
+  );
 }
 
-/** Ticket and request changes: whoever may see the request; grants: the holder and admins; connector health: admins. */
-function maySee(viewer: Actor, change: StatusChange, audiences: Map<string, RequestAudience>): boolean {
+/**
+ * Ticket and request changes: whoever may see the request; grants: the holder and admins;
+ * connector health: admins; review changes: admins and the reviewers (of the item, or of any item
+ * for a start or a close).
+ */
+function maySee(viewer: Actor, change: StatusChange, audiences: Audiences): boolean {
   if (change.kind === "health") return isAdmin(viewer);
   if (change.kind === "grant") return isAdmin(viewer) || change.identityId === viewer.id;
-  const audience = audiences.get(change.requestId);
+  if (change.kind === "review") {
+    const audience = audiences.reviews.get(change.reviewId);
+    return isAdmin(viewer) || (audience !== undefined && canSeeReviewChange(viewer, audience, change.itemId));
+  }
+  const audience = audiences.requests.get(change.requestId);
   return audience !== undefined && canSeeRequest(viewer, audience);
 }

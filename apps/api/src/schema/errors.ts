@@ -79,7 +79,8 @@ export async function mutate<T>(ctx: Context, run: (viewer: Actor) => Promise<T>
   }
 }
 
-type PayloadModel = "Identity" | "Group" | "System" | "Resource" | "Request" | "Ticket" | "Grant";
+type PayloadModel =
+  "Identity" | "Group" | "System" | "Resource" | "Request" | "Ticket" | "Grant" | "AccessReview" | "AccessReviewItem";
 
 /**
  * A mutation payload: the changed entity (loaded after commit with the client's selection, so

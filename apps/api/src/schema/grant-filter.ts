@@ -1,7 +1,7 @@
 // The filter of the `grants` query, also the admin access export's (http/access-export.ts): the
-// grants the viewer may see (domain/policy/visibility.ts) that match every condition given.
+// viewer's own grants (admins: everyone's; domain/policy/visibility.ts) that match every condition given.
 import type { GrantStatus, Prisma } from "../generated/prisma/client.ts";
-import { visibleGrantWhere } from "../domain/policy/visibility.ts";
+import { heldGrantWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
 import type { Actor } from "../domain/work.ts";
 import { decodeOptionalId } from "./ids.ts";
@@ -16,7 +16,7 @@ export type GrantFilterArg = {
 
 /** The grants the viewer may see that match the filter (also the admin export's rows). */
 export function grantsWhere(viewer: Actor, filter: GrantFilterArg | null | undefined): Prisma.GrantWhereInput {
-  const and: Prisma.GrantWhereInput[] = [visibleGrantWhere(viewer)];
+  const and: Prisma.GrantWhereInput[] = [heldGrantWhere(viewer)];
   if (filter?.status) {
     listSize(filter.status, 0, 10, ["filter", "status"]);
     and.push({ status: { in: [...filter.status] } });

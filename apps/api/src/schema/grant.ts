@@ -1,7 +1,8 @@
-// Grant: access an identity holds. Visible to that identity and to admins. The `grants` query
-// lists them (who has what, what ends soon); revokeGrant ends one.
+// Grant: access an identity holds. Visible to that identity, to admins, and to the reviewers of a
+// review item about it. The `grants` query lists them (who has what, what ends soon); revokeGrant
+// ends one.
 import { revokeGrant } from "../domain/grants/revoke-grant.ts";
-import { maySeePersonal, visibleGrantWhere } from "../domain/policy/visibility.ts";
+import { maySeePersonal, visibleGrantWhere, visibleRequestWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
@@ -31,7 +32,18 @@ export const Grant = builder.prismaNode("Grant", {
   fields: (t) => ({
     identity: t.relation("identity"),
     resource: t.relation("resource"),
-    request: t.relation("request", { nullable: true }),
+    request: t.prismaField({
+      type: "Request",
+      nullable: true,
+      description: "The request that granted it, when the viewer may see that request (a reviewer may not).",
+      resolve: (query, grant, _args, ctx) =>
+        grant.requestId
+          ? ctx.prisma.request.findFirst({
+              ...query,
+              where: { id: grant.requestId, ...visibleRequestWhere(viewerOf(ctx)) },
+            })
+          : null,
+    }),
     status: t.expose("status", { type: GrantStatusEnum }),
     grantedAt: t.expose("grantedAt", { type: "DateTime" }),
     expiresAt: t.expose("expiresAt", {

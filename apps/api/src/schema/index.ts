@@ -13,6 +13,7 @@ import "./audit.ts";
 import "./token.ts";
 import "./session.ts";
 import "./subscriptions.ts";
+import "./review.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

@@ -1,12 +1,15 @@
 // Which nodes `Query.node` may return to the viewer: the same visibility rules as the lists.
 // Directory and catalogue entries (identities, groups, systems) are visible to every signed-in
-// identity; requests, tickets, audit events, grants and non-requestable resources are not.
+// identity; requests, tickets, audit events, grants, access reviews and non-requestable resources
+// are not.
 import type { Context } from "../context.ts";
 import {
   visibleAuditEventWhere,
   visibleGrantWhere,
   visibleRequestWhere,
   visibleResourceWhere,
+  visibleReviewItemWhere,
+  visibleReviewWhere,
   visibleTicketWhere,
 } from "../domain/policy/visibility.ts";
 
@@ -32,6 +35,10 @@ export async function canSeeNode(ctx: Context, typename: string, id: string): Pr
       return (await p.auditEvent.count({ where: { id, ...visibleAuditEventWhere(viewer) } })) > 0;
     case "Grant":
       return (await p.grant.count({ where: { id, ...visibleGrantWhere(viewer) } })) > 0;
+    case "AccessReview":
+      return (await p.accessReview.count({ where: { id, ...visibleReviewWhere(viewer) } })) > 0;
+    case "AccessReviewItem":
+      return (await p.accessReviewItem.count({ where: { id, ...visibleReviewItemWhere(viewer) } })) > 0;
     default:
       return false;
   }

@@ -102,8 +102,8 @@ const GrantChangeType = builder.objectRef<GrantChange>("GrantChange").implement(
 
 type SubscriptionArgs = { requestId?: string | null; afterSequence?: number | null };
 
-/** The feed's options from a subscription field's arguments. */
-function subscribeOptions<K extends ChangeKind>(kind: K, args: SubscriptionArgs) {
+/** The feed's options from a subscription field's arguments (review.ts uses it too). */
+export function subscribeOptions<K extends ChangeKind>(kind: K, args: SubscriptionArgs) {
   const requestId = decodeOptionalId(args.requestId, "Request", ["requestId"]);
   const afterSequence = args.afterSequence ?? null;
   if (afterSequence !== null && afterSequence < 0) {

@@ -18,6 +18,13 @@ import { reconcileRequestLists, reconcileTicketLists } from "./list-membership.t
  * the schema.
  */
 export const KEYLESS_TYPES = [
+  "AccessReviewChange",
+  "AccessReviewConnection",
+  "AccessReviewEdge",
+  "AccessReviewItemConnection",
+  "AccessReviewItemEdge",
+  "AccessReviewItemPayload",
+  "AccessReviewPayload",
   "ApprovalStep",
   "AuditEventConnection",
   "AuditEventEdge",
@@ -41,6 +48,7 @@ export const KEYLESS_TYPES = [
   "ResourceConnection",
   "ResourceEdge",
   "ResourcePayload",
+  "ReviewProgress",
   "RevokeApiTokenPayload",
   "RevokeSessionPayload",
   "SystemConnection",

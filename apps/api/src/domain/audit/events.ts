@@ -152,11 +152,26 @@ export type AuditData = OnePerAction<{
     deadline: string;
     systemIds: GlobalId[];
     resourceIds: GlobalId[];
+    /** NAMED campaigns: the named reviewers (empty otherwise). */
+    reviewerIds: GlobalId[];
     items: number;
+    /** Items nobody but the holder could review under the rule: the admins review them. */
+    assignedToAdmins: number;
   };
-  /** by "reviewer": a reviewer (or an admin, override) decided; by "deadline": the campaign closed undecided. */
+  /**
+   * by "reviewer": a reviewer (or an admin, override) decided, the event's comment is theirs; by
+   * "deadline": the campaign closed with the item undecided and it got the campaign's onDeadline.
+   * grantEnded: a REVOKE ended the grant now (false: it had ended meanwhile, or KEEP).
+   */
   REVIEW_ITEM_DECIDED: ReviewData &
-    GrantData & { itemId: GlobalId; decision: ReviewDecision; by: "reviewer" | "deadline"; override: boolean };
+    GrantData & {
+      itemId: GlobalId;
+      decision: ReviewDecision;
+      by: "reviewer" | "deadline";
+      override: boolean;
+      grantEnded: boolean;
+    };
+  /** kept and revoked count every item's final decision; undecided: how many of them got onDeadline. */
   REVIEW_CLOSED: ReviewData & {
     reason: "deadline" | "closed by admin";
     kept: number;
@@ -165,7 +180,8 @@ export type AuditData = OnePerAction<{
   };
 }>;
 
-type ReviewData = { reviewId: GlobalId };
+/** What every review event names: the campaign (the live feed finds its audience from it). */
+export type ReviewData = { reviewId: GlobalId };
 
 /** Why a browser session ended before its expiry. */
 export type SessionEndReason = "signed out" | "revoked" | "identity deactivated" | "role changed";

@@ -3,7 +3,7 @@
 // systems (audited per attempt), a revocation ticket for the fulfillers on MANUAL ones
 // (grants/revocation.ts).
 import { forbidden, invalidState, notFound } from "../errors.ts";
-import { visibleGrantWhere } from "../policy/visibility.ts";
+import { heldGrantWhere } from "../policy/visibility.ts";
 import { LIMITS, optionalText } from "../validate.ts";
 import { type Actor, isAdmin, type Work } from "../work.ts";
 import { endGrant, revocableGrantSelect } from "./revocation.ts";
@@ -15,7 +15,7 @@ export async function revokeGrant(
 ): Promise<string> {
   const reason = optionalText(input.reason, LIMITS.reason, ["input", "reason"]);
   const grant = await work.tx.grant.findFirst({
-    where: { id: input.grantId, ...visibleGrantWhere(actor) },
+    where: { id: input.grantId, ...heldGrantWhere(actor) },
     select: revocableGrantSelect,
   });
   if (!grant) throw notFound("Grant", ["input", "grantId"]);

@@ -1,5 +1,5 @@
-// Who may see what: the one definition of visibility for requests, tickets, grants and audit
-// events. Queries use the `...Where` builders (SQL filters), the live feed uses `canSeeRequest`
+// Who may see what: the one definition of visibility for requests, tickets, grants, audit
+// events and access reviews. Queries use the `...Where` builders (SQL filters), the live feed uses `canSeeRequest`
 // (in memory, over the same facts). Tests check that both agree.
 //
 // An end user sees a request when they made it, it is for them, or they are involved in one of
@@ -44,8 +44,58 @@ export function visibleAuditEventWhere(viewer: Actor): Prisma.AuditEventWhereInp
   return isAdmin(viewer) ? {} : { request: visibleRequestWhere(viewer) };
 }
 
-export function visibleGrantWhere(viewer: Actor): Prisma.GrantWhereInput {
+/**
+ * Grants someone may act on as holder: their own (admins: all). The `grants` list, extensions and
+ * revokeGrant use it; seeing a grant (below) is wider.
+ */
+export function heldGrantWhere(viewer: Actor): Prisma.GrantWhereInput {
   return isAdmin(viewer) ? {} : { identityId: viewer.id };
+}
+
+/** Grants: the holder and admins, and the reviewers of a review item about the grant (they decide on it). */
+export function visibleGrantWhere(viewer: Actor): Prisma.GrantWhereInput {
+  if (isAdmin(viewer)) return {};
+  return { OR: [{ identityId: viewer.id }, { reviewItems: { some: visibleReviewItemWhere(viewer) } }] };
+}
+
+/**
+ * Access review items: their reviewers and admins. Not their holders, even once the campaign
+ * closed: reviewers must be free to decide. A holder learns of a revocation from the grant's end
+ * (its GRANT_REVOKED event on the request that granted it carries the reason).
+ */
+export function visibleReviewItemWhere(viewer: Actor): Prisma.AccessReviewItemWhereInput {
+  return isAdmin(viewer) ? {} : { reviewers: { some: { id: viewer.id } } };
+}
+
+/** Access review campaigns: admins, and end users who review at least one of their items. */
+export function visibleReviewWhere(viewer: Actor): Prisma.AccessReviewWhereInput {
+  return isAdmin(viewer) ? {} : { items: { some: visibleReviewItemWhere(viewer) } };
+}
+
+/** Who receives a campaign's live changes: the reviewers of each item (admins receive all). */
+export interface ReviewAudience {
+  /** Every reviewer of the campaign's items (a start or a close reaches them all). */
+  reviewers: ReadonlySet<string>;
+  /** Each item's reviewers (a decision reaches those of its item). */
+  itemReviewers: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export const reviewAudienceSelect = {
+  items: { select: { id: true, reviewers: { select: { id: true } } } },
+} satisfies Prisma.AccessReviewSelect;
+
+export function toReviewAudience(
+  review: Prisma.AccessReviewGetPayload<{ select: typeof reviewAudienceSelect }>,
+): ReviewAudience {
+  const itemReviewers = new Map(review.items.map((item) => [item.id, new Set(item.reviewers.map((r) => r.id))]));
+  return { reviewers: new Set([...itemReviewers.values()].flatMap((ids) => [...ids])), itemReviewers };
+}
+
+/** A change of the campaign (itemId null) or of one of its items, for `viewer`. */
+export function canSeeReviewChange(viewer: Actor, audience: ReviewAudience, itemId: string | null): boolean {
+  if (isAdmin(viewer)) return true;
+  const who = itemId === null ? audience.reviewers : audience.itemReviewers.get(itemId);
+  return who?.has(viewer.id) ?? false;
 }
 
 /** Resources an end user may list: the requestable ones. */

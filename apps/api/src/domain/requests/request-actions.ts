@@ -6,7 +6,7 @@ import { nextNumber } from "../counters.ts";
 import { newId } from "../../db/statements.ts";
 import { activeGrantKey } from "../grants/grants.ts";
 import { checkEnd } from "../grants/grant-ends.ts";
-import { visibleGrantWhere, visibleRequestWhere } from "../policy/visibility.ts";
+import { heldGrantWhere, visibleRequestWhere } from "../policy/visibility.ts";
 import { advanceItem } from "../tickets/open-ticket.ts";
 import { cancelOpenTickets } from "../tickets/ticket-actions.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
@@ -57,7 +57,7 @@ async function resolveTarget(work: Work, actor: Actor, targetId: string | null |
 async function extendedGrant(work: Work, actor: Actor, input: CreateRequestInput) {
   const field = ["input", "extendsGrantId"];
   const grant = await work.tx.grant.findFirst({
-    where: { id: input.extendsGrantId ?? "", ...visibleGrantWhere(actor) },
+    where: { id: input.extendsGrantId ?? "", ...heldGrantWhere(actor) },
     select: { id: true, identityId: true, resourceId: true, status: true, expiresAt: true },
   });
   if (!grant) throw notFound("Grant", field);
