@@ -3,6 +3,7 @@
 // own poll of the audit trail.
 import { CreateRequest, RequestStatusChanged } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "./connector-helpers.ts";
 import { collect, dataOf, gid, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
@@ -21,7 +22,11 @@ describe("without Redis", () => {
 
   it("still serves mutations and delivers live updates", async () => {
     const sub = collect(t.ws(t.org.tokens.alice), RequestStatusChanged, {}, 1, 8000);
-    await new Promise((r) => setTimeout(r, 200));
+    // Subscribed before the change (a busy machine may take longer than any fixed wait).
+    await until(
+      async () => t.server.feed.subscriberCount,
+      (count) => count > 0,
+    );
     const { createRequest } = await dataOf(
       t.gql(t.org.tokens.alice, CreateRequest, {
         input: { resourceIds: [gid("Resource", t.org.resources.writeAccess)], justification: "redis is down" },
