@@ -12,6 +12,7 @@ const ticket = (kind: "FULFILLMENT" | "REVOCATION") =>
     kind,
     status: "OPEN" as const,
     step: null,
+    grantExpiresAt: null,
     createdAt: new Date().toISOString(),
     viewerCanApprove: false,
     viewerCanReject: false,
@@ -24,6 +25,7 @@ const ticket = (kind: "FULFILLMENT" | "REVOCATION") =>
       id: "UmVzb3VyY2U6MQ==",
       name: "GitHub Write Access",
       requiresFulfillmentEvidence: false,
+      grantDurationLimit: null,
       system: { id: "U3lzdGVtOjE=", name: "GitHub" },
     },
     request: {
