@@ -1,6 +1,7 @@
 // When access ends, in people's words: a resource's limit ("at most 7 days"), a grant's end
 // ("ends in 3 days", "no end"), whether it ends soon, and the conversions between the API's ISO
 // instants and a `datetime-local` field's local "YYYY-MM-DDTHH:mm".
+import type { GrantRemoval, Tone } from "@access/contract";
 import { relativeTime } from "./format.ts";
 
 const MINUTE = 60;
@@ -85,4 +86,17 @@ export function durationInput(
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) return { error: `Enter a number of ${unit} above 0, or leave it empty.` };
   return { seconds: Math.round(value * (unit === "days" ? DAY : HOUR)) };
+}
+
+/** How a removal's state looks: a failed one asks for attention. */
+export const removalTones: Record<GrantRemoval, Tone> = { PENDING: "waiting", DONE: "muted", FAILED: "bad" };
+
+/** When ended access ended: revoked, or its end passed. */
+export const endedAt = (grant: { revokedAt: string | null; expiresAt: string | null }): string | null =>
+  grant.revokedAt ?? grant.expiresAt;
+
+/** Active grants that end soonest first, those without an end last. */
+export function soonestFirst<Grant extends { expiresAt: string | null }>(grants: readonly Grant[]): Grant[] {
+  const end = (grant: Grant) => (grant.expiresAt ? new Date(grant.expiresAt).getTime() : Infinity);
+  return [...grants].sort((a, b) => end(a) - end(b));
 }
