@@ -35,6 +35,9 @@ describe("access ends in words", () => {
     expect(endWords("2026-11-27T15:00:00Z", now)).toBe("ends in 5 hours");
     expect(endWords("2026-11-27T08:00:00Z", now)).toBe("ended 2 hours ago");
     expect(endWords("2026-11-27T10:00:10Z", now)).toBe("ends now");
+    expect(endWords("2026-12-07T10:00:00Z", now)).toBe("ends in 10 days");
+    expect(endWords("2027-02-25T10:00:00Z", now)).toBe("ends in 3 months");
+    expect(endWords("2026-11-27T10:20:00Z", now)).toBe("ends in 20 minutes");
     expect(endWords(null, now)).toBe("no end");
   });
 

@@ -2,7 +2,6 @@
 // ("ends in 3 days", "no end"), whether it ends soon, and the conversions between the API's ISO
 // instants and a `datetime-local` field's local "YYYY-MM-DDTHH:mm".
 import type { GrantRemoval, Tone } from "@access/contract";
-import { relativeTime } from "./format.ts";
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -30,12 +29,26 @@ export function tightestLimit(limits: readonly (number | null | undefined)[]): n
   return known.length > 0 ? Math.min(...known) : null;
 }
 
+/** Units for an end: days up to six weeks ("ends in 10 days" says more than "in 1 week"). */
+const END_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["month", 30 * DAY],
+  ["day", DAY],
+  ["hour", HOUR],
+  ["minute", MINUTE],
+];
+
 /** An end in relative words: "ends in 3 days", "ends tomorrow", "ended 2 hours ago", "no end". */
 export function endWords(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return "no end";
-  const when = relativeTime(iso, now);
-  if (new Date(iso).getTime() > now) return when === "just now" ? "ends now" : `ends ${when}`;
-  return `ended ${when}`;
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  const verb = seconds > 0 ? "ends" : "ended";
+  if (Math.abs(seconds) < 45) return `${verb} now`;
+  const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  const [unit, size] = END_UNITS.find(([unit, size]) => Math.abs(seconds) >= (unit === "month" ? 45 * DAY : size)) ?? [
+    "minute",
+    MINUTE,
+  ];
+  return `${verb} ${format.format(Math.round(seconds / size), unit)}`;
 }
 
 /** Whether access with this end is still on and ends within `within` seconds. */

@@ -98,12 +98,12 @@ export const RevokeGrant = /* @__PURE__ */ graphql(
 /** What the admins' access list filters by: every system with its resources. */
 export const AccessFilterChoices = /* @__PURE__ */ graphql(`
   query AccessFilterChoices {
-    systems(first: 100) {
+    systems(first: 50) {
       edges {
         node {
           id
           name
-          resources(first: 100) {
+          resources(first: 50) {
             edges {
               node {
                 id
