@@ -89,18 +89,6 @@ export function quickEnds(limit: number | null): { label: string; seconds: numbe
   return choices.filter((choice) => limit === null || choice.seconds <= limit);
 }
 
-/** An admin's entry for a resource's maximum ("7" days, "12" hours): seconds, null to clear it, or what is wrong. */
-export function durationInput(
-  amount: string,
-  unit: "days" | "hours",
-): { seconds: number | null; error?: undefined } | { error: string } {
-  const text = amount.trim();
-  if (text === "") return { seconds: null };
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) return { error: `Enter a number of ${unit} above 0, or leave it empty.` };
-  return { seconds: Math.round(value * (unit === "days" ? DAY : HOUR)) };
-}
-
 /** How a removal's state looks: a failed one asks for attention. */
 export const removalTones: Record<GrantRemoval, Tone> = { PENDING: "waiting", DONE: "muted", FAILED: "bad" };
 
