@@ -85,6 +85,11 @@ describe("access that ends in the dashboard", () => {
     await bobTicket("Wiki Editor").getByRole("button", { name: "Approve" }).click();
     await bob.getByText("Nothing is waiting for you").waitFor();
 
+    // Alice keeps My access open: nothing yet.
+    await alice.getByRole("navigation").getByRole("link", { name: "My access" }).click();
+    await alice.getByText("You hold no access now").waitFor();
+    await shot(alice, "my-access-empty");
+
     // Dave fulfils both; the fulfillment tickets say until when.
     const dave = await dashboard.signedIn(t.org.tokens.dave, "/?section=tickets");
     for (const name of ["GitHub Write Access", "Wiki Editor"]) {
@@ -96,8 +101,7 @@ describe("access that ends in the dashboard", () => {
     }
     await dave.getByText("Nothing is waiting for you").waitFor();
 
-    // Alice's My access shows both, the earlier end first and marked as ending soon.
-    await alice.getByRole("navigation").getByRole("link", { name: "My access" }).click();
+    // Alice's My access shows both without a reload, the earlier end first and marked as ending soon.
     const cards = alice.locator("article.grant");
     await expect.poll(() => cards.count()).toBe(2);
     const github = alice.locator('article.grant[data-grant="GitHub Write Access"]');
