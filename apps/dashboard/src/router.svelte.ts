@@ -3,12 +3,14 @@ export type RouteName =
   | "my-requests"
   | "my-tickets"
   | "request"
+  | "my-access"
   | "settings"
   | "admin-new-request"
   | "admin-tickets"
   | "admin-requests"
   | "admin-audit"
   | "admin-systems"
+  | "admin-access"
   | "not-found";
 
 export interface Route {
@@ -19,12 +21,14 @@ export interface Route {
 
 const PATHS: Record<string, RouteName> = {
   "/request": "request",
+  "/access": "my-access",
   "/settings": "settings",
   "/admin/requests/new": "admin-new-request",
   "/admin/tickets": "admin-tickets",
   "/admin/requests": "admin-requests",
   "/admin/audit": "admin-audit",
   "/admin/systems": "admin-systems",
+  "/admin/access": "admin-access",
 };
 
 export function parseRoute(pathname: string, search: string): Route {

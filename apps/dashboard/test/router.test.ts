@@ -6,11 +6,13 @@ describe("routes of the product documentation", () => {
     ["/", "", "my-requests", false],
     ["/", "?section=tickets", "my-tickets", false],
     ["/request", "", "request", false],
+    ["/access", "", "my-access", false],
     ["/admin/requests/new", "", "admin-new-request", true],
     ["/admin/tickets", "", "admin-tickets", true],
     ["/admin/requests", "", "admin-requests", true],
     ["/admin/audit", "", "admin-audit", true],
     ["/admin/systems/", "", "admin-systems", true],
+    ["/admin/access", "", "admin-access", true],
     ["/nowhere", "", "not-found", false],
   ])("%s%s → %s", (path, search, name, admin) => {
     expect(parseRoute(path, search)).toMatchObject({ name, admin });

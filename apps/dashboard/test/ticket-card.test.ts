@@ -5,17 +5,21 @@ import { describe, expect, it } from "vitest";
 import TicketCard from "../src/components/TicketCard.svelte";
 
 /** A ticket as TicketCardFields selects it, for a fulfiller who may close it. */
-const ticket = (kind: "FULFILLMENT" | "REVOCATION") =>
+const ticket = (
+  kind: "APPROVAL" | "FULFILLMENT" | "REVOCATION",
+  ends: { grantExpiresAt?: string | null; createdAt?: string; limit?: number | null; approver?: boolean } = {},
+) =>
   maskFragments([TicketCardFields], {
     id: "VGlja2V0OjE=",
     number: 7,
     kind,
     status: "OPEN" as const,
     step: null,
-    createdAt: new Date().toISOString(),
-    viewerCanApprove: false,
-    viewerCanReject: false,
-    viewerCanFulfill: true,
+    grantExpiresAt: ends.grantExpiresAt ?? null,
+    createdAt: ends.createdAt ?? new Date().toISOString(),
+    viewerCanApprove: ends.approver === true,
+    viewerCanReject: ends.approver === true,
+    viewerCanFulfill: ends.approver !== true,
     assignees: [],
     assigneeGroup: { id: "R3JvdXA6MQ==", name: "IT Fulfillers" },
     decidedBy: null,
@@ -24,6 +28,7 @@ const ticket = (kind: "FULFILLMENT" | "REVOCATION") =>
       id: "UmVzb3VyY2U6MQ==",
       name: "GitHub Write Access",
       requiresFulfillmentEvidence: false,
+      grantDurationLimit: ends.limit ?? null,
       system: { id: "U3lzdGVtOjE=", name: "GitHub" },
     },
     request: {
@@ -57,5 +62,33 @@ describe("TicketCard", () => {
     const { container, getByRole } = render(TicketCard, { props: { ticket: ticket("FULFILLMENT") } });
     expect(textOf(container)).toContain("I maintain the docs");
     expect(getByRole("button", { name: "Mark fulfilled" }).hasAttribute("disabled")).toBe(false);
+  });
+
+  it("says until when the access lasts, or that the resource's limit ends it", () => {
+    const until = render(TicketCard, {
+      props: { ticket: ticket("FULFILLMENT", { grantExpiresAt: "2026-12-08T10:00:00Z" }) },
+    });
+    expect(textOf(until.container)).toMatch(/Access until 8 Dec 2026, \d\d:00:00/);
+    until.unmount();
+    const limited = render(TicketCard, { props: { ticket: ticket("FULFILLMENT", { limit: 7 * 86_400 }) } });
+    expect(textOf(limited.container)).toContain("access ends at the resource's limit (at most 7 days)");
+  });
+
+  it("offers an approver an earlier end, sent with Approve", async () => {
+    const { getByRole, getByLabelText } = render(TicketCard, {
+      props: { ticket: ticket("APPROVAL", { grantExpiresAt: "2026-12-08T10:00:00Z", approver: true }) },
+    });
+    await fireEvent.click(getByRole("button", { name: "End access earlier…" }));
+    expect(getByLabelText("End access earlier (optional)").getAttribute("type")).toBe("datetime-local");
+  });
+
+  it("words a revocation that came from expiry as access whose time ran out", () => {
+    const { container } = render(TicketCard, {
+      props: {
+        ticket: ticket("REVOCATION", { grantExpiresAt: "2026-11-27T10:00:00Z", createdAt: "2026-11-27T10:00:30Z" }),
+      },
+    });
+    expect(textOf(container)).toContain("its time ran out: it ended 27 Nov 2026");
+    expect(textOf(container)).not.toContain("revoked");
   });
 });

@@ -1,7 +1,9 @@
 // The dashboard's normalised cache (graphcache): entities by their Relay `id`, every type without
 // one embedded in its parent, and what a live change or a mutation's payload does beyond updating
-// the entities it carries: the lists it moves an entity into or out of (list-membership.ts), and
-// the audit trail of a request it touched. Nothing else is fetched again because of a change.
+// the entities it carries: the lists it moves an entity into or out of (list-membership.ts), the
+// audit trail of a request it touched, and the grant lists when access was given or taken away
+// (there is no grant stream: a fulfillment or revocation ticket's change stands for it). Nothing
+// else is fetched again because of a change.
 import {
   cacheExchange,
   type Cache,
@@ -90,9 +92,21 @@ function requestChanged(cache: Cache, request: string): void {
   }
 }
 
-/** A ticket changed: its lists, and its request's (a decision may open the next ticket). Returns the request. */
+/** Every cached grant list: fetched again if a view shows it. */
+function invalidateGrantLists(cache: Cache): void {
+  for (const field of cache.inspectFields("Query")) {
+    if (field.fieldName === "grants") cache.invalidate("Query", field.fieldName, field.arguments);
+  }
+}
+
+/**
+ * A ticket changed: its lists, and its request's (a decision may open the next ticket); a
+ * fulfillment or revocation also the grant lists (access given, moved or taken away). Returns the request.
+ */
 function ticketChanged(cache: Cache, ticket: string): string | null {
   reconcileTicketLists(cache, ticket);
+  const kind = cache.resolve(ticket, "kind");
+  if (kind === "FULFILLMENT" || kind === "REVOCATION") invalidateGrantLists(cache);
   const request = cache.resolve(ticket, "request");
   if (typeof request !== "string") return null;
   requestChanged(cache, request);
@@ -147,6 +161,8 @@ export const dashboardCache = () =>
         approveTicket: afterTicketMutation("approveTicket"),
         rejectTicket: afterTicketMutation("rejectTicket"),
         fulfillTicket: afterTicketMutation("fulfillTicket"),
+        // The payload carries the revoked grant; the lists of active and past access follow.
+        revokeGrant: (_result, _args, cache) => invalidateGrantLists(cache),
       },
     },
   });

@@ -128,6 +128,7 @@ export const Resources = /* @__PURE__ */ graphql(`
           name
           description
           sensitivity
+          grantDurationLimit
           system {
             id
             name
@@ -165,6 +166,8 @@ export const AdminSystems = /* @__PURE__ */ graphql(`
                 sensitivity
                 requestable
                 requiresFulfillmentEvidence
+                maxGrantDuration
+                grantDurationLimit
                 approvalSteps {
                   order
                   kind

@@ -94,3 +94,25 @@ export const RevokeGrant = /* @__PURE__ */ graphql(
   `,
   [GrantFields, UserErrorFields],
 );
+
+/** What the admins' access list filters by: every system with its resources. */
+export const AccessFilterChoices = /* @__PURE__ */ graphql(`
+  query AccessFilterChoices {
+    systems(first: 50) {
+      edges {
+        node {
+          id
+          name
+          resources(first: 50) {
+            edges {
+              node {
+                id
+                name
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`);

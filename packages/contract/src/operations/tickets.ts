@@ -10,6 +10,7 @@ export const TicketCardFields = /* @__PURE__ */ graphql(`
     kind
     status
     step
+    grantExpiresAt
     createdAt
     viewerCanApprove
     viewerCanReject
@@ -30,6 +31,7 @@ export const TicketCardFields = /* @__PURE__ */ graphql(`
       id
       name
       requiresFulfillmentEvidence
+      grantDurationLimit
       system {
         id
         name
