@@ -79,6 +79,7 @@ export const RequestDetail = /* @__PURE__ */ graphql(
         }
         tickets {
           ...TicketDetailFields
+          grantExpiresAt
         }
         auditEvents(first: 100) {
           totalCount
