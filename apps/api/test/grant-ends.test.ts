@@ -381,7 +381,7 @@ describe("who has what", () => {
     expect(csv.status).toBe(200);
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toBe(
-      "grantId,status,holderEmail,holderName,holderActive,system,resource,sensitivity,grantedAt,expiresAt,revokedAt,request",
+      "grantId,status,holderEmail,holderName,holderActive,system,resource,sensitivity,grantedAt,expiresAt,revokedAt,removal,request",
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("alice@example.com");

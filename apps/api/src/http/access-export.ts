@@ -1,5 +1,5 @@
 // GET /access/export.csv and /access/export.jsonl (admins): who has (or had) what, one row per
-// grant, with the `grants` query's filter as query parameters: status (comma-separated),
+// grant (with how its removal went once it ended), with the `grants` query's filter as query parameters: status (comma-separated),
 // identityId, resourceId, systemId (global ids), expiresBefore (ISO-8601).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Client } from "../db/database.ts";
@@ -7,6 +7,7 @@ import { invalid } from "../domain/errors.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { GrantStatus, type Prisma } from "../generated/prisma/client.ts";
 import { grantsWhere } from "../schema/grant-filter.ts";
+import { removalsOf } from "../domain/grants/removal.ts";
 import type { Authenticator } from "./auth.ts";
 import { admitAdminExport, streamRows } from "./audit-export.ts";
 
@@ -24,6 +25,7 @@ export const ACCESS_COLUMNS = [
   "grantedAt",
   "expiresAt",
   "revokedAt",
+  "removal",
   "request",
 ] as const;
 
@@ -58,6 +60,7 @@ async function* accessRows(db: Client, where: Prisma.GrantWhereInput): AsyncGene
       take: PAGE,
       select: {
         id: true,
+        itemId: true,
         status: true,
         grantedAt: true,
         expiresAt: true,
@@ -67,6 +70,10 @@ async function* accessRows(db: Client, where: Prisma.GrantWhereInput): AsyncGene
         request: { select: { number: true } },
       },
     });
+    const removals = await removalsOf(
+      db,
+      page.filter((g) => g.status !== "ACTIVE"),
+    );
     for (const g of page) {
       yield {
         grantId: toGlobalId("Grant", g.id),
@@ -80,6 +87,7 @@ async function* accessRows(db: Client, where: Prisma.GrantWhereInput): AsyncGene
         grantedAt: g.grantedAt.toISOString(),
         expiresAt: g.expiresAt?.toISOString() ?? null,
         revokedAt: g.revokedAt?.toISOString() ?? null,
+        removal: removals.get(g.id) ?? null,
         request: g.request ? `REQ-${g.request.number}` : null,
       };
     }

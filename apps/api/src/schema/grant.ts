@@ -2,6 +2,7 @@
 // review item about it. The `grants` query lists them (who has what, what ends soon); revokeGrant
 // ends one.
 import { revokeGrant } from "../domain/grants/revoke-grant.ts";
+import { removalsOf } from "../domain/grants/removal.ts";
 import { maySeePersonal, visibleGrantWhere, visibleRequestWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
@@ -10,9 +11,7 @@ import { Identity } from "./identity.ts";
 import { decodeId } from "./ids.ts";
 import { GrantStatusEnum } from "./scalars.ts";
 import { grantsWhere } from "./grant-filter.ts";
-import type { Context } from "../context.ts";
 
-type GrantRemoval = "PENDING" | "DONE" | "FAILED";
 const GrantRemovalEnum = builder.enumType("GrantRemoval", {
   description: "Taking ended access away in its system.",
   values: {
@@ -61,29 +60,11 @@ export const Grant = builder.prismaNode("Grant", {
         "How taking the access away in its system goes, once the grant is REVOKED or EXPIRED (null while\n" +
         "ACTIVE): by the connector's revocation job, or by a fulfiller's revocation ticket on MANUAL systems.",
       select: { status: true, itemId: true, id: true },
-      resolve: (grant, _args, ctx) => (grant.status === "ACTIVE" ? null : removalOf(ctx, grant)),
+      resolve: async (grant, _args, ctx) =>
+        grant.status === "ACTIVE" ? null : ((await removalsOf(ctx.prisma, [grant])).get(grant.id) ?? null),
     }),
   }),
 });
-
-/** Whether a REVOKE job or revocation ticket is in the states that make it pending, done or failed. */
-async function removalOf(ctx: Context, grant: { id: string; itemId: string | null }): Promise<GrantRemoval> {
-  const job = await ctx.prisma.job.findFirst({
-    where: { grantId: grant.id, kind: "REVOKE" },
-    orderBy: { createdAt: "desc" },
-    select: { status: true },
-  });
-  if (job) return job.status === "DONE" ? "DONE" : job.status === "PENDING" ? "PENDING" : "FAILED";
-  const ticket = grant.itemId
-    ? await ctx.prisma.ticket.findFirst({
-        where: { itemId: grant.itemId, kind: "REVOCATION" },
-        orderBy: { number: "desc" },
-        select: { status: true },
-      })
-    : null;
-  if (!ticket) return "DONE";
-  return ticket.status === "FULFILLED" ? "DONE" : ticket.status === "FAILED" ? "FAILED" : "PENDING";
-}
 
 export const GrantConnection = builder.connectionObject(
   { type: Grant, name: "GrantConnection" },

@@ -166,6 +166,8 @@ describe("access that ends in the dashboard", () => {
     expect(lines[1]).toContain("alice@example.com");
     expect(lines[1]).toContain("Wiki Editor");
     expect(lines[1]).toContain("REVOKED");
+    // Its removal is a fulfiller's revocation ticket, still open: the export says so.
+    expect(lines[1]).toContain("PENDING");
 
     // GitHub's active access, with Revoke offered.
     await admin.getByLabel("System").selectOption({ label: "GitHub" });
