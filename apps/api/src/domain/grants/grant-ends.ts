@@ -24,6 +24,11 @@ export function maxGrantSeconds(resource: Pick<GrantLimits, "maxGrantDuration" |
   return resource.sensitivity === "PRIVILEGED" ? PRIVILEGED_MAX_GRANT_SECONDS : null;
 }
 
+/** "2026-12-28 17:15 UTC": a time in an error message, to the minute, unambiguous in any locale. */
+export function describeTime(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
 /** "7 days", "36 hours", "90 minutes": a duration as people say it. */
 export function describeSeconds(seconds: number): string {
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
@@ -41,7 +46,7 @@ export function checkEnd(end: Date, now: Date, resource: GrantLimits, field: rea
   if (end.getTime() <= now.getTime()) return invalid("The end of access must be in the future.", field);
   const max = maxGrantSeconds(resource);
   if (max !== null && end.getTime() > now.getTime() + max * 1000) {
-    const latest = new Date(now.getTime() + max * 1000).toISOString();
+    const latest = describeTime(new Date(now.getTime() + max * 1000));
     return invalid(
       `${resource.name} may be held for at most ${describeSeconds(max)}: choose an end on or before ${latest}.`,
       field,

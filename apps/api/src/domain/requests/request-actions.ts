@@ -5,7 +5,7 @@ import { DomainError, DomainErrors, forbidden, invalid, invalidState, notFound }
 import { nextNumber } from "../counters.ts";
 import { newId } from "../../db/statements.ts";
 import { activeGrantKey } from "../grants/grants.ts";
-import { checkEnd } from "../grants/grant-ends.ts";
+import { checkEnd, describeTime } from "../grants/grant-ends.ts";
 import { heldGrantWhere, visibleRequestWhere } from "../policy/visibility.ts";
 import { advanceItem } from "../tickets/open-ticket.ts";
 import { cancelOpenTickets } from "../tickets/ticket-actions.ts";
@@ -124,7 +124,7 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
   const end = input.grantExpiresAt ?? null;
   if (end && extension?.expiresAt && end.getTime() <= extension.expiresAt.getTime()) {
     problems.push(
-      invalid(`An extension must end after the access does now (${extension.expiresAt.toISOString()}).`, [
+      invalid(`An extension must end after the access does now (${describeTime(extension.expiresAt)}).`, [
         "input",
         "grantExpiresAt",
       ]),

@@ -6,7 +6,7 @@
 import { toGlobalId } from "../global-id.ts";
 import { invalid, invalidState, notFound } from "../errors.ts";
 import { activateGrant } from "../grants/grants.ts";
-import { checkEnd } from "../grants/grant-ends.ts";
+import { checkEnd, describeTime } from "../grants/grant-ends.ts";
 import { isActionableTicket, moveTicket, openTicketWhere, refreshRequestStatus } from "../lifecycle.ts";
 import { visibleTicketWhere } from "../policy/visibility.ts";
 import { actingRightOf, requireRight } from "../policy/routing.ts";
@@ -106,7 +106,7 @@ async function shortenedEnd(work: Work, itemId: string, end: Date): Promise<Date
   if (problem) throw problem;
   if (item.grantExpiresAt && end.getTime() > item.grantExpiresAt.getTime()) {
     throw invalid(
-      `An approver may only move the end of access earlier than requested (${item.grantExpiresAt.toISOString()}).`,
+      `An approver may only move the end of access earlier than requested (${describeTime(item.grantExpiresAt)}).`,
       field,
     );
   }
