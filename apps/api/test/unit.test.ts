@@ -1,8 +1,9 @@
-// Pure rules: request status derivation, configuration, rate-limit buckets, input hygiene.
+// Pure rules: request status derivation, when access ends, configuration, rate-limit buckets, input hygiene.
 // (Canonical JSON and the chain hash are tested in packages/audit-chain.)
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
+import { checkEnd, describeSeconds, grantEndFor } from "../src/domain/grants/grant-ends.ts";
 import { deriveRequestStatus } from "../src/domain/lifecycle.ts";
 import { fieldLabel } from "../src/domain/validate.ts";
 import { checkInput } from "../src/graphql/input-guard.ts";
@@ -109,5 +110,43 @@ describe("checkInput", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 40; i += 1) deep = [deep];
     expect(() => checkInput(deep, "The variables")).toThrow(/nested more than 32/);
+  });
+});
+
+describe("when access ends", () => {
+  const at = new Date("2026-12-01T12:00:00.000Z");
+  const hours = (n: number) => new Date(at.getTime() + n * 3600_000);
+  const plain = { name: "Wiki", maxGrantDuration: null, sensitivity: "STANDARD" } as const;
+  const capped = { ...plain, maxGrantDuration: 24 * 3600 };
+  const privileged = { ...plain, sensitivity: "PRIVILEGED" } as const;
+
+  it("takes the item's end, capped by the limit counted from granting", () => {
+    expect(grantEndFor(at, null, plain)).toBeNull();
+    expect(grantEndFor(at, hours(5), plain)).toEqual(hours(5));
+    expect(grantEndFor(at, null, capped)).toEqual(hours(24));
+    expect(grantEndFor(at, hours(5), capped)).toEqual(hours(5));
+    expect(grantEndFor(at, hours(48), capped)).toEqual(hours(24));
+    expect(grantEndFor(at, null, privileged)).toEqual(hours(7 * 24));
+  });
+
+  it("refuses ends in the past or beyond the limit, in words, on the field", () => {
+    expect(checkEnd(hours(1), at, capped, ["input", "grantExpiresAt"])).toBeNull();
+    expect(checkEnd(hours(0), at, capped, ["f"])?.message).toBe("The end of access must be in the future.");
+    const beyond = checkEnd(hours(25), at, capped, ["input", "grantExpiresAt"]);
+    expect({ code: beyond?.code, field: beyond?.field, message: beyond?.message }).toEqual({
+      code: "VALIDATION",
+      field: ["input", "grantExpiresAt"],
+      message: "Wiki may be held for at most 1 day: choose an end on or before 2026-12-02 12:00 UTC.",
+    });
+    expect(checkEnd(hours(10_000), at, plain, ["f"])).toBeNull();
+  });
+
+  it.each([
+    [86400 * 7, "7 days"],
+    [3600, "1 hour"],
+    [5400, "90 minutes"],
+    [61, "61 seconds"],
+  ])("says %i seconds as %s", (seconds, words) => {
+    expect(describeSeconds(seconds)).toBe(words);
   });
 });
