@@ -30,6 +30,7 @@ export const KEYLESS_TYPES = [
   "AuditEventEdge",
   "ConnectorHealth",
   "CreateRequestPayload",
+  "GrantChange",
   "GrantConnection",
   "GrantEdge",
   "GrantPayload",
