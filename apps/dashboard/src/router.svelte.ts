@@ -2,6 +2,7 @@
 export type RouteName =
   | "my-requests"
   | "my-tickets"
+  | "my-reviews"
   | "request"
   | "my-access"
   | "settings"
@@ -11,6 +12,7 @@ export type RouteName =
   | "admin-audit"
   | "admin-systems"
   | "admin-access"
+  | "admin-reviews"
   | "not-found";
 
 export interface Route {
@@ -29,6 +31,13 @@ const PATHS: Record<string, RouteName> = {
   "/admin/audit": "admin-audit",
   "/admin/systems": "admin-systems",
   "/admin/access": "admin-access",
+  "/admin/reviews": "admin-reviews",
+};
+
+/** The sections of `/` (`?section=`); none or an unknown one is "my-requests". */
+const SECTIONS: Record<string, RouteName> = {
+  tickets: "my-tickets",
+  reviews: "my-reviews",
 };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -37,7 +46,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const params = new URLSearchParams(search);
   const path = pathname.replace(/\/+$/, "") || "/";
   const name: RouteName =
-    path === "/" ? (params.get("section") === "tickets" ? "my-tickets" : "my-requests") : (PATHS[path] ?? "not-found");
+    path === "/" ? (SECTIONS[params.get("section") ?? ""] ?? "my-requests") : (PATHS[path] ?? "not-found");
   return { name, admin: path.startsWith("/admin/"), params };
 }
 

@@ -5,6 +5,9 @@ describe("routes of the product documentation", () => {
   it.each([
     ["/", "", "my-requests", false],
     ["/", "?section=tickets", "my-tickets", false],
+    ["/", "?section=reviews", "my-reviews", false],
+    ["/", "?section=elsewhere", "my-requests", false],
+    ["/admin/reviews", "", "admin-reviews", true],
     ["/request", "", "request", false],
     ["/access", "", "my-access", false],
     ["/admin/requests/new", "", "admin-new-request", true],

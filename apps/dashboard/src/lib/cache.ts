@@ -32,6 +32,7 @@ export const KEYLESS_TYPES = [
   "AuditEventEdge",
   "ConnectorHealth",
   "CreateRequestPayload",
+  "GrantChange",
   "GrantConnection",
   "GrantEdge",
   "GrantPayload",
@@ -136,6 +137,29 @@ const afterTicketMutation =
     if (ticket) ticketChanged(cache, ticket);
   };
 
+/**
+ * A campaign started or closed: the lists of campaigns and of the viewer's review items gain or
+ * lose items, and a closed campaign's items got the deadline's decision (one change for the
+ * campaign, none per item): those are fetched again.
+ */
+function reviewCampaignChanged(cache: Cache, review: string | null): void {
+  for (const field of cache.inspectFields("Query")) {
+    if (field.fieldName === "myReviewItems" || field.fieldName === "accessReviews") {
+      cache.invalidate("Query", field.fieldName, field.arguments);
+    }
+  }
+  if (!review) return;
+  for (const field of cache.inspectFields(review)) {
+    if (field.fieldName === "items") cache.invalidate(review, field.fieldName, field.arguments);
+  }
+}
+
+/** The updater of a mutation whose payload `field` holds the campaign it started or closed. */
+const afterReviewMutation =
+  (field: string): UpdateResolver =>
+  (result, _args, cache) =>
+    reviewCampaignChanged(cache, entityKey(cache, result, field, "accessReview"));
+
 export const dashboardCache = () =>
   cacheExchange({
     keys,
@@ -152,6 +176,13 @@ export const dashboardCache = () =>
           requestChanged(cache, request);
           invalidateAuditTrail(cache, request);
         },
+        // A decision updates its item and the campaign's progress in place (both are in the change).
+        accessReviewItemChanged: (result, _args, cache) => {
+          const change = result.accessReviewItemChanged as DataFields | null;
+          if (change?.action === "REVIEW_STARTED" || change?.action === "REVIEW_CLOSED") {
+            reviewCampaignChanged(cache, entityKey(cache, result, "accessReviewItemChanged", "review"));
+          }
+        },
       },
       // A payload updates the entities it carries; these keep the lists in step. (The audit
       // trail follows from the live change the mutation causes.)
@@ -163,6 +194,8 @@ export const dashboardCache = () =>
         fulfillTicket: afterTicketMutation("fulfillTicket"),
         // The payload carries the revoked grant; the lists of active and past access follow.
         revokeGrant: (_result, _args, cache) => invalidateGrantLists(cache),
+        startAccessReview: afterReviewMutation("startAccessReview"),
+        closeAccessReview: afterReviewMutation("closeAccessReview"),
       },
     },
   });

@@ -3,7 +3,7 @@
 // nothing of one person stays for the next), the live streams that keep that cache current, the
 // queries the views show, and the connection's state as the banner tells it.
 import { type ConnectionState, LiveConnection } from "@access/client";
-import { RequestUpdates, SystemHealthUpdates, TicketUpdates } from "@access/contract";
+import { AccessReviewItemChanged, RequestUpdates, SystemHealthUpdates, TicketUpdates } from "@access/contract";
 import type { AnyVariables, Client, GraphQLRequest, OperationResult, TypedDocumentNode } from "@urql/core";
 import { untrack } from "svelte";
 import { auth } from "./auth.svelte.ts";
@@ -56,7 +56,8 @@ class Session {
     });
     this.connection = connection;
     this.client = createDashboardClient({ url, token, connection });
-    this.streams = [this.follow(TicketUpdates), this.follow(RequestUpdates)];
+    // Review changes reach only admins and the reviewers concerned: an empty stream for anyone else.
+    this.streams = [this.follow(TicketUpdates), this.follow(RequestUpdates), this.follow(AccessReviewItemChanged)];
   }
 
   /** Admins also follow connector health (the systems view). */

@@ -20,7 +20,7 @@ afterAll(async () => {
   await dashboard?.close();
 });
 
-/** The live streams the server is delivering to, in all (two per signed-in tab, three for admins). */
+/** The live streams the server is delivering to, in all (three per signed-in tab: tickets, requests, reviews; four for admins). */
 const streams = () => t.server.feed.subscriberCount;
 
 /** The GraphQL operations `page` sends over HTTP from now on, by name. */
@@ -53,7 +53,7 @@ describe("the live connection of a tab", () => {
     const context = await dashboard.newContext();
     const first = await dashboard.signedIn(t.org.tokens.alice, "/", context);
     await dashboard.signedIn(t.org.tokens.alice, "/", context);
-    await expect.poll(streams).toBe(4);
+    await expect.poll(streams).toBe(6);
 
     const third = await dashboard.signedIn(t.org.tokens.alice, "/", context);
     const limited = third.getByTestId("live-limited");
@@ -63,7 +63,7 @@ describe("the live connection of a tab", () => {
 
     await first.close();
     await limited.waitFor({ state: "detached", timeout: 30_000 });
-    await expect.poll(streams).toBe(4);
+    await expect.poll(streams).toBe(6);
     // Live again: a request Alice makes elsewhere appears without a reload.
     await aliceRequestsWriteAccess();
     await expect.poll(() => statusOfFirstRow(third), { timeout: 5_000 }).toBe("PENDING_APPROVAL");
@@ -83,7 +83,7 @@ describe("the live connection of a tab", () => {
     await admin.getByText("GitHub Organisation Owner").waitFor();
     await admin.getByRole("navigation").getByRole("link", { name: "All tickets" }).click();
     await admin.locator("article.ticket").first().waitFor();
-    await expect.poll(streams).toBe(5);
+    await expect.poll(streams).toBe(7);
     await alice.waitForLoadState("networkidle");
     await admin.waitForLoadState("networkidle");
     const sentByAlice = operationsSentBy(alice);
@@ -116,7 +116,7 @@ describe("the live connection of a tab", () => {
     const apiToken = present(issued.issueApiToken.apiToken, "the issued token's record");
     const before = streams();
     const carol = await dashboard.signedIn(token, "/");
-    await expect.poll(streams).toBe(before + 2);
+    await expect.poll(streams).toBe(before + 3);
 
     const revoked = await dataOf(t.gql(t.org.tokens.admin, RevokeApiToken, { input: { tokenId: apiToken.id } }));
     expect(revoked.revokeApiToken.errors).toEqual([]);

@@ -46,6 +46,7 @@ export const AccessReviewItemFields = /* @__PURE__ */ graphql(`
       name
       status
       deadline
+      onDeadline
     }
     identity {
       id
@@ -65,6 +66,7 @@ export const AccessReviewItemFields = /* @__PURE__ */ graphql(`
       id
       status
       grantedAt
+      expiresAt
       revokedAt
     }
     reviewers {
