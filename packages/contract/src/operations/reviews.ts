@@ -239,6 +239,16 @@ export const AccessReviewItemChanged = /* @__PURE__ */ graphql(`
         comment
         viewerCanDecide
         viewerCannotDecideReason
+        decidedBy {
+          id
+          email
+          displayName
+        }
+        grant {
+          id
+          status
+          revokedAt
+        }
       }
     }
   }
