@@ -450,6 +450,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   Grant: {
     kind: "restricted",
     fields: {
+      endReason: R,
       expiresAt: R,
       grantedAt: R,
       id: R,

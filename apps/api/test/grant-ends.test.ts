@@ -359,6 +359,7 @@ describe("extensions and giving access up", () => {
     const own = await dataOf(t.gql(alice(), RevokeGrant, { input: { grantId: grant.id, reason: "no longer needed" } }));
     expect(own.revokeGrant.errors).toEqual([]);
     expect(own.revokeGrant.grant?.status).toBe("REVOKED");
+    expect((await grantFor(req.id)).endReason).toBe("no longer needed");
     expect((await ticketOf(req.id, "REVOCATION")).status).toBe("OPEN");
   });
 });
@@ -381,7 +382,7 @@ describe("who has what", () => {
     expect(csv.status).toBe(200);
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]).toBe(
-      "grantId,status,holderEmail,holderName,holderActive,system,resource,sensitivity,grantedAt,expiresAt,revokedAt,removal,request",
+      "grantId,status,holderEmail,holderName,holderActive,system,resource,sensitivity,grantedAt,expiresAt,revokedAt,endReason,removal,request",
     );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain("alice@example.com");

@@ -25,6 +25,7 @@ export const ACCESS_COLUMNS = [
   "grantedAt",
   "expiresAt",
   "revokedAt",
+  "endReason",
   "removal",
   "request",
 ] as const;
@@ -65,6 +66,7 @@ async function* accessRows(db: Client, where: Prisma.GrantWhereInput): AsyncGene
         grantedAt: true,
         expiresAt: true,
         revokedAt: true,
+        endReason: true,
         identity: { select: { email: true, displayName: true, active: true } },
         resource: { select: { name: true, sensitivity: true, system: { select: { name: true } } } },
         request: { select: { number: true } },
@@ -87,6 +89,7 @@ async function* accessRows(db: Client, where: Prisma.GrantWhereInput): AsyncGene
         grantedAt: g.grantedAt.toISOString(),
         expiresAt: g.expiresAt?.toISOString() ?? null,
         revokedAt: g.revokedAt?.toISOString() ?? null,
+        endReason: g.endReason,
         removal: removals.get(g.id) ?? null,
         request: g.request ? `REQ-${g.request.number}` : null,
       };

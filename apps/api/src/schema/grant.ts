@@ -53,6 +53,12 @@ export const Grant = builder.prismaNode("Grant", {
         "GRANT_EXPIRY_CHECK_MS, the grant turns EXPIRED and the access is removed in its system.",
     }),
     revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    endReason: t.exposeString("endReason", {
+      nullable: true,
+      description:
+        "Why a REVOKED grant was revoked, as the revoker said: an access review's decision, the holder\n" +
+        "giving it up, an admin's reason, \"identity deactivated\". Null otherwise (an EXPIRED grant's end passed).",
+    }),
     removal: t.field({
       type: GrantRemovalEnum,
       nullable: true,

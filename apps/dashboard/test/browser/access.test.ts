@@ -138,6 +138,8 @@ describe("access that ends in the dashboard", () => {
     await alice.getByText(/Past access \(1\)/).click();
     const pastRow = alice.getByTestId("past-access").locator("tbody tr");
     await expect.poll(() => pastRow.locator("[data-removal]").getAttribute("data-removal")).toBe("PENDING");
+    // Why it ended, in her own words.
+    await expect.poll(() => pastRow.locator("[data-end-reason]").textContent()).toContain("Sprint done.");
     await shot(alice, "my-access-past");
 
     // Dave is asked to remove it.

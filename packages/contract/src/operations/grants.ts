@@ -9,6 +9,7 @@ export const GrantFields = /* @__PURE__ */ graphql(`
     grantedAt
     expiresAt
     revokedAt
+    endReason
     removal
     identity {
       id

@@ -39,7 +39,9 @@ export async function endGrant(work: Work, grant: RevocableGrant, ending: GrantE
   const at = expiring ? ending.now : new Date();
   const { count } = await work.tx.grant.updateMany({
     where: { id: grant.id, status: "ACTIVE", ...(expiring ? { expiresAt: { lte: ending.now } } : {}) },
-    data: expiring ? { status: "EXPIRED", activeKey: null } : { status: "REVOKED", revokedAt: at, activeKey: null },
+    data: expiring
+      ? { status: "EXPIRED", activeKey: null }
+      : { status: "REVOKED", revokedAt: at, activeKey: null, endReason: ending.reason },
   });
   if (count !== 1) return false;
   const ids = {
