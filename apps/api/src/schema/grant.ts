@@ -2,7 +2,8 @@
 // review item about it. The `grants` query lists them (who has what, what ends soon); revokeGrant
 // ends one.
 import { revokeGrant } from "../domain/grants/revoke-grant.ts";
-import { removalsOf } from "../domain/grants/removal.ts";
+import { RemovalLoader } from "../domain/grants/removal.ts";
+import type { Context } from "../context.ts";
 import { maySeePersonal, visibleGrantWhere, visibleRequestWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
@@ -66,11 +67,18 @@ export const Grant = builder.prismaNode("Grant", {
         "How taking the access away in its system goes, once the grant is REVOKED or EXPIRED (null while\n" +
         "ACTIVE): by the connector's revocation job, or by a fulfiller's revocation ticket on MANUAL systems.",
       select: { status: true, itemId: true, id: true },
-      resolve: async (grant, _args, ctx) =>
-        grant.status === "ACTIVE" ? null : ((await removalsOf(ctx.prisma, [grant])).get(grant.id) ?? null),
+      resolve: (grant, _args, ctx) => (grant.status === "ACTIVE" ? null : removalLoader(ctx).load(grant)),
     }),
   }),
 });
+
+/** One loader per operation: the grants of a page share their removal reads. */
+const removalLoaders = new WeakMap<Context, RemovalLoader>();
+function removalLoader(ctx: Context): RemovalLoader {
+  let loader = removalLoaders.get(ctx);
+  if (!loader) removalLoaders.set(ctx, (loader = new RemovalLoader(ctx.prisma)));
+  return loader;
+}
 
 export const GrantConnection = builder.connectionObject(
   { type: Grant, name: "GrantConnection" },
