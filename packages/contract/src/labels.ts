@@ -149,6 +149,12 @@ export const auditActionLabels: Record<AuditAction, string> = {
   REVIEW_STARTED: "Access review started",
   REVIEW_ITEM_DECIDED: "Access reviewed",
   REVIEW_CLOSED: "Access review closed",
+  TICKET_REMINDED: "Assignees reminded",
+  TICKET_ESCALATED: "Ticket escalated",
+  TICKET_CLAIMED: "Ticket taken",
+  DELEGATION_SET: "Delegate named",
+  DELEGATION_ENDED: "Delegation ended",
+  NOTIFICATION_SETTINGS_CHANGED: "Notification settings changed",
 };
 
 export const reviewStatusLabels: Record<ReviewStatus, string> = {

@@ -15,7 +15,11 @@ export type NodeType =
   | "ApiToken"
   | "Session"
   | "AccessReview"
-  | "AccessReviewItem";
+  | "AccessReviewItem"
+  | "Delegation"
+  | "Notification"
+  | "EmailMessage"
+  | "EventEndpoint";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64");

@@ -107,6 +107,12 @@ export const LIVE_KINDS = {
   TICKET_STATUS_CHANGED: "ticket",
   // A reassignment changes who may act (status unchanged): lists of actionable tickets follow it.
   TICKET_REASSIGNED: "ticket",
+  TICKET_REMINDED: "ticket",
+  TICKET_ESCALATED: "ticket",
+  TICKET_CLAIMED: "ticket",
+  DELEGATION_SET: null,
+  DELEGATION_ENDED: null,
+  NOTIFICATION_SETTINGS_CHANGED: null,
   TICKET_COMMENTED: null,
   CONNECTOR_CALLED: null,
   GRANT_ACTIVATED: "grant",

@@ -69,7 +69,7 @@ type ConnectorCallData = {
 
 /** Configuration changes carry what changed, which differs per entity. */
 type ConfigChangeData = {
-  entity: "System" | "Resource" | "Identity" | "Group";
+  entity: "System" | "Resource" | "Identity" | "Group" | "Settings" | "EventEndpoint";
   entityId: GlobalId;
   change: "created" | "updated" | "deleted" | "member added" | "member removed";
 } & { [detail: string]: JsonValue };
@@ -101,6 +101,10 @@ export type AuditData = OnePerAction<{
     fallbackReason: string | null;
     /** REVOCATION tickets: the revoked grant whose access is to be removed. */
     grantId?: GlobalId;
+    /** The fallback approvers' group took the step (fallbackReason says why). */
+    toFallbackGroup?: boolean;
+    /** Named approvers away whose delegates were assigned instead. */
+    delegatedFromIds?: GlobalId[];
   };
   /** grantExpiresAt: the approver moved the end of access earlier, to this. */
   TICKET_APPROVED: TicketMoveData & Decision & { step: number | null; grantExpiresAt?: string };
@@ -115,14 +119,48 @@ export type AuditData = OnePerAction<{
    */
   TICKET_REASSIGNED: TicketMoveData & {
     step: number | null;
-    reason: "assignee deactivated" | "manager changed";
+    reason: "assignee deactivated" | "manager changed" | "reassigned by admin";
     previousAssigneeIds: GlobalId[];
+    /** The group that had it before (absent on events written before admins could reassign). */
+    previousAssigneeGroupId?: GlobalId | null;
     assigneeIds: GlobalId[];
     assigneeGroupId: GlobalId | null;
     assignedToAdmins: boolean;
     fallbackReason: string | null;
   };
   TICKET_COMMENTED: { commentId: GlobalId };
+  /** An open ticket passed its SLA: its assignees were reminded (status unchanged). */
+  TICKET_REMINDED: TicketMoveData & {
+    slaHours: number;
+    assigneeIds: GlobalId[];
+    assigneeGroupId: GlobalId | null;
+    assignedToAdmins: boolean;
+  };
+  /**
+   * An open ticket passed twice its SLA: it went to the fallback approvers' group (or the admins
+   * when none is configured), status unchanged.
+   */
+  TICKET_ESCALATED: TicketMoveData & {
+    slaHours: number;
+    previousAssigneeIds: GlobalId[];
+    previousAssigneeGroupId: GlobalId | null;
+    assigneeGroupId: GlobalId | null;
+    assignedToAdmins: boolean;
+  };
+  /** A member of the assigned group took the ticket (claimedById) or gave it back (null). */
+  TICKET_CLAIMED: TicketMoveData & { claimedById: GlobalId | null; previousClaimedById: GlobalId | null };
+  /** A person named a delegate for their approvals for a period. */
+  DELEGATION_SET: {
+    delegationId: GlobalId;
+    delegatorId: GlobalId;
+    delegateId: GlobalId;
+    startsAt: string;
+    endsAt: string;
+  };
+  /** A delegation ended before its end (by the delegator or an admin). */
+  DELEGATION_ENDED: { delegationId: GlobalId; delegatorId: GlobalId; delegateId: GlobalId };
+  /** A person changed which notification emails they get. */
+  NOTIFICATION_SETTINGS_CHANGED: { identityId: GlobalId; mutedEmailKinds: string[] };
   CONNECTOR_CALLED: ConnectorCallData;
   /** expiresAt: when the access ends (absent on grants activated before grants could end). */
   GRANT_ACTIVATED: GrantData & { expiresAt?: string | null };

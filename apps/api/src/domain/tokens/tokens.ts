@@ -219,6 +219,7 @@ interface TokenRow {
   familyName: string | null;
   externalId: string | null;
   managerId: string | null;
+  mutedEmailKinds: string;
   createdAt: unknown;
   updatedAt: unknown;
   tokenId: string;
@@ -270,7 +271,7 @@ export async function authenticateToken(
   const rows = await client.$queryRaw<TokenRow[]>`
     SELECT i."id" AS "id", i."email" AS "email", i."displayName" AS "displayName", i."role" AS "role",
            i."active" AS "active", i."givenName" AS "givenName", i."familyName" AS "familyName",
-           i."externalId" AS "externalId", i."managerId" AS "managerId", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
+           i."externalId" AS "externalId", i."managerId" AS "managerId", i."mutedEmailKinds" AS "mutedEmailKinds", i."createdAt" AS "createdAt", i."updatedAt" AS "updatedAt",
            t."id" AS "tokenId", t."scope" AS "scope", t."lastUsedAt" AS "lastUsedAt", t."revokedAt" AS "revokedAt", t."expiresAt" AS "expiresAt"
     FROM "ApiToken" t JOIN "Identity" i ON i."id" = t."identityId"
     WHERE t."tokenHash" = ${hashToken(token)}`;
@@ -288,6 +289,7 @@ export async function authenticateToken(
     familyName: row.familyName,
     externalId: row.externalId,
     managerId: row.managerId,
+    mutedEmailKinds: row.mutedEmailKinds,
     createdAt: instant(row.createdAt) ?? new Date(0),
     updatedAt: instant(row.updatedAt) ?? new Date(0),
   };
