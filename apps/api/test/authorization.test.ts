@@ -599,6 +599,7 @@ const INPUT_FIXTURES: Record<string, () => unknown> = {
 /** Every optional argument and filter field of the root queries, filled to narrow or widen. */
 const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   actionableByViewer: () => true,
+  assignedToViewer: () => true,
   actorId: () => fx.id.assignee,
   expiresBefore: () => "2100-01-01T00:00:00.000Z",
   decided: () => false,

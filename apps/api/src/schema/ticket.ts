@@ -10,7 +10,13 @@ import {
 } from "../domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { isActionableTicket } from "../domain/lifecycle.ts";
-import { actingRight, actionableWhere, ticketFacts, ticketFactsSelect } from "../domain/policy/routing.ts";
+import {
+  actingRight,
+  actionableWhere,
+  assignedWhere,
+  ticketFacts,
+  ticketFactsSelect,
+} from "../domain/policy/routing.ts";
 import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
 import type { Actor, Work } from "../domain/work.ts";
@@ -116,6 +122,11 @@ const TicketFilter = builder.inputType("TicketFilter", {
     status: t.field({ type: [TicketStatusEnum] }),
     kind: t.field({ type: [TicketKindEnum] }),
     actionableByViewer: t.boolean({ description: "Only tickets that the viewer may act on now." }),
+    assignedToViewer: t.boolean({
+      description:
+        "Only tickets that wait on the viewer: open to them by name, through one of their groups, or (admins) " +
+        "assigned to the admins. Unlike actionableByViewer, it leaves out tickets an admin could only override.",
+    }),
     requestId: t.id(),
     systemId: t.id({ description: "Only tickets for resources of this system." }),
   }),
@@ -125,6 +136,7 @@ type TicketFilterArg = {
   status?: readonly Prisma.TicketWhereInput["status"][] | null;
   kind?: readonly Prisma.TicketWhereInput["kind"][] | null;
   actionableByViewer?: boolean | null;
+  assignedToViewer?: boolean | null;
   requestId?: string | null;
   systemId?: string | null;
 };
@@ -137,6 +149,7 @@ function ticketsWhere(viewer: Actor, filter: TicketFilterArg | null | undefined)
   }
   if (filter?.kind) and.push({ kind: { in: filter.kind as never } });
   if (filter?.actionableByViewer) and.push(actionableWhere(viewer));
+  if (filter?.assignedToViewer) and.push(assignedWhere(viewer));
   const requestId = decodeOptionalId(filter?.requestId, "Request", ["filter", "requestId"]);
   if (requestId) and.push({ requestId });
   const systemId = decodeOptionalId(filter?.systemId, "System", ["filter", "systemId"]);

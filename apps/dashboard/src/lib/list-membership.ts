@@ -14,6 +14,7 @@ interface ListFilter {
   status?: readonly string[] | null;
   kind?: readonly string[] | null;
   actionableByViewer?: boolean | null;
+  assignedToViewer?: boolean | null;
   requestId?: string | null;
   systemId?: string | null;
   identityId?: string | null;
@@ -73,7 +74,7 @@ function requestFacts(cache: Cache, request: string): Facts {
 }
 
 /** No condition: admitted. A condition on an unknown fact: unknown. */
-function admits<T>(condition: T | null | undefined, fact: unknown, test: (condition: T) => boolean): Verdict {
+function admits<T>(condition: T | null | undefined, fact: unknown, test: (condition: T) => Verdict): Verdict {
   if (condition === null || condition === undefined) return true;
   return fact === undefined ? undefined : test(condition);
 }
@@ -83,6 +84,9 @@ function filterAdmits(filter: ListFilter, facts: Facts): Verdict {
     admits(filter.status, facts.status, (statuses) => statuses.includes(String(facts.status))),
     admits(filter.kind, facts.kind, (kinds) => kinds.includes(String(facts.kind))),
     admits(filter.actionableByViewer || null, facts.actionable, () => facts.actionable === true),
+    // Waiting on the viewer implies actionable; whether an actionable ticket is assigned to the
+    // viewer or only open to an admin's override, the cache cannot tell.
+    admits(filter.assignedToViewer || null, facts.actionable, () => (facts.actionable === true ? undefined : false)),
     admits(filter.requestId, facts.requestId, (id) => id === facts.requestId),
     admits(filter.systemId, facts.systemIds, (id) => facts.systemIds?.includes(id) === true),
     admits(filter.identityId, facts.identityIds, (id) => facts.identityIds?.includes(id) === true),

@@ -212,3 +212,18 @@ export const TicketPage = /* @__PURE__ */ graphql(`
     }
   }
 `);
+
+/** How many tickets wait on the viewer (the navigation's and the tab title's count), kept live. */
+export const WaitingOnMe = /* @__PURE__ */ graphql(`
+  query WaitingOnMe {
+    tickets(first: 100, filter: { assignedToViewer: true }) {
+      totalCount
+      edges {
+        node {
+          id
+          number
+        }
+      }
+    }
+  }
+`);

@@ -187,6 +187,26 @@ export function requireRight(right: ActingRight): boolean {
   return right === "OVERRIDE";
 }
 
+/**
+ * SQL form of "this ticket waits on the viewer": actionable now, and assigned to them by name,
+ * through a group they are in, or (admins) assigned to the admins — not tickets an admin could
+ * only override. What the dashboard counts as waiting on a person.
+ */
+export function assignedWhere(viewer: Actor): Prisma.TicketWhereInput {
+  const assigned: Prisma.TicketWhereInput[] = [
+    { assignees: { some: { id: viewer.id } } },
+    { assigneeGroup: { members: { some: { id: viewer.id } } } },
+  ];
+  if (isAdmin(viewer)) assigned.push({ assignedToAdmins: true });
+  return {
+    AND: [
+      { request: { requesterId: { not: viewer.id }, targetId: { not: viewer.id } } },
+      actionableTicketWhere,
+      { OR: assigned },
+    ],
+  };
+}
+
 /** SQL form of "the viewer may act on this ticket now", for `actionableByViewer`. */
 export function actionableWhere(viewer: Actor): Prisma.TicketWhereInput {
   const notParty: Prisma.TicketWhereInput = {
