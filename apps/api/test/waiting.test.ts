@@ -1,7 +1,8 @@
 // What waits on a person (the dashboard's count): `tickets(filter: { assignedToViewer: true })`
 // lists the open tickets assigned to the viewer by name, through a group, or to the admins — and
-// leaves out what an admin could only override, which `actionableByViewer` includes.
-import { CreateRequest, WaitingOnMe } from "@access/contract";
+// leaves out what an admin could only override, which `actionableByViewer` includes. And
+// `people(search:)`, how anyone picks a person (a delegate).
+import { CreateIdentity, CreateRequest, People, UpdateIdentity, WaitingOnMe } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataOf, gid, startTestServer, type TestServer } from "./harness.ts";
 
@@ -30,5 +31,31 @@ describe("tickets waiting on the viewer", () => {
     expect(bob.edges.map((e) => e.node.id)).toContain(ticketId);
     expect((await waitingOn(t.org.tokens.alice)).edges.map((e) => e.node.id)).not.toContain(ticketId);
     expect((await waitingOn(t.org.tokens.admin)).edges.map((e) => e.node.id)).not.toContain(ticketId);
+  });
+});
+
+describe("people to pick from", () => {
+  it("finds active people by part of a name or email for anyone signed in, and refuses a search too short to mean anything", async () => {
+    const found = await dataOf(t.gql(t.org.tokens.alice, People, { search: "bob" }));
+    expect(found.people.map((p) => p.displayName)).toEqual(["Bob Manager"]);
+    expect(found.people[0]?.id).toBe(gid("Identity", t.org.ids.bob));
+
+    const short = await t.gql(t.org.tokens.alice, People, { search: " b " });
+    expect(short.errors?.map((e) => e.extensions?.code)).toEqual(["VALIDATION"]);
+
+    const created = await dataOf(
+      t.gql(t.org.tokens.admin, CreateIdentity, {
+        input: { email: "leaver.bobby@example.com", displayName: "Bobby Leaver" },
+      }),
+    );
+    const id = created.createIdentity.identity?.id ?? "";
+    expect((await dataOf(t.gql(t.org.tokens.alice, People, { search: "bob" }))).people).toHaveLength(2);
+    const deactivated = await dataOf(
+      t.gql(t.org.tokens.admin, UpdateIdentity, { input: { identityId: id, active: false } }),
+    );
+    expect(deactivated.updateIdentity.errors).toEqual([]);
+    expect((await dataOf(t.gql(t.org.tokens.alice, People, { search: "bob" }))).people.map((p) => p.id)).toEqual([
+      gid("Identity", t.org.ids.bob),
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 // Identity and Group: types, the directory queries, and the admin mutations that change them.
+import { GraphQLError } from "graphql";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { changeGroupMembership, createGroup, createIdentity, updateIdentity } from "../domain/directory/directory.ts";
 import { type Context, viewerOf } from "../context.ts";
@@ -57,6 +58,29 @@ builder.queryFields((t) => ({
     // relation of it by id.
     resolve: (query, _root, _args, ctx) =>
       ctx.viewerIdentity ?? ctx.prisma.identity.findUniqueOrThrow({ ...query, where: { id: viewerOf(ctx).id } }),
+  }),
+  people: t.prismaField({
+    type: ["Identity"],
+    description:
+      "Active people whose name or email contains `search` (at least 2 characters), by name, at most 20: what " +
+      "anyone signed in needs to pick a person, such as a delegate while away. Directory entries are visible to " +
+      "every signed-in identity; what each field shows is still checked per field.",
+    authScopes: { authenticated: true },
+    args: { search: t.arg.string({ required: true, description: "Part of a name or email, 2 to 200 characters." }) },
+    resolve: (query, _root, args, ctx) => {
+      const term = searchTerm(args.search);
+      if (!term || term.length < 2) {
+        throw new GraphQLError("search must be at least 2 characters.", {
+          extensions: { code: "VALIDATION", field: ["search"] },
+        });
+      }
+      return ctx.prisma.identity.findMany({
+        ...query,
+        where: { active: true, ...searchWhere(ctx, term) },
+        orderBy: [{ displayName: "asc" }, { id: "asc" }],
+        take: 20,
+      });
+    },
   }),
   identities: t.prismaConnection(
     {

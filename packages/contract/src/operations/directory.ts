@@ -108,3 +108,14 @@ export const Groups = /* @__PURE__ */ graphql(`
     }
   }
 `);
+
+/** People to pick from (a delegate while away): active identities by part of a name or email. */
+export const People = /* @__PURE__ */ graphql(`
+  query People($search: String!) {
+    people(search: $search) {
+      id
+      displayName
+      email
+    }
+  }
+`);
