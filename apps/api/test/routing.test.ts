@@ -314,6 +314,21 @@ describe("reassignment and claims", () => {
     ).toEqual(["INVALID_STATE"]);
   });
 
+  it("refuses the previous assignee who still sees the request (another of its tickets is theirs): FORBIDDEN", async () => {
+    const { createRequest } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [await resource(), await resource()], justification: "two items" },
+      }),
+    );
+    const requestId = present(accepted(createRequest, "createRequest").request, "the request").id;
+    const [first, second] = (await routingOf(requestId)).tickets.filter((x) => x.kind === "APPROVAL");
+    const moved = present(first, "the first approval").id;
+    accepted(await reassign(admin(), { ticketId: moved, groupId: onCall, reason: "Carol's team decides" }), "reassign");
+    expect(codes((await approve(t.org.tokens.bob, moved)).errors)).toEqual(["FORBIDDEN"]);
+    expect((await ticket(t.org.tokens.carol, moved))?.viewerCanApprove).toBe(true);
+    accepted(await approve(t.org.tokens.bob, present(second, "the second approval").id), "Bob approves his own");
+  });
+
   it("refuses reassignments that are not admins', lack a reason, name both or neither, or a party; nothing changes", async () => {
     const requestId = await request(t.org.tokens.alice, await resource());
     const ticketId = (await openApproval(requestId)).id;
