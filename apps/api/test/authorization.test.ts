@@ -22,6 +22,7 @@ import {
   IdentityGrants,
   IssueApiToken,
   RequestDetail,
+  SetDelegation,
   StartAccessReview,
   SystemDetail,
   TicketDetail,
@@ -150,9 +151,11 @@ const VISIBLE: Record<EndUser, readonly RequestKey[]> = {
  * all, exactly those the caller may see, everything (lists: the same set and a totalCount that
  * counts nothing else; by id: null for the others). requestable: requestable resources only.
  * public: the same catalogue for everyone. self: the caller's own identity. reviewed: the access
- * review campaigns or items the caller reviews (none for those who review nothing).
+ * review campaigns or items the caller reviews (none for those who review nothing). settings:
+ * the organisation's settings object (admins only).
  */
-type QueryCell = "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed";
+type QueryCell =
+  "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed" | "settings";
 const F = "forbidden";
 const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   //                 anonymous uninvolved     requester      target         assignee       nonAssignee    fulfiller      admin
@@ -163,6 +166,7 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
   people: row("401", "public", "public", "public", "public", "public", "public", "public"),
+  organisationSettings: row("401", F, F, F, F, F, F, "settings"),
   myReviewItems: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   node: row("401", "none", "own", "own", "own", "own", "own", "all"),
   request: row("401", "none", "own", "own", "own", "own", "own", "all"),
@@ -236,6 +240,12 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: (c) => (c === "admin" ? {} : { role: "ADMIN" }), // minting an admin
   },
+  claimTicket: {
+    // Dave is in IT Fulfillers; Bob sees the request (he approved it) but is not assigned.
+    cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
+    subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT2_fulfillment : fx.ticket.RF_fulfillment }),
+    fresh: async () => ({ ticketId: await freshFulfillmentTicket() }),
+  },
   createRequest: {
     cells: row("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
     subject: () => ({ resourceIds: [fx.selfService] }),
@@ -260,6 +270,12 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ itemId: fx.reviewItem.REV_M_alice, decision: "KEEP" }),
     fresh: async () => ({ itemId: (await freshReview()).aliceItem, decision: "KEEP" }),
   },
+  endDelegation: {
+    // Bob's upcoming delegation to Dave: Dave sees it and still may not end it.
+    cells: row("401", NF, NF, NF, "ok", NF, "FORBIDDEN", "ok"),
+    subject: () => ({ id: fx.delegation }),
+    fresh: async (c) => ({ id: await freshDelegation(c === "admin" ? "nonAssignee" : "assignee", c) }),
+  },
   fulfillTicket: {
     cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
     subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT2_fulfillment : fx.ticket.RF_fulfillment }),
@@ -281,6 +297,11 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
       comment: "not needed for this role",
     }),
     fresh: async () => ({ ticketId: await freshApprovalTicket(), comment: "not needed for this role" }),
+  },
+  reassignTicket: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ ticketId: fx.ticket.RP_step1, assigneeId: fx.id.nonAssignee, reason: "matrix" }),
+    fresh: async () => ({ ticketId: await freshApprovalTicket(), assigneeId: fx.id.nonAssignee, reason: "matrix" }),
   },
   removeGroupMember: {
     cells: row("401", D, D, D, D, D, D, "ok"),
@@ -317,6 +338,22 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ tokenId: fx.adminSpareTokenId }), // anonymous only; the others revoke a fresh token of their own
     fresh: async (c) => ({ tokenId: (await freshToken(fx.id[c])).tokenId }),
   },
+  setDelegation: {
+    // Everyone names a delegate of their own (upcoming: it routes nothing the other rows rely on).
+    cells: row("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    subject: (c) => ({
+      delegateId: c === "uninvolved" ? fx.id.requester : fx.id.uninvolved,
+      ...UPCOMING(),
+    }),
+  },
+  "setDelegation: for someone else": {
+    cells: row("401", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok"),
+    subject: (c) => ({
+      delegatorId: c === "nonAssignee" ? fx.id.fulfiller : fx.id.nonAssignee,
+      delegateId: fx.id.uninvolved,
+      ...UPCOMING(),
+    }),
+  },
   startAccessReview: {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => REVIEW_INPUT(),
@@ -336,6 +373,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => ({ identityId: fx.id.admin, active: false }),
     fresh: async () => ({ identityId: await freshIdentity(), active: false }),
+  },
+  updateOrganisationSettings: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ ticketSlaHours: 24 }),
   },
   updateResource: {
     cells: row("401", D, D, D, D, D, D, "ok"),
@@ -377,7 +418,8 @@ const EXPORT_MATRIX: Record<string, Record<Caller, 200 | 401 | 403>> = {
  * recognised on their own.
  */
 type FieldRule = "reader" | "selfOrAdmin" | "admin";
-type TypeKind = "directory" | "restricted" | "live" | "payload" | "structural";
+/** settings: the organisation's settings, reached only through admin-only root fields (checked there). */
+type TypeKind = "directory" | "restricted" | "live" | "payload" | "structural" | "settings";
 const R = "reader";
 const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, FieldRule> }> = {
   AccessReview: {
@@ -448,6 +490,11 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   },
   ConnectorHealth: { kind: "directory", fields: { checkedAt: R, message: R, status: R } },
   CreateRequestPayload: { kind: "payload", fields: { errors: R, request: R } },
+  Delegation: {
+    kind: "restricted",
+    fields: { active: R, delegate: R, delegator: R, endedAt: R, endsAt: R, id: R, reason: R, startsAt: R },
+  },
+  DelegationPayload: { kind: "payload", fields: { delegation: R, errors: R } },
   Grant: {
     kind: "restricted",
     fields: {
@@ -473,6 +520,8 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       active: R,
       apiTokens: "selfOrAdmin",
       createdAt: R,
+      delegation: R,
+      delegationsReceived: "selfOrAdmin",
       displayName: R,
       email: R,
       grants: "selfOrAdmin",
@@ -485,6 +534,10 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   },
   IdentityPayload: { kind: "payload", fields: { errors: R, identity: R } },
   IssueApiTokenPayload: { kind: "payload", fields: { apiToken: R, errors: R, token: R } },
+  OrganisationSettings: {
+    kind: "settings",
+    fields: { fallbackGroup: R, mandatoryEmailKinds: R, ticketSlaHours: R, updatedAt: R },
+  },
   PageInfo: { kind: "structural", fields: { endCursor: R, hasNextPage: R, hasPreviousPage: R, startCursor: R } },
   Request: {
     kind: "restricted",
@@ -498,6 +551,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       justification: R,
       number: R,
       requester: R,
+      routingNotes: R,
       status: R,
       target: R,
       tickets: R,
@@ -526,6 +580,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       requiresFulfillmentEvidence: R,
       sensitivity: R,
       system: R,
+      ticketSlaHours: R,
     },
   },
   ResourcePayload: { kind: "payload", fields: { errors: R, resource: R } },
@@ -537,7 +592,16 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   RevokeSessionPayload: { kind: "payload", fields: { errors: R, session: R } },
   System: {
     kind: "directory",
-    fields: { connector: R, description: R, fulfillers: R, health: R, id: R, name: R, resources: R },
+    fields: {
+      connector: R,
+      description: R,
+      fulfillers: R,
+      health: R,
+      id: R,
+      name: R,
+      resources: R,
+      ticketSlaHours: R,
+    },
   },
   SystemHealthChange: {
     kind: "live",
@@ -549,16 +613,22 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     fields: {
       assigneeGroup: R,
       assignees: R,
+      claimedBy: R,
       comments: R,
       createdAt: R,
       decidedAt: R,
       decidedBy: R,
+      delegatedFrom: R,
+      escalatedAt: R,
       grantExpiresAt: R,
       id: R,
       kind: R,
       number: R,
+      remindedAt: R,
       request: R,
       resource: R,
+      routingNote: R,
+      slaDueAt: R,
       status: R,
       step: R,
       updatedAt: R,
@@ -573,6 +643,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     kind: "live",
     fields: { actor: R, at: R, previousStatus: R, sequence: R, status: R, ticket: R },
   },
+  UpdateOrganisationSettingsPayload: { kind: "payload", fields: { errors: R, settings: R } },
   UserError: { kind: "structural", fields: { code: R, field: R, message: R } },
 };
 
@@ -848,6 +919,8 @@ interface Fixtures {
   selfService3: string;
   adminSpareTokenId: string;
   adminSpareSessionId: string;
+  /** Bob's upcoming delegation to Dave. */
+  delegation: string;
 }
 let fx: Fixtures;
 
@@ -1003,6 +1076,24 @@ async function startReview(
   return { id, aliceItem: present(alice, "Alice's review item").node.id };
 }
 const freshReview = () => startReview({ ...REVIEW_INPUT(), reviewerRule: "MANAGER" });
+/** A delegation that starts in 100 days: it routes none of the tickets here. */
+const UPCOMING = () => ({
+  startsAt: new Date(Date.now() + 100 * 86_400_000).toISOString(),
+  endsAt: new Date(Date.now() + 110 * 86_400_000).toISOString(),
+});
+/** An upcoming delegation of `delegator`'s (to Dave, or Uma for Dave), set by `by`. */
+async function freshDelegation(delegator: SignedIn, by: SignedIn): Promise<string> {
+  const { setDelegation } = await dataOf(
+    t.gql(fx.token[by], SetDelegation, {
+      input: {
+        ...(by === delegator ? {} : { delegatorId: fx.id[delegator] }),
+        delegateId: delegator === "fulfiller" ? fx.id.uninvolved : fx.id.fulfiller,
+        ...UPCOMING(),
+      },
+    }),
+  );
+  return present(accepted(setDelegation, "setDelegation").delegation, "the delegation").id;
+}
 const ticketStatus = async (ticketId: string) =>
   (await dataOf(t.gql(fx.token.admin, TicketDetail, { id: ticketId }))).ticket?.status;
 /** Waits for a retried webhook ticket to fail again (its peer is down), then hands it back. */
@@ -1052,6 +1143,7 @@ async function buildScenario(): Promise<void> {
     selfService3: "",
     adminSpareTokenId: "",
     adminSpareSessionId: "",
+    delegation: "",
   };
   for (const [caller, name] of [
     ["uninvolved", "Uma"],
@@ -1138,6 +1230,8 @@ async function buildScenario(): Promise<void> {
     "Alice's grant",
   ).id;
 
+  fx.delegation = await freshDelegation("assignee", "assignee");
+
   const managers = await freshReview();
   fx.review.REV_M = managers.id;
   fx.reviewItem.REV_M_alice = managers.aliceItem;
@@ -1171,6 +1265,7 @@ interface World {
   systems: string[];
   resources: Map<string, { requestable: boolean; steps: number }>;
   reviews: Map<string, { open: boolean; items: string[] }>;
+  delegations: Map<string, { delegator: string; delegate: string }>;
   reviewItems: Map<
     string,
     { reviewId: string; reviewers: Set<string>; grantId: string; holder: string; assignedToAdmins: boolean }
@@ -1219,6 +1314,7 @@ async function snapshot(): Promise<World> {
     resources: new Map(),
     reviews: new Map(),
     reviewItems: new Map(),
+    delegations: new Map(),
   };
   const requests = await pages(
     `query($after: String) { requests(first: 20, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
@@ -1307,6 +1403,20 @@ async function snapshot(): Promise<World> {
       });
     }
   }
+  const delegation = "{ id delegator { id } delegate { id } }";
+  for (const identity of await pages(
+    `query($after: String) { identities(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
+      delegation ${delegation} delegationsReceived ${delegation}
+    } } } }`,
+    ["identities"],
+  )) {
+    for (const d of [pick(identity, "delegation"), ...items(pick(identity, "delegationsReceived"))].filter(isRecord)) {
+      w.delegations.set(text(pick(d, "id"), "delegation id"), {
+        delegator: text(pick(d, "delegator", "id"), "delegator"),
+        delegate: text(pick(d, "delegate", "id"), "delegate"),
+      });
+    }
+  }
   const identityType = schema.getType("Identity");
   const personal = isObjectType(identityType)
     ? personalFields()
@@ -1376,6 +1486,9 @@ function oracleFor(type: string): Oracle | undefined {
     Resource: (c, id) => world.resources.get(id)?.requestable === true,
     AccessReview: (c, id) => reviewsIn(c, id),
     AccessReviewItem: (c, id) => reviewsItem(c, id),
+    // Delegations: their delegator and their delegate.
+    Delegation: (c, id) =>
+      [world.delegations.get(id)?.delegator, world.delegations.get(id)?.delegate].includes(fx.id[c]),
     // Grants: their holder, and the reviewers of an item about them.
     Grant: (c, id) =>
       world.personal.get(id)?.owner === fx.id[c] ||
@@ -1411,6 +1524,8 @@ function instancesOf(type: string): string[] {
       return [...world.reviews.keys()];
     case "AccessReviewItem":
       return [...world.reviewItems.keys()];
+    case "Delegation":
+      return [...world.delegations.keys()];
     default:
       return [...world.personal].filter(([, record]) => record.type === type).map(([id]) => id);
   }
@@ -1443,6 +1558,7 @@ function known(type: string, id: string): boolean {
     Resource: world.resources,
     AccessReview: world.reviews,
     AccessReviewItem: world.reviewItems,
+    Delegation: world.delegations,
   };
   return (maps[type] ?? world.personal).has(id);
 }
@@ -1625,6 +1741,7 @@ describe("root queries", () => {
     if (cell === "own") expect(visible?.length ?? 0, `"own" for ${caller}`).toBeGreaterThan(0);
     if (cell === "all") expect(caller).toBe("admin");
     if (cell === "requestable" || cell === "forbidden") expect(caller).not.toBe("admin");
+    if (cell === "settings") expect(caller).toBe("admin");
   }
 
   for (const field of rootFields("query")) {
@@ -1668,6 +1785,10 @@ describe("root queries", () => {
             const value = pick(res.data, field.name);
             if (cell === "self") {
               expect(pick(value, "id"), what).toBe(fx.id[caller]);
+              continue;
+            }
+            if (cell === "settings") {
+              expect(pick(value, "ticketSlaHours"), what).toEqual(expect.any(Number));
               continue;
             }
             const expected = expectedSet(field, caller);

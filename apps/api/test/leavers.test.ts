@@ -264,7 +264,7 @@ describe("a leaver", () => {
       previousAssigneeIds: [person("alice")],
       assigneeIds: [],
       assignedToAdmins: true,
-      fallbackReason: "the target's manager is inactive",
+      fallbackReason: "the manager is no longer active",
     });
     expect(steps.find((e) => e.action === "TICKET_CREATED")?.data).toMatchObject({
       kind: "REVOCATION",

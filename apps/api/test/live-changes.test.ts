@@ -105,7 +105,7 @@ const samples = (): { [A in ChangeAction]: AuditData[A] } => {
       assigneeIds: [],
       assigneeGroupId: null,
       assignedToAdmins: true,
-      fallbackReason: "the target's manager is inactive",
+      fallbackReason: "the manager is no longer active",
     },
     TICKET_REMINDED: {
       previousStatus: "OPEN",

@@ -233,7 +233,7 @@ describe("approval routing", () => {
     const [opened] = await eventsOf(bobs.id, "TICKET_CREATED");
     expect(jsonObject(opened?.data, "the TICKET_CREATED event's data")).toMatchObject({
       assignedToAdmins: true,
-      fallbackReason: "the target has no manager",
+      fallbackReason: "no manager on record",
     });
     // An admin requesting for herself may not approve her own request either.
     const own = await created(t.org.tokens.admin, [await newResource()], { justification: "me" });

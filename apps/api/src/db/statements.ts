@@ -110,6 +110,10 @@ export interface TicketRow {
   step: number | null;
   assigneeGroupId: string | null;
   assignedToAdmins: boolean;
+  /** Why the fallback group or the admins have it instead of the step's own approvers. */
+  routingNote: string | null;
+  /** The approver away whose delegate has it. */
+  delegatedFromId: string | null;
 }
 
 export interface GrantRow {
@@ -231,6 +235,8 @@ const INSERT_TICKET = insertRow("Ticket", [
   "step",
   "assigneeGroupId",
   "assignedToAdmins",
+  "routingNote",
+  "delegatedFromId",
   "createdAt",
   "updatedAt",
 ]);

@@ -19,7 +19,9 @@ export type NodeType =
   | "Delegation"
   | "Notification"
   | "EmailMessage"
-  | "EventEndpoint";
+  | "EventEndpoint"
+  /** Not a Node: the organisation's settings row, named in its CONFIG_CHANGED events. */
+  | "Settings";
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`, "utf8").toString("base64");

@@ -1,11 +1,13 @@
 // The sweeper: on every instance, every GRANT_EXPIRY_CHECK_MS, ends what is due — grants whose end
-// passed (domain/grants/expiry.ts), then access reviews whose deadline passed
-// (domain/reviews/close-review.ts). The domain functions make each change once however many
+// passed (domain/grants/expiry.ts), access reviews whose deadline passed
+// (domain/reviews/close-review.ts), then reminds and escalates tickets past their SLA
+// (domain/tickets/sla.ts). The domain functions make each change once however many
 // instances sweep; the clock is injectable so tests move time instead of waiting.
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import { expireDueGrants } from "../domain/grants/expiry.ts";
 import { closeDueReviews } from "../domain/reviews/close-review.ts";
+import { sweepTicketSlas } from "../domain/tickets/sla.ts";
 
 export type SweepTask = (db: Database, now: Date) => Promise<number>;
 
@@ -13,6 +15,7 @@ export type SweepTask = (db: Database, now: Date) => Promise<number>;
 export const SWEEP_TASKS: ReadonlyArray<{ name: string; run: SweepTask }> = [
   { name: "grants expired", run: expireDueGrants },
   { name: "access reviews closed at their deadline", run: async (db, now) => (await closeDueReviews(db, now)).length },
+  { name: "tickets reminded or escalated past their SLA", run: sweepTicketSlas },
 ];
 
 export class Sweeper {

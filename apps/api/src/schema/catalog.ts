@@ -47,6 +47,12 @@ export const System = builder.prismaNode("System", {
       nullable: true,
       description: "Who works this system's manual fulfillment tickets.",
     }),
+    ticketSlaHours: t.exposeInt("ticketSlaHours", {
+      nullable: true,
+      description:
+        "Hours an open ticket of this system's resources may wait before a reminder (escalation at twice that);\n" +
+        "null: the organisation's default. A resource's own SLA comes first.",
+    }),
   }),
 });
 
@@ -88,6 +94,12 @@ export const Resource = builder.prismaNode("Resource", {
     maxGrantDuration: t.exposeInt("maxGrantDuration", {
       nullable: true,
       description: "The longest a grant of this resource may last, in seconds, as an admin set it (null: none set).",
+    }),
+    ticketSlaHours: t.exposeInt("ticketSlaHours", {
+      nullable: true,
+      description:
+        "Hours an open ticket of this resource may wait before a reminder (escalation at twice that);\n" +
+        "null: its system's, else the organisation's default.",
     }),
     grantDurationLimit: t.int({
       nullable: true,
@@ -184,6 +196,7 @@ const CreateSystemInput = builder.inputType("CreateSystemInput", {
       description: "Connector settings (URL, credentials reference, group mapping); validated per connector kind.",
     }),
     fulfillersGroupId: t.id(),
+    ticketSlaHours: t.int({ description: "The system's ticket SLA, whole hours from 1 to 8760 (omit: the default)." }),
   }),
 });
 
@@ -207,6 +220,9 @@ const CreateResourceInput = builder.inputType("CreateResourceInput", {
     maxGrantDuration: t.int({
       description: "Seconds (60 or more): the longest a grant may last. Requests asking for longer are refused.",
     }),
+    ticketSlaHours: t.int({
+      description: "The resource's ticket SLA, whole hours from 1 to 8760 (omit: its system's or the default).",
+    }),
     connectorTarget: t.field({
       type: "JSON",
       description:
@@ -226,6 +242,9 @@ const UpdateResourceInput = builder.inputType("UpdateResourceInput", {
     requiresFulfillmentEvidence: t.boolean(),
     maxGrantDuration: t.int({ description: "Seconds; null removes the resource's own maximum, absent keeps it." }),
     connectorTarget: t.field({ type: "JSON" }),
+    ticketSlaHours: t.int({
+      description: "Whole hours from 1 to 8760; null removes the resource's own SLA, absent keeps it.",
+    }),
   }),
 });
 
@@ -256,6 +275,7 @@ builder.mutationFields((t) => ({
             connector: input.connector,
             connectorConfig: input.connectorConfig,
             fulfillersGroupId: decodeOptionalId(input.fulfillersGroupId, "Group", ["input", "fulfillersGroupId"]),
+            ticketSlaHours: input.ticketSlaHours ?? null,
           }),
         ),
       ),
@@ -276,6 +296,7 @@ builder.mutationFields((t) => ({
             requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
             connectorTarget: input.connectorTarget,
             maxGrantDuration: input.maxGrantDuration ?? null,
+            ticketSlaHours: input.ticketSlaHours ?? null,
           }),
         ),
       ),
@@ -296,6 +317,7 @@ builder.mutationFields((t) => ({
             requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? null,
             ...(input.connectorTarget !== undefined ? { connectorTarget: input.connectorTarget } : {}),
             ...(input.maxGrantDuration !== undefined ? { maxGrantDuration: input.maxGrantDuration } : {}),
+            ...(input.ticketSlaHours !== undefined ? { ticketSlaHours: input.ticketSlaHours } : {}),
           }),
         ),
       ),

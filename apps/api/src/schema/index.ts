@@ -14,6 +14,8 @@ import "./token.ts";
 import "./session.ts";
 import "./subscriptions.ts";
 import "./review.ts";
+import "./settings.ts";
+import "./delegation.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

@@ -1,8 +1,9 @@
 // Which nodes `Query.node` may return to the viewer: the same visibility rules as the lists.
 // Directory and catalogue entries (identities, groups, systems) are visible to every signed-in
-// identity; requests, tickets, audit events, grants, access reviews and non-requestable resources
-// are not.
+// identity; requests, tickets, audit events, grants, access reviews, delegations and
+// non-requestable resources are not.
 import type { Context } from "../context.ts";
+import { visibleDelegationWhere } from "../domain/delegations/delegations.ts";
 import {
   visibleAuditEventWhere,
   visibleGrantWhere,
@@ -39,6 +40,8 @@ export async function canSeeNode(ctx: Context, typename: string, id: string): Pr
       return (await p.accessReview.count({ where: { id, ...visibleReviewWhere(viewer) } })) > 0;
     case "AccessReviewItem":
       return (await p.accessReviewItem.count({ where: { id, ...visibleReviewItemWhere(viewer) } })) > 0;
+    case "Delegation":
+      return (await p.delegation.count({ where: { id, ...visibleDelegationWhere(viewer) } })) > 0;
     default:
       return false;
   }

@@ -1,7 +1,7 @@
 // Request and RequestItem: types, the request queries, and creating and cancelling requests.
 import type { Prisma } from "../generated/prisma/client.ts";
 import { countAllRequests } from "../domain/counters.ts";
-import { ITEM_STATUSES, openItemWhere } from "../domain/lifecycle.ts";
+import { ITEM_STATUSES, openItemWhere, openTicketWhere } from "../domain/lifecycle.ts";
 import { cancelRequest, createRequest, mayCancelRequest } from "../domain/requests/request-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { visibleRequestWhere } from "../domain/policy/visibility.ts";
@@ -66,6 +66,19 @@ export const Request = builder.prismaNode("Request", {
       description: "Whether the viewer may cancel this request now",
       select: { requesterId: true, targetId: true, _count: { select: { items: { where: openItemWhere } } } },
       resolve: (request, _args, ctx) => mayCancelRequest(viewerOf(ctx), request, request._count.items > 0),
+    }),
+    routingNotes: t.stringList({
+      description:
+        "Why open approval or fulfilment tickets of this request went to the fallback approvers or the admins\n" +
+        'instead of their own (Ticket.routingNote), e.g. "no manager on record"; empty when none did.',
+      select: {
+        tickets: {
+          where: { AND: [openTicketWhere, { kind: { in: ["APPROVAL", "FULFILLMENT"] }, routingNote: { not: null } }] },
+          select: { routingNote: true },
+          orderBy: { number: "asc" },
+        },
+      },
+      resolve: (request) => request.tickets.flatMap((ticket) => (ticket.routingNote ? [ticket.routingNote] : [])),
     }),
   }),
 });

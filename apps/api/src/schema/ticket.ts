@@ -2,6 +2,7 @@
 // reject, fulfill, retry, comment). Who may act is decided by domain/policy/routing.ts.
 import type { Prisma, TicketKind } from "../generated/prisma/client.ts";
 import {
+  claimTicket,
   commentOnTicket,
   decideTicket,
   fulfillTicket,
@@ -9,6 +10,7 @@ import {
   type ApproveInput,
 } from "../domain/tickets/ticket-actions.ts";
 import { toGlobalId } from "../domain/global-id.ts";
+import { reassignTicketByAdmin } from "../domain/tickets/reassign-ticket.ts";
 import { isActionableTicket } from "../domain/lifecycle.ts";
 import {
   actingRight,
@@ -19,6 +21,8 @@ import {
 } from "../domain/policy/routing.ts";
 import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { listSize } from "../domain/validate.ts";
+import { readSettings } from "../domain/settings/settings.ts";
+import { slaDueAt, slaHoursOf, slaSourcesSelect } from "../domain/tickets/sla.ts";
 import type { Actor, Work } from "../domain/work.ts";
 import type { Identity as IdentityRow } from "../generated/prisma/client.ts";
 import { type Context, viewerOf } from "../context.ts";
@@ -43,6 +47,17 @@ async function viewerMayAct(ctx: Context, ticket: FactsRow, kinds: readonly Tick
   if (!kinds.includes(ticket.kind) || !isActionableTicket(ticket.kind, ticket.status) || !ctx.viewer) return false;
   const right = actingRight(ctx.viewer, ticketFacts(ticket), await ctx.viewerGroupIds());
   return right === "ASSIGNED" || right === "OVERRIDE";
+}
+
+/** The organisation's default SLA, read once per operation and only when a ticket's SLA needs it. */
+const defaultSlaHours = new WeakMap<Context, Promise<number>>();
+function defaultSlaHoursOf(ctx: Context): Promise<number> {
+  let hours = defaultSlaHours.get(ctx);
+  if (!hours) {
+    hours = readSettings(ctx.prisma).then((settings) => settings.ticketSlaHours);
+    defaultSlaHours.set(ctx, hours);
+  }
+  return hours;
 }
 
 export const Ticket = builder.prismaNode("Ticket", {
@@ -106,6 +121,42 @@ export const Ticket = builder.prismaNode("Ticket", {
       description: "FULFILLMENT: the viewer may mark the access provisioned; REVOCATION: removed (fulfillTicket).",
       select: ticketFactsSelect,
       resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, ["FULFILLMENT", "REVOCATION"]),
+    }),
+    routingNote: t.exposeString("routingNote", {
+      nullable: true,
+      description:
+        "Why the fallback approvers or the admins have this ticket instead of the step's own, in people's words\n" +
+        '(e.g. "no manager on record", "the approver group has no eligible member", an escalation); null otherwise.',
+    }),
+    slaDueAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description:
+        "When an OPEN ticket passes its SLA (its resource's, else its system's, else the organisation's):\n" +
+        "its assignees are reminded then, and it is escalated at twice the SLA. Null when nobody is waiting on it.",
+      select: { status: true, createdAt: true, resource: { select: slaSourcesSelect } },
+      resolve: async (ticket, _args, ctx) =>
+        ticket.status === "OPEN" ? slaDueAt(ticket, slaHoursOf(ticket.resource, await defaultSlaHoursOf(ctx))) : null,
+    }),
+    remindedAt: t.expose("remindedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When its assignees were reminded that it passed its SLA.",
+    }),
+    escalatedAt: t.expose("escalatedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was escalated to the fallback approvers (or the admins), at twice its SLA.",
+    }),
+    claimedBy: t.relation("claimedBy", {
+      nullable: true,
+      description:
+        "Who took the ticket (claimTicket), so the others assigned see it is being handled. A signal, not a lock:\n" +
+        "everyone assigned may still act on it.",
+    }),
+    delegatedFrom: t.relation("delegatedFrom", {
+      nullable: true,
+      description: "The approver away whose delegate got this ticket (Identity.delegation).",
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -207,6 +258,25 @@ const CommentOnTicketInput = builder.inputType("CommentOnTicketInput", {
   fields: (t) => ({ ticketId: t.id({ required: true }), body: t.string({ required: true }) }),
 });
 
+const ReassignTicketInput = builder.inputType("ReassignTicketInput", {
+  description: "Exactly one of assigneeId and groupId.",
+  fields: (t) => ({
+    ticketId: t.id({ required: true }),
+    assigneeId: t.id({ description: "The one person who gets the ticket (active, not the requester or target)." }),
+    groupId: t.id({ description: "The group that gets the ticket (with a member who may act on it)." }),
+    reason: t.string({ required: true, description: "Why: recorded as the audit event's comment." }),
+  }),
+});
+const ClaimTicketInput = builder.inputType("ClaimTicketInput", {
+  fields: (t) => ({
+    ticketId: t.id({ required: true }),
+    release: t.boolean({
+      defaultValue: false,
+      description: "Give the ticket back instead of taking it (your own claim; admins: anyone's).",
+    }),
+  }),
+});
+
 const TicketPayload = entityPayload("TicketPayload", "ticket", "Ticket", (ctx, query, id) =>
   ctx.prisma.ticket.findUnique({ ...query, where: { id } }),
 );
@@ -250,6 +320,36 @@ builder.mutationFields((t) => ({
     description: "Retry a FAILED fulfillment ticket (admins and the system's fulfillers).",
     args: { input: t.arg({ type: DecideTicketInput, required: true }) },
     resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, retryFulfillment),
+  }),
+  reassignTicket: t.field({
+    type: TicketPayload,
+    description:
+      "Admins: give an open ticket to one person or one group instead of its assignees, with the reason\n" +
+      "(audited as TICKET_REASSIGNED, the reason as its comment). The ticket's claim is dropped.",
+    args: { input: t.arg({ type: ReassignTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, async (viewer) => {
+        const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
+        const assigneeId = decodeOptionalId(input.assigneeId, "Identity", ["input", "assigneeId"]);
+        const groupId = decodeOptionalId(input.groupId, "Group", ["input", "groupId"]);
+        await ctx.db.transact((work) =>
+          reassignTicketByAdmin(work, viewer, { ticketId, assigneeId, groupId, reason: input.reason }),
+        );
+        return ticketId;
+      }),
+  }),
+  claimTicket: t.field({
+    type: TicketPayload,
+    description:
+      "Take a ticket you may act on (Ticket.claimedBy), so the others assigned see it is handled, or give it back\n" +
+      "(release). A signal, not a lock: everyone assigned may still act on it.",
+    args: { input: t.arg({ type: ClaimTicketInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, async (viewer) => {
+        const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
+        await ctx.db.transact((work) => claimTicket(work, viewer, { ticketId, release: input.release ?? false }));
+        return ticketId;
+      }),
   }),
   commentOnTicket: t.field({
     type: TicketPayload,

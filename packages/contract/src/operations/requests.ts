@@ -1,6 +1,7 @@
 // Requests: creating and cancelling them, one request in detail, and request lists.
 import { graphql } from "../graphql.ts";
 import { AuditEventFields, RequestState, TicketDetailFields, UserErrorFields } from "./fragments.ts";
+import { TicketRoutingFields } from "./routing.ts";
 
 /** The fields a request list row shows (the dashboard's "My requests" and "All requests"). */
 export const RequestRow = /* @__PURE__ */ graphql(`
@@ -65,6 +66,7 @@ export const RequestDetail = /* @__PURE__ */ graphql(
     query RequestDetail($id: ID!) {
       request(id: $id) {
         ...RequestState
+        routingNotes
         items {
           extendsGrant {
             id
@@ -79,6 +81,7 @@ export const RequestDetail = /* @__PURE__ */ graphql(
         }
         tickets {
           ...TicketDetailFields
+          ...TicketRoutingFields
           grantExpiresAt
         }
         auditEvents(first: 100) {
@@ -92,7 +95,7 @@ export const RequestDetail = /* @__PURE__ */ graphql(
       }
     }
   `,
-  [RequestState, TicketDetailFields, AuditEventFields],
+  [RequestState, TicketDetailFields, TicketRoutingFields, AuditEventFields],
 );
 
 /** A page of the requests the viewer may see, newest first. */

@@ -1,66 +1,71 @@
 // Tickets: the decisions on them, one ticket in detail, and ticket lists.
 import { graphql } from "../graphql.ts";
 import { RequestState, TicketDetailFields, TicketPayloadFields } from "./fragments.ts";
+import { TicketRoutingFields } from "./routing.ts";
 
 /** What a ticket card shows, and whether the viewer may act on it (the dashboard's ticket views). */
-export const TicketCardFields = /* @__PURE__ */ graphql(`
-  fragment TicketCardFields on Ticket {
-    id
-    number
-    kind
-    status
-    step
-    grantExpiresAt
-    createdAt
-    viewerCanApprove
-    viewerCanReject
-    viewerCanFulfill
-    assignees {
+export const TicketCardFields = /* @__PURE__ */ graphql(
+  `
+    fragment TicketCardFields on Ticket {
       id
-      displayName
-    }
-    assigneeGroup {
-      id
-      name
-    }
-    decidedBy {
-      id
-      displayName
-    }
-    resource {
-      id
-      name
-      requiresFulfillmentEvidence
-      grantDurationLimit
-      system {
+      number
+      kind
+      status
+      step
+      grantExpiresAt
+      createdAt
+      viewerCanApprove
+      viewerCanReject
+      viewerCanFulfill
+      ...TicketRoutingFields
+      assignees {
+        id
+        displayName
+      }
+      assigneeGroup {
         id
         name
       }
-    }
-    request {
-      id
-      number
-      justification
-      requester {
+      decidedBy {
         id
         displayName
       }
-      target {
+      resource {
         id
-        displayName
+        name
+        requiresFulfillmentEvidence
+        grantDurationLimit
+        system {
+          id
+          name
+        }
+      }
+      request {
+        id
+        number
+        justification
+        requester {
+          id
+          displayName
+        }
+        target {
+          id
+          displayName
+        }
+      }
+      comments {
+        id
+        body
+        createdAt
+        author {
+          id
+          displayName
+        }
       }
     }
-    comments {
-      id
-      body
-      createdAt
-      author {
-        id
-        displayName
-      }
-    }
-  }
-`);
+  `,
+  [TicketRoutingFields],
+);
 
 export const ApproveTicket = /* @__PURE__ */ graphql(
   `

@@ -11,6 +11,7 @@ import { defaultSteps, type StepSpec } from "../policy/routing.ts";
 import { LIMITS, distinct, listSize, optionalText, requiredText } from "../validate.ts";
 import type { Actor, Tx, Work } from "../work.ts";
 import { parseConnectorConfig, parseConnectorTarget, storedConfig } from "../../connectors/settings.ts";
+import { optionalSlaHours } from "../settings/settings.ts";
 
 export const MAX_STEPS = 10;
 const MAX_APPROVERS_PER_STEP = 20;
@@ -21,6 +22,8 @@ export interface CreateSystemInput {
   connector: ConnectorKind;
   connectorConfig?: unknown;
   fulfillersGroupId?: string | null;
+  /** Hours; null: the organisation's default. */
+  ticketSlaHours?: number | null;
 }
 
 async function requireGroup(tx: Tx, id: string, field: readonly string[]): Promise<void> {
@@ -32,6 +35,7 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
   const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
   const connectorConfig = storedConfig(parseConnectorConfig(input.connector, input.connectorConfig));
+  const ticketSlaHours = optionalSlaHours(input.ticketSlaHours, ["input", "ticketSlaHours"]);
   if (input.fulfillersGroupId) await requireGroup(work.tx, input.fulfillersGroupId, ["input", "fulfillersGroupId"]);
   if (await work.tx.system.findUnique({ where: { name }, select: { id: true } })) {
     throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
@@ -43,6 +47,7 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
       connector: input.connector,
       connectorConfig,
       fulfillersGroupId: input.fulfillersGroupId ?? null,
+      ticketSlaHours,
     },
     select: { id: true },
   });
@@ -50,6 +55,7 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
     name,
     connector: input.connector,
     fulfillersGroupId: input.fulfillersGroupId ? toGlobalId("Group", input.fulfillersGroupId) : null,
+    ...(ticketSlaHours !== null ? { ticketSlaHours } : {}),
   });
   return system.id;
 }
@@ -138,6 +144,8 @@ export interface CreateResourceInput {
   connectorTarget?: unknown;
   /** Seconds; null for no maximum of its own (an update: absent keeps it). */
   maxGrantDuration?: number | null;
+  /** Hours; null for no SLA of its own (an update: absent keeps it). */
+  ticketSlaHours?: number | null;
 }
 
 /** A resource's maximum grant duration: whole seconds from a minute to MAX_GRANT_DURATION_LIMIT, or null. */
@@ -157,6 +165,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
   const description = optionalText(input.description, LIMITS.description, ["input", "description"]);
   const maxGrantDuration = grantDuration(input.maxGrantDuration);
+  const ticketSlaHours = optionalSlaHours(input.ticketSlaHours, ["input", "ticketSlaHours"]);
   const stepsField = ["input", "approvalSteps"];
   const system = await work.tx.system.findUnique({ where: { id: input.systemId }, select: { connector: true } });
   if (!system) throw notFound("System", ["input", "systemId"]);
@@ -184,6 +193,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
       requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? input.sensitivity === "PRIVILEGED",
       connectorTarget,
       maxGrantDuration,
+      ticketSlaHours,
     },
     select: { id: true, requestable: true, requiresFulfillmentEvidence: true },
   });
@@ -195,6 +205,7 @@ export async function createResource(work: Work, actor: Actor | null, input: Cre
     requestable: resource.requestable,
     requiresFulfillmentEvidence: resource.requiresFulfillmentEvidence,
     maxGrantDuration,
+    ...(ticketSlaHours !== null ? { ticketSlaHours } : {}),
     approvalSteps: stepsForAudit(steps),
     defaultSteps: input.approvalSteps == null,
     connectorTarget: connectorTarget ? (JSON.parse(connectorTarget) as JsonValue) : null,
@@ -213,6 +224,8 @@ export interface UpdateResourceInput {
   connectorTarget?: unknown;
   /** Seconds; null for no maximum of its own (an update: absent keeps it). */
   maxGrantDuration?: number | null;
+  /** Hours; null for no SLA of its own (an update: absent keeps it). */
+  ticketSlaHours?: number | null;
 }
 
 export async function updateResource(work: Work, actor: Actor, input: UpdateResourceInput): Promise<string> {
@@ -234,6 +247,10 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
   const sensitivity = input.sensitivity ?? current.sensitivity;
   const maxGrantDuration =
     input.maxGrantDuration !== undefined ? grantDuration(input.maxGrantDuration) : current.maxGrantDuration;
+  const ticketSlaHours =
+    input.ticketSlaHours !== undefined
+      ? optionalSlaHours(input.ticketSlaHours, ["input", "ticketSlaHours"])
+      : current.ticketSlaHours;
   const connectorTarget =
     input.connectorTarget !== undefined
       ? parseConnectorTarget(current.system.connector, input.connectorTarget)
@@ -265,6 +282,7 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
       requiresFulfillmentEvidence: input.requiresFulfillmentEvidence ?? current.requiresFulfillmentEvidence,
       connectorTarget,
       maxGrantDuration,
+      ticketSlaHours,
     },
     select: { requestable: true, requiresFulfillmentEvidence: true },
   });
@@ -276,6 +294,7 @@ export async function updateResource(work: Work, actor: Actor, input: UpdateReso
     requestable: updated.requestable,
     requiresFulfillmentEvidence: updated.requiresFulfillmentEvidence,
     maxGrantDuration,
+    ...(ticketSlaHours !== current.ticketSlaHours ? { ticketSlaHours } : {}),
     approvalSteps: stepsForAudit(steps),
     connectorTarget: connectorTarget ? (JSON.parse(connectorTarget) as JsonValue) : null,
   });

@@ -1,9 +1,11 @@
-// Approval routing and the right to act on a ticket: who is assigned a step, when admins take
-// over (no eligible approver left), and separation of duties (the requester and the target
-// never act on tickets of their request, admins included).
+// Approval routing and the right to act on a ticket: who is assigned a step, who takes over when
+// nobody eligible is left (the organisation's fallback group, else the admins), delegates of
+// approvers who are away, and separation of duties (the requester and the target never act on
+// tickets of their request, admins and delegates included).
 import type { Prisma, Sensitivity, TicketKind, TicketStatus } from "../../generated/prisma/client.ts";
 import { DomainError } from "../errors.ts";
 import { actionableTicketWhere } from "../lifecycle.ts";
+import { readSettings } from "../settings/settings.ts";
 import { type Actor, isAdmin, type Tx } from "../work.ts";
 
 export interface StepSpec {
@@ -22,8 +24,15 @@ export interface Routing {
   assigneeIds: string[];
   assigneeGroupId: string | null;
   assignedToAdmins: boolean;
-  /** Why the admins were assigned instead (null when they were not). */
+  /**
+   * Why the step's own approvers were not assigned, in people's words (null when they were): the
+   * ticket's routing note, shown on the request. The fallback group or the admins have it.
+   */
   fallbackReason: string | null;
+  /** The organisation's fallback group took the step (fallbackReason says why). */
+  toFallbackGroup?: boolean;
+  /** Named approvers away whose delegates were assigned instead (applyDelegations). */
+  delegatedFromIds?: string[];
 }
 
 interface Parties {
@@ -43,11 +52,33 @@ const eligibleIdentity = (parties: Parties): Prisma.IdentityWhereInput => ({
   id: { notIn: [parties.requesterId, parties.targetId] },
 });
 
-async function routeToGroup(tx: Tx, groupId: string, parties: Parties, emptyReason: string): Promise<Routing> {
+async function hasEligibleMember(tx: Tx, groupId: string, parties: Parties): Promise<boolean> {
   const eligible = await tx.identity.count({
     where: { ...eligibleIdentity(parties), groups: { some: { id: groupId } } },
   });
-  if (eligible === 0) return toAdmins(emptyReason);
+  return eligible > 0;
+}
+
+/**
+ * Where a step nobody eligible is left for goes: the organisation's fallback group when it has an
+ * eligible member, else the admins. The settings are read only here, off the normal path.
+ */
+export async function routeToFallback(tx: Tx, parties: Parties, reason: string): Promise<Routing> {
+  const { fallbackGroupId } = await readSettings(tx);
+  if (fallbackGroupId && (await hasEligibleMember(tx, fallbackGroupId, parties))) {
+    return {
+      assigneeIds: [],
+      assigneeGroupId: fallbackGroupId,
+      assignedToAdmins: false,
+      fallbackReason: reason,
+      toFallbackGroup: true,
+    };
+  }
+  return toAdmins(reason);
+}
+
+async function routeToGroup(tx: Tx, groupId: string, parties: Parties, emptyReason: string): Promise<Routing> {
+  if (!(await hasEligibleMember(tx, groupId, parties))) return routeToFallback(tx, parties, emptyReason);
   return { assigneeIds: [], assigneeGroupId: groupId, assignedToAdmins: false, fallbackReason: null };
 }
 
@@ -63,10 +94,10 @@ export async function routeApprovalStep(
         where: { reports: { some: { id: parties.targetId } } },
         select: { id: true, active: true },
       });
-      if (!manager) return toAdmins("the target has no manager");
-      if (!manager.active) return toAdmins("the target's manager is inactive");
+      if (!manager) return routeToFallback(tx, parties, "no manager on record");
+      if (!manager.active) return routeToFallback(tx, parties, "the manager is no longer active");
       if (manager.id === parties.requesterId || manager.id === parties.targetId) {
-        return toAdmins("the target's manager made the request (separation of duties)");
+        return routeToFallback(tx, parties, "the manager made the request (separation of duties)");
       }
       return { assigneeIds: [manager.id], assigneeGroupId: null, assignedToAdmins: false, fallbackReason: null };
     }
@@ -81,7 +112,13 @@ export async function routeApprovalStep(
         select: { id: true },
         orderBy: { id: "asc" },
       });
-      if (eligible.length === 0) return toAdmins("no named approver is eligible");
+      if (eligible.length === 0) {
+        return routeToFallback(
+          tx,
+          parties,
+          "none of the named approvers may act (inactive, or the requester or target)",
+        );
+      }
       return {
         assigneeIds: eligible.map((i) => i.id),
         assigneeGroupId: null,
@@ -90,7 +127,7 @@ export async function routeApprovalStep(
       };
     }
     case "GROUP":
-      if (!step.groupId) return toAdmins("the step names no group");
+      if (!step.groupId) return routeToFallback(tx, parties, "the step names no approver group");
       return routeToGroup(tx, step.groupId, parties, "the approver group has no eligible member");
   }
 }
@@ -111,13 +148,44 @@ export async function routeApprovalStepAgain(
           where: { resourceId_order: { resourceId: ticket.resourceId, order: ticket.step } },
           select: { id: true, kind: true, groupId: true },
         });
-  if (!step) return { ...toAdmins("the step is no longer configured"), stepKind: null };
+  if (!step)
+    return { ...(await routeToFallback(tx, parties, "the approval step is no longer configured")), stepKind: null };
   return { ...(await routeApprovalStep(tx, step, parties)), stepKind: step.kind };
 }
 
 export async function routeFulfillment(tx: Tx, fulfillersGroupId: string | null, parties: Parties): Promise<Routing> {
-  if (!fulfillersGroupId) return toAdmins("the system has no fulfillers group");
+  if (!fulfillersGroupId) return routeToFallback(tx, parties, "the system has no fulfillers group");
   return routeToGroup(tx, fulfillersGroupId, parties, "the fulfillers group has no eligible member");
+}
+
+/**
+ * A new ticket's named approvers who are away (a delegation running at `at`) are replaced by their
+ * delegates, in one read. Separation of duties holds for delegates: a delegation whose delegate is
+ * inactive, the requester or the target is not followed, and the approver stays assigned.
+ * Groups, fallback groups and admins are never delegated.
+ */
+export async function applyDelegations(tx: Tx, routing: Routing, parties: Parties, at: Date): Promise<Routing> {
+  if (routing.assigneeIds.length === 0) return routing;
+  const running = await tx.delegation.findMany({
+    where: {
+      delegatorId: { in: routing.assigneeIds },
+      endedAt: null,
+      startsAt: { lte: at },
+      endsAt: { gt: at },
+      delegate: eligibleIdentity(parties),
+    },
+    select: { delegatorId: true, delegateId: true },
+    orderBy: { startsAt: "desc" },
+  });
+  if (running.length === 0) return routing;
+  const delegateOf = new Map<string, string>();
+  for (const d of running) if (!delegateOf.has(d.delegatorId)) delegateOf.set(d.delegatorId, d.delegateId);
+  const delegatedFromIds = routing.assigneeIds.filter((id) => delegateOf.has(id));
+  return {
+    ...routing,
+    assigneeIds: [...new Set(routing.assigneeIds.map((id) => delegateOf.get(id) ?? id))],
+    delegatedFromIds,
+  };
 }
 
 /** The facts about a ticket that decide who may act on it. */

@@ -7,7 +7,7 @@ import { toGlobalId } from "../global-id.ts";
 import { nextNumber } from "../counters.ts";
 import { enqueueJob } from "../jobs.ts";
 import { checkTicketCreation, moveItem } from "../lifecycle.ts";
-import { routeApprovalStep, routeFulfillment, type Routing } from "../policy/routing.ts";
+import { applyDelegations, routeApprovalStep, routeFulfillment, type Routing } from "../policy/routing.ts";
 import type { Work } from "../work.ts";
 
 export interface ItemContext {
@@ -44,6 +44,8 @@ async function createTicket(
     step,
     assigneeGroupId: routing.assigneeGroupId,
     assignedToAdmins: routing.assignedToAdmins,
+    routingNote: routing.fallbackReason,
+    delegatedFromId: routing.delegatedFromIds?.[0] ?? null,
   });
   await work.sql.insertTicketAssignees(ticket.id, [...new Set(routing.assigneeIds)]);
   work.audit.append({
@@ -62,6 +64,10 @@ async function createTicket(
       assignedToAdmins: routing.assignedToAdmins,
       fallbackReason: routing.fallbackReason,
       ...(grantId ? { grantId: toGlobalId("Grant", grantId) } : {}),
+      ...(routing.toFallbackGroup ? { toFallbackGroup: true } : {}),
+      ...(routing.delegatedFromIds?.length
+        ? { delegatedFromIds: routing.delegatedFromIds.map((id) => toGlobalId("Identity", id)) }
+        : {}),
     },
   });
   return ticket.id;
@@ -85,7 +91,13 @@ export async function advanceItem(
     select: { id: true, order: true, kind: true, groupId: true },
   });
   if (next) {
-    const routing = await routeApprovalStep(work.tx, next, parties);
+    // Only new tickets follow delegations (a running ticket stays with whom it was given to).
+    const routing = await applyDelegations(
+      work.tx,
+      await routeApprovalStep(work.tx, next, parties),
+      parties,
+      new Date(),
+    );
     await createTicket(work, item, "APPROVAL", next.order, routing, actorId);
     return "PENDING_APPROVAL";
   }

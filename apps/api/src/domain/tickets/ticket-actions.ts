@@ -25,6 +25,7 @@ const ticketSelect = {
   resourceId: true,
   assigneeGroupId: true,
   assignedToAdmins: true,
+  claimedById: true,
   request: { select: { requesterId: true, targetId: true } },
 } as const;
 
@@ -248,6 +249,48 @@ export async function commentOnTicket(
     ticketId: ticket.id,
     comment: body,
     data: { commentId: toGlobalId("TicketComment", created.id) },
+  });
+}
+
+/**
+ * Takes a ticket the actor may act on ("assign to me": claimedBy), or gives it back (release).
+ * A claim is a signal, not a lock: whoever is assigned may still act, and another assignee may
+ * take it over (the event names the previous holder). Admins may take any ticket they may act
+ * on, and give back anyone's claim.
+ */
+export async function claimTicket(
+  work: Work,
+  actor: Actor,
+  input: { ticketId: string; release: boolean },
+): Promise<void> {
+  const { ticket } = await loadTicket(work, actor, input.ticketId);
+  await requireRightToAct(work, actor, ticket);
+  if (!isActionableTicket(ticket.kind, ticket.status)) {
+    throw invalidState(`The ticket is ${ticket.status}: nobody is waiting on it.`);
+  }
+  const previous = ticket.claimedById;
+  if (input.release && previous !== actor.id && !(previous !== null && isAdmin(actor))) {
+    throw invalidState("You have not taken this ticket.");
+  }
+  const next = input.release ? null : actor.id;
+  if (next === previous) return;
+  const { count } = await work.tx.ticket.updateMany({
+    where: { id: ticket.id, status: ticket.status, claimedById: previous },
+    data: { claimedById: next },
+  });
+  if (count !== 1) throw invalidState("The ticket changed meanwhile; look again.");
+  work.audit.append({
+    action: "TICKET_CLAIMED",
+    actorId: actor.id,
+    requestId: ticket.requestId,
+    ticketId: ticket.id,
+    data: {
+      previousStatus: ticket.status,
+      status: ticket.status,
+      kind: ticket.kind,
+      claimedById: next ? toGlobalId("Identity", next) : null,
+      previousClaimedById: previous ? toGlobalId("Identity", previous) : null,
+    },
   });
 }
 
