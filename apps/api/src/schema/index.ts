@@ -14,6 +14,7 @@ import "./token.ts";
 import "./session.ts";
 import "./subscriptions.ts";
 import "./review.ts";
+import "./event-endpoint.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

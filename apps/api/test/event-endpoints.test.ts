@@ -1,0 +1,599 @@
+// Outbound event endpoints through the real API, delivering to real HTTP receivers that verify
+// every signature themselves: the request story arrives complete, signed, in sequence order, as
+// CloudEvents whose ids resolve through the API; an outage is retried with backoff and then
+// everything arrives in order, the delivery log telling the failures and successes; a replay sends
+// events again in order; topics and a system scope filter; a disabled endpoint waits; chat
+// channels get readable messages without connector detail; bad input changes nothing; a restart
+// of the instance mid-stream loses nothing and keeps the order.
+import {
+  ApproveTicket,
+  AuditEvents,
+  CreateEventEndpoint,
+  CreateRequest,
+  CreateResource,
+  CreateSystem,
+  DeleteEventEndpoint,
+  EventEndpointDeliveries,
+  EventEndpoints,
+  FulfillTicket,
+  Node,
+  ReplayEventEndpoint,
+  TestEventEndpoint,
+  UpdateEventEndpoint,
+  type ResultOf,
+  type VariablesOf,
+} from "@access/contract";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/db/database.ts";
+import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
+import { EVENT_TOPICS, type EventTopic } from "../src/domain/events/topics.ts";
+import { freshDatabase, type TestDatabase } from "./databases.ts";
+import { startEventReceiver, type EventReceiver } from "./event-receiver.ts";
+import {
+  accepted,
+  codes,
+  dataOf,
+  gid,
+  graphqlAt,
+  jsonObject,
+  present,
+  startTestServer,
+  type TestServer,
+} from "./harness.ts";
+import { freePort, type Instance, startInstance } from "./instances.ts";
+
+const SECRET = "event-endpoint-secret-0123456789abcdef";
+const SECRET_REFERENCE = "env:ACCESS_SECRET_EVENTS";
+const PUBLIC_URL = "https://access.example.com";
+
+type EndpointInput = VariablesOf<typeof CreateEventEndpoint>["input"];
+type Gql = ReturnType<typeof graphqlAt>;
+
+async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The world a suite talks to: one API (in-process or a child process) and its demo organisation. */
+interface Api {
+  gql: Gql;
+  org: DemoOrganisation;
+}
+
+const admin = (api: Api) => api.org.tokens.admin;
+
+async function createEndpoint(api: Api, input: Partial<EndpointInput> & Pick<EndpointInput, "url">) {
+  const { createEventEndpoint } = await dataOf(
+    api.gql(admin(api), CreateEventEndpoint, {
+      input: {
+        name: `Receiver ${Math.random().toString(36).slice(2, 10)}`,
+        kind: "CLOUDEVENTS",
+        secret: SECRET_REFERENCE,
+        topics: ["TICKETS", "REQUESTS", "GRANTS"],
+        ...input,
+      },
+    }),
+  );
+  return present(accepted(createEventEndpoint, "createEventEndpoint").endpoint, "the endpoint");
+}
+
+async function endpointState(api: Api, id: string, first = 100) {
+  const { node } = await dataOf(api.gql(admin(api), EventEndpointDeliveries, { id, first }));
+  if (node?.__typename !== "EventEndpoint") throw new Error(`${id} is no event endpoint: ${JSON.stringify(node)}`);
+  return node;
+}
+
+/** Every audit event's sequence and action, oldest first (the admin reads the trail). */
+async function trail(api: Api): Promise<{ sequence: number; action: string }[]> {
+  const events: { sequence: number; action: string }[] = [];
+  for (let after: string | null = null; ;) {
+    const page: ResultOf<typeof AuditEvents> = await dataOf(api.gql(admin(api), AuditEvents, { first: 100, after }));
+    const { auditEvents } = page;
+    events.push(...auditEvents.edges.map((e) => ({ sequence: e.node.sequence, action: e.node.action })));
+    if (!auditEvents.pageInfo.hasNextPage) break;
+    after = auditEvents.pageInfo.endCursor ?? null;
+  }
+  return events.sort((a, b) => a.sequence - b.sequence);
+}
+
+const head = async (api: Api) => (await trail(api)).at(-1)?.sequence ?? 0;
+
+/** The sequences in (after, upTo] of the topics' actions: what an endpoint on them must receive. */
+async function expectedSequences(api: Api, topics: readonly EventTopic[], after: number, upTo: number) {
+  const actions = new Set<string>(topics.flatMap((topic) => EVENT_TOPICS[topic]));
+  return (await trail(api))
+    .filter((e) => e.sequence > after && e.sequence <= upTo && actions.has(e.action))
+    .map((e) => e.sequence);
+}
+
+/** Waits until the endpoint's cursor reached `sequence` (everything up to it sent or skipped). */
+const caughtUp = (api: Api, id: string, sequence: number, timeoutMs?: number) =>
+  until(
+    () => endpointState(api, id),
+    (e) => e.deliveredSequence >= sequence,
+    `endpoint ${id} to reach ${sequence}`,
+    timeoutMs,
+  );
+
+let resourceCounter = 0;
+async function newResource(api: Api, systemId = gid("System", api.org.githubSystemId), extra = {}): Promise<string> {
+  resourceCounter += 1;
+  const { createResource } = await dataOf(
+    api.gql(admin(api), CreateResource, {
+      input: { systemId, name: `Event test resource ${resourceCounter}`, sensitivity: "STANDARD", ...extra },
+    }),
+  );
+  return present(accepted(createResource, "createResource").resource, "the resource").id;
+}
+
+/** The story: Alice requests a new resource, Bob (her manager) approves, Dave fulfils. */
+async function story(api: Api, resourceId?: string, justification = "Needed for the release") {
+  const resource = resourceId ?? (await newResource(api));
+  const { createRequest } = await dataOf(
+    api.gql(api.org.tokens.alice, CreateRequest, { input: { resourceIds: [resource], justification } }),
+  );
+  const request = present(accepted(createRequest, "createRequest").request, "the request");
+  const approval = present(
+    request.tickets.find((x) => x.kind === "APPROVAL"),
+    "the approval ticket",
+  );
+  const { approveTicket } = await dataOf(
+    api.gql(api.org.tokens.bob, ApproveTicket, { input: { ticketId: approval.id, comment: "fine" } }),
+  );
+  const approved = accepted(approveTicket, "approveTicket");
+  const fulfillment = present(
+    approved.ticket?.request.tickets.find((x) => x.kind === "FULFILLMENT"),
+    `the fulfillment ticket: ${JSON.stringify(approved.ticket)}`,
+  );
+  accepted(
+    (await dataOf(api.gql(api.org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillment.id } }))).fulfillTicket,
+    "fulfillTicket",
+  );
+  return request;
+}
+
+const raw = (receiver: EventReceiver) => receiver.accepted.map((call) => Number(call.body.sequence));
+const strictlyIncreasing = (list: readonly number[]) => list.every((value, i) => i === 0 || value > (list[i - 1] ?? 0));
+
+describe("event endpoints on one instance", () => {
+  let t: TestServer;
+  let api: Api;
+  const receivers: EventReceiver[] = [];
+  const endpoints: string[] = [];
+
+  const receiver = async (secret: string | null = SECRET) => {
+    const r = await startEventReceiver(secret);
+    receivers.push(r);
+    return r;
+  };
+  const endpoint = async (input: Partial<EndpointInput> & Pick<EndpointInput, "url">) => {
+    const created = await createEndpoint(api, input);
+    endpoints.push(created.id);
+    return created;
+  };
+
+  beforeAll(async () => {
+    t = await startTestServer({
+      env: {
+        ACCESS_SECRET_EVENTS: SECRET,
+        ACCESS_SECRET_HOOK: "event-test-webhook-secret-0123456789",
+        EVENT_RETRY_BASE_MS: "20",
+        EVENT_TIMEOUT_MS: "2000",
+        EVENT_LEASE_MS: "10000",
+        CONNECTOR_MAX_ATTEMPTS: "1",
+        HEALTH_CHECK_INTERVAL_MS: "3600000",
+        PUBLIC_URL,
+      },
+    });
+    api = { gql: t.gql, org: t.org };
+  });
+  afterEach(async () => {
+    // Each test's endpoints go with it: later tests' events are not theirs.
+    for (const id of endpoints.splice(0)) {
+      accepted(
+        (await dataOf(t.gql(admin(api), DeleteEventEndpoint, { input: { id } }))).deleteEventEndpoint,
+        "deleteEventEndpoint",
+      );
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it("delivers the request story once each, signed, in sequence order, as CloudEvents whose ids resolve", async () => {
+    const r = await receiver();
+    const start = await head(api);
+    const topics: EventTopic[] = ["TICKETS", "REQUESTS", "GRANTS"];
+    const created = await endpoint({ url: r.url, topics });
+    expect(created).toMatchObject({ kind: "CLOUDEVENTS", enabled: true, secretReference: SECRET_REFERENCE });
+    expect(created.topics).toEqual(["REQUESTS", "TICKETS", "GRANTS"]);
+    expect(created.deliveredSequence).toBe(start); // only new events
+    const request = await story(api);
+    const end = await head(api);
+    await caughtUp(api, created.id, end);
+
+    const expected = await expectedSequences(api, topics, start, end);
+    expect(expected.length).toBeGreaterThanOrEqual(8);
+    expect(r.sequences()).toEqual(expected);
+    expect(strictlyIncreasing(raw(r))).toBe(true);
+    expect(r.rejected).toEqual([]);
+
+    const actions = new Map((await trail(api)).map((e) => [e.sequence, e.action]));
+    for (const { headers, body } of r.accepted) {
+      const data = jsonObject(body.data, "the CloudEvent's data");
+      const action = String(actions.get(Number(data.sequence)));
+      expect(headers["content-type"]).toBe("application/cloudevents+json");
+      expect(body).toMatchObject({
+        specversion: "1.0",
+        source: `${PUBLIC_URL}/audit`,
+        type: `dev.access-requests.${action.toLowerCase().replace(/_/g, ".")}`,
+        datacontenttype: "application/json",
+        sequence: String(data.sequence),
+      });
+      expect(data.action).toBe(action);
+      expect(headers["idempotency-key"]).toBe(body.id);
+      expect(new Date(String(body.time)).toISOString()).toBe(body.time);
+      // The event's own id and its subject are global ids the API resolves.
+      const event = await dataOf(t.gql(admin(api), Node, { id: String(body.id) }));
+      expect(event.node?.__typename).toBe("AuditEvent");
+      const subject = await dataOf(t.gql(admin(api), Node, { id: String(body.subject) }));
+      const kind = action.split("_")[0];
+      expect(subject.node?.__typename).toBe(kind === "REQUEST" ? "Request" : kind === "TICKET" ? "Ticket" : "Grant");
+      if (data.requestId !== null) expect(data.requestId).toBe(request.id);
+      if (data.actorId !== null) {
+        expect((await dataOf(t.gql(admin(api), Node, { id: String(data.actorId) }))).node?.__typename).toBe("Identity");
+      }
+    }
+    const state = await endpointState(api, created.id);
+    expect(state).toMatchObject({ failures: 0, retryAt: null, lastError: null, pending: 0 });
+    expect(state.deliveries.totalCount).toBe(expected.length);
+    expect(state.deliveries.edges.map((e) => e.node.outcome)).toEqual(expected.map(() => "DELIVERED"));
+    // Newest first.
+    expect(state.deliveries.edges.map((e) => e.node.sequence)).toEqual([...expected].reverse());
+  });
+
+  it("retries through an outage with backoff, then delivers everything in order; the log shows both", async () => {
+    const r = await receiver();
+    const start = await head(api);
+    const created = await endpoint({ url: r.url, topics: ["TICKETS", "REQUESTS", "GRANTS"] });
+    r.outage(500);
+    await story(api);
+    const end = await head(api);
+    const failing = await until(
+      () => endpointState(api, created.id),
+      (e) => e.failures >= 3,
+      "three failed attempts",
+    );
+    expect(failing.lastError).toBe("answered HTTP 500");
+    expect(failing.retryAt).not.toBeNull();
+    expect(failing.deliveredSequence).toBeLessThan(end);
+    r.recover();
+    const done = await caughtUp(api, created.id, end);
+    const expected = await expectedSequences(api, ["TICKETS", "REQUESTS", "GRANTS"], start, end);
+    expect(r.sequences()).toEqual(expected);
+    expect(raw(r)).toEqual(expected); // nothing sent twice, nothing after a failure sent before it
+    expect(done).toMatchObject({ failures: 0, lastError: null, retryAt: null });
+    const log = done.deliveries.edges.map((e) => e.node);
+    const failed = log.filter((d) => d.outcome === "FAILED");
+    expect(failed.length).toBeGreaterThanOrEqual(3);
+    expect(failed.every((d) => d.httpStatus === 500 && d.error === "answered HTTP 500")).toBe(true);
+    // The failures were all at the first event (the rest waited), which then went through.
+    expect(new Set(failed.map((d) => d.sequence))).toEqual(new Set([expected[0]]));
+    expect(log.filter((d) => d.outcome === "DELIVERED").map((d) => d.sequence)).toEqual([...expected].reverse());
+    expect(r.attempts).toBe(expected.length + failed.length);
+  });
+
+  it("replays from a sequence: the receiver gets those events again, in order", async () => {
+    const r = await receiver();
+    const start = await head(api);
+    const created = await endpoint({ url: r.url });
+    await story(api);
+    const end = await head(api);
+    await caughtUp(api, created.id, end);
+    const expected = await expectedSequences(api, ["TICKETS", "REQUESTS", "GRANTS"], start, end);
+    const from = present(expected[2], "a third event");
+    const { replayEventEndpoint } = await dataOf(
+      t.gql(admin(api), ReplayEventEndpoint, { input: { id: created.id, fromSequence: from } }),
+    );
+    const replayed = present(accepted(replayEventEndpoint, "replay").endpoint, "the endpoint");
+    // The replay's own CONFIG_CHANGED event is in no topic: it is skipped, not sent.
+    expect(replayed.deliveredSequence).toBeLessThan(from);
+    await caughtUp(api, created.id, end + 1);
+    expect(raw(r)).toEqual([...expected, ...expected.filter((s) => s >= from)]);
+
+    const bad = await dataOf(
+      t.gql(admin(api), ReplayEventEndpoint, { input: { id: created.id, fromSequence: (await head(api)) + 2 } }),
+    );
+    expect(codes(bad.replayEventEndpoint.errors)).toEqual(["VALIDATION"]);
+    const zero = await dataOf(t.gql(admin(api), ReplayEventEndpoint, { input: { id: created.id, fromSequence: 0 } }));
+    expect(codes(zero.replayEventEndpoint.errors)).toEqual(["VALIDATION"]);
+  });
+
+  it("sends only its topics, and with a system scope only events about that system", async () => {
+    const grantsOnly = await receiver();
+    const scoped = await receiver();
+    const { createSystem } = await dataOf(
+      t.gql(admin(api), CreateSystem, {
+        input: { name: "Wiki", connector: "MANUAL", fulfillersGroupId: gid("Group", api.org.fulfillersGroupId) },
+      }),
+    );
+    const wiki = present(accepted(createSystem, "createSystem").system, "the wiki system").id;
+    const start = await head(api);
+    const a = await endpoint({ url: grantsOnly.url, topics: ["GRANTS"] });
+    const b = await endpoint({ url: scoped.url, topics: ["TICKETS"], systemId: wiki });
+    expect(b.system?.id).toBe(wiki);
+    await story(api); // on GitHub
+    const wikiRequest = await story(api, await newResource(api, wiki));
+    const end = await head(api);
+    await caughtUp(api, a.id, end);
+    await caughtUp(api, b.id, end);
+    const events = await trail(api);
+    const actionOf = (s: number) => events.find((e) => e.sequence === s)?.action ?? "";
+    expect(grantsOnly.sequences()).toEqual(await expectedSequences(api, ["GRANTS"], start, end));
+    expect(grantsOnly.sequences().map(actionOf)).toEqual(["GRANT_ACTIVATED", "GRANT_ACTIVATED"]);
+    // Only the wiki request's tickets.
+    const ticketEvents = scoped.accepted.map((call) => jsonObject(call.body.data, "data"));
+    expect(ticketEvents.length).toBeGreaterThanOrEqual(4);
+    expect(ticketEvents.every((data) => data.requestId === wikiRequest.id)).toBe(true);
+    expect(new Set(ticketEvents.map((data) => String(data.action).split("_")[0]))).toEqual(new Set(["TICKET"]));
+  });
+
+  it("sends a disabled endpoint nothing until it is enabled, then everything it missed, in order", async () => {
+    const r = await receiver();
+    const sentinel = await receiver();
+    const start = await head(api);
+    const created = await endpoint({ url: r.url });
+    const { updateEventEndpoint } = await dataOf(
+      t.gql(admin(api), UpdateEventEndpoint, { input: { id: created.id, enabled: false } }),
+    );
+    expect(accepted(updateEventEndpoint, "disable").endpoint?.enabled).toBe(false);
+    const watcher = await endpoint({ url: sentinel.url });
+    await story(api);
+    const end = await head(api);
+    // The worker has been through every endpoint with events since: the enabled one caught up.
+    await caughtUp(api, watcher.id, end);
+    const missed = await expectedSequences(api, ["TICKETS", "REQUESTS", "GRANTS"], start, end);
+    expect(r.attempts).toBe(0);
+    expect((await endpointState(api, created.id)).deliveredSequence).toBeLessThan(present(missed[0], "an event"));
+    accepted(
+      (await dataOf(t.gql(admin(api), UpdateEventEndpoint, { input: { id: created.id, enabled: true } })))
+        .updateEventEndpoint,
+      "enable",
+    );
+    await caughtUp(api, created.id, end);
+    expect(raw(r)).toEqual(missed);
+  });
+
+  it("sends a chat channel a readable message for a new approval ticket, and a failure without connector detail", async () => {
+    const chat = await receiver(null);
+    const created = await endpoint({ url: chat.url, kind: "CHAT", secret: null, topics: ["TICKETS"] });
+    const resource = await newResource(api);
+    const { createRequest } = await dataOf(
+      t.gql(api.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [resource], justification: "Release <v2> & docs" },
+      }),
+    );
+    const request = present(accepted(createRequest, "createRequest").request, "the request");
+    const [first] = await until(
+      () => chat.accepted,
+      (calls) => calls.length >= 1,
+      "the chat message",
+    );
+    const text = String(first?.body.text);
+    expect(Object.keys(first?.body ?? {})).toEqual(["text"]);
+    expect(text).toContain(`REQ-${request.number} needs approval (approval step 1)`);
+    expect(text).toContain(`Alice Employee requests Event test resource ${resourceCounter} (GitHub)`);
+    expect(text).toContain('Justification: "Release &lt;v2&gt; &amp; docs"');
+    expect(text).toContain(`${PUBLIC_URL}/?request=${encodeURIComponent(request.id)}`);
+
+    // A connector failure: the plain code and message, never what the connector said.
+    const { createSystem } = await dataOf(
+      t.gql(admin(api), CreateSystem, {
+        input: {
+          name: "Down hook",
+          connector: "WEBHOOK",
+          connectorConfig: { url: `http://127.0.0.1:${await freePort()}/hook`, secret: "env:ACCESS_SECRET_HOOK" },
+          fulfillersGroupId: gid("Group", api.org.fulfillersGroupId),
+        },
+      }),
+    );
+    const hook = present(accepted(createSystem, "createSystem").system, "the hook system").id;
+    const hooked = await newResource(api, hook, { approvalSteps: [], connectorTarget: { team: "x" } });
+    const failedRequest = present(
+      accepted(
+        (
+          await dataOf(
+            t.gql(api.org.tokens.alice, CreateRequest, { input: { resourceIds: [hooked], justification: "hook" } }),
+          )
+        ).createRequest,
+        "createRequest",
+      ).request,
+      "the hook request",
+    );
+    const failure = await until(
+      () => chat.accepted.find((call) => String(call.body.text).includes("failed")),
+      (call) => call !== undefined,
+      "the failure message",
+    );
+    const failureText = String(failure?.body.text);
+    expect(failureText).toContain(`REQ-${failedRequest.number}: provisioning`);
+    expect(failureText).toContain("(UNREACHABLE:");
+    expect(failureText).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|webhook unreachable/);
+    expect((await endpointState(api, created.id)).secretReference).toBeNull();
+  });
+
+  it("sends a test event on demand and logs it as sequence 0", async () => {
+    const r = await receiver();
+    const created = await endpoint({ url: r.url, topics: ["SYSTEM_HEALTH"] });
+    const { testEventEndpoint } = await dataOf(t.gql(admin(api), TestEventEndpoint, { input: { id: created.id } }));
+    expect(accepted(testEventEndpoint, "test").delivery).toMatchObject({
+      sequence: 0,
+      type: "dev.access-requests.ping",
+      outcome: "DELIVERED",
+      httpStatus: 200,
+    });
+    expect(r.accepted.map((call) => call.body.type)).toEqual(["dev.access-requests.ping"]);
+  });
+
+  it("refuses bad input and changes nothing; non-admins are refused everything", async () => {
+    const r = await receiver();
+    const auditTotal = async () => (await dataOf(t.gql(admin(api), AuditEvents, { first: 1 }))).auditEvents.totalCount;
+    const count = async () => (await dataOf(t.gql(admin(api), EventEndpoints))).eventEndpoints.length;
+    const [auditBefore, countBefore] = [await auditTotal(), await count()];
+    const base: EndpointInput = {
+      name: "Refused",
+      kind: "CLOUDEVENTS",
+      url: r.url,
+      secret: SECRET_REFERENCE,
+      topics: ["TICKETS"],
+    };
+    const cases: [Partial<EndpointInput>, string, string[]][] = [
+      [{ url: "ftp://events.example.com/in" }, "VALIDATION", ["input", "url"]],
+      [{ url: "not a url" }, "VALIDATION", ["input", "url"]],
+      [{ url: "https://user:pass@events.example.com/in" }, "VALIDATION", ["input", "url"]],
+      [{ secret: "plain-secret-value" }, "VALIDATION", ["input", "secret"]],
+      [{ secret: "env:ACCESS_SECRET_NOT_SET_ANYWHERE" }, "VALIDATION", ["input", "secret"]],
+      [{ secret: null }, "VALIDATION", ["input", "secret"]],
+      [{ topics: [] }, "VALIDATION", ["input", "topics"]],
+      [{ topics: ["TICKETS", "TICKETS"] }, "VALIDATION", ["input", "topics", "1"]],
+      [{ systemId: gid("System", "nosuchsystem") }, "NOT_FOUND", ["input", "systemId"]],
+      [{ name: " " }, "VALIDATION", ["input", "name"]],
+      [{ name: "x".repeat(101) }, "VALIDATION", ["input", "name"]],
+      [{ fromSequence: 0 }, "VALIDATION", ["input", "fromSequence"]],
+    ];
+    for (const [change, code, field] of cases) {
+      const { createEventEndpoint } = await dataOf(
+        t.gql(admin(api), CreateEventEndpoint, { input: { ...base, ...change } }),
+      );
+      expect(
+        createEventEndpoint.errors.map((e) => ({ code: e.code, field: e.field })),
+        JSON.stringify(change),
+      ).toEqual([{ code, field }]);
+      expect(createEventEndpoint.endpoint).toBeNull();
+    }
+    const unresolvable = await dataOf(
+      t.gql(admin(api), CreateEventEndpoint, { input: { ...base, secret: "env:ACCESS_SECRET_NOT_SET_ANYWHERE" } }),
+    );
+    expect(unresolvable.createEventEndpoint.errors[0]?.message).toContain("ACCESS_SECRET_NOT_SET_ANYWHERE");
+    expect([await auditTotal(), await count()]).toEqual([auditBefore, countBefore]);
+
+    const existing = await endpoint({ url: r.url, name: "Taken name" });
+    const duplicate = await dataOf(t.gql(admin(api), CreateEventEndpoint, { input: { ...base, name: "Taken name" } }));
+    expect(codes(duplicate.createEventEndpoint.errors)).toEqual(["CONFLICT"]);
+    const update = await dataOf(
+      t.gql(admin(api), UpdateEventEndpoint, { input: { id: existing.id, secret: "plain", enabled: false } }),
+    );
+    expect(codes(update.updateEventEndpoint.errors)).toEqual(["VALIDATION"]);
+    expect((await endpointState(api, existing.id)).enabled).toBe(true);
+
+    // Non-admins: the list is FORBIDDEN, the endpoint is no node of theirs, every mutation FORBIDDEN.
+    const alice = api.org.tokens.alice;
+    const list = await t.gql(alice, EventEndpoints);
+    expect(list.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+    expect((await dataOf(t.gql(alice, Node, { id: existing.id }))).node).toBeNull();
+    const refusals = [
+      (await dataOf(t.gql(alice, CreateEventEndpoint, { input: base }))).createEventEndpoint.errors,
+      (await dataOf(t.gql(alice, UpdateEventEndpoint, { input: { id: existing.id, enabled: false } })))
+        .updateEventEndpoint.errors,
+      (await dataOf(t.gql(alice, ReplayEventEndpoint, { input: { id: existing.id, fromSequence: 1 } })))
+        .replayEventEndpoint.errors,
+      (await dataOf(t.gql(alice, TestEventEndpoint, { input: { id: existing.id } }))).testEventEndpoint.errors,
+      (await dataOf(t.gql(alice, DeleteEventEndpoint, { input: { id: existing.id } }))).deleteEventEndpoint.errors,
+    ];
+    expect(refusals.map(codes)).toEqual(refusals.map(() => ["FORBIDDEN"]));
+    expect(await count()).toBe(countBefore + 1);
+  });
+
+  it("audits every change as CONFIG_CHANGED without a secret's value", async () => {
+    const r = await receiver();
+    const created = await endpoint({ url: r.url, name: "Audited" });
+    await dataOf(t.gql(admin(api), UpdateEventEndpoint, { input: { id: created.id, topics: ["GRANTS"] } }));
+    const { auditEvents } = await dataOf(
+      t.gql(admin(api), AuditEvents, { last: 2, filter: { action: ["CONFIG_CHANGED"] } }),
+    );
+    const data = auditEvents.edges.map((e) => jsonObject(e.node.data, "data"));
+    expect(data).toMatchObject([
+      { entity: "EventEndpoint", entityId: created.id, change: "created", secretReference: SECRET_REFERENCE },
+      { entity: "EventEndpoint", entityId: created.id, change: "updated", topics: ["GRANTS"] },
+    ]);
+    expect(JSON.stringify(data)).not.toContain(SECRET);
+  });
+});
+
+describe("a restart in the middle of delivery", () => {
+  let database: TestDatabase;
+  let org: DemoOrganisation;
+  let r: EventReceiver;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    const db = await openDatabase(database.url);
+    org = await loadDemoOrganisation(db);
+    await db.close();
+    r = await startEventReceiver(SECRET);
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.kill("SIGKILL")));
+    await r?.close();
+    await database?.drop();
+  });
+
+  const start = async () => {
+    const instance = await startInstance({
+      DATABASE_URL: database.url,
+      ACCESS_SECRET_EVENTS: SECRET,
+      EVENT_RETRY_BASE_MS: "20",
+      EVENT_TIMEOUT_MS: "1000",
+      EVENT_LEASE_MS: "1500",
+      HEALTH_CHECK_INTERVAL_MS: "3600000",
+      ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    });
+    instances.push(instance);
+    return { instance, api: { gql: graphqlAt(instance.url), org } };
+  };
+
+  it("loses nothing and keeps the order when the instance is killed and another takes over", async () => {
+    const first = await start();
+    const begin = await head(first.api);
+    const created = await createEndpoint(first.api, { url: r.url });
+    // The receiver holds the first delivery while the story is written, then the instance dies.
+    r.outage("hang");
+    await story(first.api);
+    await story(first.api);
+    const end = await head(first.api);
+    await until(
+      () => r.attempts,
+      (n) => n >= 1,
+      "the first delivery to arrive",
+    );
+    await first.instance.kill("SIGKILL");
+    r.recover();
+
+    const second = await start();
+    await caughtUp(second.api, created.id, end, 30_000);
+    const expected = await expectedSequences(second.api, ["TICKETS", "REQUESTS", "GRANTS"], begin, end);
+    expect(r.sequences()).toEqual(expected);
+    expect(strictlyIncreasing(r.sequences())).toBe(true);
+    // At least once: a repeat only of what was in flight, never an event out of order.
+    const arrivals = raw(r);
+    expect(arrivals.every((s, i) => i === 0 || s >= (arrivals[i - 1] ?? 0) || arrivals.slice(0, i).includes(s))).toBe(
+      true,
+    );
+
+    // Stopped cleanly (SIGTERM) in the middle of a stream: the next instance goes on from the cursor.
+    const more = await start();
+    await story(more.api);
+    await more.instance.kill("SIGTERM");
+    const after = await start();
+    const last = await head(after.api);
+    await caughtUp(after.api, created.id, last, 30_000);
+    expect(r.sequences()).toEqual(await expectedSequences(after.api, ["TICKETS", "REQUESTS", "GRANTS"], begin, last));
+  }, 120_000);
+});
