@@ -15,8 +15,10 @@ import {
   CreateIdentity,
   CreateRequest,
   CreateResource,
+  CreateEventEndpoint,
   CreateSystem,
   DecideReviewItem,
+  EventEndpointDeliveries,
   FulfillTicket,
   Grants,
   IdentityGrants,
@@ -159,6 +161,7 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   accessReview: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   accessReviews: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   auditEvents: row("401", F, F, F, F, F, F, "all"),
+  eventEndpoints: row("401", F, F, F, F, F, F, "all"),
   grants: row("401", "none", "own", "own", "own", "own", "own", "all"),
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
@@ -201,6 +204,8 @@ interface MutationRow {
 }
 const D = "denied";
 const SHARED_IDEMPOTENCY_KEY = "matrix-idempotency-key";
+/** The signing secret reference of the matrix's event endpoints (set in the server's environment). */
+const MATRIX_SECRET = "env:ACCESS_SECRET_MATRIX_HOOK";
 const NF = "NOT_FOUND";
 const SELF = "SELF_APPROVAL";
 const MUTATION_MATRIX: Record<string, MutationRow> = {
@@ -259,6 +264,15 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ itemId: fx.reviewItem.REV_M_alice, decision: "KEEP" }),
     fresh: async () => ({ itemId: (await freshReview()).aliceItem, decision: "KEEP" }),
   },
+  createEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ kind: "CLOUDEVENTS", url: fx.deadEventsUrl, secret: MATRIX_SECRET, topics: ["TICKETS"] }),
+  },
+  deleteEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint }),
+    fresh: async () => ({ id: await freshEventEndpoint() }),
+  },
   fulfillTicket: {
     cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
     subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT2_fulfillment : fx.ticket.RF_fulfillment }),
@@ -271,6 +285,11 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
   issueScimToken: {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => ({ name: "matrix identity provider" }),
+  },
+  replayEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint, fromSequence: 1 }),
+    fresh: async () => ({ id: await freshEventEndpoint(), fromSequence: 1 }),
   },
   rejectTicket: {
     cells: row("401", NF, SELF, SELF, "ok", NF, NF, "ok"),
@@ -325,6 +344,15 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, "ok", D, D, D, D, "ok"),
     subject: () => ({ grantId: fx.grantOfRequester }),
     fresh: async () => ({ grantId: await freshGrant() }),
+  },
+  testEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint }),
+  },
+  updateEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint, enabled: false }),
+    fresh: async () => ({ id: await freshEventEndpoint(), topics: ["GRANTS"] }),
   },
   updateIdentity: {
     cells: row("401", D, D, D, D, D, D, "ok"),
@@ -445,6 +473,32 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       ticket: R,
     },
   },
+  DeleteEventEndpointPayload: { kind: "payload", fields: { deletedEndpointId: R, errors: R } },
+  EventDelivery: {
+    kind: "restricted",
+    fields: { at: R, durationMs: R, error: R, httpStatus: R, outcome: R, sequence: R, type: R },
+  },
+  EventEndpoint: {
+    kind: "restricted",
+    fields: {
+      createdAt: R,
+      deliveredSequence: R,
+      deliveries: R,
+      enabled: R,
+      failures: R,
+      id: R,
+      kind: R,
+      lastError: R,
+      name: R,
+      pending: R,
+      retryAt: R,
+      secretReference: R,
+      system: R,
+      topics: R,
+      url: R,
+    },
+  },
+  EventEndpointPayload: { kind: "payload", fields: { endpoint: R, errors: R } },
   ConnectorHealth: { kind: "directory", fields: { checkedAt: R, message: R, status: R } },
   CreateRequestPayload: { kind: "payload", fields: { errors: R, request: R } },
   Grant: {
@@ -566,6 +620,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       viewerCanReject: R,
     },
   },
+  TestEventEndpointPayload: { kind: "payload", fields: { delivery: R, endpoint: R, errors: R } },
   TicketComment: { kind: "restricted", fields: { author: R, body: R, createdAt: R, id: R } },
   TicketPayload: { kind: "payload", fields: { errors: R, ticket: R } },
   TicketStatusChange: {
@@ -841,6 +896,9 @@ interface Fixtures {
   selfService3: string;
   adminSpareTokenId: string;
   adminSpareSessionId: string;
+  /** An event endpoint whose receiver is down (its delivery log holds a failure). */
+  eventEndpoint: string;
+  deadEventsUrl: string;
 }
 let fx: Fixtures;
 
@@ -940,6 +998,21 @@ async function freshGrant(): Promise<string> {
     (await grantsOf(fx.id.requester)).find((g) => g.resource.id === resource),
     "the fresh grant",
   ).id;
+}
+async function freshEventEndpoint(fromSequence?: number): Promise<string> {
+  const { createEventEndpoint } = await dataOf(
+    t.gql(fx.token.admin, CreateEventEndpoint, {
+      input: {
+        name: `Matrix events ${++freshCount}`,
+        kind: "CLOUDEVENTS",
+        url: fx.deadEventsUrl,
+        secret: MATRIX_SECRET,
+        topics: ["TICKETS"],
+        fromSequence,
+      },
+    }),
+  );
+  return present(accepted(createEventEndpoint, "createEventEndpoint").endpoint, "the event endpoint").id;
 }
 async function freshGroup(memberIds: string[]): Promise<string> {
   const { createGroup } = await dataOf(
@@ -1045,6 +1118,8 @@ async function buildScenario(): Promise<void> {
     selfService3: "",
     adminSpareTokenId: "",
     adminSpareSessionId: "",
+    eventEndpoint: "",
+    deadEventsUrl: `http://127.0.0.1:${await closedPort()}/events`,
   };
   for (const [caller, name] of [
     ["uninvolved", "Uma"],
@@ -1131,6 +1206,12 @@ async function buildScenario(): Promise<void> {
     "Alice's grant",
   ).id;
 
+  // From the start of the trail, to a receiver that is down: its delivery log holds a failure.
+  fx.eventEndpoint = await freshEventEndpoint(1);
+  await until(async () => {
+    const { node } = await dataOf(t.gql(fx.token.admin, EventEndpointDeliveries, { id: fx.eventEndpoint }));
+    return node?.__typename === "EventEndpoint" && node.deliveries.totalCount > 0;
+  }, "the event endpoint's first failed delivery");
   const managers = await freshReview();
   fx.review.REV_M = managers.id;
   fx.reviewItem.REV_M_alice = managers.aliceItem;
@@ -1168,6 +1249,7 @@ interface World {
     string,
     { reviewId: string; reviewers: Set<string>; grantId: string; holder: string; assignedToAdmins: boolean }
   >;
+  eventEndpoints: string[];
 }
 let world: World;
 
@@ -1212,6 +1294,7 @@ async function snapshot(): Promise<World> {
     resources: new Map(),
     reviews: new Map(),
     reviewItems: new Map(),
+    eventEndpoints: [],
   };
   const requests = await pages(
     `query($after: String) { requests(first: 20, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
@@ -1300,6 +1383,7 @@ async function snapshot(): Promise<World> {
       });
     }
   }
+  w.eventEndpoints = ids(items(pick(await asAdmin("{ eventEndpoints { id } }"), "eventEndpoints")));
   const identityType = schema.getType("Identity");
   const personal = isObjectType(identityType)
     ? personalFields()
@@ -1369,6 +1453,9 @@ function oracleFor(type: string): Oracle | undefined {
     Resource: (c, id) => world.resources.get(id)?.requestable === true,
     AccessReview: (c, id) => reviewsIn(c, id),
     AccessReviewItem: (c, id) => reviewsItem(c, id),
+    // Event endpoints and their delivery log: admins only.
+    EventEndpoint: () => false,
+    EventDelivery: () => false,
     // Grants: their holder, and the reviewers of an item about them.
     Grant: (c, id) =>
       world.personal.get(id)?.owner === fx.id[c] ||
@@ -1404,6 +1491,8 @@ function instancesOf(type: string): string[] {
       return [...world.reviews.keys()];
     case "AccessReviewItem":
       return [...world.reviewItems.keys()];
+    case "EventEndpoint":
+      return world.eventEndpoints;
     default:
       return [...world.personal].filter(([, record]) => record.type === type).map(([id]) => id);
   }
@@ -1436,6 +1525,7 @@ function known(type: string, id: string): boolean {
     Resource: world.resources,
     AccessReview: world.reviews,
     AccessReviewItem: world.reviewItems,
+    EventEndpoint: new Set(world.eventEndpoints),
   };
   return (maps[type] ?? world.personal).has(id);
 }
@@ -1661,8 +1751,10 @@ describe("root queries", () => {
               continue;
             }
             const expected = expectedSet(field, caller);
-            const got = ids(nodes(value));
-            if (n === 0) {
+            // A connection, or a plain list (eventEndpoints: all of them, no pages).
+            const got = ids(Array.isArray(value) ? value : nodes(value));
+            if (n === 0 && Array.isArray(value)) expect(new Set(got), what).toEqual(expected.ids);
+            else if (n === 0) {
               expect(pick(value, "totalCount"), `${what}: totalCount`).toBe(expected.ids.size);
               if (pick(value, "pageInfo", "hasNextPage") !== true) expect(new Set(got), what).toEqual(expected.ids);
             }
