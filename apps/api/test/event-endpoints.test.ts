@@ -6,27 +6,21 @@
 // channels get readable messages without connector detail; bad input changes nothing; a restart
 // of the instance mid-stream loses nothing and keeps the order.
 import {
-  ApproveTicket,
   AuditEvents,
   CreateEventEndpoint,
   CreateRequest,
-  CreateResource,
   CreateSystem,
   DeleteEventEndpoint,
-  EventEndpointDeliveries,
   EventEndpoints,
-  FulfillTicket,
   Node,
   ReplayEventEndpoint,
   TestEventEndpoint,
   UpdateEventEndpoint,
-  type ResultOf,
-  type VariablesOf,
 } from "@access/contract";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.ts";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
-import { EVENT_TOPICS, type EventTopic } from "../src/domain/events/topics.ts";
+import type { EventTopic } from "../src/domain/events/topics.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
 import { startEventReceiver, type EventReceiver } from "./event-receiver.ts";
 import {
@@ -40,125 +34,26 @@ import {
   startTestServer,
   type TestServer,
 } from "./harness.ts";
+import {
+  type Api,
+  admin,
+  caughtUp,
+  createEndpoint,
+  type EndpointInput,
+  endpointState,
+  expectedSequences,
+  head,
+  newResource,
+  PUBLIC_URL,
+  raw,
+  SECRET,
+  SECRET_REFERENCE,
+  story,
+  strictlyIncreasing,
+  trail,
+  until,
+} from "./event-steps.ts";
 import { freePort, type Instance, startInstance } from "./instances.ts";
-
-const SECRET = "event-endpoint-secret-0123456789abcdef";
-const SECRET_REFERENCE = "env:ACCESS_SECRET_EVENTS";
-const PUBLIC_URL = "https://access.example.com";
-
-type EndpointInput = VariablesOf<typeof CreateEventEndpoint>["input"];
-type Gql = ReturnType<typeof graphqlAt>;
-
-async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** The world a suite talks to: one API (in-process or a child process) and its demo organisation. */
-interface Api {
-  gql: Gql;
-  org: DemoOrganisation;
-}
-
-const admin = (api: Api) => api.org.tokens.admin;
-
-async function createEndpoint(api: Api, input: Partial<EndpointInput> & Pick<EndpointInput, "url">) {
-  const { createEventEndpoint } = await dataOf(
-    api.gql(admin(api), CreateEventEndpoint, {
-      input: {
-        name: `Receiver ${Math.random().toString(36).slice(2, 10)}`,
-        kind: "CLOUDEVENTS",
-        secret: SECRET_REFERENCE,
-        topics: ["TICKETS", "REQUESTS", "GRANTS"],
-        ...input,
-      },
-    }),
-  );
-  return present(accepted(createEventEndpoint, "createEventEndpoint").endpoint, "the endpoint");
-}
-
-async function endpointState(api: Api, id: string, first = 100) {
-  const { node } = await dataOf(api.gql(admin(api), EventEndpointDeliveries, { id, first }));
-  if (node?.__typename !== "EventEndpoint") throw new Error(`${id} is no event endpoint: ${JSON.stringify(node)}`);
-  return node;
-}
-
-/** Every audit event's sequence and action, oldest first (the admin reads the trail). */
-async function trail(api: Api): Promise<{ sequence: number; action: string }[]> {
-  const events: { sequence: number; action: string }[] = [];
-  for (let after: string | null = null; ;) {
-    const page: ResultOf<typeof AuditEvents> = await dataOf(api.gql(admin(api), AuditEvents, { first: 100, after }));
-    const { auditEvents } = page;
-    events.push(...auditEvents.edges.map((e) => ({ sequence: e.node.sequence, action: e.node.action })));
-    if (!auditEvents.pageInfo.hasNextPage) break;
-    after = auditEvents.pageInfo.endCursor ?? null;
-  }
-  return events.sort((a, b) => a.sequence - b.sequence);
-}
-
-const head = async (api: Api) => (await trail(api)).at(-1)?.sequence ?? 0;
-
-/** The sequences in (after, upTo] of the topics' actions: what an endpoint on them must receive. */
-async function expectedSequences(api: Api, topics: readonly EventTopic[], after: number, upTo: number) {
-  const actions = new Set<string>(topics.flatMap((topic) => EVENT_TOPICS[topic]));
-  return (await trail(api))
-    .filter((e) => e.sequence > after && e.sequence <= upTo && actions.has(e.action))
-    .map((e) => e.sequence);
-}
-
-/** Waits until the endpoint's cursor reached `sequence` (everything up to it sent or skipped). */
-const caughtUp = (api: Api, id: string, sequence: number, timeoutMs?: number) =>
-  until(
-    () => endpointState(api, id),
-    (e) => e.deliveredSequence >= sequence,
-    `endpoint ${id} to reach ${sequence}`,
-    timeoutMs,
-  );
-
-let resourceCounter = 0;
-async function newResource(api: Api, systemId = gid("System", api.org.githubSystemId), extra = {}): Promise<string> {
-  resourceCounter += 1;
-  const { createResource } = await dataOf(
-    api.gql(admin(api), CreateResource, {
-      input: { systemId, name: `Event test resource ${resourceCounter}`, sensitivity: "STANDARD", ...extra },
-    }),
-  );
-  return present(accepted(createResource, "createResource").resource, "the resource").id;
-}
-
-/** The story: Alice requests a new resource, Bob (her manager) approves, Dave fulfils. */
-async function story(api: Api, resourceId?: string, justification = "Needed for the release") {
-  const resource = resourceId ?? (await newResource(api));
-  const { createRequest } = await dataOf(
-    api.gql(api.org.tokens.alice, CreateRequest, { input: { resourceIds: [resource], justification } }),
-  );
-  const request = present(accepted(createRequest, "createRequest").request, "the request");
-  const approval = present(
-    request.tickets.find((x) => x.kind === "APPROVAL"),
-    "the approval ticket",
-  );
-  const { approveTicket } = await dataOf(
-    api.gql(api.org.tokens.bob, ApproveTicket, { input: { ticketId: approval.id, comment: "fine" } }),
-  );
-  const approved = accepted(approveTicket, "approveTicket");
-  const fulfillment = present(
-    approved.ticket?.request.tickets.find((x) => x.kind === "FULFILLMENT"),
-    `the fulfillment ticket: ${JSON.stringify(approved.ticket)}`,
-  );
-  accepted(
-    (await dataOf(api.gql(api.org.tokens.dave, FulfillTicket, { input: { ticketId: fulfillment.id } }))).fulfillTicket,
-    "fulfillTicket",
-  );
-  return request;
-}
-
-const raw = (receiver: EventReceiver) => receiver.accepted.map((call) => Number(call.body.sequence));
-const strictlyIncreasing = (list: readonly number[]) => list.every((value, i) => i === 0 || value > (list[i - 1] ?? 0));
 
 describe("event endpoints on one instance", () => {
   let t: TestServer;
@@ -388,7 +283,7 @@ describe("event endpoints on one instance", () => {
     const text = String(first?.body.text);
     expect(Object.keys(first?.body ?? {})).toEqual(["text"]);
     expect(text).toContain(`REQ-${request.number} needs approval (approval step 1)`);
-    expect(text).toContain(`Alice Employee requests Event test resource ${resourceCounter} (GitHub)`);
+    expect(text).toMatch(/Alice Employee requests Event test resource \d+ \(GitHub\)\./);
     expect(text).toContain('Justification: "Release &lt;v2&gt; &amp; docs"');
     expect(text).toContain(`${PUBLIC_URL}/?request=${encodeURIComponent(request.id)}`);
 
