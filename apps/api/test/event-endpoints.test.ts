@@ -72,6 +72,27 @@ describe("event endpoints on one instance", () => {
     return created;
   };
 
+  let hooks = 0;
+  /** Alice's request for a resource on a new WEBHOOK system whose peer is down: it fails, the system goes DOWN. */
+  const requestOnDownHook = async () => {
+    const { createSystem } = await dataOf(
+      t.gql(admin(api), CreateSystem, {
+        input: {
+          name: `Down hook ${++hooks}`,
+          connector: "WEBHOOK",
+          connectorConfig: { url: `http://127.0.0.1:${await freePort()}/hook`, secret: "env:ACCESS_SECRET_HOOK" },
+          fulfillersGroupId: gid("Group", api.org.fulfillersGroupId),
+        },
+      }),
+    );
+    const hook = present(accepted(createSystem, "createSystem").system, "the hook system").id;
+    const hooked = await newResource(api, hook, { approvalSteps: [], connectorTarget: { team: "x" } });
+    const { createRequest } = await dataOf(
+      t.gql(api.org.tokens.alice, CreateRequest, { input: { resourceIds: [hooked], justification: "hook" } }),
+    );
+    return { systemId: hook, request: present(accepted(createRequest, "createRequest").request, "the hook request") };
+  };
+
   beforeAll(async () => {
     t = await startTestServer({
       env: {
@@ -288,39 +309,32 @@ describe("event endpoints on one instance", () => {
     expect(text).toContain(`${PUBLIC_URL}/?request=${encodeURIComponent(request.id)}`);
 
     // A connector failure: the plain code and message, never what the connector said.
-    const { createSystem } = await dataOf(
-      t.gql(admin(api), CreateSystem, {
-        input: {
-          name: "Down hook",
-          connector: "WEBHOOK",
-          connectorConfig: { url: `http://127.0.0.1:${await freePort()}/hook`, secret: "env:ACCESS_SECRET_HOOK" },
-          fulfillersGroupId: gid("Group", api.org.fulfillersGroupId),
-        },
-      }),
-    );
-    const hook = present(accepted(createSystem, "createSystem").system, "the hook system").id;
-    const hooked = await newResource(api, hook, { approvalSteps: [], connectorTarget: { team: "x" } });
-    const failedRequest = present(
-      accepted(
-        (
-          await dataOf(
-            t.gql(api.org.tokens.alice, CreateRequest, { input: { resourceIds: [hooked], justification: "hook" } }),
-          )
-        ).createRequest,
-        "createRequest",
-      ).request,
-      "the hook request",
-    );
+    const failedRequest = await requestOnDownHook();
     const failure = await until(
       () => chat.accepted.find((call) => String(call.body.text).includes("failed")),
       (call) => call !== undefined,
       "the failure message",
     );
     const failureText = String(failure?.body.text);
-    expect(failureText).toContain(`REQ-${failedRequest.number}: provisioning`);
+    expect(failureText).toContain(`REQ-${failedRequest.request.number}: provisioning`);
     expect(failureText).toContain("(UNREACHABLE:");
     expect(failureText).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|webhook unreachable/);
     expect((await endpointState(api, created.id)).secretReference).toBeNull();
+  });
+
+  it("sends health changes without the connector's message (admins only in the API)", async () => {
+    const r = await receiver();
+    await endpoint({ url: r.url, topics: ["SYSTEM_HEALTH"] });
+    const { systemId } = await requestOnDownHook();
+    const [change] = await until(
+      () => r.accepted,
+      (calls) => calls.length >= 1,
+      "the health change",
+    );
+    expect(change?.body).toMatchObject({ type: "dev.access-requests.system.health.changed", subject: systemId });
+    const data = jsonObject(jsonObject(change?.body.data, "data").data, "the audit data");
+    expect(data).toEqual({ systemId, previousStatus: expect.any(String), status: "DOWN" });
+    expect(JSON.stringify(change?.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   });
 
   it("sends a test event on demand and logs it as sequence 0", async () => {

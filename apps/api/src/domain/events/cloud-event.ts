@@ -1,10 +1,12 @@
 // An audit event as a CloudEvent 1.0 (structured JSON mode), and what an event is about: its
 // subject (the ticket, request, grant, system or review) and the systems it concerns (for
 // endpoints scoped to one system). Every id in the event is the API's global id: the audit data
-// holds global ids already, the row's own ids are converted here.
+// holds global ids already, the row's own ids are converted here. The data is the stored data
+// without what the API shows admins only.
 import type { Client } from "../../db/database.ts";
 import type { AuditAction } from "../../generated/prisma/client.ts";
 import { fromGlobalId, toGlobalId, toGlobalIdOrNull } from "../global-id.ts";
+import { auditDataFor } from "../policy/visibility.ts";
 import { cloudEventType, topicOf } from "./topics.ts";
 
 /** The audit row fields an outbound event is made of. */
@@ -44,10 +46,10 @@ export interface CloudEvent {
 
 export type AuditData = Record<string, unknown>;
 
-export const auditDataOf = (row: Pick<AuditRow, "data">): AuditData => {
-  const parsed = JSON.parse(row.data) as unknown;
-  return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as AuditData) : {};
-};
+const jsonObjectOf = (value: unknown): AuditData =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as AuditData) : {};
+
+export const auditDataOf = (row: Pick<AuditRow, "data">): AuditData => jsonObjectOf(JSON.parse(row.data));
 
 const text = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
@@ -73,8 +75,22 @@ export function subjectOf(row: AuditRow, data: AuditData): string | null {
   }
 }
 
+/**
+ * Audit data keys withheld from outbound events (beyond what the API hides from non-admins): a
+ * health change's message is the connector's own words (host names, internals), which the API
+ * shows admins only (ConnectorHealth.message).
+ */
+const WITHHELD: Partial<Record<AuditAction, readonly string[]>> = { SYSTEM_HEALTH_CHANGED: ["message"] };
+
+/** The audit event's data as it leaves the product: as a non-admin reader of the event reads it. */
+function outboundData(row: AuditRow): AuditData {
+  const data = jsonObjectOf(auditDataFor(null, row.action, row.data));
+  const withheld = WITHHELD[row.action] ?? [];
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !withheld.includes(key)));
+}
+
 export function cloudEventOf(row: AuditRow, source: string): CloudEvent {
-  const data = auditDataOf(row);
+  const data = outboundData(row);
   return {
     specversion: "1.0",
     id: toGlobalId("AuditEvent", row.id),
