@@ -17,8 +17,13 @@ import {
   TestEventEndpoint,
   UpdateEventEndpoint,
 } from "@access/contract";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.ts";
+import { repoRoot } from "../src/paths.ts";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import type { EventTopic } from "../src/domain/events/topics.ts";
 import { freshDatabase, type TestDatabase } from "./databases.ts";
@@ -59,6 +64,7 @@ describe("event endpoints on one instance", () => {
   let t: TestServer;
   let api: Api;
   const receivers: EventReceiver[] = [];
+  const children: ChildProcess[] = [];
   const endpoints: string[] = [];
 
   const receiver = async (secret: string | null = SECRET) => {
@@ -118,6 +124,7 @@ describe("event endpoints on one instance", () => {
     }
   });
   afterAll(async () => {
+    children.forEach((child) => child.kill());
     await t?.close();
     await Promise.all(receivers.map((r) => r.close()));
   });
@@ -348,6 +355,72 @@ describe("event endpoints on one instance", () => {
       httpStatus: 200,
     });
     expect(r.accepted.map((call) => call.body.type)).toEqual(["dev.access-requests.ping"]);
+  });
+
+  it("the README's receiver verifies, de-duplicates by sequence and accepts the deliveries; a wrong secret gets 401", async () => {
+    const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    const code = /```js\n(\/\/ receiver\.mjs[\s\S]*?)```/.exec(readme)?.[1];
+    const port = await freePort();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "readme-receiver-")), "receiver.mjs");
+    writeFileSync(file, present(code, "the receiver in the README").replace(".listen(8080)", `.listen(${port})`));
+    const run = (secret: string) => {
+      const child = spawn(process.execPath, [file], { env: { ...process.env, ACCESS_EVENTS_SECRET: secret } });
+      children.push(child);
+      const output = { text: "" };
+      child.stdout.on("data", (chunk: Buffer) => (output.text += chunk.toString()));
+      return output;
+    };
+    const listening = () =>
+      until(
+        () =>
+          fetch(`http://127.0.0.1:${port}/`).then(
+            (res) => res.status,
+            () => 0,
+          ),
+        (status) => status === 401,
+        "the README's receiver to listen",
+      );
+    const printed = run(SECRET);
+    await listening();
+    const start = await head(api);
+    const created = await endpoint({ url: `http://127.0.0.1:${port}/` });
+    await story(api);
+    const end = await head(api);
+    const expected = await expectedSequences(api, ["TICKETS", "REQUESTS", "GRANTS"], start, end);
+    await caughtUp(api, created.id, end);
+    // A replay re-sends; the receiver answers 2xx and processes nothing twice.
+    accepted(
+      (await dataOf(t.gql(admin(api), ReplayEventEndpoint, { input: { id: created.id, fromSequence: start + 1 } })))
+        .replayEventEndpoint,
+      "replay",
+    );
+    const replayed = await caughtUp(api, created.id, end + 1);
+    expect(replayed.deliveries.edges.every((e) => e.node.outcome === "DELIVERED" && e.node.httpStatus === 204)).toBe(
+      true,
+    );
+    const sequences = [...printed.text.matchAll(/^(\d+) dev\.access-requests\./gm)].map((m) => Number(m[1]));
+    expect(sequences).toEqual(expected);
+
+    // The same code with another secret refuses every delivery.
+    children.splice(0).forEach((child) => child.kill());
+    await until(
+      () =>
+        fetch(`http://127.0.0.1:${port}/`).then(
+          () => false,
+          () => true,
+        ),
+      (closed) => closed,
+      "the receiver to stop",
+    );
+    run("not-the-secret");
+    await listening();
+    await story(api);
+    const refused = await until(
+      () => endpointState(api, created.id),
+      (e) => e.lastError !== null,
+      "a refused delivery",
+    );
+    expect(refused.lastError).toBe("answered HTTP 401");
   });
 
   it("refuses bad input and changes nothing; non-admins are refused everything", async () => {
