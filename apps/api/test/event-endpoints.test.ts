@@ -344,6 +344,18 @@ describe("event endpoints on one instance", () => {
     expect(JSON.stringify(change?.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   });
 
+  it("never connects to a cloud metadata address: the delivery fails as refused and waits", async () => {
+    const created = await endpoint({ url: "http://169.254.169.254/latest/meta-data/", topics: ["REQUESTS"] });
+    await story(api);
+    const refused = await until(
+      () => endpointState(api, created.id),
+      (e) => e.failures >= 1,
+      "a refused delivery",
+    );
+    expect(refused.lastError).toMatch(/^address refused: 169\.254\.169\.254 is a link-local/);
+    expect(refused.deliveries.edges[0]?.node).toMatchObject({ outcome: "FAILED", httpStatus: null });
+  });
+
   it("sends a test event on demand and logs it as sequence 0", async () => {
     const r = await receiver();
     const created = await endpoint({ url: r.url, topics: ["SYSTEM_HEALTH"] });
