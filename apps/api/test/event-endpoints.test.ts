@@ -13,6 +13,7 @@ import {
   DeleteEventEndpoint,
   EventEndpoints,
   Node,
+  RejectTicket,
   ReplayEventEndpoint,
   TestEventEndpoint,
   UpdateEventEndpoint,
@@ -23,6 +24,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.ts";
+import { chatMessageOf } from "../src/domain/events/chat-message.ts";
+import { fromGlobalId } from "../src/domain/global-id.ts";
 import { repoRoot } from "../src/paths.ts";
 import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import type { EventTopic } from "../src/domain/events/topics.ts";
@@ -327,6 +330,65 @@ describe("event endpoints on one instance", () => {
     expect(failureText).toContain("(UNREACHABLE:");
     expect(failureText).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|webhook unreachable/);
     expect((await endpointState(api, created.id)).secretReference).toBeNull();
+  });
+
+  it("tells a chat channel of a rejection with its reason and of an escalation, and of nothing else", async () => {
+    const chat = await receiver(null);
+    const channel = await endpoint({ url: chat.url, kind: "CHAT", topics: ["TICKETS", "REQUESTS", "GRANTS"] });
+    const { createRequest } = await dataOf(
+      t.gql(api.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [await newResource(api)], justification: "for the audit" },
+      }),
+    );
+    const request = present(accepted(createRequest, "createRequest").request, "the request");
+    const approval = present(request.tickets[0], "the approval ticket");
+    accepted(
+      (
+        await dataOf(
+          t.gql(api.org.tokens.bob, RejectTicket, { input: { ticketId: approval.id, comment: "use the read role" } }),
+        )
+      ).rejectTicket,
+      "rejectTicket",
+    );
+    const texts = await until(
+      () => chat.accepted.map((call) => String(call.body.text)),
+      (list) => list.length >= 2,
+      "two chat messages",
+    );
+    expect(texts[1]).toMatch(
+      new RegExp(
+        `^REQ-${request.number}: Event test resource \\d+ \\(GitHub\\) for Alice Employee rejected by Bob Manager: "use the read role"\\. Open: `,
+      ),
+    );
+    // An escalation (written by the SLA sweep) reads as one sentence with where the ticket went.
+    const escalation = await chatMessageOf(
+      t.server.db.read,
+      {
+        id: "synthetic",
+        sequence: 1,
+        at: new Date(),
+        actorId: null,
+        action: "TICKET_ESCALATED",
+        requestId: present(fromGlobalId(request.id), "request id").id,
+        ticketId: present(fromGlobalId(approval.id), "ticket id").id,
+        comment: null,
+        data: JSON.stringify({ slaHours: 24, assignedToAdmins: true }),
+      },
+      new URL(PUBLIC_URL),
+    );
+    expect(escalation?.text).toMatch(
+      /the approval of .* for Alice Employee waited twice its SLA \(SLA 24 h\) and went to the admins\./,
+    );
+    // Of the story, the new approval ticket, its approval and the fulfillment: no request or grant event.
+    await story(api);
+    await caughtUp(api, channel.id, await head(api));
+    expect(chat.accepted.map((call) => String(call.body.text).replace(/^REQ-\d+:? /, ""))).toEqual([
+      expect.stringMatching(/^needs approval/),
+      expect.stringMatching(/rejected by Bob Manager/),
+      expect.stringMatching(/^needs approval/),
+      expect.stringMatching(/approved \(step 1\) by Bob Manager/),
+      expect.stringMatching(/^Alice Employee now has .* \(fulfilled by Dave Fulfiller\)/),
+    ]);
   });
 
   it("sends health changes without the connector's message (admins only in the API)", async () => {

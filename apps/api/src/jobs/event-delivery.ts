@@ -125,7 +125,8 @@ export class EventDeliveryWorker {
       this.again = false;
       for (let endpoint = await this.claim(); endpoint && !this.stopped; endpoint = await this.claim()) {
         try {
-          await this.serve(endpoint);
+          // A turn with no event to read (the cursor ahead of what is committed) waits for the next wake-up.
+          if (!(await this.serve(endpoint))) break;
         } catch (err) {
           // A deleted endpoint, a database hiccup: its lease runs out and it is served again.
           this.log.error({ err, endpointId: endpoint.id }, "event endpoint turn failed");
@@ -174,8 +175,11 @@ export class EventDeliveryWorker {
     return new Date(Date.now() + this.settings.eventLeaseMs);
   }
 
-  /** One turn of a claimed endpoint: up to a batch of events, then the lease is given back. */
-  private async serve(endpoint: Endpoint): Promise<void> {
+  /**
+   * One turn of a claimed endpoint: up to a batch of events, then the lease is given back.
+   * False when there was no event to read.
+   */
+  private async serve(endpoint: Endpoint): Promise<boolean> {
     const actions = new Set<string>(actionsOf(readTopics(endpoint.topics)));
     /** The cursor as committed (what every update expects to find: a replay meanwhile wins). */
     let committed = endpoint.deliveredSequence;
@@ -188,6 +192,10 @@ export class EventDeliveryWorker {
       take: BATCH,
       select: AUDIT_ROW,
     });
+    if (rows.length === 0) {
+      await this.release(endpoint.id);
+      return false;
+    }
     for (const row of rows) {
       if (this.stopped) break;
       const outgoing = actions.has(row.action) ? await this.outgoing(endpoint, row) : null;
@@ -222,7 +230,10 @@ export class EventDeliveryWorker {
           return count === 1;
         });
         // Replayed, disabled or taken over meanwhile: this turn ends; the next starts from the row.
-        if (!moved) return this.release(endpoint.id);
+        if (!moved) {
+          await this.release(endpoint.id);
+          return true;
+        }
         committed = cursor = row.sequence;
         failures = 0;
         continue;
@@ -247,7 +258,7 @@ export class EventDeliveryWorker {
           },
         });
       });
-      return;
+      return true;
     }
     if (cursor > committed) {
       await this.db.transact(({ tx }) =>
@@ -258,6 +269,7 @@ export class EventDeliveryWorker {
       );
     }
     await this.release(endpoint.id);
+    return true;
   }
 
   private async release(endpointId: string): Promise<void> {
