@@ -63,7 +63,7 @@ const EventDelivery = builder.prismaObject("EventDelivery", {
   fields: (t) => ({
     sequence: t.exposeInt("sequence", { description: "The audit event's sequence (0: a test event)." }),
     type: t.exposeString("type", { description: "The CloudEvent type, e.g. dev.access-requests.ticket.approved." }),
-    outcome: t.expose("outcome", { type: DeliveryOutcomeEnum }),
+    outcome: t.expose("outcome", { type: DeliveryOutcomeEnum, description: "Delivered (2xx) or failed." }),
     httpStatus: t.exposeInt("httpStatus", {
       nullable: true,
       description: "The endpoint's HTTP status, if it answered.",
@@ -73,7 +73,7 @@ const EventDelivery = builder.prismaObject("EventDelivery", {
       description: "Why it failed (HTTP status, timeout, connection error, refused address).",
     }),
     durationMs: t.exposeInt("durationMs", { description: "How long the attempt took." }),
-    at: t.expose("at", { type: "DateTime" }),
+    at: t.expose("at", { type: "DateTime", description: "When the attempt ended." }),
   }),
 });
 
@@ -83,8 +83,8 @@ export const EventEndpoint = builder.prismaNode("EventEndpoint", {
     "Where audit events of some topics are sent (admins only). Its cursor, deliveredSequence, is the last audit\nsequence it was sent or skipped; events after it go out in order, one at a time.",
   authScopes: { admin: true },
   fields: (t) => ({
-    name: t.exposeString("name"),
-    kind: t.expose("kind", { type: EndpointKindEnum }),
+    name: t.exposeString("name", { description: "Unique; says who receives the events." }),
+    kind: t.expose("kind", { type: EndpointKindEnum, description: "CloudEvents receiver or chat channel." }),
     url: t.exposeString("url", { description: "Where events are POSTed." }),
     topics: t.field({
       type: [EventTopicEnum],
@@ -123,7 +123,7 @@ export const EventEndpoint = builder.prismaNode("EventEndpoint", {
       description: "When its next event is tried again after a failure (later events wait: the order holds).",
     }),
     lastError: t.exposeString("lastError", { nullable: true, description: "Why the last attempt failed." }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was registered." }),
     deliveries: t.relatedConnection("deliveries", {
       cursor: "id",
       totalCount: true,
@@ -147,9 +147,10 @@ const EventEndpointPayload = entityPayload("EventEndpointPayload", "endpoint", "
 );
 
 const CreateEventEndpointInput = builder.inputType("CreateEventEndpointInput", {
+  description: "A new event endpoint.",
   fields: (t) => ({
     name: t.string({ required: true, description: "1 to 100 characters, unique." }),
-    kind: t.field({ type: EndpointKindEnum, required: true }),
+    kind: t.field({ type: EndpointKindEnum, required: true, description: "CLOUDEVENTS or CHAT." }),
     url: t.string({ required: true, description: "An http(s) URL without credentials in it." }),
     secret: t.string({
       description:
@@ -165,8 +166,9 @@ const CreateEventEndpointInput = builder.inputType("CreateEventEndpointInput", {
 });
 
 const UpdateEventEndpointInput = builder.inputType("UpdateEventEndpointInput", {
+  description: "What changes on an event endpoint (absent fields stay as they are).",
   fields: (t) => ({
-    id: t.id({ required: true }),
+    id: t.id({ required: true, description: "The endpoint." }),
     url: t.string({ description: "Absent: unchanged." }),
     secret: t.string({ description: "Absent: unchanged; null: removed (CHAT only)." }),
     topics: t.field({ type: [EventTopicEnum], description: "Absent: unchanged." }),
@@ -176,12 +178,14 @@ const UpdateEventEndpointInput = builder.inputType("UpdateEventEndpointInput", {
 });
 
 const EventEndpointIdInput = builder.inputType("EventEndpointIdInput", {
-  fields: (t) => ({ id: t.id({ required: true }) }),
+  description: "An event endpoint.",
+  fields: (t) => ({ id: t.id({ required: true, description: "The endpoint." }) }),
 });
 
 const ReplayEventEndpointInput = builder.inputType("ReplayEventEndpointInput", {
+  description: "Where an event endpoint's cursor moves.",
   fields: (t) => ({
-    id: t.id({ required: true }),
+    id: t.id({ required: true, description: "The endpoint." }),
     fromSequence: t.int({
       required: true,
       description: "It receives the events of its topics from this audit sequence on (1 to the next one written).",
@@ -190,6 +194,7 @@ const ReplayEventEndpointInput = builder.inputType("ReplayEventEndpointInput", {
 });
 
 const DeleteEventEndpointPayload = builder.objectRef<Payload<string>>("DeleteEventEndpointPayload").implement({
+  description: "The deleted endpoint's id, or why it was not deleted.",
   fields: (t) => ({
     deletedEndpointId: t.id({
       nullable: true,
@@ -203,6 +208,7 @@ const DeleteEventEndpointPayload = builder.objectRef<Payload<string>>("DeleteEve
 const TestEventEndpointPayload = builder
   .objectRef<Payload<{ endpointId: string; deliveryId: string }>>("TestEventEndpointPayload")
   .implement({
+    description: "The endpoint and how its test event went, or why none was sent.",
     fields: (t) => ({
       endpoint: t.prismaField({
         type: EventEndpoint,
