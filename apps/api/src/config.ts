@@ -22,6 +22,12 @@ export interface Config {
   connectorRetryBaseMs: number;
   /** How long a claimed job stays with its instance before another may take it over. */
   connectorLeaseMs: number;
+  /** Outbound event endpoints: first retry delay after a failed delivery (then doubling, ±20 %, at most an hour). */
+  eventRetryBaseMs: number;
+  /** How long an instance holds an event endpoint it delivers to before another may take it over. */
+  eventLeaseMs: number;
+  /** How long one delivery may take (connect, send, answer) before it counts as failed. */
+  eventTimeoutMs: number;
   /** How often each connector system's health is checked. */
   healthCheckIntervalMs: number;
   /** How often each instance ends grants whose end passed (and closes due access reviews). */
@@ -268,6 +274,20 @@ function readAddressList(env: Env, name: string): string[] {
   });
 }
 
+function readEventDelivery(env: Env): Pick<Config, "eventRetryBaseMs" | "eventLeaseMs" | "eventTimeoutMs"> {
+  const eventTimeoutMs = readPositiveInt(env, "EVENT_TIMEOUT_MS", 10_000, 100, 120_000);
+  const eventLeaseMs = readPositiveInt(env, "EVENT_LEASE_MS", 60_000, 500, 3_600_000);
+  // A delivery still under way when its lease ran out could run beside another instance's.
+  if (eventLeaseMs <= eventTimeoutMs) {
+    throw new ConfigError("EVENT_LEASE_MS", `${eventLeaseMs} must be longer than EVENT_TIMEOUT_MS (${eventTimeoutMs})`);
+  }
+  return {
+    eventRetryBaseMs: readPositiveInt(env, "EVENT_RETRY_BASE_MS", 2_000, 10, 3_600_000),
+    eventLeaseMs,
+    eventTimeoutMs,
+  };
+}
+
 function readLogLevel(env: Env): LogLevel {
   const raw = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -294,6 +314,7 @@ export function loadConfig(env: Env = process.env): Config {
     connectorMaxAttempts: readPositiveInt(env, "CONNECTOR_MAX_ATTEMPTS", 5, 1, 50),
     connectorRetryBaseMs: readPositiveInt(env, "CONNECTOR_RETRY_BASE_MS", 2_000, 10, 3_600_000),
     connectorLeaseMs: readPositiveInt(env, "CONNECTOR_LEASE_MS", 120_000, 500, 3_600_000),
+    ...readEventDelivery(env),
     healthCheckIntervalMs: readPositiveInt(env, "HEALTH_CHECK_INTERVAL_MS", 60_000, 100, 86_400_000),
     grantExpiryCheckMs: readPositiveInt(env, "GRANT_EXPIRY_CHECK_MS", 60_000, 100, 86_400_000),
     rateLimitPerToken: readPositiveInt(env, "RATE_LIMIT_PER_TOKEN", 1_200, 0, 10_000_000),

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Authenticator } from "./http/auth.ts";
 import type { Client, Database } from "./db/database.ts";
 import type { Credential } from "./domain/credentials.ts";
+import type { EventDeliveryWorker } from "./jobs/event-delivery.ts";
 import type { SessionRules } from "./domain/sessions/sessions.ts";
 import type { Actor } from "./domain/work.ts";
 import type { Identity } from "./generated/prisma/client.ts";
@@ -16,6 +17,8 @@ export interface Services {
   feed: LiveFeed;
   log: Logger;
   sessions: LiveSessions;
+  /** Outbound event delivery (secret references are checked against it; test events go through it). */
+  events: EventDeliveryWorker;
   maxSubscriptionsPerToken: number;
 }
 
@@ -42,6 +45,7 @@ export interface Context {
   /** The API token or browser session the viewer authenticated with. */
   credential: Credential | null;
   sessions: LiveSessions;
+  events: EventDeliveryWorker;
   maxSubscriptionsPerToken: number;
   sessionRules: SessionRules;
   viewerGroupIds(): Promise<ReadonlySet<string>>;
@@ -72,6 +76,7 @@ export function createContext(services: Services, caller: Caller | null, request
     viewerIdentity: caller?.identity ?? null,
     credential: caller?.credential ?? null,
     sessions: services.sessions,
+    events: services.events,
     maxSubscriptionsPerToken: services.maxSubscriptionsPerToken,
     // Browser sessions' expiries and clock: the authenticator's, which checks them on every request.
     sessionRules: services.authenticator.sessionRules,

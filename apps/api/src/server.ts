@@ -1,5 +1,5 @@
 // Start-up and shutdown of one instance, wiring the parts together in order: configuration →
-// database → bootstrap admin → live feed and commit signal → job runner → authentication (verified
+// database → bootstrap admin → live feed and commit signal → job runner and event delivery → authentication (verified
 // tokens, browser sessions) and live sessions → GraphQL (yoga) → HTTP routes (sign-in included) →
 // WebSocket server → listen. Each part lives in
 // its own module.
@@ -20,6 +20,7 @@ import { cookieNames } from "./http/cookies.ts";
 import { SignInRoutes } from "./http/sign-in.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
+import { EventDeliveryWorker } from "./jobs/event-delivery.ts";
 import { JobRunner } from "./jobs/runner.ts";
 import { Sweeper } from "./jobs/sweeper.ts";
 import { localSignal, redisSignal } from "./live/signal.ts";
@@ -33,6 +34,7 @@ export interface RunningServer {
   db: Database;
   feed: LiveFeed;
   jobs: JobRunner;
+  events: EventDeliveryWorker;
   sweeper: Sweeper;
   log: Logger;
   close(): Promise<void>;
@@ -73,8 +75,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const feed = new LiveFeed(db.read, log);
   await feed.start();
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
-  signal.onSignal(() => feed.poke());
   const jobs = new JobRunner(db, config, log);
+  const events = new EventDeliveryWorker(db, config, log);
+  signal.onSignal(() => {
+    feed.poke();
+    events.kick();
+  });
   const sessionRules = {
     idleMs: config.sessionIdleMs,
     maxMs: config.sessionMaxMs,
@@ -90,11 +96,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const sessions = new LiveSessions(db, log, authenticator.tokens, sessionRules);
   sessions.start(config.liveRecheckMs);
   db.onCommit((info) => {
-    if (info.sequences) signal.publish();
+    if (info.sequences) {
+      signal.publish();
+      events.kick();
+    }
     if (info.effects.jobsQueued) jobs.kick();
     if (info.effects.credentialsChanged) sessions.recheck();
   });
   jobs.start();
+  events.start();
   const sweeper = new Sweeper(db, config.grantExpiryCheckMs, log, options.clock);
   sweeper.start();
 
@@ -104,6 +114,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     feed,
     log,
     sessions,
+    events,
     maxSubscriptionsPerToken: config.maxSubscriptionsPerToken,
   };
   const graphql = createGraphQLServer(services, config);
@@ -156,6 +167,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     db,
     feed,
     jobs,
+    events,
     sweeper,
     log,
     close() {
@@ -171,6 +183,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         feed.stop();
         await sweeper.stop();
         await jobs.stop();
+        await events.stop();
         await signal.close();
         await db.close();
       })();

@@ -15,8 +15,10 @@ import {
   CreateIdentity,
   CreateRequest,
   CreateResource,
+  CreateEventEndpoint,
   CreateSystem,
   DecideReviewItem,
+  EventEndpointDeliveries,
   FulfillTicket,
   Grants,
   IdentityGrants,
@@ -162,6 +164,7 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   accessReview: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   accessReviews: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   auditEvents: row("401", F, F, F, F, F, F, "all"),
+  eventEndpoints: row("401", F, F, F, F, F, F, "all"),
   grants: row("401", "none", "own", "own", "own", "own", "own", "all"),
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
@@ -206,6 +209,8 @@ interface MutationRow {
 }
 const D = "denied";
 const SHARED_IDEMPOTENCY_KEY = "matrix-idempotency-key";
+/** The signing secret reference of the matrix's event endpoints (set in the server's environment). */
+const MATRIX_SECRET = "env:ACCESS_SECRET_MATRIX_HOOK";
 const NF = "NOT_FOUND";
 const SELF = "SELF_APPROVAL";
 const MUTATION_MATRIX: Record<string, MutationRow> = {
@@ -276,6 +281,15 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ id: fx.delegation }),
     fresh: async (c) => ({ id: await freshDelegation(c === "admin" ? "nonAssignee" : "assignee", c) }),
   },
+  createEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ kind: "CLOUDEVENTS", url: fx.deadEventsUrl, secret: MATRIX_SECRET, topics: ["TICKETS"] }),
+  },
+  deleteEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint }),
+    fresh: async () => ({ id: await freshEventEndpoint() }),
+  },
   fulfillTicket: {
     cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
     subject: (c) => ({ ticketId: c === "target" ? fx.ticket.RT2_fulfillment : fx.ticket.RF_fulfillment }),
@@ -288,6 +302,11 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
   issueScimToken: {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => ({ name: "matrix identity provider" }),
+  },
+  replayEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint, fromSequence: 1 }),
+    fresh: async () => ({ id: await freshEventEndpoint(), fromSequence: 1 }),
   },
   rejectTicket: {
     cells: row("401", NF, SELF, SELF, "ok", NF, NF, "ok"),
@@ -363,6 +382,15 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, "ok", D, D, D, D, "ok"),
     subject: () => ({ grantId: fx.grantOfRequester }),
     fresh: async () => ({ grantId: await freshGrant() }),
+  },
+  testEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint }),
+  },
+  updateEventEndpoint: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: fx.eventEndpoint, enabled: false }),
+    fresh: async () => ({ id: await freshEventEndpoint(), topics: ["GRANTS"] }),
   },
   updateIdentity: {
     cells: row("401", D, D, D, D, D, D, "ok"),
@@ -488,6 +516,32 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       ticket: R,
     },
   },
+  DeleteEventEndpointPayload: { kind: "payload", fields: { deletedEndpointId: R, errors: R } },
+  EventDelivery: {
+    kind: "restricted",
+    fields: { at: R, durationMs: R, error: R, httpStatus: R, outcome: R, sequence: R, type: R },
+  },
+  EventEndpoint: {
+    kind: "restricted",
+    fields: {
+      createdAt: R,
+      deliveredSequence: R,
+      deliveries: R,
+      enabled: R,
+      failures: R,
+      id: R,
+      kind: R,
+      lastError: R,
+      name: R,
+      pending: R,
+      retryAt: R,
+      secretReference: R,
+      system: R,
+      topics: R,
+      url: R,
+    },
+  },
+  EventEndpointPayload: { kind: "payload", fields: { endpoint: R, errors: R } },
   ConnectorHealth: { kind: "directory", fields: { checkedAt: R, message: R, status: R } },
   CreateRequestPayload: { kind: "payload", fields: { errors: R, request: R } },
   Delegation: {
@@ -637,6 +691,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       viewerCanReject: R,
     },
   },
+  TestEventEndpointPayload: { kind: "payload", fields: { delivery: R, endpoint: R, errors: R } },
   TicketComment: { kind: "restricted", fields: { author: R, body: R, createdAt: R, id: R } },
   TicketPayload: { kind: "payload", fields: { errors: R, ticket: R } },
   TicketStatusChange: {
@@ -921,6 +976,9 @@ interface Fixtures {
   adminSpareSessionId: string;
   /** Bob's upcoming delegation to Dave. */
   delegation: string;
+  /** An event endpoint whose receiver is down (its delivery log holds a failure). */
+  eventEndpoint: string;
+  deadEventsUrl: string;
 }
 let fx: Fixtures;
 
@@ -1020,6 +1078,21 @@ async function freshGrant(): Promise<string> {
     (await grantsOf(fx.id.requester)).find((g) => g.resource.id === resource),
     "the fresh grant",
   ).id;
+}
+async function freshEventEndpoint(fromSequence?: number): Promise<string> {
+  const { createEventEndpoint } = await dataOf(
+    t.gql(fx.token.admin, CreateEventEndpoint, {
+      input: {
+        name: `Matrix events ${++freshCount}`,
+        kind: "CLOUDEVENTS",
+        url: fx.deadEventsUrl,
+        secret: MATRIX_SECRET,
+        topics: ["TICKETS"],
+        fromSequence,
+      },
+    }),
+  );
+  return present(accepted(createEventEndpoint, "createEventEndpoint").endpoint, "the event endpoint").id;
 }
 async function freshGroup(memberIds: string[]): Promise<string> {
   const { createGroup } = await dataOf(
@@ -1144,6 +1217,8 @@ async function buildScenario(): Promise<void> {
     adminSpareTokenId: "",
     adminSpareSessionId: "",
     delegation: "",
+    eventEndpoint: "",
+    deadEventsUrl: `http://127.0.0.1:${await closedPort()}/events`,
   };
   for (const [caller, name] of [
     ["uninvolved", "Uma"],
@@ -1232,6 +1307,12 @@ async function buildScenario(): Promise<void> {
 
   fx.delegation = await freshDelegation("assignee", "assignee");
 
+  // From the start of the trail, to a receiver that is down: its delivery log holds a failure.
+  fx.eventEndpoint = await freshEventEndpoint(1);
+  await until(async () => {
+    const { node } = await dataOf(t.gql(fx.token.admin, EventEndpointDeliveries, { id: fx.eventEndpoint }));
+    return node?.__typename === "EventEndpoint" && node.deliveries.totalCount > 0;
+  }, "the event endpoint's first failed delivery");
   const managers = await freshReview();
   fx.review.REV_M = managers.id;
   fx.reviewItem.REV_M_alice = managers.aliceItem;
@@ -1270,6 +1351,7 @@ interface World {
     string,
     { reviewId: string; reviewers: Set<string>; grantId: string; holder: string; assignedToAdmins: boolean }
   >;
+  eventEndpoints: string[];
 }
 let world: World;
 
@@ -1315,6 +1397,7 @@ async function snapshot(): Promise<World> {
     reviews: new Map(),
     reviewItems: new Map(),
     delegations: new Map(),
+    eventEndpoints: [],
   };
   const requests = await pages(
     `query($after: String) { requests(first: 20, after: $after) { pageInfo { hasNextPage endCursor } edges { node {
@@ -1417,6 +1500,7 @@ async function snapshot(): Promise<World> {
       });
     }
   }
+  w.eventEndpoints = ids(items(pick(await asAdmin("{ eventEndpoints { id } }"), "eventEndpoints")));
   const identityType = schema.getType("Identity");
   const personal = isObjectType(identityType)
     ? personalFields()
@@ -1489,6 +1573,9 @@ function oracleFor(type: string): Oracle | undefined {
     // Delegations: their delegator and their delegate.
     Delegation: (c, id) =>
       [world.delegations.get(id)?.delegator, world.delegations.get(id)?.delegate].includes(fx.id[c]),
+    // Event endpoints and their delivery log: admins only.
+    EventEndpoint: () => false,
+    EventDelivery: () => false,
     // Grants: their holder, and the reviewers of an item about them.
     Grant: (c, id) =>
       world.personal.get(id)?.owner === fx.id[c] ||
@@ -1526,6 +1613,8 @@ function instancesOf(type: string): string[] {
       return [...world.reviewItems.keys()];
     case "Delegation":
       return [...world.delegations.keys()];
+    case "EventEndpoint":
+      return world.eventEndpoints;
     default:
       return [...world.personal].filter(([, record]) => record.type === type).map(([id]) => id);
   }
@@ -1559,6 +1648,7 @@ function known(type: string, id: string): boolean {
     AccessReview: world.reviews,
     AccessReviewItem: world.reviewItems,
     Delegation: world.delegations,
+    EventEndpoint: new Set(world.eventEndpoints),
   };
   return (maps[type] ?? world.personal).has(id);
 }
@@ -1792,7 +1882,7 @@ describe("root queries", () => {
               continue;
             }
             const expected = expectedSet(field, caller);
-            // A plain list (people) holds the entries themselves; a connection, edges and a totalCount.
+            // A plain list (people, eventEndpoints) holds the entries themselves; a connection, edges and a totalCount.
             const got = ids(Array.isArray(value) ? value : nodes(value));
             if (n === 0 && Array.isArray(value)) expect(new Set(got), what).toEqual(expected.ids);
             else if (n === 0) {

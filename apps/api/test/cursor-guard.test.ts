@@ -6,6 +6,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cursorTagOf, isWellFormedCursor } from "../src/graphql/cursor-guard.ts";
 import { schema } from "../src/schema/index.ts";
+import { createEventEndpoint } from "../src/domain/events/endpoints.ts";
 import { createRequest } from "../src/domain/requests/request-actions.ts";
 import { startAccessReview } from "../src/domain/reviews/start-review.ts";
 import { decideTicket, fulfillTicket } from "../src/domain/tickets/ticket-actions.ts";
@@ -16,8 +17,8 @@ let t: TestServer;
 beforeAll(async () => {
   const logger = pino({ level: "warn" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
   t = await startTestServer({ logger });
-  // One fulfilled request, so that every list below has a first page (a grant included), and a
-  // review of it.
+  // One fulfilled request, so that every list below has a first page (a grant included), a
+  // review of it, and an event endpoint's delivery log.
   const { db } = t.server;
   const { requestId } = await db.transact((work) =>
     createRequest(
@@ -48,6 +49,16 @@ beforeAll(async () => {
       },
     ),
   );
+  // An event endpoint with an attempt in its delivery log (a test event to a port nobody listens on).
+  const endpointId = await db.transact((work) =>
+    createEventEndpoint(
+      work,
+      { id: t.org.ids.admin, role: "ADMIN" },
+      { name: "cursors", kind: "CHAT", url: "http://127.0.0.1:9/", topics: ["TICKETS"] },
+      () => undefined,
+    ),
+  );
+  await t.server.events.ping(endpointId);
 });
 afterAll(() => t.close());
 
@@ -70,6 +81,7 @@ const FIRST_CURSOR: Record<string, string> = {
   "System.resources": `{ systems(first: 5) { edges { node { resources(first: 1) { edges { cursor } } } } } }`,
   "Group.members": `{ groups(first: 5) { edges { node { members(first: 1) { edges { cursor } } } } } }`,
   "Identity.grants": `{ identities(first: 5, search: "alice") { edges { node { grants(first: 1) { edges { cursor } } } } } }`,
+  "EventEndpoint.deliveries": `{ eventEndpoints { deliveries(first: 1) { edges { cursor } } } }`,
 };
 
 /** The schema's connection fields, as Type.field, with their node type. */

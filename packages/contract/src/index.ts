@@ -17,3 +17,4 @@ export * from "./operations/audit.ts";
 export * from "./operations/live.ts";
 export * from "./operations/reviews.ts";
 export * from "./operations/routing.ts";
+export * from "./operations/events.ts";

@@ -47,7 +47,8 @@ function only(value: Record<string, unknown>, allowed: readonly string[], field:
   }
 }
 
-function httpUrl(value: unknown, field: readonly string[]): string {
+/** An http(s) URL without credentials in it (connector and event endpoint URLs). */
+export function httpUrl(value: unknown, field: readonly string[]): string {
   if (typeof value !== "string" || value.length > 2000) throw invalid("url must be an http(s) URL.", field);
   let url: URL;
   try {

@@ -16,6 +16,7 @@ import "./subscriptions.ts";
 import "./review.ts";
 import "./settings.ts";
 import "./delegation.ts";
+import "./event-endpoint.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

@@ -1,7 +1,7 @@
 // Which nodes `Query.node` may return to the viewer: the same visibility rules as the lists.
 // Directory and catalogue entries (identities, groups, systems) are visible to every signed-in
 // identity; requests, tickets, audit events, grants, access reviews, delegations and
-// non-requestable resources are not.
+// non-requestable resources are not; event endpoints are for admins only.
 import type { Context } from "../context.ts";
 import { visibleDelegationWhere } from "../domain/delegations/delegations.ts";
 import {
@@ -42,6 +42,9 @@ export async function canSeeNode(ctx: Context, typename: string, id: string): Pr
       return (await p.accessReviewItem.count({ where: { id, ...visibleReviewItemWhere(viewer) } })) > 0;
     case "Delegation":
       return (await p.delegation.count({ where: { id, ...visibleDelegationWhere(viewer) } })) > 0;
+    // Admins only: where events go and how their delivery went.
+    case "EventEndpoint":
+      return viewer.role === "ADMIN" && (await p.eventEndpoint.count({ where: { id } })) > 0;
     default:
       return false;
   }
