@@ -21,6 +21,8 @@ import { SignInRoutes } from "./http/sign-in.ts";
 import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { Mailer } from "./jobs/mailer.ts";
+import { Notifier } from "./jobs/notifier.ts";
 import { Sweeper } from "./jobs/sweeper.ts";
 import { localSignal, redisSignal } from "./live/signal.ts";
 import { startWebSocketServer } from "./live/ws-server.ts";
@@ -34,6 +36,9 @@ export interface RunningServer {
   feed: LiveFeed;
   jobs: JobRunner;
   sweeper: Sweeper;
+  /** The notification projector, and the email sender (null without SMTP_URL). */
+  notifier: Notifier;
+  mailer: Mailer | null;
   log: Logger;
   close(): Promise<void>;
 }
@@ -89,12 +94,32 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
   const sessions = new LiveSessions(db, log, authenticator.tokens, sessionRules);
   sessions.start(config.liveRecheckMs);
+  const mailer = config.smtp ? new Mailer(db, config.smtp, config.publicUrl?.hostname ?? "access.local", log) : null;
+  const notifier = new Notifier(
+    db,
+    {
+      email: mailer !== null,
+      publicUrl: config.publicUrl,
+      onProjected: () => {
+        mailer?.kick();
+        // Other instances' notification watchers look at once (the projection wrote no audit event).
+        signal.publish();
+      },
+    },
+    log,
+  );
+  signal.onSignal(() => notifier.wake());
   db.onCommit((info) => {
-    if (info.sequences) signal.publish();
+    if (info.sequences) {
+      signal.publish();
+      notifier.wake();
+    }
     if (info.effects.jobsQueued) jobs.kick();
     if (info.effects.credentialsChanged) sessions.recheck();
   });
   jobs.start();
+  await notifier.start();
+  mailer?.start();
   const sweeper = new Sweeper(db, config.grantExpiryCheckMs, log, options.clock);
   sweeper.start();
 
@@ -157,6 +182,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     feed,
     jobs,
     sweeper,
+    notifier,
+    mailer,
     log,
     close() {
       closing ??= (async () => {
@@ -171,6 +198,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         feed.stop();
         await sweeper.stop();
         await jobs.stop();
+        await notifier.stop();
+        await mailer?.stop();
         await signal.close();
         await db.close();
       })();
