@@ -28,6 +28,7 @@ import { localSignal, redisSignal } from "./live/signal.ts";
 import { startWebSocketServer } from "./live/ws-server.ts";
 import { createLogger } from "./logger.ts";
 import { LiveFeed } from "./live/feed.ts";
+import { NotificationWatcher } from "./live/notifications.ts";
 
 export interface RunningServer {
   url: string;
@@ -79,6 +80,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   await feed.start();
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
+  const notificationWatcher = new NotificationWatcher(db.read, log);
+  await notificationWatcher.start();
+  signal.onSignal(() => notificationWatcher.poke());
   const jobs = new JobRunner(db, config, log);
   const sessionRules = {
     idleMs: config.sessionIdleMs,
@@ -127,6 +131,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     db,
     authenticator,
     feed,
+    notifications: notificationWatcher,
     log,
     sessions,
     maxSubscriptionsPerToken: config.maxSubscriptionsPerToken,
@@ -196,6 +201,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         server.closeAllConnections();
         await webSockets.close();
         feed.stop();
+        notificationWatcher.stop();
         await sweeper.stop();
         await jobs.stop();
         await notifier.stop();

@@ -16,3 +16,4 @@ export * from "./operations/sessions.ts";
 export * from "./operations/audit.ts";
 export * from "./operations/live.ts";
 export * from "./operations/reviews.ts";
+export * from "./operations/notifications.ts";

@@ -80,7 +80,16 @@ export async function mutate<T>(ctx: Context, run: (viewer: Actor) => Promise<T>
 }
 
 type PayloadModel =
-  "Identity" | "Group" | "System" | "Resource" | "Request" | "Ticket" | "Grant" | "AccessReview" | "AccessReviewItem";
+  | "Identity"
+  | "Group"
+  | "System"
+  | "Resource"
+  | "Request"
+  | "Ticket"
+  | "Grant"
+  | "AccessReview"
+  | "AccessReviewItem"
+  | "EmailMessage";
 
 /**
  * A mutation payload: the changed entity (loaded after commit with the client's selection, so

@@ -14,6 +14,8 @@ import "./token.ts";
 import "./session.ts";
 import "./subscriptions.ts";
 import "./review.ts";
+import "./notification.ts";
+import "./email-outbox.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

@@ -39,6 +39,11 @@ export async function canSeeNode(ctx: Context, typename: string, id: string): Pr
       return (await p.accessReview.count({ where: { id, ...visibleReviewWhere(viewer) } })) > 0;
     case "AccessReviewItem":
       return (await p.accessReviewItem.count({ where: { id, ...visibleReviewItemWhere(viewer) } })) > 0;
+    // A person's own notifications only; the email outbox is the admins'.
+    case "Notification":
+      return (await p.notification.count({ where: { id, identityId: viewer.id } })) > 0;
+    case "EmailMessage":
+      return viewer.role === "ADMIN" && (await p.emailMessage.count({ where: { id } })) > 0;
     default:
       return false;
   }
