@@ -4,17 +4,35 @@
 import {
   ApproveTicket,
   CreateRequest,
+  EmailOutbox,
   FulfillTicket,
+  MyNotifications,
+  MyNotificationSettings,
   MyTickets,
   readFragment,
   RejectTicket,
+  RetryEmail,
   TicketCardFields,
+  UpdateNotificationSettings,
 } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createResource, createSystem } from "../src/domain/catalog/catalog.ts";
 import { createGroup } from "../src/domain/directory/directory.ts";
+import { openDatabase, type Database } from "../src/db/database.ts";
+import { loadDemoOrganisation } from "../src/demo/demo-organisation.ts";
 import { createConnectorSystem, until } from "./connector-helpers.ts";
-import { accepted, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
+import { freshDatabase, type TestDatabase } from "./databases.ts";
+import {
+  accepted,
+  codesAndFields,
+  dataOf,
+  gid,
+  graphqlAt,
+  present,
+  startTestServer,
+  type TestServer,
+} from "./harness.ts";
+import { type Instance, startInstance } from "./instances.ts";
 import { type ReceivedMessage, type SmtpPeer, startSmtpPeer } from "./smtp-peer.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
@@ -310,5 +328,199 @@ describe("email along the request's story", () => {
   it("never sent one Message-ID twice", () => {
     const ids = smtp.received.map((m) => m.messageId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe("muting", () => {
+  afterAll(async () => {
+    await t.server.db.transact(({ tx }) => tx.settings.deleteMany({}));
+    accepted(
+      (await dataOf(t.gql(t.org.tokens.alice, UpdateNotificationSettings, { input: { mutedEmailKinds: [] } })))
+        .updateNotificationSettings,
+      "unmuting",
+    );
+  });
+
+  it("sends no email of a muted kind, and keeps the in-app notification", async () => {
+    const { updateNotificationSettings } = await dataOf(
+      t.gql(t.org.tokens.alice, UpdateNotificationSettings, { input: { mutedEmailKinds: ["REQUEST_DECIDED"] } }),
+    );
+    expect(accepted(updateNotificationSettings, "muting").settings).toContainEqual({
+      kind: "REQUEST_DECIDED",
+      email: false,
+      mandatory: false,
+    });
+    const req = await request(t.org.tokens.alice, expiringResource, "muted decisions");
+    await delivered();
+    const mark = smtp.received.length;
+    const ticket = await openTicket(t.org.tokens.bob, req.id);
+    accepted(
+      (await dataOf(t.gql(t.org.tokens.bob, RejectTicket, { input: { ticketId: ticket.id, comment: "no" } })))
+        .rejectTicket,
+      "rejectTicket",
+    );
+    expect(tally(await delivered(mark))).toEqual([]);
+    const { myNotifications } = await dataOf(t.gql(t.org.tokens.alice, MyNotifications, { first: 1 }));
+    expect(myNotifications.edges[0]?.node).toMatchObject({
+      kind: "REQUEST_DECIDED",
+      readAt: null,
+      request: { id: req.id },
+      title: expect.stringMatching(/rejected by Bob Manager$/) as unknown,
+    });
+  });
+
+  it("refuses to mute a kind an admin made mandatory, naming it, and sends it to those who had muted it", async () => {
+    await t.server.db.transact(({ tx }) =>
+      tx.settings.create({ data: { id: 1, mandatoryEmailKinds: JSON.stringify(["REQUEST_DECIDED"]) } }),
+    );
+    const { myNotificationSettings } = await dataOf(t.gql(t.org.tokens.alice, MyNotificationSettings));
+    expect(myNotificationSettings).toContainEqual({ kind: "REQUEST_DECIDED", email: true, mandatory: true });
+    const { updateNotificationSettings } = await dataOf(
+      t.gql(t.org.tokens.alice, UpdateNotificationSettings, {
+        input: { mutedEmailKinds: ["ACCESS_ENDED", "REQUEST_DECIDED"] },
+      }),
+    );
+    expect(updateNotificationSettings.settings).toBeNull();
+    expect(codesAndFields(updateNotificationSettings.errors)).toEqual([
+      { code: "VALIDATION", field: ["input", "mutedEmailKinds"] },
+    ]);
+    expect(updateNotificationSettings.errors[0]?.message).toContain("REQUEST_DECIDED");
+    // Alice's earlier mute of REQUEST_DECIDED stays stored but no longer holds.
+    const req = await request(t.org.tokens.alice, expiringResource, "mandatory decisions");
+    await delivered();
+    const mark = smtp.received.length;
+    const ticket = await openTicket(t.org.tokens.bob, req.id);
+    accepted(
+      (await dataOf(t.gql(t.org.tokens.bob, RejectTicket, { input: { ticketId: ticket.id, comment: "still no" } })))
+        .rejectTicket,
+      "rejectTicket",
+    );
+    expect(tally(await delivered(mark))).toEqual([`${person("alice")} REQUEST_DECIDED`]);
+  });
+});
+
+describe("retries", () => {
+  afterAll(() => {
+    smtp.answer = () => ({ accept: true });
+  });
+
+  it("retries an email the server refuses for now, with backoff, and delivers it once", async () => {
+    let refusals = 0;
+    smtp.answer = () => (refusals++ < 2 ? { refuse: 451, message: "greylisted, try later" } : { accept: true });
+    const attemptsBefore = smtp.attempts;
+    const mark = smtp.received.length;
+    await request(t.org.tokens.dave, expiringResource, "retried email");
+    const sent = await delivered(mark);
+    expect(tally(sent)).toEqual([`${person("bob")} TICKET_ASSIGNED`]);
+    expect(smtp.attempts - attemptsBefore).toBe(3);
+    const row = await t.server.db.read.emailMessage.findFirstOrThrow({ orderBy: { createdAt: "desc" } });
+    expect(row).toMatchObject({ status: "SENT", attempts: 3, lastError: expect.stringContaining("451") as unknown });
+  });
+
+  it("marks an email FAILED on a permanent refusal, shows it to admins, and sends it again on retryEmail", async () => {
+    smtp.answer = () => ({ refuse: 550, message: "mailbox unavailable" });
+    const mark = smtp.received.length;
+    await request(t.org.tokens.carol, expiringResource, "refused email");
+    expect(await delivered(mark)).toEqual([]);
+    const { emailOutbox } = await dataOf(t.gql(t.org.tokens.admin, EmailOutbox, { status: "FAILED", first: 5 }));
+    // Carol has no manager: the admins were assigned (and alerted that no fallback group is configured).
+    expect(emailOutbox.edges.map((e) => `${e.node.to} ${e.node.kind}`).sort()).toEqual([
+      `${person("admin")} ADMIN_ALERT`,
+      `${person("admin")} TICKET_ASSIGNED`,
+    ]);
+    const failed = present(
+      emailOutbox.edges.find((e) => e.node.kind === "TICKET_ASSIGNED")?.node,
+      "the failed TICKET_ASSIGNED email",
+    );
+    expect(failed).toMatchObject({
+      status: "FAILED",
+      attempts: 1,
+      sentAt: null,
+      recipient: { displayName: "Erin Admin" },
+      lastError: expect.stringContaining("mailbox unavailable") as unknown,
+    });
+    const denied = await dataOf(t.gql(t.org.tokens.carol, RetryEmail, { input: { id: failed.id } }));
+    expect(codesAndFields(denied.retryEmail.errors)).toEqual([{ code: "FORBIDDEN", field: null }]);
+
+    smtp.answer = () => ({ accept: true });
+    const { retryEmail } = await dataOf(t.gql(t.org.tokens.admin, RetryEmail, { input: { id: failed.id } }));
+    expect(accepted(retryEmail, "retryEmail").email).toMatchObject({ status: "PENDING", attempts: 0 });
+    const again = await delivered(smtp.received.length);
+    expect(tally(again)).toEqual([`${person("admin")} TICKET_ASSIGNED`]);
+    expect(again[0]?.messageId).toBe(`<${fromGid(failed.id)}@access.example.com>`);
+  });
+});
+
+const fromGid = (id: string) => Buffer.from(id, "base64").toString("utf8").split(":")[1] ?? "";
+
+describe("an instance killed while the SMTP server holds a message", () => {
+  let database: TestDatabase;
+  let db: Database;
+  let peer: SmtpPeer;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    database = await freshDatabase();
+    db = await openDatabase(database.url);
+    peer = await startSmtpPeer();
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.kill("SIGKILL")));
+    await peer?.close();
+    await db?.close();
+    await database?.drop();
+  });
+
+  const start = async () => {
+    const instance = await startInstance({
+      DATABASE_URL: database.url,
+      SMTP_URL: peer.url,
+      SMTP_FROM: "access@example.com",
+      // A send whose instance died is taken over once its lease runs out.
+      EMAIL_LEASE_MS: "1000",
+      EMAIL_RETRY_BASE_MS: "50",
+      HEALTH_CHECK_INTERVAL_MS: "3600000",
+    });
+    instances.push(instance);
+    return instance;
+  };
+
+  it("sends every message exactly once after a restart, with the same Message-ID", async () => {
+    const org = await loadDemoOrganisation(db);
+    const first = await start();
+    peer.answer = (_message, attempt) => (attempt === 1 ? { hold: true } : { accept: true });
+    const held = peer.held();
+    const gql = graphqlAt(first.url);
+    const asks: [string, string][] = [
+      [org.tokens.alice, org.resources.writeAccess],
+      [org.tokens.dave, org.resources.writeAccess],
+      [org.tokens.alice, org.resources.orgOwner],
+    ];
+    for (const [token, resourceId] of asks) {
+      const { createRequest } = await dataOf(
+        gql(token, CreateRequest, {
+          input: { resourceIds: [gid("Resource", resourceId)], justification: "crash" },
+        }),
+      );
+      accepted(createRequest, "createRequest");
+    }
+    const inFlight = await held;
+    await first.kill("SIGKILL");
+    peer.release();
+    expect(peer.received).toEqual([]);
+
+    await start();
+    await until(
+      () => db.read.emailMessage.findMany({ select: { id: true, status: true } }),
+      (rows) => rows.length === 3 && rows.every((row) => row.status === "SENT"),
+      20_000,
+    );
+    const rows = await db.read.emailMessage.findMany({ select: { id: true } });
+    const expected = rows.map((row) => `<${row.id}@access.local>`).sort();
+    // Each message accepted once (250 after DATA), the held one among them with its Message-ID unchanged.
+    expect(peer.received.map((m) => m.messageId).sort()).toEqual(expected);
+    expect(expected).toContain(inFlight.messageId);
+    expect(peer.received.map((m) => m.to)).toEqual(Array(3).fill(person("bob")));
+    expect(await db.read.notification.count()).toBe(3);
   });
 });
