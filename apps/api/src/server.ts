@@ -40,6 +40,8 @@ export interface RunningServer {
   /** The notification projector, and the email sender (null without SMTP_URL). */
   notifier: Notifier;
   mailer: Mailer | null;
+  /** Hands new notifications to this instance's notificationAdded subscribers. */
+  notifications: NotificationWatcher;
   log: Logger;
   close(): Promise<void>;
 }
@@ -189,6 +191,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     sweeper,
     notifier,
     mailer,
+    notifications: notificationWatcher,
     log,
     close() {
       closing ??= (async () => {

@@ -57,6 +57,11 @@ export class NotificationWatcher {
     this.started = false;
   }
 
+  /** People with a live subscription here. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   /** Notifications may have been written: read and hand out what is new (coalesced). */
   poke(): void {
     if (this.started) this.task.trigger();
