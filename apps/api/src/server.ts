@@ -83,7 +83,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   signal.onSignal(() => feed.poke());
   const notificationWatcher = new NotificationWatcher(db.read, log);
-  await notificationWatcher.start();
+  notificationWatcher.start();
   signal.onSignal(() => notificationWatcher.poke());
   const jobs = new JobRunner(db, config, log);
   const sessionRules = {
