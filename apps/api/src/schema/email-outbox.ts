@@ -79,10 +79,12 @@ builder.mutationFields((t) => ({
       "Admins only: a FAILED email goes back to PENDING and is sent again now, with a fresh set of attempts.",
     args: { input: t.arg({ type: RetryEmailInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      mutate(ctx, (viewer) =>
-        ctx.db.transact((work) =>
-          retryEmail(work, viewer, decodeId(input.id, "EmailMessage", ["input", "id"]), new Date()),
-        ),
-      ),
+      mutate(ctx, async (viewer) => {
+        const emailId = decodeId(input.id, "EmailMessage", ["input", "id"]);
+        await ctx.db.transact((work) => retryEmail(work, viewer, emailId, new Date()));
+        // Not an audit event (it changes no access): the log says who sent it again.
+        ctx.log.info({ emailId, adminId: viewer.id }, "email retried by an admin");
+        return emailId;
+      }),
   }),
 }));
