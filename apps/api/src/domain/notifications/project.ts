@@ -551,10 +551,13 @@ export async function projectNotifications(work: Work, options: ProjectionOption
       }
     }
   }
-  const people = await tx.identity.findMany({
-    where: { id: { in: [...new Set(rows.map((r) => r.identityId))] }, active: true },
-    select: { id: true, email: true, displayName: true, mutedEmailKinds: true },
-  });
+  const people =
+    rows.length === 0
+      ? []
+      : await tx.identity.findMany({
+          where: { id: { in: [...new Set(rows.map((r) => r.identityId))] }, active: true },
+          select: { id: true, email: true, displayName: true, mutedEmailKinds: true },
+        });
   const byId = new Map(people.map((p) => [p.id, p]));
   const kept = rows.filter((row) => byId.has(row.identityId));
   if (kept.length > 0) {
