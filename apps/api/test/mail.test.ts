@@ -264,17 +264,17 @@ describe("email along the request's story", () => {
     expect(mail.html).not.toContain("<your>");
   });
 
-  it("tells requester of a failed provisioning with the plain error, never the connector's detail", async () => {
+  it("tells the requester of a failed provisioning with the plain error, never the connector's detail", async () => {
     webhook.script(400);
-    const { createResource: created } = await t.server.db.transact(async (work) => ({
-      createResource: await createResource(work, null, {
-        systemId: Buffer.from(webhookSystemId, "base64").toString("utf8").split(":")[1] ?? "",
+    const created = await t.server.db.transact((work) =>
+      createResource(work, null, {
+        systemId: fromGid(webhookSystemId),
         name: "Wiki editor",
         sensitivity: "STANDARD",
         approvalSteps: [],
         connectorTarget: { group: "wiki-editors" },
       }),
-    }));
+    );
     const mark = smtp.received.length;
     const req = await request(t.org.tokens.alice, created, "I write the docs");
     await until(
