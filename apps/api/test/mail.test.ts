@@ -228,6 +228,7 @@ describe("email along the request's story", () => {
     let sent = await delivered(mark);
     expect(tally(sent)).toEqual([`${person("alice")} REQUEST_DECIDED`, `${person("dave")} TICKET_ASSIGNED`].sort());
     expect(byTo(sent, person("dave")).subject).toMatch(/^TKT-\d+: give Alice Employee Orders DB read on Databases$/);
+    expect(byTo(sent, person("dave")).text).toContain("Approved by Bob Manager (step 1) and Carol Security (step 2).");
 
     mark = smtp.received.length;
     const fulfillment = await openTicket(t.org.tokens.dave, requestId);

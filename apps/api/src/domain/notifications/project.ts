@@ -242,6 +242,12 @@ function afterStep(ticket: TicketFacts, step: number): string {
 
 /** The approval chain around an approval ticket: step n of m, earlier deciders, who is next. */
 function chainLines(ticket: TicketFacts): string[] {
+  if (ticket.kind === "FULFILLMENT") {
+    const approvers = ticket.item.tickets.flatMap((t) =>
+      t.status === "APPROVED" && t.decidedBy && t.step !== null ? [`${t.decidedBy.displayName} (step ${t.step})`] : [],
+    );
+    return [approvers.length > 0 ? `Approved by ${names(approvers)}.` : "Approved without an approval step."];
+  }
   if (ticket.kind !== "APPROVAL" || ticket.step === null) return [];
   const step = ticket.step;
   const total = Math.max(ticket.resource.approvalSteps.length, step);
