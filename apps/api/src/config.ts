@@ -68,6 +68,23 @@ export interface Config {
   /** Browser sessions: idle and absolute expiry. */
   sessionIdleMs: number;
   sessionMaxMs: number;
+  /** Email through an SMTP server (SMTP_URL); undefined = no email at all (in-app notifications only). */
+  smtp: SmtpConfig | undefined;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** smtps:// (TLS from the first byte); smtp:// upgrades with STARTTLS when the server offers it. */
+  secure: boolean;
+  user: string | undefined;
+  password: string | undefined;
+  /** The From header (SMTP_FROM): an address, optionally with a display name. */
+  from: string;
+  /** Attempts per message before it is FAILED (EMAIL_MAX_ATTEMPTS), first retry delay, send lease. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  leaseMs: number;
 }
 
 export interface OidcConfig {
@@ -288,6 +305,71 @@ function readEventDelivery(env: Env): Pick<Config, "eventRetryBaseMs" | "eventLe
   };
 }
 
+const ADDRESS = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+/** SMTP_FROM: `access@example.com` or `Access requests <access@example.com>`. */
+function readFrom(raw: string | undefined): string {
+  const value = raw?.trim();
+  if (!value)
+    throw new ConfigError("SMTP_FROM", "is required with SMTP_URL (e.g. Access requests <access@example.com>)");
+  const named = /^([^<>\r\n]*)<([^<>]+)>$/.exec(value);
+  const address = named ? (named[2] ?? "").trim() : value;
+  if (!ADDRESS.test(address) || /[\r\n]/.test(value)) {
+    throw new ConfigError(
+      "SMTP_FROM",
+      `"${value}" is not an address like access@example.com or Name <access@example.com>`,
+    );
+  }
+  return value;
+}
+
+function readSmtp(env: Env, resolveSecret: Config["resolveSecret"]): SmtpConfig | undefined {
+  const raw = env.SMTP_URL?.trim();
+  if (!raw) {
+    for (const name of ["SMTP_FROM", "SMTP_PASSWORD"]) {
+      if (env[name]?.trim()) throw new ConfigError(name, "is set but SMTP_URL is not");
+    }
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("SMTP_URL", "is not a URL like smtp://user:password@mail.example.com:587");
+  }
+  if (
+    (url.protocol !== "smtp:" && url.protocol !== "smtps:") ||
+    !url.hostname ||
+    (url.pathname && url.pathname !== "/")
+  ) {
+    throw new ConfigError("SMTP_URL", "must be smtp:// or smtps://, a host and an optional port (no path)");
+  }
+  const secure = url.protocol === "smtps:";
+  let password = url.password ? decodeURIComponent(url.password) : undefined;
+  const rawPassword = env.SMTP_PASSWORD?.trim();
+  if (rawPassword) {
+    password = rawPassword;
+    if (rawPassword.startsWith("env:")) {
+      password = isSecretReference(rawPassword) ? resolveSecret(rawPassword) : undefined;
+      if (!password)
+        throw new ConfigError("SMTP_PASSWORD", `${rawPassword} does not name a set ACCESS_SECRET_* variable`);
+    }
+  }
+  const user = url.username ? decodeURIComponent(url.username) : undefined;
+  if (password && !user) throw new ConfigError("SMTP_URL", "names no user for the password (smtp://user@host)");
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    user,
+    password,
+    from: readFrom(env.SMTP_FROM),
+    maxAttempts: readPositiveInt(env, "EMAIL_MAX_ATTEMPTS", 8, 1, 50),
+    retryBaseMs: readPositiveInt(env, "EMAIL_RETRY_BASE_MS", 30_000, 10, 3_600_000),
+    leaseMs: readPositiveInt(env, "EMAIL_LEASE_MS", 120_000, 500, 3_600_000),
+  };
+}
+
 function readLogLevel(env: Env): LogLevel {
   const raw = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -330,5 +412,6 @@ export function loadConfig(env: Env = process.env): Config {
     oidc: readOidc(env, publicUrl, resolveSecret),
     sessionIdleMs: readPositiveInt(env, "SESSION_IDLE_MINUTES", 120, 1, 10_080) * 60_000,
     sessionMaxMs: readPositiveInt(env, "SESSION_MAX_HOURS", 12, 1, 8_760) * 3_600_000,
+    smtp: readSmtp(env, resolveSecret),
   };
 }

@@ -10,11 +10,14 @@ import type { Actor } from "./domain/work.ts";
 import type { Identity } from "./generated/prisma/client.ts";
 import type { LiveSessions } from "./live/sessions.ts";
 import type { LiveFeed } from "./live/feed.ts";
+import type { NotificationWatcher } from "./live/notifications.ts";
 
 export interface Services {
   db: Database;
   authenticator: Authenticator;
   feed: LiveFeed;
+  /** Live notifications (Subscription.notificationAdded). */
+  notifications: NotificationWatcher;
   log: Logger;
   sessions: LiveSessions;
   /** Outbound event delivery (secret references are checked against it; test events go through it). */
@@ -37,6 +40,7 @@ export interface Context {
   db: Database;
   prisma: Client;
   feed: LiveFeed;
+  notifications: NotificationWatcher;
   log: Logger;
   requestId: string;
   viewer: Actor | null;
@@ -68,6 +72,7 @@ export function createContext(services: Services, caller: Caller | null, request
     db: services.db,
     prisma,
     feed: services.feed,
+    notifications: services.notifications,
     get log() {
       return (log ??= services.log.child({ requestId }));
     },

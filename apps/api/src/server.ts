@@ -22,11 +22,14 @@ import { ClientLimits } from "./http/rate-limit.ts";
 import { requestListener } from "./http/routes.ts";
 import { EventDeliveryWorker } from "./jobs/event-delivery.ts";
 import { JobRunner } from "./jobs/runner.ts";
+import { Mailer } from "./jobs/mailer.ts";
+import { Notifier } from "./jobs/notifier.ts";
 import { Sweeper } from "./jobs/sweeper.ts";
 import { localSignal, redisSignal } from "./live/signal.ts";
 import { startWebSocketServer } from "./live/ws-server.ts";
 import { createLogger } from "./logger.ts";
 import { LiveFeed } from "./live/feed.ts";
+import { NotificationWatcher } from "./live/notifications.ts";
 
 export interface RunningServer {
   url: string;
@@ -36,6 +39,11 @@ export interface RunningServer {
   jobs: JobRunner;
   events: EventDeliveryWorker;
   sweeper: Sweeper;
+  /** The notification projector, and the email sender (null without SMTP_URL). */
+  notifier: Notifier;
+  mailer: Mailer | null;
+  /** Hands new notifications to this instance's notificationAdded subscribers. */
+  notifications: NotificationWatcher;
   log: Logger;
   close(): Promise<void>;
 }
@@ -75,11 +83,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const feed = new LiveFeed(db.read, log);
   await feed.start();
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
+  const notificationWatcher = new NotificationWatcher(db.read, log);
+  notificationWatcher.start();
   const jobs = new JobRunner(db, config, log);
   const events = new EventDeliveryWorker(db, config, log);
   signal.onSignal(() => {
     feed.poke();
     events.kick();
+    notificationWatcher.poke();
   });
   const sessionRules = {
     idleMs: config.sessionIdleMs,
@@ -95,16 +106,34 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
   const sessions = new LiveSessions(db, log, authenticator.tokens, sessionRules);
   sessions.start(config.liveRecheckMs);
+  const mailer = config.smtp ? new Mailer(db, config.smtp, config.publicUrl?.hostname ?? "access.local", log) : null;
+  const notifier = new Notifier(
+    db,
+    {
+      email: mailer !== null,
+      publicUrl: config.publicUrl,
+      onProjected: () => {
+        mailer?.kick();
+        // Other instances' notification watchers look at once (the projection wrote no audit event).
+        signal.publish();
+      },
+    },
+    log,
+  );
+  signal.onSignal(() => notifier.wake());
   db.onCommit((info) => {
     if (info.sequences) {
       signal.publish();
       events.kick();
+      notifier.wake();
     }
     if (info.effects.jobsQueued) jobs.kick();
     if (info.effects.credentialsChanged) sessions.recheck();
   });
   jobs.start();
   events.start();
+  await notifier.start();
+  mailer?.start();
   const sweeper = new Sweeper(db, config.grantExpiryCheckMs, log, options.clock);
   sweeper.start();
 
@@ -112,6 +141,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     db,
     authenticator,
     feed,
+    notifications: notificationWatcher,
     log,
     sessions,
     events,
@@ -169,6 +199,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     jobs,
     events,
     sweeper,
+    notifier,
+    mailer,
+    notifications: notificationWatcher,
     log,
     close() {
       closing ??= (async () => {
@@ -181,9 +214,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         server.closeAllConnections();
         await webSockets.close();
         feed.stop();
+        notificationWatcher.stop();
         await sweeper.stop();
         await jobs.stop();
         await events.stop();
+        await notifier.stop();
+        await mailer?.stop();
         await signal.close();
         await db.close();
       })();

@@ -53,6 +53,7 @@ import { fromGlobalId } from "../src/domain/global-id.ts";
 import { startSession } from "../src/domain/sessions/sessions.ts";
 import { schema } from "../src/schema/index.ts";
 import { accepted, dataOf, gid, present, startTestServer, type GraphQLResponse, type TestServer } from "./harness.ts";
+import { type SmtpPeer, startSmtpPeer } from "./smtp-peer.ts";
 
 // ================================================================== who calls
 
@@ -154,10 +155,11 @@ const VISIBLE: Record<EndUser, readonly RequestKey[]> = {
  * counts nothing else; by id: null for the others). requestable: requestable resources only.
  * public: the same catalogue for everyone. self: the caller's own identity. reviewed: the access
  * review campaigns or items the caller reviews (none for those who review nothing). settings:
- * the organisation's settings object (admins only).
+ * the organisation's settings object (admins only). mine: the caller's own notifications (admins
+ * too: nobody reads another person's), or their own settings.
  */
 type QueryCell =
-  "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed" | "settings";
+  "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed" | "settings" | "mine";
 const F = "forbidden";
 const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   //                 anonymous uninvolved     requester      target         assignee       nonAssignee    fulfiller      admin
@@ -165,6 +167,9 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   accessReviews: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
   auditEvents: row("401", F, F, F, F, F, F, "all"),
   eventEndpoints: row("401", F, F, F, F, F, F, "all"),
+  emailOutbox: row("401", F, F, F, F, F, F, "all"),
+  myNotifications: row("401", "mine", "mine", "mine", "mine", "mine", "mine", "mine"),
+  myNotificationSettings: row("401", "mine", "mine", "mine", "mine", "mine", "mine", "mine"),
   grants: row("401", "none", "own", "own", "own", "own", "own", "all"),
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
@@ -241,6 +246,15 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     fresh: async () => ({ reviewId: (await freshReview()).id }),
   },
   createGroup: { cells: row("401", D, D, D, D, D, D, "ok"), subject: () => ({}) },
+  markNotificationsRead: {
+    cells: row("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    subject: () => ({ all: true }),
+  },
+  "markNotificationsRead: someone else's": {
+    // Nobody marks another person's notification, admins included: it is NOT_FOUND for all.
+    cells: row("401", NF, NF, NF, NF, NF, NF, NF),
+    subject: (c) => ({ ids: [notificationNotOf(c)] }),
+  },
   createIdentity: {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: (c) => (c === "admin" ? {} : { role: "ADMIN" }), // minting an admin
@@ -335,6 +349,11 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
       await failedAgain(fx.ticket.RW_fulfillment);
     },
   },
+  retryEmail: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ id: instancesOf("EmailMessage")[0] ?? "" }),
+    fresh: async () => ({ id: await failedEmail() }),
+  },
   revokeApiToken: {
     // Someone else's token (a spare token of the admin's): "not found" for end users.
     cells: row("401", NF, NF, NF, NF, NF, NF, "ok"),
@@ -392,6 +411,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     subject: () => ({ id: fx.eventEndpoint, enabled: false }),
     fresh: async () => ({ id: await freshEventEndpoint(), topics: ["GRANTS"] }),
   },
+  updateNotificationSettings: {
+    cells: row("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    subject: () => ({ mutedEmailKinds: ["ACCESS_ENDED"] }),
+  },
   updateIdentity: {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: (c) => ({ identityId: fx.id[c], role: "ADMIN" }), // promoting oneself
@@ -419,10 +442,12 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
  * theirs / everything: the changes of no request, of exactly the requests the caller may see at
  * the time of the change, of every request — live, and replayed with afterSequence.
  */
-type LiveCell = "4403" | "forbidden" | "nothing" | "theirs" | "held" | "everything";
+type LiveCell = "4403" | "forbidden" | "nothing" | "theirs" | "held" | "everything" | "mine";
 /** held: the changes of the grants the caller holds. */
 const SUBSCRIPTION_MATRIX: Record<string, Record<Caller, LiveCell>> = {
   grantChanged: row("4403", "held", "held", "held", "held", "held", "held", "everything"),
+  // mine: the caller's own new notifications (live only: there is no replay).
+  notificationAdded: row("4403", "mine", "mine", "mine", "mine", "mine", "mine", "mine"),
   // theirs: the changes of the campaigns and items the caller reviews.
   accessReviewItemChanged: row("4403", "nothing", "nothing", "nothing", "theirs", "nothing", "theirs", "everything"),
   requestStatusChanged: row("4403", "nothing", "theirs", "theirs", "theirs", "theirs", "theirs", "everything"),
@@ -587,11 +612,32 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     },
   },
   IdentityPayload: { kind: "payload", fields: { errors: R, identity: R } },
+  EmailMessage: {
+    kind: "restricted",
+    fields: {
+      attempts: R,
+      createdAt: R,
+      id: R,
+      kind: R,
+      lastError: R,
+      recipient: R,
+      sentAt: R,
+      status: R,
+      subject: R,
+      to: R,
+    },
+  },
   IssueApiTokenPayload: { kind: "payload", fields: { apiToken: R, errors: R, token: R } },
   OrganisationSettings: {
     kind: "settings",
     fields: { fallbackGroup: R, mandatoryEmailKinds: R, ticketSlaHours: R, updatedAt: R },
   },
+  MarkNotificationsReadPayload: { kind: "payload", fields: { count: R, errors: R } },
+  Notification: {
+    kind: "restricted",
+    fields: { body: R, createdAt: R, id: R, kind: R, readAt: R, request: R, ticket: R, title: R },
+  },
+  NotificationSetting: { kind: "structural", fields: { email: R, kind: R, mandatory: R } },
   PageInfo: { kind: "structural", fields: { endCursor: R, hasNextPage: R, hasPreviousPage: R, startCursor: R } },
   Request: {
     kind: "restricted",
@@ -642,6 +688,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     kind: "restricted",
     fields: { createdAt: R, current: R, expiresAt: R, id: R, lastSeenAt: R, userAgent: R },
   },
+  RetryEmailPayload: { kind: "payload", fields: { email: R, errors: R } },
   RevokeApiTokenPayload: { kind: "payload", fields: { apiToken: R, errors: R } },
   RevokeSessionPayload: { kind: "payload", fields: { errors: R, session: R } },
   System: {
@@ -699,11 +746,14 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     fields: { actor: R, at: R, previousStatus: R, sequence: R, status: R, ticket: R },
   },
   UpdateOrganisationSettingsPayload: { kind: "payload", fields: { errors: R, settings: R } },
+  UpdateNotificationSettingsPayload: { kind: "payload", fields: { errors: R, settings: R } },
   UserError: { kind: "structural", fields: { code: R, field: R, message: R } },
 };
 
 /** Root list fields narrower than visibility (DESIGN.md: an end user's ticket list). */
 const LIST_SCOPE: Record<string, (caller: SignedIn) => Set<string>> = {
+  myNotifications: (c) =>
+    new Set(instancesOf("Notification").filter((id) => world.personal.get(id)?.owner === fx.id[c])),
   tickets: (c) => ticketList(c),
   myReviewItems: (c) => reviewItemsToDo(c),
   // Who has what: one's own grants (admins: all), not those one sees as a reviewer.
@@ -741,6 +791,7 @@ const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   resourceId: () => fx.writeAccess,
   search: () => "Git",
   status: () => "OPEN",
+  unreadOnly: () => true,
   systemId: () => fx.github,
   to: () => "2100-01-01T00:00:00.000Z",
 };
@@ -872,6 +923,8 @@ function queryArgValue(name: string, type: GraphQLNamedType, list: boolean): unk
       .slice(0, 10)
       .map((v) => v.name);
   const fixture = QUERY_ARG_FIXTURES[name];
+  // An enum argument that the fixture's value is not one of (emailOutbox's status) takes its first value.
+  if (fixture && isEnumType(type) && !type.getValue(String(fixture()))) return type.getValues()[0]?.name;
   if (!fixture) throw new Error(`no fixture for query argument "${name}" (${type.name}): add it to QUERY_ARG_FIXTURES`);
   return fixture();
 }
@@ -1521,7 +1574,46 @@ async function snapshot(): Promise<World> {
       });
     }),
   );
+  // Notifications are their person's own (read with each caller's token); the outbox is the admins'.
+  await t.server.notifier.settle();
+  for (const caller of SIGNED_IN) {
+    const res = await t.gql(
+      fx.token[caller],
+      `{ myNotifications(first: 100) { pageInfo { hasNextPage } edges { node { id } } } }`,
+    );
+    expect(res.errors, `${caller}'s notifications`).toBeUndefined();
+    for (const id of ids(nodes(pick(res.data, "myNotifications"))))
+      w.personal.set(id, { type: "Notification", owner: fx.id[caller] });
+  }
+  for (const email of await pages(
+    `query($after: String) { emailOutbox(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id recipient { id } } } } }`,
+    ["emailOutbox"],
+  )) {
+    w.personal.set(text(pick(email, "id"), "email id"), {
+      type: "EmailMessage",
+      owner: text(pick(email, "recipient", "id"), "recipient"),
+    });
+  }
   return w;
+}
+
+/** A notification of someone other than the caller (the scenario has them for several people). */
+function notificationNotOf(caller: SignedIn): string {
+  const other = instancesOf("Notification").find((id) => world.personal.get(id)?.owner !== fx.id[caller]);
+  return present(other, `a notification that is not ${caller}'s`);
+}
+
+/** An email of the outbox made FAILED, for the admin to retry. */
+async function failedEmail(): Promise<string> {
+  const id = present(instancesOf("EmailMessage")[0], "an email of the outbox");
+  const local = present(fromGlobalId(id), "the email's id").id;
+  await t.server.db.transact(({ tx }) =>
+    tx.emailMessage.update({
+      where: { id: local },
+      data: { status: "FAILED", lastError: "550 refused by the matrix" },
+    }),
+  );
+  return id;
 }
 
 // ------------------------------------------------------------------ who may see what (the oracle)
@@ -1581,6 +1673,8 @@ function oracleFor(type: string): Oracle | undefined {
       world.personal.get(id)?.owner === fx.id[c] ||
       [...world.reviewItems].some(([itemId, item]) => item.grantId === id && reviewsItem(c, itemId)),
   };
+  if (type === "Notification") return (c, id) => world.personal.get(id)?.owner === fx.id[c];
+  if (type === "EmailMessage") return (c) => c === "admin";
   const oracle = oracles[type];
   if (oracle) return (c, id) => c === "admin" || oracle(c, id);
   if (personalTypes().has(type)) return (c, id) => c === "admin" || world.personal.get(id)?.owner === fx.id[c];
@@ -1693,9 +1787,14 @@ async function expectAnonymousRefused(query: string, variables: Values, what: st
 
 // ================================================================== the suite
 
+let smtp: SmtpPeer;
 beforeAll(async () => {
+  // Email on, so that the outbox has messages to see (and to refuse to the end users).
+  smtp = await startSmtpPeer();
   t = await startTestServer({
     env: {
+      SMTP_URL: smtp.url,
+      SMTP_FROM: "matrix@example.com",
       ACCESS_SECRET_MATRIX_HOOK: "matrix-webhook-secret-0123456789",
       CONNECTOR_MAX_ATTEMPTS: "1",
       CONNECTOR_RETRY_BASE_MS: "50",
@@ -1708,7 +1807,10 @@ beforeAll(async () => {
   await buildScenario();
   world = await snapshot();
 }, 60_000);
-afterAll(() => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
 
 describe("the matrix covers the schema", () => {
   const unlisted = (fields: Field[], table: Record<string, unknown>) =>
@@ -1879,6 +1981,11 @@ describe("root queries", () => {
             }
             if (cell === "settings") {
               expect(pick(value, "ticketSlaHours"), what).toEqual(expect.any(Number));
+              continue;
+            }
+            // The caller's own settings: one per notification kind, nothing of anyone else's.
+            if (cell === "mine" && Array.isArray(value)) {
+              expect(value.length, what).toBeGreaterThan(0);
               continue;
             }
             const expected = expectedSet(field, caller);
@@ -2228,6 +2335,9 @@ describe("subscriptions", () => {
       });
     });
 
+    // A subscription without replay (notificationAdded) is checked live, after the replays (below).
+    if (!field.args.some((arg) => arg.name === "afterSequence")) continue;
+
     it(`Subscription.${field.name} replayed from sequence 0: ${cells ? SIGNED_IN.map((c) => `${c} ${cells[c]}`).join(", ") : "NOT IN THE MATRIX"}`, async () => {
       expect(cells).toBeDefined();
       if (!cells) return;
@@ -2436,6 +2546,39 @@ describe("subscriptions", () => {
     expect(tickets.get("assignee")?.received.length).toBe(4);
     expect(requests.get("assignee")?.received.length).toBe(3);
   });
+
+  for (const field of rootFields("subscription").filter((f) => !f.args.some((a) => a.name === "afterSequence"))) {
+    const cells = SUBSCRIPTION_MATRIX[field.name];
+    it(`Subscription.${field.name} live, without replay: ${cells ? SIGNED_IN.map((c) => `${c} ${cells[c]}`).join(", ") : "NOT IN THE MATRIX"}`, async () => {
+      expect(cells).toBeDefined();
+      if (!cells) return;
+      const { query, variables } = operation("subscription", field, {}, 1);
+      const feeds = new Map(SIGNED_IN.map((caller) => [caller, listen(client(caller), query, variables)]));
+      await sleep(300);
+      // Alice requests (Bob is told), Bob approves (Alice and the fulfillers are told).
+      const requestId = await requestAccess("requester", [await createResource("Live Notifications")]);
+      await decide("assignee", await ticketOf(requestId, "APPROVAL", "OPEN"));
+      const told: SignedIn[] = ["requester", "assignee", "fulfiller"];
+      await until(
+        () => told.every((caller) => (feeds.get(caller)?.received.length ?? 0) > 0),
+        "the notifications of the people told",
+      );
+      await quiet([...feeds.values()]);
+      for (const [caller, feed] of feeds) {
+        feed.stop();
+        const what = `${field.name} as ${PLAYERS[caller]} (${caller})`;
+        expect(feed.errors, what).toEqual([]);
+        const got = feed.received.map((data) => text(pick(data, field.name, "id"), "notification id"));
+        const own = await dataOf(t.gql(fx.token[caller], `{ myNotifications(first: 100) { edges { node { id } } } }`));
+        const mine = new Set(ids(nodes(pick(own, "myNotifications"))));
+        expect(
+          got.filter((id) => !mine.has(id)),
+          `${what}: notifications not the caller's`,
+        ).toEqual([]);
+        expect(got.length > 0, what).toBe(told.includes(caller));
+      }
+    });
+  }
 });
 
 // ================================================================== mutations
@@ -2476,8 +2619,9 @@ describe("mutations", () => {
           const entities = Object.entries(isRecord(payload) ? payload : {}).filter(
             ([k]) => k !== "errors" && k !== "__typename",
           );
+          // (A count of what changed answers 0.)
           expect(
-            entities.filter(([, value]) => value !== null),
+            entities.filter(([, value]) => value !== null && value !== 0),
             `${who}: a refused mutation returns nothing`,
           ).toEqual([]);
           expect(await auditTotal(), `${who}: a refused mutation writes nothing`).toBe(before);

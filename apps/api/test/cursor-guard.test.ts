@@ -59,6 +59,22 @@ beforeAll(async () => {
     ),
   );
   await t.server.events.ping(endpointId);
+  // A notification of the admin's and an email in the outbox (this server sends no email), so
+  // that myNotifications and emailOutbox have a page too.
+  await db.transact(async ({ tx }) => {
+    const common = { identityId: t.org.ids.admin, kind: "ADMIN_ALERT" as const, sequence: 1 };
+    await tx.notification.create({ data: { ...common, title: "cursors", body: "cursors" } });
+    await tx.emailMessage.create({
+      data: {
+        ...common,
+        toAddress: "erin.admin@example.com",
+        subject: "cursors",
+        text: "",
+        html: "",
+        runAt: new Date(),
+      },
+    });
+  });
 });
 afterAll(() => t.close());
 
@@ -70,6 +86,8 @@ const FIRST_CURSOR: Record<string, string> = {
   "Query.auditEvents": `{ auditEvents(first: 1) { edges { cursor } } }`,
   "Query.grants": `{ grants(first: 1) { edges { cursor } } }`,
   "Query.myReviewItems": `{ myReviewItems(first: 1) { edges { cursor } } }`,
+  "Query.myNotifications": `{ myNotifications(first: 1) { edges { cursor } } }`,
+  "Query.emailOutbox": `{ emailOutbox(first: 1) { edges { cursor } } }`,
   "AccessReview.items": `{ accessReviews(first: 5) { edges { node { items(first: 1) { edges { cursor } } } } } }`,
   "Query.groups": `{ groups(first: 1) { edges { cursor } } }`,
   "Query.identities": `{ identities(first: 1) { edges { cursor } } }`,

@@ -39,7 +39,9 @@ describe("ticketStatusChanged over graphql-ws", () => {
   it("delivers a ticket's changes live, in sequence order, to those who may see it", async () => {
     const bob = collect(t.ws(t.org.tokens.bob), TicketStatusChanged, {}, 3);
     const carol = collect(t.ws(t.org.tokens.carol), TicketStatusChanged, {}, 1, 1500);
-    await new Promise((r) => setTimeout(r, 200));
+    // The suite's first subscriptions: wait until both are registered (a fixed pause was too short
+    // on a busy machine, and the creation's change was missed).
+    while (t.server.feed.subscriberCount < 2) await new Promise((r) => setTimeout(r, 10));
     const request = await createRequest(t.org.tokens.alice);
     const ticketId = present(request.tickets[0], "the approval ticket").id;
     await dataOf(t.gql(t.org.tokens.bob, ApproveTicket, { input: { ticketId } }));

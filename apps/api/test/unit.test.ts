@@ -57,8 +57,43 @@ describe("loadConfig", () => {
     [{ GRAPHIQL: "maybe" }, /^GRAPHIQL: /],
     [{ CONNECTOR_ALLOWED_ADDRESSES: "169.254.0.0/40" }, /^CONNECTOR_ALLOWED_ADDRESSES: /],
     [{ CONNECTOR_ALLOWED_ADDRESSES: "metadata.google.internal" }, /^CONNECTOR_ALLOWED_ADDRESSES: /],
+    [{ SMTP_URL: "http://mail.example.com" }, /^SMTP_URL: /],
+    [{ SMTP_URL: "smtp://mail.example.com" }, /^SMTP_FROM: .*required/],
+    [{ SMTP_URL: "smtp://mail.example.com", SMTP_FROM: "not an address" }, /^SMTP_FROM: /],
+    [{ SMTP_URL: "smtp://mail.example.com", SMTP_FROM: "a@example.com\r\nBcc: x@y.z" }, /^SMTP_FROM: /],
+    [{ SMTP_FROM: "a@example.com" }, /^SMTP_FROM: .*SMTP_URL is not/],
+    [
+      { SMTP_URL: "smtp://u@mail.example.com", SMTP_FROM: "a@example.com", SMTP_PASSWORD: "env:ACCESS_SECRET_NOPE" },
+      /^SMTP_PASSWORD: /,
+    ],
+    [
+      { SMTP_URL: "smtp://mail.example.com", SMTP_FROM: "a@example.com", EMAIL_MAX_ATTEMPTS: "0" },
+      /^EMAIL_MAX_ATTEMPTS: /,
+    ],
   ])("names the variable of a bad value (%j)", (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("reads SMTP settings: none without SMTP_URL, the password from the URL or a secret reference", () => {
+    expect(loadConfig({}).smtp).toBeUndefined();
+    expect(
+      loadConfig({ SMTP_URL: "smtps://mailer:p%40ss@mail.example.com", SMTP_FROM: "Access <access@example.com>" }).smtp,
+    ).toMatchObject({
+      host: "mail.example.com",
+      port: 465,
+      secure: true,
+      user: "mailer",
+      password: "p@ss",
+      maxAttempts: 8,
+    });
+    expect(
+      loadConfig({
+        SMTP_URL: "smtp://mailer@mail.example.com:2525",
+        SMTP_FROM: "access@example.com",
+        SMTP_PASSWORD: "env:ACCESS_SECRET_SMTP",
+        ACCESS_SECRET_SMTP: "from-the-secret",
+      }).smtp,
+    ).toMatchObject({ port: 2525, secure: false, password: "from-the-secret", from: "access@example.com" });
   });
 });
 

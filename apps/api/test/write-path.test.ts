@@ -27,6 +27,9 @@ describe("the write path", () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer();
+    // The notification projector reads each commit's audit events afterwards, in its own
+    // transaction: its statements are not the mutation's (notifications.test.ts covers it).
+    await t.server.notifier.stop();
   });
   afterAll(() => t.close());
 

@@ -18,3 +18,4 @@ export * from "./operations/live.ts";
 export * from "./operations/reviews.ts";
 export * from "./operations/routing.ts";
 export * from "./operations/events.ts";
+export * from "./operations/notifications.ts";

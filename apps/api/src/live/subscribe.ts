@@ -18,9 +18,22 @@ export function subscribeLive<K extends ChangeKind>(
   options: SubscribeOptions & { kind: K },
 ): AsyncGenerator<ChangeOf<K>> {
   // The feed hands a subscriber only changes of the kind it asked for.
-  const typed = (stream: AsyncGenerator<StatusChange>) => stream as AsyncGenerator<ChangeOf<K>>;
+  return asLiveSession(ctx, viewer, (onEnd) => ctx.feed.subscribe(viewer, options, onEnd)) as AsyncGenerator<
+    ChangeOf<K>
+  >;
+}
+
+/**
+ * A stream as a live session of the caller's credential: refused past MAX_SUBSCRIPTIONS_PER_TOKEN,
+ * ended when the credential or identity stops being valid. `open` calls its onEnd when the stream ends.
+ */
+export function asLiveSession<T>(
+  ctx: Pick<Context, "sessions" | "maxSubscriptionsPerToken" | "credential">,
+  viewer: Actor,
+  open: (onEnd: () => void) => AsyncGenerator<T>,
+): AsyncGenerator<T> {
   const credential = ctx.credential;
-  if (!credential) return typed(ctx.feed.subscribe(viewer, options));
+  if (!credential) return open(() => undefined);
   if (ctx.sessions.count("subscription", credential) >= ctx.maxSubscriptionsPerToken) {
     throw new DomainError(
       "RATE_LIMITED",
@@ -28,7 +41,7 @@ export function subscribeLive<K extends ChangeKind>(
     );
   }
   let unregister = () => {};
-  const stream = ctx.feed.subscribe(viewer, options, () => unregister());
+  const stream = open(() => unregister());
   unregister = ctx.sessions.add({
     kind: "subscription",
     credential,
@@ -36,5 +49,5 @@ export function subscribeLive<K extends ChangeKind>(
     role: viewer.role,
     end: () => void stream.return(undefined),
   });
-  return typed(stream);
+  return stream;
 }

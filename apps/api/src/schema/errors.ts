@@ -89,7 +89,8 @@ type PayloadModel =
   | "Grant"
   | "AccessReview"
   | "AccessReviewItem"
-  | "EventEndpoint";
+  | "EventEndpoint"
+  | "EmailMessage";
 
 /**
  * A mutation payload: the changed entity (loaded after commit with the client's selection, so

@@ -17,6 +17,8 @@ import "./review.ts";
 import "./settings.ts";
 import "./delegation.ts";
 import "./event-endpoint.ts";
+import "./notification.ts";
+import "./email-outbox.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

@@ -45,6 +45,11 @@ export async function canSeeNode(ctx: Context, typename: string, id: string): Pr
     // Admins only: where events go and how their delivery went.
     case "EventEndpoint":
       return viewer.role === "ADMIN" && (await p.eventEndpoint.count({ where: { id } })) > 0;
+    // A person's own notifications only; the email outbox is the admins'.
+    case "Notification":
+      return (await p.notification.count({ where: { id, identityId: viewer.id } })) > 0;
+    case "EmailMessage":
+      return viewer.role === "ADMIN" && (await p.emailMessage.count({ where: { id } })) > 0;
     default:
       return false;
   }
