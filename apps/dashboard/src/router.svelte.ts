@@ -6,6 +6,7 @@ export type RouteName =
   | "request"
   | "my-access"
   | "settings"
+  | "notifications"
   | "admin-new-request"
   | "admin-tickets"
   | "admin-requests"
@@ -13,6 +14,7 @@ export type RouteName =
   | "admin-systems"
   | "admin-access"
   | "admin-reviews"
+  | "admin-settings"
   | "not-found";
 
 export interface Route {
@@ -25,6 +27,7 @@ const PATHS: Record<string, RouteName> = {
   "/request": "request",
   "/access": "my-access",
   "/settings": "settings",
+  "/notifications": "notifications",
   "/admin/requests/new": "admin-new-request",
   "/admin/tickets": "admin-tickets",
   "/admin/requests": "admin-requests",
@@ -32,6 +35,7 @@ const PATHS: Record<string, RouteName> = {
   "/admin/systems": "admin-systems",
   "/admin/access": "admin-access",
   "/admin/reviews": "admin-reviews",
+  "/admin/settings": "admin-settings",
 };
 
 /** The sections of `/` (`?section=`); none or an unknown one is "my-requests". */

@@ -22,6 +22,7 @@ export type GrantRemoval = EnumValues<"GrantRemoval">;
 export type ReviewStatus = EnumValues<"ReviewStatus">;
 export type ReviewerRule = EnumValues<"ReviewerRule">;
 export type ReviewDecision = EnumValues<"ReviewDecision">;
+export type NotificationKind = EnumValues<"NotificationKind">;
 
 /** How a badge looks: done well, went wrong, waiting on someone, over and quiet, or just informative. */
 export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
@@ -193,3 +194,14 @@ export function labelled<Value extends string>(labels: Record<Value, string>): [
   // A table typed over the whole enum has exactly the enum's values as keys.
   return Object.entries(labels) as [Value, string][];
 }
+
+/** What each kind of notification is about, as the notification list and the email settings name it. */
+export const notificationKindLabels: Record<NotificationKind, string> = {
+  TICKET_ASSIGNED: "Tickets waiting on you",
+  TICKET_REMINDER: "Reminders of overdue tickets",
+  REQUEST_DECIDED: "Decisions on your requests",
+  REQUEST_FULFILLED: "Access given",
+  REQUEST_FAILED: "Provisioning failed",
+  ACCESS_ENDED: "Access ended",
+  ADMIN_ALERT: "Admin alerts",
+};

@@ -32,6 +32,14 @@ export const KEYLESS_TYPES = [
   "AuditEventEdge",
   "ConnectorHealth",
   "CreateRequestPayload",
+  "DelegationPayload",
+  "DeleteEventEndpointPayload",
+  "EmailMessageConnection",
+  "EmailMessageEdge",
+  "EventDelivery",
+  "EventEndpointDeliveriesConnection",
+  "EventEndpointDeliveriesConnectionEdge",
+  "EventEndpointPayload",
   "GrantChange",
   "GrantConnection",
   "GrantEdge",
@@ -43,6 +51,11 @@ export const KEYLESS_TYPES = [
   "IdentityEdge",
   "IdentityPayload",
   "IssueApiTokenPayload",
+  "MarkNotificationsReadPayload",
+  "NotificationConnection",
+  "NotificationEdge",
+  "NotificationSetting",
+  "OrganisationSettings",
   "PageInfo",
   "RequestConnection",
   "RequestEdge",
@@ -51,6 +64,7 @@ export const KEYLESS_TYPES = [
   "ResourceConnection",
   "ResourceEdge",
   "ResourcePayload",
+  "RetryEmailPayload",
   "ReviewProgress",
   "RevokeApiTokenPayload",
   "RevokeSessionPayload",
@@ -58,10 +72,13 @@ export const KEYLESS_TYPES = [
   "SystemEdge",
   "SystemHealthChange",
   "SystemPayload",
+  "TestEventEndpointPayload",
   "TicketConnection",
   "TicketEdge",
   "TicketPayload",
   "TicketStatusChange",
+  "UpdateNotificationSettingsPayload",
+  "UpdateOrganisationSettingsPayload",
   "UserError",
 ] as const;
 
@@ -93,11 +110,16 @@ function requestChanged(cache: Cache, request: string): void {
   }
 }
 
+/** Every cached page of a root query field: fetched again if a view shows it. */
+function invalidateQueryField(cache: Cache, name: string): void {
+  for (const field of cache.inspectFields("Query")) {
+    if (field.fieldName === name) cache.invalidate("Query", field.fieldName, field.arguments);
+  }
+}
+
 /** Every cached grant list: fetched again if a view shows it. */
 function invalidateGrantLists(cache: Cache): void {
-  for (const field of cache.inspectFields("Query")) {
-    if (field.fieldName === "grants") cache.invalidate("Query", field.fieldName, field.arguments);
-  }
+  invalidateQueryField(cache, "grants");
 }
 
 /**
@@ -176,6 +198,8 @@ export const dashboardCache = () =>
           requestChanged(cache, request);
           invalidateAuditTrail(cache, request);
         },
+        // A new notification: the lists of notifications (and the unread count) are asked again.
+        notificationAdded: (_result, _args, cache) => invalidateQueryField(cache, "myNotifications"),
         // A decision updates its item and the campaign's progress in place (both are in the change).
         accessReviewItemChanged: (result, _args, cache) => {
           const change = result.accessReviewItemChanged as DataFields | null;
@@ -194,6 +218,11 @@ export const dashboardCache = () =>
         fulfillTicket: afterTicketMutation("fulfillTicket"),
         // The payload carries the revoked grant; the lists of active and past access follow.
         revokeGrant: (_result, _args, cache) => invalidateGrantLists(cache),
+        // Read marks change the unread count and the unread-only lists.
+        markNotificationsRead: (_result, _args, cache) => invalidateQueryField(cache, "myNotifications"),
+        // Settings have no id of their own: the query's copy is asked again.
+        updateNotificationSettings: (_result, _args, cache) => invalidateQueryField(cache, "myNotificationSettings"),
+        updateOrganisationSettings: (_result, _args, cache) => invalidateQueryField(cache, "organisationSettings"),
         startAccessReview: afterReviewMutation("startAccessReview"),
         closeAccessReview: afterReviewMutation("closeAccessReview"),
       },

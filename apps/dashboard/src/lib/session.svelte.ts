@@ -3,7 +3,13 @@
 // nothing of one person stays for the next), the live streams that keep that cache current, the
 // queries the views show, and the connection's state as the banner tells it.
 import { type ConnectionState, LiveConnection } from "@access/client";
-import { AccessReviewItemChanged, RequestUpdates, SystemHealthUpdates, TicketUpdates } from "@access/contract";
+import {
+  AccessReviewItemChanged,
+  NotificationAdded,
+  RequestUpdates,
+  SystemHealthUpdates,
+  TicketUpdates,
+} from "@access/contract";
 import type { AnyVariables, Client, GraphQLRequest, OperationResult, TypedDocumentNode } from "@urql/core";
 import { untrack } from "svelte";
 import { auth } from "./auth.svelte.ts";
@@ -57,7 +63,13 @@ class Session {
     this.connection = connection;
     this.client = createDashboardClient({ url, token, connection });
     // Review changes reach only admins and the reviewers concerned: an empty stream for anyone else.
-    this.streams = [this.follow(TicketUpdates), this.follow(RequestUpdates), this.follow(AccessReviewItemChanged)];
+    // The person's own notifications come on a stream of their own (not resumable: the list is asked again).
+    this.streams = [
+      this.follow(TicketUpdates),
+      this.follow(RequestUpdates),
+      this.follow(AccessReviewItemChanged),
+      this.follow(NotificationAdded),
+    ];
   }
 
   /** Admins also follow connector health (the systems view). */
