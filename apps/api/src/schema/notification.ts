@@ -22,6 +22,11 @@ export const Notification = builder.prismaNode("Notification", {
     "audit event). Only its person sees it.",
   fields: (t) => ({
     kind: t.expose("kind", { type: NotificationKindEnum }),
+    sequence: t.exposeInt("sequence", {
+      description:
+        "The audit sequence of the event it came from (several notifications of one event share it). " +
+        "notificationAdded has no replay: a client that reconnects lists myNotifications again.",
+    }),
     title: t.exposeString("title", {
       description: 'One line, e.g. "TKT-12: approve or reject GitHub Write Access for Alice".',
     }),

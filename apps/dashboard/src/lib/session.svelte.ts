@@ -63,12 +63,13 @@ class Session {
     this.connection = connection;
     this.client = createDashboardClient({ url, token, connection });
     // Review changes reach only admins and the reviewers concerned: an empty stream for anyone else.
-    // The person's own notifications come on a stream of their own (not resumable: the list is asked again).
+    // The person's own notifications come on a stream of their own, which has no replay: after a
+    // reconnect the views ask again (it never counts as resumable).
     this.streams = [
       this.follow(TicketUpdates),
       this.follow(RequestUpdates),
       this.follow(AccessReviewItemChanged),
-      this.follow(NotificationAdded),
+      this.follow(NotificationAdded, false),
     ];
   }
 
@@ -122,12 +123,12 @@ class Session {
   }
 
   /** Runs a live subscription for the session; its changes update the cache (cache.ts). */
-  private follow(document: TypedDocumentNode<unknown, { afterSequence?: number | null }>): Stream {
+  private follow(document: TypedDocumentNode<unknown, { afterSequence?: number | null }>, resumes = true): Stream {
     const stream: Stream = { resumable: false, stop: () => undefined };
     const client = this.client;
     if (!client) return stream;
     const subscription = client.subscription(document, {}).subscribe((result) => {
-      if (result.data) stream.resumable = true;
+      if (result.data) stream.resumable = resumes;
       if (result.error) this.streamError = result.error.graphQLErrors[0]?.message ?? result.error.message;
     });
     stream.stop = () => subscription.unsubscribe();

@@ -7,6 +7,7 @@ export const NotificationFields = /* @__PURE__ */ graphql(`
   fragment NotificationFields on Notification @_unmask {
     id
     kind
+    sequence
     title
     body
     createdAt

@@ -338,7 +338,10 @@ async function assignmentPlans(lookups: Lookups, event: Event, ticket: TicketFac
       assignedToAdmins: false,
     };
     fallbackReason = data.fallbackReason;
-    why.push(`It was reassigned (${data.reason}).`);
+    if (data.reason === "reassigned by admin") {
+      const by = event.actorId ? await lookups.name(event.actorId) : "an admin";
+      why.push(`${by} reassigned it to you${event.comment ? `: ${event.comment}` : "."}`);
+    } else why.push(`It was reassigned (${data.reason}).`);
   } else {
     const data = JSON.parse(event.data) as AuditData["TICKET_ESCALATED"];
     assignment = { ...data, assigneeIds: [] };
