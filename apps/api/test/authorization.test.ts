@@ -635,7 +635,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
   MarkNotificationsReadPayload: { kind: "payload", fields: { count: R, errors: R } },
   Notification: {
     kind: "restricted",
-    fields: { body: R, createdAt: R, id: R, kind: R, readAt: R, request: R, ticket: R, title: R },
+    fields: { body: R, createdAt: R, id: R, kind: R, readAt: R, request: R, sequence: R, ticket: R, title: R },
   },
   NotificationSetting: { kind: "structural", fields: { email: R, kind: R, mandatory: R } },
   PageInfo: { kind: "structural", fields: { endCursor: R, hasNextPage: R, hasPreviousPage: R, startCursor: R } },

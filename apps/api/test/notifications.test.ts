@@ -12,6 +12,7 @@ import {
   readFragment,
   TicketCardFields,
   MyTickets,
+  SetDelegation,
 } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/database.ts";
@@ -149,6 +150,41 @@ describe("notifications", () => {
     expect(await t.server.db.read.notification.count()).toBeGreaterThan(0);
     expect(await t.server.db.read.emailMessage.count()).toBe(0);
     expect(t.server.mailer).toBeNull();
+  });
+});
+
+describe("a delegate's decision", () => {
+  it("tells the requester on whose behalf the delegate decided", async () => {
+    const delegated = await dataOf(
+      t.gql(t.org.tokens.bob, SetDelegation, {
+        input: {
+          delegateId: gid("Identity", t.org.ids.dave),
+          endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+          reason: "away",
+        },
+      }),
+    );
+    expect(delegated.setDelegation.errors).toEqual([]);
+    const { createRequest: created } = await dataOf(
+      t.gql(t.org.tokens.alice, CreateRequest, {
+        input: { resourceIds: [gid("Resource", t.org.resources.orgOwner)], justification: "owner rota" },
+      }),
+    );
+    const request = present(accepted(created, "createRequest").request, "the request");
+    const daves = await dataOf(t.gql(t.org.tokens.dave, MyTickets, {}));
+    const ticket = daves.tickets.edges
+      .map((e) => readFragment(TicketCardFields, e.node))
+      .find((node) => node.request.id === request.id);
+    const approved = await dataOf(
+      t.gql(t.org.tokens.dave, ApproveTicket, { input: { ticketId: present(ticket, "Dave's ticket").id } }),
+    );
+    expect(approved.approveTicket.errors).toEqual([]);
+    const decided = await until(
+      async () => (await notificationsOf(t.org.tokens.alice)).edges.map((e) => e.node),
+      (nodes) => nodes.some((n) => n.kind === "REQUEST_DECIDED" && n.request?.id === request.id),
+    );
+    const body = decided.find((n) => n.kind === "REQUEST_DECIDED" && n.request?.id === request.id)?.body ?? "";
+    expect(body).toContain("Dave Fulfiller on behalf of Bob Manager, who is away, approved step 1 of 2");
   });
 });
 

@@ -90,6 +90,7 @@ const ticketSelect = {
   kind: true,
   step: true,
   routingNote: true,
+  delegatedFrom: { select: { displayName: true } },
   request: {
     select: {
       id: true,
@@ -386,8 +387,10 @@ async function decisionPlan(lookups: Lookups, event: Event, ticket: TicketFacts)
   const step = data.step ?? ticket.step ?? 1;
   const total = Math.max(ticket.resource.approvalSteps.length, step);
   const stepText = `step ${step} of ${total}`;
+  // A delegate decided: the requester is told for whom, so a stranger's decision makes sense.
+  const onBehalf = ticket.delegatedFrom ? ` on behalf of ${ticket.delegatedFrom.displayName}, who is away,` : "";
   const lines = [
-    `${decider}${data.override ? " (as an admin)" : ""} ${approved ? "approved" : "rejected"} ${stepText} of ` +
+    `${decider}${data.override ? " (as an admin)" : ""}${onBehalf} ${approved ? "approved" : "rejected"} ${stepText} of ` +
       `${label}: ${resource.name} on ${resource.system.name} for ${request.target.displayName}.`,
   ];
   if (event.comment) lines.push(`${approved ? "Comment" : "Reason"}: ${quoted(event.comment)}`);
