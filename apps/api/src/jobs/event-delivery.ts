@@ -10,6 +10,7 @@
 // died is repeated by the next (at least once: receivers de-duplicate by sequence).
 // Woken after commits that wrote audit events, on the commit signal of other instances, and on
 // an interval (retries).
+import { CoalescedTask } from "../live/coalesced-task.ts";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
@@ -75,9 +76,8 @@ export class EventDeliveryWorker {
   private readonly outbound: OutboundPolicy;
   private readonly source: string;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  /** A wake-up arrived while a drain was under way: drain once more. */
-  private again = false;
+  /** Delivery runs once at a time; a wake-up while it runs makes it run once more. */
+  private readonly task: CoalescedTask;
   private stopped = true;
 
   constructor(
@@ -86,6 +86,10 @@ export class EventDeliveryWorker {
     private readonly log: Logger,
   ) {
     this.outbound = new OutboundPolicy(settings.connectorAllowedAddresses);
+    this.task = new CoalescedTask(
+      () => this.drain(),
+      (err) => this.log.error({ err }, "event delivery failed"),
+    );
     this.source = eventSource(settings.publicUrl);
   }
 
@@ -103,36 +107,24 @@ export class EventDeliveryWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.task.settle();
   }
 
   /** Delivers what is due now (after commits that wrote audit events, and on the interval). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err: unknown) => this.log.error({ err }, "event delivery failed"))
-      .finally(() => {
-        this.running = null;
-      });
+    if (!this.stopped) this.task.trigger();
   }
 
   private async drain(): Promise<void> {
-    do {
-      this.again = false;
-      for (let endpoint = await this.claim(); endpoint && !this.stopped; endpoint = await this.claim()) {
-        try {
-          // A turn with no event to read (the cursor ahead of what is committed) waits for the next wake-up.
-          if (!(await this.serve(endpoint))) break;
-        } catch (err) {
-          // A deleted endpoint, a database hiccup: its lease runs out and it is served again.
-          this.log.error({ err, endpointId: endpoint.id }, "event endpoint turn failed");
-        }
+    for (let endpoint = await this.claim(); endpoint && !this.stopped; endpoint = await this.claim()) {
+      try {
+        // A turn with no event to read (the cursor ahead of what is committed) waits for the next wake-up.
+        if (!(await this.serve(endpoint))) break;
+      } catch (err) {
+        // A deleted endpoint, a database hiccup: its lease runs out and it is served again.
+        this.log.error({ err, endpointId: endpoint.id }, "event endpoint turn failed");
       }
-    } while (this.again && !this.stopped);
+    }
   }
 
   /** Claims an enabled endpoint with events after its cursor, not waiting to retry, not leased. */

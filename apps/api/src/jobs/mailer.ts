@@ -8,6 +8,7 @@
 // not end with the server's 250 after DATA delivered nothing; the one window left (the server
 // accepted, the instance died before recording SENT) is a duplicate with the same Message-ID
 // (docs/design.md).
+import { CoalescedTask } from "../live/coalesced-task.ts";
 import { randomUUID } from "node:crypto";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { Logger } from "pino";
@@ -41,8 +42,8 @@ export class Mailer {
   private readonly owner = randomUUID();
   private readonly transport: Transporter;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** Sending runs once at a time; a kick while it runs makes it run once more. */
+  private readonly task: CoalescedTask;
   private stopped = true;
 
   constructor(
@@ -52,6 +53,10 @@ export class Mailer {
     private readonly messageIdHost: string,
     private readonly log: Logger,
   ) {
+    this.task = new CoalescedTask(
+      () => this.drain(),
+      (err) => this.log.error({ err }, "mailer failed"),
+    );
     this.transport = nodemailer.createTransport({
       host: smtp.host,
       port: smtp.port,
@@ -76,31 +81,18 @@ export class Mailer {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    while (this.running) await this.running;
+    await this.task.settle();
     this.transport.close();
   }
 
   /** Sends what is due now (also called after the projector wrote messages). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((err: unknown) => this.log.error({ err }, "mailer failed"))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    if (!this.stopped) this.task.trigger();
   }
 
   /** Resolves once nothing is being sent (tests). */
-  async settle(): Promise<void> {
-    while (this.running) await this.running;
+  settle(): Promise<void> {
+    return this.task.settle();
   }
 
   private async drain(): Promise<void> {
