@@ -156,7 +156,7 @@ const VISIBLE: Record<EndUser, readonly RequestKey[]> = {
  * public: the same catalogue for everyone. self: the caller's own identity. reviewed: the access
  * review campaigns or items the caller reviews (none for those who review nothing). settings:
  * the organisation's settings object (admins only). mine: the caller's own notifications (admins
- * too: nobody reads another person's), or their own settings.
+ * too: nobody reads another person's), their own settings, or a preview of their own request.
  */
 type QueryCell =
   "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed" | "settings" | "mine";
@@ -179,6 +179,7 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   node: row("401", "none", "own", "own", "own", "own", "own", "all"),
   request: row("401", "none", "own", "own", "own", "own", "own", "all"),
   requests: row("401", "none", "own", "own", "own", "own", "own", "all"),
+  requestPreview: row("401", "mine", "mine", "mine", "mine", "mine", "mine", "mine"),
   resources: row(
     "401",
     "requestable",
@@ -681,7 +682,14 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       sensitivity: R,
       system: R,
       ticketSlaHours: R,
+      accessOf: R,
     },
+  },
+  ResourceAccess: { kind: "structural", fields: { grant: R, openRequest: R } },
+  ResourcePreview: { kind: "structural", fields: { access: R, resource: R, steps: R } },
+  ApprovalStepPreview: {
+    kind: "structural",
+    fields: { approvers: R, delegatedFrom: R, group: R, kind: R, order: R, routingNote: R, toAdmins: R },
   },
   ResourcePayload: { kind: "payload", fields: { errors: R, resource: R } },
   Session: {
@@ -776,6 +784,12 @@ const INPUT_FIXTURES: Record<string, () => unknown> = {
 /** The required arguments of root queries that take no id. */
 const REQUIRED_QUERY_ARGS: Record<string, Record<string, unknown>> = {
   people: { search: "example" },
+  // A getter: the fixtures exist only once the scenario is built.
+  requestPreview: {
+    get resourceIds() {
+      return [fx.writeAccess];
+    },
+  },
 };
 
 /** Every optional argument and filter field of the root queries, filled to narrow or widen. */
@@ -793,6 +807,8 @@ const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   status: () => "OPEN",
   unreadOnly: () => true,
   systemId: () => fx.github,
+  // The viewer (null): naming someone else is FORBIDDEN to non-admins (request-preview.test.ts).
+  targetIdentityId: () => null,
   to: () => "2100-01-01T00:00:00.000Z",
 };
 const PAGE_ARGS = new Set(["first", "last", "before", "after"]);

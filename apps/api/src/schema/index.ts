@@ -19,6 +19,7 @@ import "./delegation.ts";
 import "./event-endpoint.ts";
 import "./notification.ts";
 import "./email-outbox.ts";
+import "./request-preview.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

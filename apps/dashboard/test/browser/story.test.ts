@@ -40,7 +40,7 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await alice.getByLabel("Search by name or system").fill("write");
     await alice.getByLabel(/GitHub Write Access/).check();
     await alice.getByRole("button", { name: "Submit request" }).click();
-    await alice.getByText("Justification must not be empty.").waitFor();
+    await alice.getByText("Say why you need this access.").first().waitFor();
     await shot(alice, "request-field-error");
     await alice.getByLabel("Justification").fill("I maintain the documentation repository.");
     await shot(alice, "request");

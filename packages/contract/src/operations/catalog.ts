@@ -188,3 +188,79 @@ export const AdminSystems = /* @__PURE__ */ graphql(`
     }
   }
 `);
+
+/**
+ * The request form's list: requestable resources with what the person the request is for already
+ * has or has asked for of each (`withAccess`: false while an admin has not picked the person yet).
+ */
+export const RequestableResources = /* @__PURE__ */ graphql(`
+  query RequestableResources($search: String, $identityId: ID, $withAccess: Boolean!) {
+    resources(first: 100, search: $search) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          description
+          sensitivity
+          grantDurationLimit
+          requiresFulfillmentEvidence
+          system {
+            id
+            name
+            connector
+          }
+          accessOf(identityId: $identityId) @include(if: $withAccess) {
+            grant {
+              id
+              expiresAt
+            }
+            openRequest {
+              id
+              number
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+/** What a request for the picked resources would go through: standing and approval chain of each. */
+export const RequestPreview = /* @__PURE__ */ graphql(`
+  query RequestPreview($resourceIds: [ID!]!, $targetIdentityId: ID) {
+    requestPreview(resourceIds: $resourceIds, targetIdentityId: $targetIdentityId) {
+      resource {
+        id
+        name
+      }
+      access {
+        grant {
+          id
+        }
+        openRequest {
+          id
+          number
+        }
+      }
+      steps {
+        order
+        kind
+        approvers {
+          id
+          displayName
+        }
+        group {
+          id
+          name
+        }
+        toAdmins
+        routingNote
+        delegatedFrom {
+          id
+          displayName
+        }
+      }
+    }
+  }
+`);

@@ -121,6 +121,12 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
 
   const problems: DomainError[] = [];
   const now = new Date();
+  // Who the refusals below speak of: "you", or the person an admin asks for (read only then).
+  const forWhom =
+    targetId === actor.id || (grantedIds.size === 0 && requestedIn.size === 0)
+      ? null
+      : ((await work.tx.identity.findUnique({ where: { id: targetId }, select: { displayName: true } }))?.displayName ??
+        null);
   const end = input.grantExpiresAt ?? null;
   if (end && extension?.expiresAt && end.getTime() <= extension.expiresAt.getTime()) {
     problems.push(
@@ -138,14 +144,15 @@ export async function createRequest(work: Work, actor: Actor, input: CreateReque
       return problems.push(new DomainError("NOT_REQUESTABLE", `${resource.name} cannot be requested.`, field));
     }
     if (grantedIds.has(id)) {
-      return problems.push(new DomainError("ALREADY_GRANTED", `The target already has ${resource.name}.`, field));
+      const holder = forWhom ? `${forWhom} already has` : "You already have";
+      return problems.push(new DomainError("ALREADY_GRANTED", `${holder} ${resource.name}.`, field));
     }
     const openIn = requestedIn.get(id);
     if (openIn !== undefined) {
       return problems.push(
         new DomainError(
           "ALREADY_REQUESTED",
-          `${resource.name} is already requested for the target in REQ-${requestNumbers.get(openIn)}.`,
+          `${resource.name} is already requested for ${forWhom ?? "you"} in REQ-${requestNumbers.get(openIn)}, which is still open.`,
           field,
         ),
       );

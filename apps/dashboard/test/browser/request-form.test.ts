@@ -1,0 +1,89 @@
+// The request form as an employee in a hurry and an admin asking for someone see it: what each
+// resource is and who would approve it before anything is sent, resources already held or asked for
+// marked with a link instead of refused after submit, and every problem shown at once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+
+let dashboard: DashboardUnderTest;
+let t: DashboardUnderTest["t"];
+
+beforeAll(async () => {
+  dashboard = await startDashboard();
+  t = dashboard.t;
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+describe("the request form", () => {
+  it("shows every problem at once, says who approves, and marks what is already asked for with a link to it", async () => {
+    const alice = await dashboard.signedIn(t.org.tokens.alice, "/request");
+
+    await alice.getByRole("button", { name: "Submit request" }).click();
+    const problems = alice.getByTestId("form-problems");
+    await problems.waitFor();
+    expect(await problems.getAttribute("role")).toBe("alert");
+    expect(await problems.locator("li").allTextContents()).toEqual([
+      "Pick at least one resource.",
+      "Say why you need this access.",
+    ]);
+    expect(await alice.getByLabel("Justification").getAttribute("aria-invalid")).toBe("true");
+    await shot(alice, "request-form-problems");
+
+    const writeAccess = alice.locator('li[data-resource="GitHub Write Access"]');
+    await expect.poll(() => writeAccess.textContent()).toContain("Push to the company's repositories");
+    await alice.getByLabel(/GitHub Write Access/).check();
+    const chain = alice.getByTestId("approval-chain");
+    await expect
+      .poll(() => chain.textContent())
+      .toContain("GitHub Write Access: Approved by your manager Bob Manager.");
+    await alice.getByLabel(/GitHub Organisation Owner/).check();
+    await expect
+      .poll(() => chain.textContent())
+      .toContain("GitHub Organisation Owner: Approved by your manager Bob Manager, then Carol Security.");
+    await alice.getByLabel(/GitHub Organisation Owner/).uncheck();
+    await alice.getByLabel("Justification").fill("I maintain the documentation repository.");
+    await alice.getByRole("button", { name: "Submit request" }).click();
+    await alice.waitForURL(/\?request=/);
+    const number = (await alice.getByRole("heading", { level: 1 }).textContent())?.match(/REQ-\d+/)?.[0];
+    expect(number).toMatch(/REQ-\d+/);
+
+    await alice.getByRole("navigation").getByRole("link", { name: "Request access" }).click();
+    await expect.poll(() => writeAccess.textContent()).toContain(`Requested in ${number}`);
+    expect(await alice.getByLabel(/GitHub Write Access/).isDisabled()).toBe(true);
+    await shot(alice, "request-form-marked");
+    await writeAccess.getByRole("link", { name: `Open ${number}` }).click();
+    await alice.waitForURL(/\?request=/);
+    expect(await alice.getByRole("heading", { level: 1 }).textContent()).toContain(number);
+  });
+
+  it("requires the person when an admin asks for someone, and warns when nobody would approve as configured", async () => {
+    const admin = await dashboard.signedIn(t.org.tokens.admin, "/admin/requests/new");
+    await admin.getByLabel(/GitHub Write Access/).check();
+    await admin.getByLabel("Justification").fill("Bob needs to push the release.");
+    await admin.getByRole("button", { name: "Submit request" }).click();
+    await expect
+      .poll(() => admin.getByTestId("form-problems").textContent())
+      .toContain("Choose who this request is for.");
+    expect(admin.url()).toContain("/admin/requests/new");
+
+    await admin.getByLabel("Find a person").fill("bob");
+    await admin.getByLabel("Requested for").selectOption({ label: "Bob Manager (bob.manager@example.com)" });
+    // The problem goes once the person is chosen.
+    await expect.poll(() => admin.getByTestId("form-problems").count()).toBe(0);
+    const chain = admin.getByTestId("approval-chain");
+    await expect.poll(() => chain.textContent()).toContain("Step 1 goes to the admins instead: no manager on record.");
+    await shot(admin, "request-form-fallback-warning");
+  });
+
+  it("fits a phone: the form never scrolls sideways", async () => {
+    const context = await dashboard.newContext();
+    const alice = await dashboard.signedIn(t.org.tokens.dave, "/request", context);
+    await alice.setViewportSize({ width: 390, height: 844 });
+    await alice.getByLabel(/GitHub Organisation Owner/).check();
+    await alice.getByTestId("approval-chain").waitFor();
+    expect(await alice.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(alice, "request-form-phone");
+  });
+});
