@@ -55,9 +55,18 @@ describe("format", () => {
     expect(whoMayAct("OPEN", [], null)).toBeNull();
   });
 
-  it("writes audit events in people's words, with the status they changed to", () => {
+  it("writes audit events in people's words, naming the ticket and the status they changed from and to", () => {
     expect(auditText("REQUEST_STATUS_CHANGED", { previousStatus: "APPROVED", status: "FULFILLED" })).toBe(
-      "Request status changed → Fulfilled",
+      "Request status changed: Approved, being set up → Fulfilled",
+    );
+    expect(auditText("TICKET_APPROVED", { previousStatus: "OPEN", status: "APPROVED" }, { number: 3 })).toBe(
+      "TKT-3 approved: Open → Approved",
+    );
+    expect(auditText("TICKET_CREATED", { previousStatus: null, status: "OPEN" }, { number: 4 })).toBe(
+      "TKT-4 opened: Open",
+    );
+    expect(auditText("TICKET_FAILED", { previousStatus: "IN_PROGRESS", status: "FAILED" }, { number: 5 })).toBe(
+      "Fulfillment failed (TKT-5): In progress → Failed",
     );
     expect(auditText("TICKET_COMMENTED", { commentId: "x" })).toBe("Comment added");
     expect(auditText("GRANT_ACTIVATED", null)).toBe("Access granted");

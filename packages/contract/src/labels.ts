@@ -29,9 +29,10 @@ export type Tone = "good" | "bad" | "waiting" | "muted" | "neutral";
 
 // Tables are written in lifecycle order: lists and menus show them in that order.
 
+// APPROVED means approved but not set up yet: it reads so, and waits, unlike an approved ticket.
 export const requestStatusLabels: Record<RequestStatus, string> = {
   PENDING_APPROVAL: "Pending approval",
-  APPROVED: "Approved",
+  APPROVED: "Approved, being set up",
   FULFILLED: "Fulfilled",
   PARTIALLY_FULFILLED: "Partially fulfilled",
   REJECTED: "Rejected",
@@ -40,7 +41,7 @@ export const requestStatusLabels: Record<RequestStatus, string> = {
 };
 export const requestStatusTones: Record<RequestStatus, Tone> = {
   PENDING_APPROVAL: "waiting",
-  APPROVED: "good",
+  APPROVED: "waiting",
   FULFILLED: "good",
   PARTIALLY_FULFILLED: "waiting",
   REJECTED: "bad",

@@ -23,21 +23,27 @@ export const ticketLabel = (n: number) => `TKT-${n}`;
 /** Anything a status badge shows. Values shared by several enums read and look the same in each. */
 export type Status = RequestStatus | TicketStatus | HealthStatus | GrantStatus;
 
+// A request's own table comes first: the few values it reads differently (APPROVED: approved, but
+// not set up yet) are asked for with `of: "request"`, and every other enum reads as its own.
 const STATUS_TEXT: Record<Status, string> = {
+  ...requestStatusLabels,
   ...grantStatusLabels,
   ...healthStatusLabels,
   ...ticketStatusLabels,
-  ...requestStatusLabels,
 };
 const STATUS_TONE: Record<Status, Tone> = {
+  ...requestStatusTones,
   ...grantStatusTones,
   ...healthStatusTones,
   ...ticketStatusTones,
-  ...requestStatusTones,
 };
 
-export const statusText = (status: Status): string => STATUS_TEXT[status];
-export const statusTone = (status: Status): Tone => STATUS_TONE[status];
+const isRequestStatus = (status: Status): status is RequestStatus => status in requestStatusLabels;
+
+export const statusText = (status: Status, of?: "request"): string =>
+  of === "request" && isRequestStatus(status) ? requestStatusLabels[status] : STATUS_TEXT[status];
+export const statusTone = (status: Status, of?: "request"): Tone =>
+  of === "request" && isRequestStatus(status) ? requestStatusTones[status] : STATUS_TONE[status];
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 365 * 24 * 3600],
@@ -107,12 +113,32 @@ function auditDetail(action: AuditAction, data: Record<string, unknown>): string
   return notes.length > 0 ? notes.join(", ") : null;
 }
 
-export function auditText(action: AuditAction, data: unknown): string {
+/** The words of a status an audit event names: a request's own for request events. */
+function statusWords(value: unknown, ofRequest: boolean): string | null {
+  if (typeof value !== "string" || !(value in STATUS_TEXT)) return null;
+  return statusText(value as Status, ofRequest ? "request" : undefined);
+}
+
+/**
+ * An audit event in people's words: what happened to what, and from what to what ("TKT-3
+ * approved: Open → Approved", "Request status changed: Approved, being set up → Fulfilled"). The
+ * action's code stays on the row as its title.
+ */
+export function auditText(action: AuditAction, data: unknown, ticket?: { number: number } | null): string {
   const record = data !== null && typeof data === "object" ? (data as Record<string, unknown>) : null;
+  const label = auditActionLabels[action];
+  // A ticket's events name it: "Ticket approved" reads "TKT-3 approved".
+  const what = !ticket
+    ? label
+    : label.startsWith("Ticket ")
+      ? `${ticketLabel(ticket.number)} ${label.slice("Ticket ".length)}`
+      : `${label} (${ticketLabel(ticket.number)})`;
   const detail = record ? auditDetail(action, record) : null;
-  if (detail) return `${auditActionLabels[action]}: ${detail}`;
-  const status = record?.status;
-  const to = typeof status === "string" && status in STATUS_TEXT ? STATUS_TEXT[status as Status] : null;
-  // A reassignment carries its unchanged status: no arrow for it.
-  return to && action !== "TICKET_REASSIGNED" ? `${auditActionLabels[action]} → ${to}` : auditActionLabels[action];
+  if (detail) return `${what}: ${detail}`;
+  const ofRequest = action.startsWith("REQUEST_");
+  const to = statusWords(record?.status, ofRequest);
+  const from = statusWords(record?.previousStatus, ofRequest);
+  // A reassignment carries its unchanged status: nothing changed to show.
+  if (!to || action === "TICKET_REASSIGNED" || from === to) return what;
+  return from ? `${what}: ${from} → ${to}` : `${what}: ${to}`;
 }

@@ -72,7 +72,7 @@ describe("access that ends in the dashboard", () => {
     await phoneShot(alice, "access-request-end");
     await alice.getByRole("button", { name: "Submit request" }).click();
     await alice.waitForURL(/\?request=/);
-    await expect.poll(() => alice.getByTestId("item-until").first().textContent()).toContain("access until");
+    await expect.poll(() => alice.getByTestId("item-until").first().textContent()).toContain("Access until");
 
     // Bob approves Wiki Editor as asked and GitHub Write Access with an earlier end.
     const bob = await dashboard.signedIn(t.org.tokens.bob, "/?section=tickets");
@@ -125,7 +125,7 @@ describe("access that ends in the dashboard", () => {
     await expect.poll(() => done.textContent()).toContain("Extension of GitHub Write Access requested.");
     await done.getByRole("link", { name: /Open REQ-\d+/ }).click();
     await alice.getByRole("heading", { name: /REQ-\d+/ }).waitFor();
-    await expect.poll(() => alice.getByTestId("item-until").first().textContent()).toContain("extends access");
+    await expect.poll(() => alice.getByTestId("item-until").first().textContent()).toContain("Extends access");
     await shot(alice, "access-extension-request");
 
     // She gives Wiki Editor up; it moves to past access, its removal under way (a MANUAL system).

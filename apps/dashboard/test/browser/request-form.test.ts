@@ -1,7 +1,9 @@
 // The request form as an employee in a hurry and an admin asking for someone see it: what each
 // resource is and who would approve it before anything is sent, resources already held or asked for
 // marked with a link instead of refused after submit, and every problem shown at once.
+import { ApproveTicket, CreateRequest } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accepted, dataOf, gid, present } from "@access/api/test/harness";
 import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
@@ -85,5 +87,76 @@ describe("the request form", () => {
     await alice.getByTestId("approval-chain").waitFor();
     expect(await alice.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot(alice, "request-form-phone");
+  });
+});
+
+describe("the request's page and list", () => {
+  it("shows the whole chain live, whom it waits on and since when, approved-but-not-set-up apart from done, and audit rows naming the ticket", async () => {
+    const created = accepted(
+      (
+        await dataOf(
+          t.gql(t.org.tokens.alice, CreateRequest, {
+            input: {
+              resourceIds: [gid("Resource", t.org.resources.orgOwner)],
+              justification: "I run the organisation's settings this quarter.",
+            },
+          }),
+        )
+      ).createRequest,
+      "request",
+    );
+    const request = present(created.request, "request");
+    const alice = await dashboard.signedIn(t.org.tokens.alice, `/?request=${encodeURIComponent(request.id)}`);
+    const steps = alice.locator('section[data-item="GitHub Organisation Owner"] li.step');
+    const stepTexts = async () =>
+      (await steps.allTextContents()).map((text) =>
+        text
+          .replace(/^\s*[✓●○✕]/, "")
+          .replace(/\s+/g, " ")
+          .trim(),
+      );
+    await expect
+      .poll(stepTexts)
+      .toEqual([
+        expect.stringMatching(/^Now: Approval, step 1 of 2 · Waiting on Bob Manager since .+ · TKT-\d+$/),
+        "To come: Approval, step 2 of 2 · Then Carol Security",
+        "To come: Access set up · Then set up by anyone in IT Fulfillers",
+      ]);
+
+    const first = present(request.tickets[0], "first approval");
+    accepted(
+      (await dataOf(t.gql(t.org.tokens.bob, ApproveTicket, { input: { ticketId: first.id } }))).approveTicket,
+      "approve",
+    );
+    await expect
+      .poll(stepTexts)
+      .toEqual([
+        expect.stringMatching(/^Done: Approval, step 1 of 2 · Approved by Bob Manager, .+ · TKT-\d+$/),
+        expect.stringMatching(/^Now: Approval, step 2 of 2 · Waiting on Carol Security since .+ · TKT-\d+$/),
+        "To come: Access set up · Then set up by anyone in IT Fulfillers",
+      ]);
+    await expect
+      .poll(() => alice.locator("table").last().textContent())
+      .toMatch(new RegExp(`TKT-${first.number} approved: Open → Approved`));
+
+    const second = present(
+      (await t.server.db.read.ticket.findFirst({ where: { number: first.number + 1 }, select: { id: true } }))?.id,
+      "second approval",
+    );
+    accepted(
+      (await dataOf(t.gql(t.org.tokens.carol, ApproveTicket, { input: { ticketId: gid("Ticket", second) } })))
+        .approveTicket,
+      "approve",
+    );
+    await expect.poll(() => alice.getByRole("heading", { level: 1 }).textContent()).toContain("Approved, being set up");
+    await expect
+      .poll(stepTexts)
+      .toContainEqual(expect.stringMatching(/^Now: Access set up · Waiting on .+ to set it up since/));
+    await shot(alice, "request-progress");
+
+    await alice.getByRole("navigation").getByRole("link", { name: "My requests" }).click();
+    const row = alice.locator(`tr[data-request="REQ-${request.number}"]`);
+    await expect.poll(() => row.getByTestId("waiting-on").textContent()).toMatch(/IT Fulfillers, since .+/);
+    expect(await row.locator("[data-status]").textContent()).toBe("Approved, being set up");
   });
 });

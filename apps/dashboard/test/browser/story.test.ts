@@ -87,7 +87,7 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await admin.getByLabel(/GitHub Write Access/).check();
     await admin.getByLabel("Justification").fill("Carol joins the docs rota.");
     await admin.getByRole("button", { name: "Submit request" }).click();
-    await admin.getByText("Choose who this request is for.").waitFor();
+    await admin.getByText("Choose who this request is for.").first().waitFor();
     expect(admin.url()).toContain("/admin/requests/new");
     await admin.getByLabel("Find a person").fill("carol");
     await admin.getByLabel("Requested for").selectOption({ label: "Carol Security (carol.security@example.com)" });

@@ -25,6 +25,20 @@ export const RequestRow = /* @__PURE__ */ graphql(`
         name
       }
     }
+    tickets {
+      id
+      kind
+      status
+      createdAt
+      assignees {
+        id
+        displayName
+      }
+      assigneeGroup {
+        id
+        name
+      }
+    }
   }
 `);
 
@@ -67,6 +81,12 @@ export const RequestDetail = /* @__PURE__ */ graphql(
       request(id: $id) {
         ...RequestState
         routingNotes
+        target {
+          manager {
+            id
+            displayName
+          }
+        }
         items {
           extendsGrant {
             id
@@ -76,6 +96,23 @@ export const RequestDetail = /* @__PURE__ */ graphql(
             system {
               id
               name
+              connector
+              fulfillers {
+                id
+                name
+              }
+            }
+            approvalSteps {
+              order
+              kind
+              approvers {
+                id
+                displayName
+              }
+              group {
+                id
+                name
+              }
             }
           }
         }
