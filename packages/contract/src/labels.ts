@@ -200,6 +200,7 @@ export function labelled<Value extends string>(labels: Record<Value, string>): [
 export const notificationKindLabels: Record<NotificationKind, string> = {
   TICKET_ASSIGNED: "Tickets waiting on you",
   TICKET_REMINDER: "Reminders of overdue tickets",
+  TICKET_WITHDRAWN: "Tickets withdrawn (request cancelled)",
   REQUEST_DECIDED: "Decisions on your requests",
   REQUEST_FULFILLED: "Access given",
   REQUEST_FAILED: "Provisioning failed",

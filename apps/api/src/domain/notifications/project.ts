@@ -38,6 +38,8 @@ export const NOTIFYING_ACTIONS = [
   "TICKET_APPROVED",
   "TICKET_REJECTED",
   "TICKET_FAILED",
+  // Only the cancellation of a ticket that waited on someone tells anyone (withdrawalPlan).
+  "TICKET_STATUS_CHANGED",
   "GRANT_ACTIVATED",
   "GRANT_EXPIRED",
   "GRANT_REVOKED",
@@ -185,6 +187,28 @@ class Lookups {
       this.groups.set(id, group);
     }
     return group;
+  }
+
+  /** Who a ticket is assigned to now: its named assignees, its group's members, the admins. */
+  async assignedNow(ticketId: string): Promise<string[]> {
+    const row = await this.tx.ticket.findUnique({
+      where: { id: ticketId },
+      select: { assignees: { select: { id: true } }, assigneeGroupId: true, assignedToAdmins: true },
+    });
+    if (!row) return [];
+    const ids = new Set(row.assignees.map((a) => a.id));
+    if (row.assigneeGroupId) for (const id of (await this.group(row.assigneeGroupId)).memberIds) ids.add(id);
+    if (row.assignedToAdmins) for (const id of await this.admins()) ids.add(id);
+    return [...ids];
+  }
+
+  /** The cancellation (REQUEST_CANCELLED, written after its tickets' in one transaction) that followed `sequence`. */
+  cancellationAfter(requestId: string, sequence: number) {
+    return this.tx.auditEvent.findFirst({
+      where: { requestId, action: "REQUEST_CANCELLED", sequence: { gt: sequence } },
+      orderBy: { sequence: "asc" },
+      select: { comment: true, actorId: true },
+    });
   }
 
   admins(): Promise<string[]> {
@@ -517,9 +541,40 @@ async function plansFor(lookups: Lookups, event: Event): Promise<Planned[]> {
       return decisionPlan(lookups, event, ticket);
     case "TICKET_FAILED":
       return failurePlan(event, ticket);
+    case "TICKET_STATUS_CHANGED":
+      return withdrawalPlan(lookups, event, ticket);
     default:
       return [];
   }
+}
+
+/**
+ * A ticket that waited on people (OPEN, or FAILED for the fulfillers) was cancelled with its
+ * request: they are told, with the reason the canceller gave, so nobody looks for it in vain.
+ */
+async function withdrawalPlan(lookups: Lookups, event: Event, ticket: TicketFacts): Promise<Planned[]> {
+  const data = JSON.parse(event.data) as { previousStatus?: string; status?: string };
+  if (data.status !== "CANCELLED" || (data.previousStatus !== "OPEN" && data.previousStatus !== "FAILED")) return [];
+  const cancellation = await lookups.cancellationAfter(ticket.request.id, event.sequence);
+  if (!cancellation) return [];
+  const label = requestLabel(ticket.request.number);
+  const by = cancellation.actorId ? await lookups.name(cancellation.actorId) : "The system";
+  const plan: Planned = {
+    message: {
+      kind: "TICKET_WITHDRAWN",
+      title: `${label} was cancelled: nothing left for you to do`,
+      lines: [
+        askedFor(ticket),
+        `${by} cancelled the request, so ${ticketLabel(ticket.number)} was withdrawn.`,
+        cancellation.comment ? `Reason: ${cancellation.comment}` : "No reason was given.",
+      ],
+      links: [{ label: `Request ${label}`, path: dashboardPaths.request(ticket.request.id) }],
+      requestId: ticket.request.id,
+      ticketId: ticket.id,
+    },
+    recipients: await lookups.assignedNow(ticket.id),
+  };
+  return [withoutRequestPeople(plan, ticket)];
 }
 
 /** Separation of duties: the requester and the target cannot act on the request's tickets. */
