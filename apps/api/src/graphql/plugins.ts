@@ -3,10 +3,16 @@
 import { type DocumentNode, GraphQLError, type GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Caller } from "../context.ts";
-import { type Authenticator, crossSiteBody, type PresentedHeaders, unauthenticatedBody } from "../http/auth.ts";
+import {
+  type Authenticator,
+  crossSiteBody,
+  type PresentedHeaders,
+  unauthenticatedBody,
+  unauthenticatedHeaders,
+} from "../http/auth.ts";
 
-const refuse = (status: number, body: string) =>
-  new Response(body, { status, headers: { "content-type": "application/json; charset=utf-8" } });
+const refuse = (status: number, body: string, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
 
 /** The headers authentication reads, from a fetch Request. */
 export const presentedHeaders = (headers: Headers): PresentedHeaders => ({
@@ -34,7 +40,7 @@ export function httpAuthentication(authenticator: Authenticator): {
       const headers = presentedHeaders(request.headers);
       const authentication = await authenticator.authenticateRequest(headers);
       if (!authentication) {
-        endResponse(refuse(401, unauthenticatedBody()));
+        endResponse(refuse(401, unauthenticatedBody(), unauthenticatedHeaders(headers.authorization)));
         return;
       }
       if (authenticator.refusesCrossSite(authentication, request.method, headers)) {

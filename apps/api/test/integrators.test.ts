@@ -1,0 +1,73 @@
+// What an HTTP integrator meets at the edges of the API, through the real server: the
+// `WWW-Authenticate` challenge of every 401 (RFC 6750), graphql-ws's two shapes of credentials,
+// an SSE subscription whose credentials are revoked mid-stream, and compressed, cached files.
+import { RequestStatusChanged, Viewer } from "@access/contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { documentText, startTestServer, type TestServer } from "./harness.ts";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+
+const INVALID_TOKEN = /^Bearer error="invalid_token", error_description="[^"]+"$/;
+
+describe("401 answers carry WWW-Authenticate: Bearer (RFC 6750)", () => {
+  const post = (headers: Record<string, string>) =>
+    fetch(`${t.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ query: documentText(Viewer) }),
+    });
+
+  it("on GraphQL over HTTP: a bare challenge without a token, invalid_token with a refused one", async () => {
+    const none = await post({});
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toBe("Bearer");
+    const bad = await post({ authorization: "Bearer art_not-a-real-token" });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get("www-authenticate")).toMatch(INVALID_TOKEN);
+    expect(((await bad.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      "UNAUTHENTICATED",
+    );
+  });
+
+  it("on SSE subscriptions", async () => {
+    for (const [authorization, challenge] of [
+      [undefined, /^Bearer$/],
+      ["Bearer art_not-a-real-token", INVALID_TOKEN],
+    ] as const) {
+      const res = await fetch(`${t.url}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({ query: documentText(RequestStatusChanged) }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(challenge);
+      await res.body?.cancel();
+    }
+  });
+
+  it("on the exports and on SCIM", async () => {
+    for (const path of ["/audit/export.csv", "/access/export.jsonl"]) {
+      const none = await fetch(`${t.url}${path}`);
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toBe("Bearer");
+      const bad = await fetch(`${t.url}${path}`, { headers: { authorization: "Bearer art_nope" } });
+      expect(bad.status).toBe(401);
+      expect(bad.headers.get("www-authenticate")).toMatch(INVALID_TOKEN);
+    }
+    const scim = await fetch(`${t.url}/scim/v2/Users`, { headers: { authorization: "Bearer art_nope" } });
+    expect(scim.status).toBe(401);
+    expect(scim.headers.get("www-authenticate")).toMatch(/^Bearer realm="SCIM", error="invalid_token"/);
+    // A valid token is not challenged.
+    const ok = await post({ authorization: `Bearer ${t.org.tokens.alice}` });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("www-authenticate")).toBeNull();
+  });
+});
