@@ -2,6 +2,8 @@
 // `WWW-Authenticate` challenge of every 401 (RFC 6750), graphql-ws's two shapes of credentials,
 // an SSE subscription whose credentials are revoked mid-stream, and compressed, cached files.
 import { RequestStatusChanged, Viewer } from "@access/contract";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documentText, startTestServer, type TestServer } from "./harness.ts";
 
@@ -69,5 +71,45 @@ describe("401 answers carry WWW-Authenticate: Bearer (RFC 6750)", () => {
     const ok = await post({ authorization: `Bearer ${t.org.tokens.alice}` });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("www-authenticate")).toBeNull();
+  });
+});
+
+describe("graphql-ws credentials", () => {
+  /** A viewer query over a real WebSocket whose connection_init payload is `connectionParams`. */
+  async function viewerOver(connectionParams: Record<string, unknown>) {
+    const client = createClient({
+      url: `${t.url.replace("http", "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      retryAttempts: 0,
+      lazy: true,
+    });
+    try {
+      return await new Promise<{ name?: string; closeCode?: number }>((resolve) => {
+        client.on("closed", (event) => resolve({ closeCode: (event as { code?: number }).code }));
+        client.subscribe<{ viewer: { displayName: string } }>(
+          { query: documentText(Viewer) },
+          {
+            next: (value) => resolve({ name: value.data?.viewer.displayName }),
+            error: () => undefined,
+            complete: () => undefined,
+          },
+        );
+      });
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  it("accepts Apollo's { headers: { Authorization } } besides { authorization }", async () => {
+    const bearer = `Bearer ${t.org.tokens.alice}`;
+    expect(await viewerOver({ authorization: bearer })).toEqual({ name: "Alice Employee" });
+    expect(await viewerOver({ headers: { Authorization: bearer } })).toEqual({ name: "Alice Employee" });
+    expect(await viewerOver({ headers: { authorization: bearer } })).toEqual({ name: "Alice Employee" });
+  });
+
+  it("refuses a bad token in either shape with 4403", async () => {
+    expect(await viewerOver({ headers: { Authorization: "Bearer art_nope" } })).toEqual({ closeCode: 4403 });
+    expect(await viewerOver({ authorization: "Bearer art_nope" })).toEqual({ closeCode: 4403 });
   });
 });
