@@ -1,11 +1,11 @@
 // What an HTTP integrator meets at the edges of the API, through the real server: the
 // `WWW-Authenticate` challenge of every 401 (RFC 6750), graphql-ws's two shapes of credentials,
 // an SSE subscription whose credentials are revoked mid-stream, and compressed, cached files.
-import { RequestStatusChanged, Viewer } from "@access/contract";
+import { IssueApiToken, RequestStatusChanged, RevokeApiToken, Viewer } from "@access/contract";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documentText, startTestServer, type TestServer } from "./harness.ts";
+import { accepted, dataOf, documentText, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -111,5 +111,58 @@ describe("graphql-ws credentials", () => {
   it("refuses a bad token in either shape with 4403", async () => {
     expect(await viewerOver({ headers: { Authorization: "Bearer art_nope" } })).toEqual({ closeCode: 4403 });
     expect(await viewerOver({ authorization: "Bearer art_nope" })).toEqual({ closeCode: 4403 });
+  });
+});
+
+/** The events of a text/event-stream body, in order (comments, the keep-alive pings, left out). */
+function sseEvents(text: string): { event: string; data: string }[] {
+  return text
+    .split("\n\n")
+    .map((block) => block.split("\n").filter((line) => line !== "" && !line.startsWith(":")))
+    .filter((lines) => lines.length > 0)
+    .map((lines) => ({
+      event:
+        lines
+          .find((l) => l.startsWith("event:"))
+          ?.slice(6)
+          .trim() ?? "message",
+      data: lines
+        .filter((l) => l.startsWith("data:"))
+        .map((l) => l.slice(5).trim())
+        .join("\n"),
+    }));
+}
+
+describe("SSE subscriptions whose credentials end", () => {
+  it("send an UNAUTHENTICATED error event, then complete, when the token is revoked mid-stream", async () => {
+    const admin = t.org.tokens.admin;
+    const { issueApiToken } = await dataOf(
+      t.gql(admin, IssueApiToken, { input: { identityId: gid("Identity", t.org.ids.alice), name: "sse" } }),
+    );
+    const token = present(accepted(issueApiToken, "issueApiToken").token, "the new token");
+    const res = await fetch(`${t.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: documentText(RequestStatusChanged) }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    // The subscription is registered before the answer's headers are sent: revoke it now.
+    const tokenId = present(issueApiToken.apiToken, "the token's record").id;
+    accepted((await dataOf(t.gql(admin, RevokeApiToken, { input: { tokenId } }))).revokeApiToken, "revokeApiToken");
+    // The stream ends on its own (no abort here): read it to its end.
+    const text = await res.text();
+    const events = sseEvents(text);
+    expect(events.map((e) => e.event)).toEqual(["next", "complete"]);
+    const payload = JSON.parse(present(events[0], "the error event").data) as {
+      data?: unknown;
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(payload.data).toBeUndefined();
+    expect(payload.errors).toHaveLength(1);
+    expect(payload.errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
+    expect(payload.errors[0]?.message).toContain("The token was revoked.");
+    // And the token is refused from now on.
+    expect((await t.gql(token, Viewer)).status).toBe(401);
   });
 });

@@ -10,7 +10,7 @@ import { costLimitPlugin } from "./cost.ts";
 import { cursorGuardPlugin } from "./cursor-guard.ts";
 import { maskError } from "./error-masking.ts";
 import { inputGuardPlugin } from "./input-guard.ts";
-import { httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
+import { credentialsEndedPlugin, httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
 
 /** What the HTTP routes and the WebSocket server hand yoga along with each operation. */
 export interface ServerContext {
@@ -53,6 +53,7 @@ export function createGraphQLServer(
       armorPlugin(),
       costLimitPlugin,
       cursorGuardPlugin,
+      credentialsEndedPlugin,
     ],
     maxRequestBodySize: config.maxBodyBytes,
     context: (initial: YogaInitialContext & ServerContext) => {
