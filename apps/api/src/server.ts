@@ -73,6 +73,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** The clock browser sessions' expiries run on (tests move it); the system's by default. */
   clock?: () => Date;
+  /** Where the dashboard's built files are (tests serve their own); apps/dashboard/dist by default. */
+  dashboardDist?: string;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -160,6 +162,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxBodyBytes: config.maxBodyBytes,
     graphiql: { enabled: config.graphiql, signInWithProvider: config.oidc !== undefined },
     publicUrl: config.publicUrl,
+    dashboardDist: options.dashboardDist,
   });
   // Responses under way, which shutdown lets finish (up to a grace period).
   const inFlight = new Set<ServerResponse>();

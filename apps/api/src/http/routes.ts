@@ -33,6 +33,8 @@ export interface Routes {
   graphiql: GraphiQLOptions;
   /** PUBLIC_URL, when set: where SCIM's resource locations point. */
   publicUrl: URL | undefined;
+  /** The dashboard's built files (apps/dashboard/dist unless a test serves its own). */
+  dashboardDist?: string;
 }
 
 /**
@@ -157,7 +159,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
         return;
       }
       if (url.pathname.startsWith("/auth/") && (await routes.signIn.serve(req, res, url))) return;
-      await serveDashboard(req, res, url);
+      await serveDashboard(req, res, url, routes.dashboardDist);
     }
   }
 }
