@@ -15,6 +15,7 @@ import type { Caller } from "../context.ts";
 import { checkCost } from "../graphql/cost.ts";
 import { checkCursors } from "../graphql/cursor-guard.ts";
 import type { MaskError } from "../graphql/error-masking.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { checkOperation } from "../graphql/input-guard.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import { type Authentication, type Authenticator, type PresentedHeaders, presentedSecret } from "../http/auth.ts";
@@ -41,6 +42,8 @@ export interface WebSocketDeps {
   maskError: MaskError;
   log: Logger;
   config: Pick<Config, "maxBodyBytes" | "wsMaxBufferedBytes" | "wsMaxConnectionsPerToken">;
+  /** Counts WebSocket subscriptions (their execution is shared here, outside yoga's subscribe); null: metrics off. */
+  metrics: Metrics | null;
 }
 
 export interface LiveWebSockets {
@@ -75,6 +78,7 @@ async function prepareOperation(
   payload: SubscribePayload,
   caller: Caller,
   sink: FrameSink,
+  metrics: Metrics | null,
 ): Promise<ExecutionArgs | GraphQLError[]> {
   const { schema, execute, contextFactory, parse, validate } = graphql.getEnveloped({
     ...envelopContext,
@@ -110,6 +114,7 @@ async function prepareOperation(
   if (operation.operation === "subscription") {
     const checks = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     const problem = checkCost(checks) ?? checkCursors(checks);
+    metrics?.operation(operation.name?.value ?? payload.operationName, "subscription", problem ? "error" : "ok", null);
     if (problem) return [problem];
   }
   return {
@@ -274,7 +279,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
         }
         const socket = (ctx.extra as { socket: WebSocket }).socket;
         const envelopContext = { ...ctx, req: (ctx.extra as { request?: IncomingMessage }).request, socket };
-        return prepareOperation(deps.graphql, envelopContext, payload, caller, frameSink(id, socket));
+        return prepareOperation(deps.graphql, envelopContext, payload, caller, frameSink(id, socket), deps.metrics);
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => sharedSubscriptions.subscribe(args) as never,
