@@ -104,10 +104,8 @@ export class Metrics {
     gauge("access_live_connections", "Open GraphQL WebSocket connections on this instance.", (g) =>
       g.set(sessions.total("connection")),
     );
-    gauge(
-      "access_live_subscriptions",
-      "Running live subscriptions on this instance (WebSocket and SSE; identical WebSocket subscriptions of one viewer share one).",
-      (g) => g.set(sessions.total("subscription")),
+    gauge("access_live_subscriptions", "Running live subscriptions on this instance (WebSocket and SSE).", (g) =>
+      g.set(sessions.total("subscription")),
     );
     gauge("access_live_feed_subscribers", "Subscribers of this instance's live feed of audit changes.", (g) =>
       g.set(feed.subscriberCount),
@@ -118,13 +116,13 @@ export class Metrics {
         help,
         async (g) => {
           g.reset();
-          const s = await this.read();
+          const s = await this.snapshot;
           if (s) read(s, g);
         },
         labels,
       );
     gauge("access_metrics_database_up", "1 when the last scrape's database reads succeeded, else 0.", async (g) =>
-      g.set((await this.read()) ? 1 : 0),
+      g.set((await this.snapshot) ? 1 : 0),
     );
     fromDatabase(
       "access_jobs_pending",
@@ -228,10 +226,6 @@ export class Metrics {
       return null;
     });
     return this.registry.metrics();
-  }
-
-  private read(): Promise<Snapshot | null> {
-    return this.snapshot;
   }
 
   private async readDatabase(now: number): Promise<Snapshot> {

@@ -22,12 +22,13 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-/**
- * Starts tracing for the process (one provider per process, as OpenTelemetry has one global
- * provider): later calls while it runs share it.
- */
+/** The process's tracing while it runs, and how many servers use it. */
 let running: { tracing: Tracing; users: number } | null = null;
 
+/**
+ * Starts tracing for the process (one provider per process, as OpenTelemetry has one global
+ * provider): later calls while it runs share it, and the last `shutdown` stops it.
+ */
 export async function startTracing(config: TracingConfig): Promise<Tracing> {
   if (running) {
     running.users += 1;
