@@ -4,6 +4,7 @@
 import { CreateRequest, RequestStatusChanged, Viewer } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectorSystem, requestOnConnector, requestState, until } from "./connector-helpers.ts";
+import { loadConfig } from "../src/config.ts";
 import { collect, dataOf, gid, startTestServer, type TestServer } from "./harness.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
@@ -182,5 +183,19 @@ describe("without METRICS_TOKEN or METRICS_PORT", () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe("metrics configuration", () => {
+  it("is off without METRICS_TOKEN and METRICS_PORT, and refuses a short token or a host without a port", () => {
+    expect(loadConfig({}).metrics).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: "9464", HOST: "127.0.0.1" }).metrics).toEqual({
+      token: undefined,
+      port: 9464,
+      host: "127.0.0.1",
+    });
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/^METRICS_TOKEN: /);
+    expect(() => loadConfig({ METRICS_HOST: "0.0.0.0" })).toThrow(/^METRICS_HOST: is set but METRICS_PORT is not/);
+    expect(() => loadConfig({ METRICS_PORT: "99999" })).toThrow(/^METRICS_PORT: /);
   });
 });
