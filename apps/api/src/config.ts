@@ -70,6 +70,27 @@ export interface Config {
   sessionMaxMs: number;
   /** Email through an SMTP server (SMTP_URL); undefined = no email at all (in-app notifications only). */
   smtp: SmtpConfig | undefined;
+  /** Prometheus metrics (METRICS_TOKEN and/or METRICS_PORT); undefined = no /metrics anywhere. */
+  metrics: MetricsConfig | undefined;
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT); undefined = no tracing SDK is loaded. */
+  tracing: TracingConfig | undefined;
+}
+
+export interface MetricsConfig {
+  /** METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>` (on the public port, and on METRICS_PORT when set). */
+  token: string | undefined;
+  /** METRICS_PORT: a listener of its own serving only /metrics, on METRICS_HOST (default HOST). */
+  port: number | undefined;
+  host: string;
+}
+
+export interface TracingConfig {
+  /** Where spans go over OTLP/HTTP (protobuf): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  tracesUrl: string;
+  /** OTEL_EXPORTER_OTLP_HEADERS: `name=value,…` sent with each export (a collector's API key). */
+  headers: Record<string, string>;
+  /** OTEL_SERVICE_NAME (default access-requests). */
+  serviceName: string;
 }
 
 export interface SmtpConfig {
@@ -135,12 +156,58 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-function readPort(env: Env): number {
-  const raw = env.PORT?.trim() || "4000";
-  if (!/^\d+$/.test(raw)) throw new ConfigError("PORT", `"${raw}" is not a port number (0-65535)`);
+function readPort(env: Env, name = "PORT", fallback = "4000"): number {
+  const raw = env[name]?.trim() || fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a port number (0-65535)`);
   const port = Number(raw);
-  if (port > 65535) throw new ConfigError("PORT", `${port} is out of range (0-65535)`);
+  if (port > 65535) throw new ConfigError(name, `${port} is out of range (0-65535)`);
   return port;
+}
+
+function readMetrics(env: Env, host: string): MetricsConfig | undefined {
+  const token = env.METRICS_TOKEN;
+  const port = env.METRICS_PORT?.trim() ? readPort(env, "METRICS_PORT") : undefined;
+  if (token !== undefined && token !== "" && (token.trim() !== token || token.length < 16 || token.length > 256)) {
+    throw new ConfigError(
+      "METRICS_TOKEN",
+      "must be 16 to 256 characters without surrounding spaces (e.g. `openssl rand -hex 32`)",
+    );
+  }
+  if (env.METRICS_HOST?.trim() && port === undefined)
+    throw new ConfigError("METRICS_HOST", "is set but METRICS_PORT is not");
+  if (!token && port === undefined) return undefined;
+  return { token: token || undefined, port, host: env.METRICS_HOST?.trim() || host };
+}
+
+function readHttpUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not a URL like http://collector:4318`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ConfigError(name, "must be an http:// or https:// URL");
+  return url.toString();
+}
+
+function readTracing(env: Env): TracingConfig | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (!traces && !base) return undefined;
+  // As the OpenTelemetry specification says: the base endpoint gets the signal's path appended,
+  // the per-signal one is used as it is.
+  const tracesUrl = traces
+    ? readHttpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces)
+    : `${readHttpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", base ?? "").replace(/\/$/, "")}/v1/traces`;
+  const headers: Record<string, string> = {};
+  for (const pair of (env.OTEL_EXPORTER_OTLP_HEADERS ?? "").split(",")) {
+    if (!pair.trim()) continue;
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new ConfigError("OTEL_EXPORTER_OTLP_HEADERS", "must be name=value pairs separated by commas");
+    headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return { tracesUrl, headers, serviceName: env.OTEL_SERVICE_NAME?.trim() || "access-requests" };
 }
 
 function readDatabaseUrl(env: Env): Pick<Config, "databaseUrl" | "databaseProvider"> {
@@ -384,9 +451,10 @@ export function loadConfig(env: Env = process.env): Config {
     return name ? env[name] : undefined;
   };
   const publicUrl = readPublicUrl(env);
+  const host = env.HOST?.trim() || "127.0.0.1";
   return {
     port: readPort(env),
-    host: env.HOST?.trim() || "127.0.0.1",
+    host,
     ...readDatabaseUrl(env),
     redisUrl: readRedisUrl(env),
     bootstrapAdminToken: readBootstrapToken(env),
@@ -413,5 +481,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleMs: readPositiveInt(env, "SESSION_IDLE_MINUTES", 120, 1, 10_080) * 60_000,
     sessionMaxMs: readPositiveInt(env, "SESSION_MAX_HOURS", 12, 1, 8_760) * 3_600_000,
     smtp: readSmtp(env, resolveSecret),
+    metrics: readMetrics(env, host),
+    tracing: readTracing(env),
   };
 }

@@ -1,7 +1,8 @@
 // Start-up and shutdown of one instance, wiring the parts together in order: configuration →
-// database → bootstrap admin → live feed and commit signal → job runner and event delivery → authentication (verified
-// tokens, browser sessions) and live sessions → GraphQL (yoga) → HTTP routes (sign-in included) →
-// WebSocket server → listen. Each part lives in
+// tracing (when configured) → database → bootstrap admin → live feed and commit signal → event
+// delivery → authentication (verified tokens, browser sessions) and live sessions → metrics (when
+// configured) → job runner → GraphQL (yoga) → HTTP routes (sign-in included) → WebSocket server →
+// listen (and the metrics port). Each part lives in
 // its own module.
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -30,6 +31,9 @@ import { startWebSocketServer } from "./live/ws-server.ts";
 import { createLogger } from "./logger.ts";
 import { LiveFeed } from "./live/feed.ts";
 import { NotificationWatcher } from "./live/notifications.ts";
+import { Metrics } from "./observability/metrics.ts";
+import { startMetricsListener } from "./observability/metrics-http.ts";
+import { startTracing } from "./observability/tracing.ts";
 
 export interface RunningServer {
   url: string;
@@ -45,6 +49,8 @@ export interface RunningServer {
   /** Hands new notifications to this instance's notificationAdded subscribers. */
   notifications: NotificationWatcher;
   log: Logger;
+  /** METRICS_PORT's listener (null when metrics have no port of their own). */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -73,19 +79,24 @@ export interface ServerOptions {
   logger?: Logger;
   /** The clock browser sessions' expiries run on (tests move it); the system's by default. */
   clock?: () => Date;
+  /** Where the dashboard's built files are (tests serve their own); apps/dashboard/dist by default. */
+  dashboardDist?: string;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? createLogger(config.logLevel);
+  // Before the database, so its first transactions are traced too.
+  const tracing = config.tracing ? await startTracing(config.tracing) : null;
   const db = await openDatabase(config.databaseUrl);
   if (config.bootstrapAdminToken) await bootstrapAdmin(db, config.bootstrapAdminToken, log);
 
-  const feed = new LiveFeed(db.read, log);
+  // Metrics read the live sessions and the feed, which are made below.
+  let metrics: Metrics | null = null;
+  const feed = new LiveFeed(db.read, log, config.metrics ? (seconds) => metrics?.fanout(seconds) : null);
   await feed.start();
   const signal = config.redisUrl ? redisSignal(config.redisUrl, log) : localSignal();
   const notificationWatcher = new NotificationWatcher(db.read, log);
   notificationWatcher.start();
-  const jobs = new JobRunner(db, config, log);
   const events = new EventDeliveryWorker(db, config, log);
   signal.onSignal(() => {
     feed.poke();
@@ -106,6 +117,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
   const sessions = new LiveSessions(db, log, authenticator.tokens, sessionRules);
   sessions.start(config.liveRecheckMs);
+  metrics = config.metrics ? new Metrics({ db, sessions, feed, log }) : null;
+  const jobs = new JobRunner(db, config, log, metrics);
   const mailer = config.smtp ? new Mailer(db, config.smtp, config.publicUrl?.hostname ?? "access.local", log) : null;
   const notifier = new Notifier(
     db,
@@ -147,7 +160,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     events,
     maxSubscriptionsPerToken: config.maxSubscriptionsPerToken,
   };
-  const graphql = createGraphQLServer(services, config);
+  const graphql = createGraphQLServer(services, config, { metrics, tracing: tracing !== null });
   const limits = new ClientLimits(config);
   const routes = requestListener({
     db,
@@ -160,6 +173,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxBodyBytes: config.maxBodyBytes,
     graphiql: { enabled: config.graphiql, signInWithProvider: config.oidc !== undefined },
     publicUrl: config.publicUrl,
+    dashboardDist: options.dashboardDist,
+    // /metrics on the public port only with a token to ask for.
+    metrics: metrics && config.metrics?.token ? { metrics, token: config.metrics.token } : null,
   });
   // Responses under way, which shutdown lets finish (up to a grace period).
   const inFlight = new Set<ServerResponse>();
@@ -177,6 +193,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maskError: maskError(log),
     log,
     config,
+    metrics,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -189,6 +206,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, database: db.provider }, "listening");
+  const metricsListener =
+    metrics && config.metrics?.port !== undefined
+      ? await startMetricsListener(
+          metrics,
+          { port: config.metrics.port, host: config.metrics.host, token: config.metrics.token },
+          log,
+        )
+      : null;
 
   let closing: Promise<void> | null = null;
   return {
@@ -203,6 +228,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     mailer,
     notifications: notificationWatcher,
     log,
+    metricsUrl: metricsListener?.url ?? null,
     close() {
       closing ??= (async () => {
         server.close();
@@ -221,7 +247,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await notifier.stop();
         await mailer?.stop();
         await signal.close();
+        await metricsListener?.close();
         await db.close();
+        // The spans of the last operations go out before the process ends.
+        await tracing?.flush().catch((err: unknown) => log.warn({ err }, "tracing: the last export failed"));
+        await tracing?.shutdown();
       })();
       return closing;
     },

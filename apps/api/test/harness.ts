@@ -92,7 +92,13 @@ export function testConfig(databaseUrl: string, env: Record<string, string | und
 }
 
 export async function startTestServer(
-  options: { redisUrl?: string; env?: Record<string, string>; logger?: Logger; clock?: () => Date } = {},
+  options: {
+    redisUrl?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+    clock?: () => Date;
+    dashboardDist?: string;
+  } = {},
 ): Promise<TestServer> {
   const database = await freshDatabase();
   const config = testConfig(database.url, {
@@ -102,6 +108,7 @@ export async function startTestServer(
   const server = await startServer(config, {
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     clock: options.clock,
+    dashboardDist: options.dashboardDist,
   });
   const org = await loadDemoOrganisation(server.db);
   const clients: WsClient[] = [];

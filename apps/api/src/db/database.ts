@@ -19,6 +19,7 @@ import { AuditWriter } from "../domain/audit/writer.ts";
 import type { Work, WorkEffects } from "../domain/work.ts";
 import { postgresStatements, sqliteStatements, type StatementsFactory } from "./statements.ts";
 import { migratePostgres, migrateSqlite, pendingSqlite, readMigrations, type Provider } from "./migrate.ts";
+import { inSpan } from "../observability/tracing.ts";
 
 /** The client type (generated for SQLite; the PostgreSQL client has the same models and shapes). */
 export type Client = PrismaClient<"query">;
@@ -91,29 +92,31 @@ function assemble(parts: Parts): Database {
   const statementsOf = parts.statements((sql) => {
     for (const listener of queryListeners) listener(sql);
   });
+  const transactWithRetries: Database["transact"] = async (fn) => {
+    for (let attempt = 1; ; attempt += 1) {
+      let sequences: CommitInfo["sequences"] = null;
+      const effects: WorkEffects = { jobsQueued: false, credentialsChanged: false };
+      try {
+        const result = await parts.write.$transaction(async (tx) => {
+          const sql = statementsOf(tx);
+          const audit = new AuditWriter(sql);
+          const value = await fn({ tx, audit, effects, sql });
+          sequences = await audit.flush();
+          return value;
+        }, TX_OPTIONS);
+        for (const listener of commitListeners) listener({ sequences, effects });
+        return result;
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt * Math.random()));
+      }
+    }
+  };
   return {
     provider: parts.provider,
     read: parts.read,
-    async transact(fn) {
-      for (let attempt = 1; ; attempt += 1) {
-        let sequences: CommitInfo["sequences"] = null;
-        const effects: WorkEffects = { jobsQueued: false, credentialsChanged: false };
-        try {
-          const result = await parts.write.$transaction(async (tx) => {
-            const sql = statementsOf(tx);
-            const audit = new AuditWriter(sql);
-            const value = await fn({ tx, audit, effects, sql });
-            sequences = await audit.flush();
-            return value;
-          }, TX_OPTIONS);
-          for (const listener of commitListeners) listener({ sequences, effects });
-          return result;
-        } catch (error) {
-          if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 5 * attempt * Math.random()));
-        }
-      }
-    },
+    // Each transaction, with its retries, is one span when tracing runs (observability/tracing.ts).
+    transact: (fn) => inSpan("db.transaction", { "db.system": parts.provider }, () => transactWithRetries(fn)),
     onCommit(listener) {
       commitListeners.add(listener);
       return () => commitListeners.delete(listener);

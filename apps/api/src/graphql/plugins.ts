@@ -1,12 +1,19 @@
-// Yoga plugins of our own: authentication of GraphQL over HTTP (and SSE), and the shape of
-// refused requests.
-import { type DocumentNode, GraphQLError, type GraphQLSchema } from "graphql";
-import type { Plugin } from "graphql-yoga";
+// Yoga plugins of our own: authentication of GraphQL over HTTP (and SSE), the shape of
+// refused requests, and the last word of an SSE subscription whose credentials ended.
+import { type DocumentNode, type ExecutionResult, GraphQLError, type GraphQLSchema } from "graphql";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import { credentialsEndedReason } from "../live/subscribe.ts";
 import type { Caller } from "../context.ts";
-import { type Authenticator, crossSiteBody, type PresentedHeaders, unauthenticatedBody } from "../http/auth.ts";
+import {
+  type Authenticator,
+  crossSiteBody,
+  type PresentedHeaders,
+  unauthenticatedBody,
+  unauthenticatedHeaders,
+} from "../http/auth.ts";
 
-const refuse = (status: number, body: string) =>
-  new Response(body, { status, headers: { "content-type": "application/json; charset=utf-8" } });
+const refuse = (status: number, body: string, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
 
 /** The headers authentication reads, from a fetch Request. */
 export const presentedHeaders = (headers: Headers): PresentedHeaders => ({
@@ -34,7 +41,7 @@ export function httpAuthentication(authenticator: Authenticator): {
       const headers = presentedHeaders(request.headers);
       const authentication = await authenticator.authenticateRequest(headers);
       if (!authentication) {
-        endResponse(refuse(401, unauthenticatedBody()));
+        endResponse(refuse(401, unauthenticatedBody(), unauthenticatedHeaders(headers.authorization)));
         return;
       }
       if (authenticator.refusesCrossSite(authentication, request.method, headers)) {
@@ -104,3 +111,62 @@ export function refuseBeforeRunning(check: PreRunCheck): Plugin {
     },
   };
 }
+
+/**
+ * A subscription's results, then, when its live session was ended because its credentials
+ * stopped holding (revoked token, ended session, deactivated identity, changed role), one more
+ * result: an UNAUTHENTICATED error with the reason. Over SSE that is a `next` event with
+ * `errors` before `complete`, so a client tells a refusal from a normal end. `return` goes
+ * straight to the source (a client hanging up must not wait for the next event).
+ */
+function endingWithRefusal(
+  source: AsyncIterable<ExecutionResult>,
+  refusal: () => ExecutionResult | null,
+): AsyncIterableIterator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  let finished = false;
+  const done = (): IteratorResult<ExecutionResult> => ({ done: true, value: undefined });
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (finished) return done();
+      const step = await iterator.next();
+      if (!step.done) return step;
+      finished = true;
+      const last = refusal();
+      return last ? { done: false, value: last } : done();
+    },
+    async return() {
+      finished = true;
+      await iterator.return?.();
+      return done();
+    },
+    async throw(error: unknown) {
+      finished = true;
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  };
+}
+
+/** Subscriptions over HTTP (SSE) end with an UNAUTHENTICATED error when their credentials ended. */
+export const credentialsEndedPlugin: Plugin = {
+  onSubscribe() {
+    return {
+      onSubscribeResult({ args, result, setResult }) {
+        if (!isAsyncIterable(result)) return;
+        const context = args.contextValue;
+        setResult(
+          endingWithRefusal(result, () => {
+            const reason = credentialsEndedReason(context);
+            if (reason === undefined) return null;
+            const message = `Authentication required: the live subscription ended. ${reason}`;
+            return { errors: [new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } })] };
+          }),
+        );
+      },
+    };
+  },
+};

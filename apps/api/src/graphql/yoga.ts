@@ -10,7 +10,9 @@ import { costLimitPlugin } from "./cost.ts";
 import { cursorGuardPlugin } from "./cursor-guard.ts";
 import { maskError } from "./error-masking.ts";
 import { inputGuardPlugin } from "./input-guard.ts";
-import { httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
+import { type Metrics, metricsPlugin } from "../observability/metrics.ts";
+import { tracingPlugin } from "../observability/tracing.ts";
+import { credentialsEndedPlugin, httpAuthentication, requestErrorsPlugin } from "./plugins.ts";
 
 /** What the HTTP routes and the WebSocket server hand yoga along with each operation. */
 export interface ServerContext {
@@ -25,6 +27,7 @@ export type GraphQLServer = YogaServerInstance<ServerContext, Context>;
 export function createGraphQLServer(
   services: Services,
   config: Pick<Config, "corsOrigins" | "maxBodyBytes">,
+  observability: { metrics: Metrics | null; tracing: boolean } = { metrics: null, tracing: false },
 ): GraphQLServer {
   const authentication = httpAuthentication(services.authenticator);
   return createYoga<ServerContext, Context>({
@@ -53,6 +56,9 @@ export function createGraphQLServer(
       armorPlugin(),
       costLimitPlugin,
       cursorGuardPlugin,
+      credentialsEndedPlugin,
+      ...(observability.metrics ? [metricsPlugin(observability.metrics)] : []),
+      ...(observability.tracing ? [tracingPlugin] : []),
     ],
     maxRequestBodySize: config.maxBodyBytes,
     context: (initial: YogaInitialContext & ServerContext) => {

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ChainedRecord, JsonValue } from "@access/audit-chain";
 import type { Client, Database } from "../db/database.ts";
 import { isAdmin } from "../domain/work.ts";
-import { type Authenticator, unauthenticatedBody } from "./auth.ts";
+import { type Authenticator, unauthenticatedBody, unauthenticatedHeaders } from "./auth.ts";
 import { errorBody, sendJson } from "./json.ts";
 import { DomainError, invalid } from "../domain/errors.ts";
 import { fromGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
@@ -138,7 +138,7 @@ export async function admitAdminExport<Params>(
   }
   const authentication = await authenticator.authenticateRequest(req.headers);
   if (!authentication) {
-    sendJson(res, 401, unauthenticatedBody());
+    sendJson(res, 401, unauthenticatedBody(), unauthenticatedHeaders(req.headers.authorization));
     return null;
   }
   if (!isAdmin(authentication.viewer)) {

@@ -183,6 +183,27 @@ export const crossSiteBody = (): string =>
     ],
   });
 
+/**
+ * The `WWW-Authenticate` value of a 401 (RFC 6750): `Bearer`, and `error="invalid_token"` when the
+ * request did send an Authorization header (a token that is unknown, revoked, expired or of
+ * another scope), so a client knows to get a new token rather than to add one. `realm` names the
+ * entrance where it has its own tokens (SCIM).
+ */
+export function bearerChallenge(authorization: unknown, realm?: string): string {
+  const params = [
+    ...(realm ? [`realm="${realm}"`] : []),
+    ...(typeof authorization === "string" && authorization !== ""
+      ? ['error="invalid_token"', 'error_description="The access token is unknown, expired or revoked"']
+      : []),
+  ];
+  return params.length > 0 ? `Bearer ${params.join(", ")}` : "Bearer";
+}
+
+/** The headers of every 401 answer besides its body's: the challenge, for the Authorization presented. */
+export const unauthenticatedHeaders = (authorization: unknown): Record<string, string> => ({
+  "www-authenticate": bearerChallenge(authorization),
+});
+
 export function unauthenticatedBody(
   message = "A valid API token is required (Authorization: Bearer <token>).",
 ): string {

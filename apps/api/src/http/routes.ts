@@ -20,6 +20,8 @@ import { setSecurityHeaders } from "./security-headers.ts";
 import { isScimPath, serveScim } from "./scim/service.ts";
 import { sendScimError } from "./scim/protocol.ts";
 import type { SignInRoutes } from "./sign-in.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { METRICS_PATH, serveMetrics } from "../observability/metrics-http.ts";
 
 export interface Routes {
   db: Database;
@@ -33,6 +35,10 @@ export interface Routes {
   graphiql: GraphiQLOptions;
   /** PUBLIC_URL, when set: where SCIM's resource locations point. */
   publicUrl: URL | undefined;
+  /** The dashboard's built files (apps/dashboard/dist unless a test serves its own). */
+  dashboardDist?: string;
+  /** /metrics on this port (METRICS_TOKEN set), with the token it asks for; null: not here. */
+  metrics: { metrics: Metrics; token: string } | null;
 }
 
 /**
@@ -132,6 +138,10 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       await routes.graphql(req, res, { requestId });
       return;
     }
+    case METRICS_PATH:
+      if (routes.metrics) await serveMetrics(routes.metrics.metrics, routes.metrics.token, req, res);
+      else sendJson(res, 404, errorBody("NOT_FOUND", "Metrics are not served on this port."));
+      return;
     case "/healthz":
       sendJson(res, 200, { status: "ok" });
       return;
@@ -157,7 +167,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
         return;
       }
       if (url.pathname.startsWith("/auth/") && (await routes.signIn.serve(req, res, url))) return;
-      await serveDashboard(req, res, url);
+      await serveDashboard(req, res, url, routes.dashboardDist);
     }
   }
 }

@@ -7,6 +7,8 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import { type Connector, type ConnectorSubject, asConnectorError } from "../connectors/connector.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { observedConnector } from "../observability/connectors.ts";
 import { connectorFor } from "../connectors/index.ts";
 import { OutboundPolicy } from "../connectors/outbound.ts";
 import type { Database } from "../db/database.ts";
@@ -46,6 +48,8 @@ export class JobRunner {
     private readonly db: Database,
     private readonly settings: JobSettings,
     private readonly log: Logger,
+    /** Counts connector calls (null: metrics are off); calls are traced either way when tracing runs. */
+    private readonly metrics: Metrics | null = null,
   ) {
     this.outbound = new OutboundPolicy(settings.connectorAllowedAddresses);
   }
@@ -136,11 +140,10 @@ export class JobRunner {
           select: { id: true, name: true, connectorTarget: true },
         }),
       ]);
-      const connector: Connector = connectorFor(
-        job.system,
-        resource.connectorTarget,
-        this.settings.resolveSecret,
-        this.outbound,
+      const connector: Connector = observedConnector(
+        connectorFor(job.system, resource.connectorTarget, this.settings.resolveSecret, this.outbound),
+        job.system.name,
+        this.metrics,
       );
       const subject: ConnectorSubject = {
         identity,
@@ -183,12 +186,13 @@ export class JobRunner {
   async checkHealth(): Promise<void> {
     const systems = await this.db.read.system.findMany({
       where: { connector: { not: "MANUAL" } },
-      select: { id: true, connector: true, connectorConfig: true },
+      select: { id: true, name: true, connector: true, connectorConfig: true },
     });
     for (const system of systems) {
       let observation: Parameters<typeof recordHealth>[2];
       try {
-        await connectorFor(system, null, this.settings.resolveSecret, this.outbound).checkHealth();
+        const connector = connectorFor(system, null, this.settings.resolveSecret, this.outbound);
+        await observedConnector(connector, system.name, this.metrics).checkHealth();
         observation = { ok: true };
       } catch (raw) {
         const error = asConnectorError(raw);

@@ -66,6 +66,11 @@ export class LiveFeed {
   constructor(
     private readonly db: Client,
     private readonly log: Logger,
+    /**
+     * Told, for each event handed to subscribers, the seconds since its timestamp (taken in its
+     * transaction, just before commit): the fan-out lag metrics report.
+     */
+    private readonly onFanout: ((seconds: number) => void) | null = null,
   ) {
     this.draining = new CoalescedTask(
       () => this.drain(),
@@ -119,6 +124,10 @@ export class LiveFeed {
           if (matches(subscriber.options, change) && maySee(subscriber.viewer, change, audiences))
             subscriber.push(change);
         }
+      }
+      if (this.onFanout && this.subscribers.size > 0) {
+        const now = Date.now();
+        for (const event of events) this.onFanout((now - event.at.getTime()) / 1000);
       }
       this.cursor = events.at(-1)?.sequence ?? this.cursor;
       if (events.length < BATCH) return;

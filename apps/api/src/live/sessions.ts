@@ -62,6 +62,13 @@ export class LiveSessions {
     return this.counts.get(countKey(kind, credential)) ?? 0;
   }
 
+  /** Every live session of a kind on this instance (metrics read it at each scrape). */
+  total(kind: SessionKind): number {
+    let total = 0;
+    for (const session of this.sessions) if (session.kind === kind) total += 1;
+    return total;
+  }
+
   private remove(session: LiveSession): void {
     if (!this.sessions.delete(session)) return;
     const key = countKey(session.kind, session.credential);

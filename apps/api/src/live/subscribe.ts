@@ -1,5 +1,6 @@
 // A live subscription as a live session: counted against its credential's limit, and ended when
-// the token, the browser session or the identity stops being valid (sessions.ts). The schema's subscription fields call
+// the token, the browser session or the identity stops being valid (sessions.ts), with the reason
+// kept for the transport to tell the client. The schema's subscription fields call
 // this with their decoded arguments.
 import type { Context } from "../context.ts";
 import { DomainError } from "../domain/errors.ts";
@@ -47,7 +48,21 @@ export function asLiveSession<T>(
     credential,
     identityId: viewer.id,
     role: viewer.role,
-    end: () => void stream.return(undefined),
+    end: (reason) => {
+      // Kept before the stream ends, so whoever sees it end can tell it was refused (not completed).
+      endedReasons.set(ctx, reason);
+      void stream.return(undefined);
+    },
   });
   return stream;
 }
+
+/**
+ * Why the live sessions of an operation's context were ended because their credentials stopped
+ * holding, by context: the operation's transport tells its client (graphql/plugins.ts sends SSE
+ * clients an UNAUTHENTICATED error; a WebSocket closes with 4403 and the reason).
+ */
+const endedReasons = new WeakMap<object, string>();
+
+/** The reason the operation's subscription was ended for its credentials, or undefined (it was not). */
+export const credentialsEndedReason = (ctx: object): string | undefined => endedReasons.get(ctx);

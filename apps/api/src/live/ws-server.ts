@@ -1,6 +1,6 @@
 // GraphQL over WebSocket (graphql-ws) on /graphql: authentication once per connection (the
-// token in connection_init, else the browser's session cookie from the upgrade request, which
-// must come from the product's own origin; a live session, limited per credential and ended when
+// token in connection_init, as `authorization` or Apollo's `headers.Authorization`, else the
+// browser's session cookie from the upgrade request, which must come from the product's own origin; a live session, limited per credential and ended when
 // its credentials change), then per operation a credential re-check, the rate limit, the same input guard, parse and validation as over HTTP, and shared
 // execution of identical subscriptions.
 import { randomUUID } from "node:crypto";
@@ -15,6 +15,7 @@ import type { Caller } from "../context.ts";
 import { checkCost } from "../graphql/cost.ts";
 import { checkCursors } from "../graphql/cursor-guard.ts";
 import type { MaskError } from "../graphql/error-masking.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { checkOperation } from "../graphql/input-guard.ts";
 import type { GraphQLServer } from "../graphql/yoga.ts";
 import { type Authentication, type Authenticator, type PresentedHeaders, presentedSecret } from "../http/auth.ts";
@@ -41,6 +42,8 @@ export interface WebSocketDeps {
   maskError: MaskError;
   log: Logger;
   config: Pick<Config, "maxBodyBytes" | "wsMaxBufferedBytes" | "wsMaxConnectionsPerToken">;
+  /** Counts WebSocket subscriptions (their execution is shared here, outside yoga's subscribe); null: metrics off. */
+  metrics: Metrics | null;
 }
 
 export interface LiveWebSockets {
@@ -75,6 +78,7 @@ async function prepareOperation(
   payload: SubscribePayload,
   caller: Caller,
   sink: FrameSink,
+  metrics: Metrics | null,
 ): Promise<ExecutionArgs | GraphQLError[]> {
   const { schema, execute, contextFactory, parse, validate } = graphql.getEnveloped({
     ...envelopContext,
@@ -110,6 +114,7 @@ async function prepareOperation(
   if (operation.operation === "subscription") {
     const checks = { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     const problem = checkCost(checks) ?? checkCursors(checks);
+    metrics?.operation(operation.name?.value ?? payload.operationName, "subscription", problem ? "error" : "ok", null);
     if (problem) return [problem];
   }
   return {
@@ -171,6 +176,24 @@ function upgradeHeaders(request: IncomingMessage | undefined, authorization: unk
 }
 
 /**
+ * The Authorization a client put in connection_init's payload, in either shape clients use:
+ * `{ authorization: "Bearer …" }` (graphql-ws's examples, this product's clients) or
+ * `{ headers: { Authorization: "Bearer …" } }` (Apollo Client and GraphiQL-style clients, which
+ * send their HTTP headers along). The header's name is matched whatever its case, as HTTP does.
+ */
+export function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): unknown {
+  const named = (record: Readonly<Record<string, unknown>>) =>
+    Object.entries(record).find(([name]) => name.toLowerCase() === "authorization")?.[1];
+  if (!params) return undefined;
+  const direct = named(params);
+  if (direct !== undefined) return direct;
+  const headers = params.headers;
+  return typeof headers === "object" && headers !== null && !Array.isArray(headers)
+    ? named(headers as Record<string, unknown>)
+    : undefined;
+}
+
+/**
  * A connection authenticated by its token, or by the session cookie when it sent none; a
  * cookie-authenticated connection must come from the product's own origin (a page elsewhere
  * opening a WebSocket here would otherwise act as the person signed in: cross-site WebSocket
@@ -204,7 +227,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
   useServer<Record<string, unknown>, Connection>(
     {
       onConnect: async (ctx) => {
-        const authorization = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const authorization = connectionAuthorization(ctx.connectionParams);
         const headers = upgradeHeaders((ctx.extra as { request?: IncomingMessage }).request, authorization);
         const authentication = await authenticateConnection(authenticator, headers);
         if (!authentication) return false;
@@ -256,7 +279,7 @@ export function startWebSocketServer(deps: WebSocketDeps): LiveWebSockets {
         }
         const socket = (ctx.extra as { socket: WebSocket }).socket;
         const envelopContext = { ...ctx, req: (ctx.extra as { request?: IncomingMessage }).request, socket };
-        return prepareOperation(deps.graphql, envelopContext, payload, caller, frameSink(id, socket));
+        return prepareOperation(deps.graphql, envelopContext, payload, caller, frameSink(id, socket), deps.metrics);
       },
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => sharedSubscriptions.subscribe(args) as never,

@@ -9,7 +9,7 @@ import { GraphQLError } from "graphql";
 import type { Database } from "../../db/database.ts";
 import { DomainError, DomainErrors } from "../../domain/errors.ts";
 import { checkInput } from "../../graphql/input-guard.ts";
-import type { Authenticator } from "../auth.ts";
+import { type Authenticator, bearerChallenge } from "../auth.ts";
 import type { ScimContext } from "./context.ts";
 import { discovery, serviceProviderConfig } from "./discovery.ts";
 import { createGroupResource, deleteGroupResource, getGroup, listGroups, patchGroup, replaceGroup } from "./groups.ts";
@@ -172,7 +172,7 @@ export async function serveScim(deps: ScimDeps, req: IncomingMessage, res: Serve
         error.status,
         error.message,
         error.scimType,
-        error.status === 401 ? { "www-authenticate": 'Bearer realm="SCIM"' } : {},
+        error.status === 401 ? { "www-authenticate": bearerChallenge(req.headers.authorization, "SCIM") } : {},
       );
     } else {
       deps.log.error({ err: error }, "SCIM request failed");
