@@ -11,7 +11,7 @@ import {
   type ApproveInput,
 } from "../domain/tickets/ticket-actions.ts";
 import { afterStep, chainSelect, stepCount } from "../domain/tickets/chain.ts";
-import { fromGlobalId, toGlobalId } from "../domain/global-id.ts";
+import { toGlobalId } from "../domain/global-id.ts";
 import { reassignTicketByAdmin } from "../domain/tickets/reassign-ticket.ts";
 import { isActionableTicket } from "../domain/lifecycle.ts";
 import {
@@ -398,8 +398,8 @@ const TicketPayload = entityPayload("TicketPayload", "ticket", "Ticket", (ctx, q
 /** One ticket's outcome in decideTickets: its own transaction, its own errors. */
 interface DecideTicketOutcome {
   ticketId: string;
-  /** The decoded id, when it was one; the ticket is loaded from it (if visible). */
-  localId: string | null;
+  /** The ticket's own id once it was decided (null: refused). */
+  decidedId: string | null;
   errors: UserErrorShape[];
 }
 
@@ -410,14 +410,9 @@ const DecideTicketResult = builder.objectRef<DecideTicketOutcome>("DecideTicketR
     ticket: t.prismaField({
       type: "Ticket",
       nullable: true,
-      description: "The ticket after the decision (or as it is, when refused); null when the viewer may not see it.",
+      description: "The ticket after the decision; null when it was refused (errors say why), as in TicketPayload.",
       resolve: (query, outcome, _args, ctx) =>
-        outcome.localId
-          ? ctx.prisma.ticket.findFirst({
-              ...query,
-              where: { id: outcome.localId, ...visibleTicketWhere(viewerOf(ctx)) },
-            })
-          : null,
+        outcome.decidedId ? ctx.prisma.ticket.findUnique({ ...query, where: { id: outcome.decidedId } }) : null,
     }),
     errors: t.field({
       type: [UserError],
@@ -516,9 +511,9 @@ builder.mutationFields((t) => ({
           await ctx.db.transact((work) =>
             decideTicket(work, viewer, { ticketId: id, comment: input.comment ?? null }, decision),
           );
+          return id;
         });
-        const decoded = fromGlobalId(ticketId);
-        results.push({ ticketId, localId: decoded?.type === "Ticket" ? decoded.id : null, errors: outcome.errors });
+        results.push({ ticketId, decidedId: outcome.value, errors: outcome.errors });
       }
       return { results, errors: [] };
     },
