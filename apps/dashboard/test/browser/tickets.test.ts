@@ -61,6 +61,11 @@ describe("the ticket table", () => {
     const row = await ticketRow(bob, "Paged").boundingBox();
     expect(row?.height ?? 999).toBeLessThan(90);
     await shot(bob, "tickets-table");
+    // On a phone each row is a card of its cells, and nothing is wider than the phone.
+    await bob.setViewportSize({ width: 390, height: 844 });
+    await shot(bob, "tickets-table-phone");
+    expect(await bob.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await bob.setViewportSize({ width: 1280, height: 900 });
 
     await bob.getByRole("button", { name: "Next page" }).click();
     await expect.poll(() => bob.getByTestId("ticket-range").textContent()).toMatch(/^101–10\d of 10\d/);
@@ -108,7 +113,7 @@ describe("the ticket table", () => {
     await expect.poll(() => admin.locator("tr[data-ticket]").count()).toBe(2);
     expect(await ticketRow(admin, "Bulk Beta").textContent()).toContain("You requested this");
 
-    await admin.getByLabel("Select every ticket you may decide on this page").check();
+    await admin.getByLabel("Select every open approval on this page").check();
     await admin.getByLabel(/^Comment for all of them/).fill("Quarterly access batch.");
     await admin.getByRole("button", { name: "Approve 2" }).click();
     const outcomes = admin.getByTestId("bulk-outcomes");
