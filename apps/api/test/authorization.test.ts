@@ -212,6 +212,10 @@ interface MutationRow {
   fresh?: (caller: SignedIn) => Promise<Values>;
   /** Waits for what an allowed call set going in the background (a connector job). */
   after?: () => Promise<void>;
+  /** A bulk mutation's payload: the outcome for the row's one subject (decideTickets: its one result). */
+  unwrap?: (payload: unknown) => unknown;
+  /** How deep the answer is selected (1 unless the outcome sits deeper, as a bulk result's does). */
+  depth?: number;
 }
 const D = "denied";
 const SHARED_IDEMPOTENCY_KEY = "matrix-idempotency-key";
@@ -304,6 +308,30 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => ({ id: fx.eventEndpoint }),
     fresh: async () => ({ id: await freshEventEndpoint() }),
+  },
+  decideTickets: {
+    // One ticket decided in bulk: each decision is checked exactly as approveTicket's.
+    cells: row("401", NF, SELF, SELF, "ok", NF, NF, "ok"),
+    subject: (c) => ({
+      ticketIds: [c === "target" ? fx.ticket.RT1_approval : fx.ticket.RP_step1],
+      decision: "APPROVE",
+    }),
+    fresh: async () => ({ ticketIds: [await freshApprovalTicket()], decision: "APPROVE" }),
+    unwrap: (payload) => {
+      expect(pick(payload, "errors"), "decideTickets: the input as a whole is fine").toEqual([]);
+      // Its ticketId only echoes the input: the outcome is its ticket and errors.
+      const result = items(pick(payload, "results"))[0];
+      return { ticket: pick(result, "ticket"), errors: pick(result, "errors") };
+    },
+    depth: 2,
+  },
+  declineFulfillment: {
+    cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
+    subject: (c) => ({
+      ticketId: c === "target" ? fx.ticket.RT2_fulfillment : fx.ticket.RF_fulfillment,
+      reason: "cannot be done",
+    }),
+    fresh: async () => ({ ticketId: await freshFulfillmentTicket(), reason: "cannot be done" }),
   },
   fulfillTicket: {
     cells: row("401", NF, SELF, SELF, "FORBIDDEN", NF, "ok", "ok"),
@@ -740,15 +768,20 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       slaDueAt: R,
       status: R,
       step: R,
+      stepCount: R,
+      nextStep: R,
       updatedAt: R,
       viewerCanApprove: R,
       viewerCanFulfill: R,
+      viewerCannotActReason: R,
       viewerCanReject: R,
     },
   },
   TestEventEndpointPayload: { kind: "payload", fields: { delivery: R, endpoint: R, errors: R } },
   TicketComment: { kind: "restricted", fields: { author: R, body: R, createdAt: R, id: R } },
   TicketPayload: { kind: "payload", fields: { errors: R, ticket: R } },
+  DecideTicketResult: { kind: "payload", fields: { errors: R, ticket: R, ticketId: R } },
+  DecideTicketsPayload: { kind: "payload", fields: { errors: R, results: R } },
   TicketStatusChange: {
     kind: "live",
     fields: { actor: R, at: R, previousStatus: R, sequence: R, status: R, ticket: R },
@@ -801,6 +834,7 @@ const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   decided: () => false,
   from: () => "2000-01-01T00:00:00.000Z",
   identityId: () => fx.id.requester,
+  orderBy: () => "CREATED_ASC",
   requestId: () => fx.req.RA,
   resourceId: () => fx.writeAccess,
   search: () => "Git",
@@ -2614,6 +2648,10 @@ describe("mutations", () => {
     for (const [key, mutationRow] of rows)
       it(`Mutation.${key}: ${CALLERS.map((c) => `${c} ${mutationRow.cells[c]}`).join(", ")}`, async () => {
         const { cells, subject, fresh, after } = mutationRow;
+        const outcomeOf = (res: GraphQLResponse<Data>) => {
+          const payload = pick(res.data, field.name);
+          return mutationRow.unwrap ? mutationRow.unwrap(payload) : payload;
+        };
         expect(cells.anonymous).toBe("401");
         const first = operation("mutation", field, subject("uninvolved"), 1);
         await expectAnonymousRefused(first.query, first.variables, `Mutation.${key}`);
@@ -2625,10 +2663,10 @@ describe("mutations", () => {
           if (cell === "401") throw new Error(`${who}: 401 is for anonymous callers only`);
           expect(caller === "admin" && cell === "denied", `${who}: admins are denied nothing admin-only`).toBe(false);
           const before = await auditTotal();
-          const { query, variables } = operation("mutation", field, subject(caller), 1);
+          const { query, variables } = operation("mutation", field, subject(caller), mutationRow.depth ?? 1);
           const res = await t.gql(tokenOf(caller), query, variables);
           expect(res.errors, who).toBeUndefined();
-          const payload = pick(res.data, field.name);
+          const payload = outcomeOf(res);
           const errors = items(pick(payload, "errors"));
           expect(errors.length, `${who}: ${JSON.stringify(payload)}`).toBeGreaterThan(0);
           expect(codes(cell), `${who}: ${JSON.stringify(errors)}`).toContain(pick(errors[0], "code"));
@@ -2646,10 +2684,10 @@ describe("mutations", () => {
         for (const caller of SIGNED_IN.filter((c) => cells[c] === "ok")) {
           const who = `Mutation.${key} as ${PLAYERS[caller]} (${caller})`;
           const values = fresh ? await fresh(caller) : subject(caller);
-          const { query, variables } = operation("mutation", field, values, 1);
+          const { query, variables } = operation("mutation", field, values, mutationRow.depth ?? 1);
           const res = await t.gql(tokenOf(caller), query, variables);
           expect(res.errors, who).toBeUndefined();
-          const payload = pick(res.data, field.name);
+          const payload = outcomeOf(res);
           expect(pick(payload, "errors"), `${who} ${JSON.stringify(variables)}`).toEqual([]);
           const entities = Object.entries(isRecord(payload) ? payload : {}).filter(
             ([k]) => k !== "errors" && k !== "__typename",

@@ -52,6 +52,9 @@ describe("nested lists", () => {
               email
             }
             viewerCanApprove
+            viewerCannotActReason
+            stepCount
+            nextStep
             resource {
               name
               system {
@@ -104,6 +107,8 @@ describe("nested lists", () => {
     const small = await fewest(5);
     const large = await fewest(20);
     expect(large).toBe(small);
-    expect(small).toBeLessThanOrEqual(20);
+    // 20 before issue 16; the chain's words (Ticket.nextStep: the resource's steps with their group
+    // and approvers, the system's fulfillers group) add three batched reads per page.
+    expect(small).toBeLessThanOrEqual(23);
   });
 });

@@ -30,7 +30,8 @@ export const TICKET_STATUSES = {
     OPEN: "Waiting for a fulfiller to provision the access by hand and mark it fulfilled.",
     IN_PROGRESS: "A connector job is provisioning the access; nobody needs to act.",
     FULFILLED: "The access was provisioned, by a fulfiller or by a connector (verified where the protocol allows).",
-    FAILED: "The connector failed for good; a fulfiller retries it or provisions the access by hand.",
+    FAILED:
+      "The connector failed for good, or a fulfiller said it cannot be done (with the reason); a fulfiller retries it or provisions the access by hand.",
     CANCELLED: "The request was cancelled before the access was provisioned.",
   },
   REVOCATION: {
@@ -146,6 +147,15 @@ export const TICKET_TRANSITIONS: readonly TicketTransition[] = [
     action: "TICKET_FAILED",
     item: { from: "APPROVED", to: "FAILED" },
     when: "the connector's last attempt failed",
+  },
+  {
+    kind: "FULFILLMENT",
+    from: "OPEN",
+    to: "FAILED",
+    by: "assignee",
+    action: "TICKET_FAILED",
+    item: { from: "APPROVED", to: "FAILED" },
+    when: "declineFulfillment: a fulfiller cannot provision the access by hand, and says why",
   },
   {
     kind: "FULFILLMENT",
@@ -325,7 +335,8 @@ export const ITEM_STATUSES = {
   FULFILLED: "The access was provisioned; the target holds an active grant for it.",
   REJECTED: "An approver rejected one of its steps.",
   CANCELLED: "The request was cancelled before the access was provisioned.",
-  FAILED: "The connector failed for good; a fulfiller retries it or provisions the access by hand.",
+  FAILED:
+    "The connector failed for good, or a fulfiller said it cannot be done; a fulfiller retries it or provisions the access by hand.",
 } as const satisfies Partial<Record<RequestStatus, string>>;
 
 export type ItemStatus = keyof typeof ITEM_STATUSES;
@@ -346,7 +357,11 @@ export const ITEM_TRANSITIONS: readonly ItemTransition[] = [
   },
   { from: "PENDING_APPROVAL", to: "REJECTED", when: "one of its approval tickets is rejected" },
   { from: "APPROVED", to: "FULFILLED", when: "its fulfillment ticket is fulfilled (by a fulfiller or a connector)" },
-  { from: "APPROVED", to: "FAILED", when: "its fulfillment ticket failed (the connector's last attempt)" },
+  {
+    from: "APPROVED",
+    to: "FAILED",
+    when: "its fulfillment ticket failed (the connector's last attempt, or a fulfiller declined it)",
+  },
   { from: "FAILED", to: "APPROVED", when: "a fulfiller retries the fulfillment" },
   { from: "FAILED", to: "FULFILLED", when: "a fulfiller provisions the access by hand" },
   { from: "PENDING_APPROVAL", to: "CANCELLED", when: "the request is cancelled" },

@@ -5,31 +5,35 @@ import {
   claimTicket,
   commentOnTicket,
   decideTicket,
+  declineFulfillment,
   fulfillTicket,
   retryFulfillment,
   type ApproveInput,
 } from "../domain/tickets/ticket-actions.ts";
+import { afterStep, chainSelect, stepCount } from "../domain/tickets/chain.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { reassignTicketByAdmin } from "../domain/tickets/reassign-ticket.ts";
 import { isActionableTicket } from "../domain/lifecycle.ts";
 import {
   actingRight,
   actionableWhere,
+  cannotActReason,
   assignedWhere,
   ticketFacts,
   ticketFactsSelect,
 } from "../domain/policy/routing.ts";
 import { ticketListWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
-import { listSize } from "../domain/validate.ts";
+import { distinct, LIMITS, listSize } from "../domain/validate.ts";
 import { readSettings } from "../domain/settings/settings.ts";
 import { slaDueAt, slaHoursOf, slaSourcesSelect } from "../domain/tickets/sla.ts";
 import type { Actor, Work } from "../domain/work.ts";
 import type { Identity as IdentityRow } from "../generated/prisma/client.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, UserError, type UserErrorShape } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
+import { containsText, searchTerm } from "./text-search.ts";
 import { TicketKindEnum, TicketStatusEnum } from "./scalars.ts";
 
 builder.prismaObject("TicketComment", {
@@ -160,6 +164,35 @@ export const Ticket = builder.prismaNode("Ticket", {
     }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    stepCount: t.int({
+      nullable: true,
+      description:
+        "APPROVAL tickets: how many approval steps the item goes through (its resource's steps now, at least this\n" +
+        'step), so a client says "step 1 of 2"; null for other kinds.',
+      select: { kind: true, step: true, resource: { select: { approvalSteps: { select: { id: true } } } } },
+      resolve: (ticket) => (ticket.kind === "APPROVAL" && ticket.step !== null ? stepCount(ticket, ticket.step) : null),
+    }),
+    nextStep: t.string({
+      nullable: true,
+      description:
+        "APPROVAL tickets: what follows once this step is approved, in people's words (e.g. \"step 2 of 2, by the\n" +
+        'group IT Security", "fulfillment by IT Fulfillers"); null for other kinds.',
+      select: { kind: true, step: true, ...chainSelect },
+      resolve: (ticket) => (ticket.kind === "APPROVAL" && ticket.step !== null ? afterStep(ticket, ticket.step) : null),
+    }),
+    viewerCannotActReason: t.string({
+      nullable: true,
+      description:
+        'Why the viewer may not act on this ticket, in people\'s words (e.g. "You requested this: …", "Closed: it\n' +
+        'was approved.", "It waits on its assignees, not on you."); null when they may act on it now. Decided by\n' +
+        "the same rule as the decisions themselves (separation of duties, assignment, status).",
+      select: ticketFactsSelect,
+      resolve: async (ticket, _args, ctx) => {
+        if (!ctx.viewer) return null;
+        const facts = ticketFacts(ticket);
+        return cannotActReason(ctx.viewer, facts, actingRight(ctx.viewer, facts, await ctx.viewerGroupIds()));
+      },
+    }),
   }),
 });
 
@@ -180,7 +213,20 @@ const TicketFilter = builder.inputType("TicketFilter", {
     }),
     requestId: t.id(),
     systemId: t.id({ description: "Only tickets for resources of this system." }),
+    search: t.string({
+      description:
+        'Only tickets matching this text: a ticket or request number ("TKT-12", "REQ-7", "12"), or part of the\n' +
+        "requester's or target's name or email, the resource's name or its system's name (case-insensitive).",
+    }),
   }),
+});
+
+const TicketOrderEnum = builder.enumType("TicketOrder", {
+  description: "The order of a ticket list (paging with after/before keeps it).",
+  values: {
+    CREATED_DESC: { description: "Newest first (the default)." },
+    CREATED_ASC: { description: "Oldest first: who has waited longest comes first." },
+  },
 });
 
 type TicketFilterArg = {
@@ -190,9 +236,40 @@ type TicketFilterArg = {
   assignedToViewer?: boolean | null;
   requestId?: string | null;
   systemId?: string | null;
+  search?: string | null;
 };
 
-function ticketsWhere(viewer: Actor, filter: TicketFilterArg | null | undefined): Prisma.TicketWhereInput {
+/** "TKT-12", "REQ-7", "#12" or "12": the number searched for, and which kind of number when said. */
+function searchedNumber(term: string): { number: number; of: "TKT" | "REQ" | null } | null {
+  const match = /^(?:(TKT|REQ)[-\s]?|#)?(\d{1,9})$/i.exec(term);
+  if (!match?.[2]) return null;
+  return { number: Number(match[2]), of: (match[1]?.toUpperCase() as "TKT" | "REQ" | undefined) ?? null };
+}
+
+/** Tickets matching the search text: by number, or by person, resource or system. */
+function ticketSearchWhere(ctx: Context, term: string): Prisma.TicketWhereInput {
+  const number = searchedNumber(term);
+  if (number) {
+    const byTicket: Prisma.TicketWhereInput = { number: number.number };
+    const byRequest: Prisma.TicketWhereInput = { request: { number: number.number } };
+    if (number.of === "TKT") return byTicket;
+    if (number.of === "REQ") return byRequest;
+    return { OR: [byTicket, byRequest] };
+  }
+  const text = containsText(ctx, term);
+  const person = { OR: [{ displayName: text }, { email: text }] };
+  return {
+    OR: [
+      { resource: { name: text } },
+      { resource: { system: { name: text } } },
+      { request: { requester: person } },
+      { request: { target: person } },
+    ],
+  };
+}
+
+function ticketsWhere(ctx: Context, filter: TicketFilterArg | null | undefined): Prisma.TicketWhereInput {
+  const viewer = viewerOf(ctx);
   const and: Prisma.TicketWhereInput[] = [ticketListWhere(viewer)];
   if (filter?.status) {
     listSize(filter.status, 0, 10, ["filter", "status"]);
@@ -205,6 +282,8 @@ function ticketsWhere(viewer: Actor, filter: TicketFilterArg | null | undefined)
   if (requestId) and.push({ requestId });
   const systemId = decodeOptionalId(filter?.systemId, "System", ["filter", "systemId"]);
   if (systemId) and.push({ resource: { systemId } });
+  const term = searchTerm(filter?.search, "filter.search");
+  if (term) and.push(ticketSearchWhere(ctx, term));
   return { AND: and };
 }
 
@@ -214,14 +293,21 @@ builder.queryFields((t) => ({
       type: "Ticket",
       cursor: "id",
       description: "End users see the tickets they may act on and those of their own requests; admins see all.",
-      args: { filter: t.arg({ type: TicketFilter }) },
+      args: {
+        filter: t.arg({ type: TicketFilter }),
+        orderBy: t.arg({
+          type: TicketOrderEnum,
+          defaultValue: "CREATED_DESC",
+          description: "The list's order; newest first unless asked.",
+        }),
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.ticket.findMany({
           ...query,
-          where: ticketsWhere(viewerOf(ctx), args.filter),
-          orderBy: { number: "desc" },
+          where: ticketsWhere(ctx, args.filter),
+          orderBy: { number: args.orderBy === "CREATED_ASC" ? "asc" : "desc" },
         }),
-      totalCount: (_parent, args, ctx) => ctx.prisma.ticket.count({ where: ticketsWhere(viewerOf(ctx), args.filter) }),
+      totalCount: (_parent, args, ctx) => ctx.prisma.ticket.count({ where: ticketsWhere(ctx, args.filter) }),
     },
     TicketConnection,
   ),
@@ -277,9 +363,75 @@ const ClaimTicketInput = builder.inputType("ClaimTicketInput", {
   }),
 });
 
+const DeclineFulfillmentInput = builder.inputType("DeclineFulfillmentInput", {
+  description: "A fulfiller cannot provision the access by hand, and says why.",
+  fields: (t) => ({
+    ticketId: t.id({ required: true, description: "An OPEN FULFILLMENT ticket." }),
+    reason: t.string({
+      required: true,
+      description: "Why it cannot be done: the requester is told it (the audit event's comment and a ticket comment).",
+    }),
+  }),
+});
+
+const TicketDecisionEnum = builder.enumType("TicketDecision", {
+  description: "What decideTickets does to each ticket.",
+  values: {
+    APPROVE: { description: "As approveTicket." },
+    REJECT: { description: "As rejectTicket (the comment is required: the requesters are told it)." },
+  },
+});
+
+const DecideTicketsInput = builder.inputType("DecideTicketsInput", {
+  description: "Several approval tickets decided the same way with one comment.",
+  fields: (t) => ({
+    ticketIds: t.idList({ required: true, description: "The APPROVAL tickets, 1 to 100, each listed once." }),
+    decision: t.field({ type: TicketDecisionEnum, required: true, description: "Approve or reject them all." }),
+    comment: t.string({ description: "One comment for every decision; required to reject." }),
+  }),
+});
+
 const TicketPayload = entityPayload("TicketPayload", "ticket", "Ticket", (ctx, query, id) =>
   ctx.prisma.ticket.findUnique({ ...query, where: { id } }),
 );
+
+/** One ticket's outcome in decideTickets: its own transaction, its own errors. */
+interface DecideTicketOutcome {
+  ticketId: string;
+  /** The ticket's own id once it was decided (null: refused). */
+  decidedId: string | null;
+  errors: UserErrorShape[];
+}
+
+const DecideTicketResult = builder.objectRef<DecideTicketOutcome>("DecideTicketResult").implement({
+  description: "What happened to one ticket of decideTickets.",
+  fields: (t) => ({
+    ticketId: t.exposeID("ticketId", { description: "The ticket id as sent." }),
+    ticket: t.prismaField({
+      type: "Ticket",
+      nullable: true,
+      description: "The ticket after the decision; null when it was refused (errors say why), as in TicketPayload.",
+      resolve: (query, outcome, _args, ctx) =>
+        outcome.decidedId ? ctx.prisma.ticket.findUnique({ ...query, where: { id: outcome.decidedId } }) : null,
+    }),
+    errors: t.field({
+      type: [UserError],
+      description: "Why this ticket was not decided (empty when it was).",
+      resolve: (outcome) => outcome.errors,
+    }),
+  }),
+});
+
+const DecideTicketsPayload = builder.objectRef<{ results: DecideTicketOutcome[]; errors: UserErrorShape[] }>(
+  "DecideTicketsPayload",
+);
+DecideTicketsPayload.implement({
+  description: "One result per ticket, in the order sent; errors: the input as a whole was refused (nothing decided).",
+  fields: (t) => ({
+    results: t.field({ type: [DecideTicketResult], resolve: (payload) => payload.results }),
+    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+  }),
+});
 
 function actOnTicket(
   ctx: Context,
@@ -320,6 +472,51 @@ builder.mutationFields((t) => ({
     description: "Retry a FAILED fulfillment ticket (admins and the system's fulfillers).",
     args: { input: t.arg({ type: DecideTicketInput, required: true }) },
     resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, retryFulfillment),
+  }),
+  declineFulfillment: t.field({
+    type: TicketPayload,
+    description:
+      'A fulfiller cannot provision the access by hand ("cannot fulfil"): the OPEN FULFILLMENT ticket goes FAILED\n' +
+      "with the reason (audited as TICKET_FAILED), its request shows FAILED and the requester is told. The same\n" +
+      "people as fulfillTicket (separation of duties; admins override). retryFulfillment or fulfillTicket resolve\n" +
+      "it afterwards.",
+    args: { input: t.arg({ type: DeclineFulfillmentInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, async (viewer) => {
+        const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
+        await ctx.db.transact((work) => declineFulfillment(work, viewer, { ticketId, reason: input.reason }));
+        return ticketId;
+      }),
+  }),
+  decideTickets: t.field({
+    type: DecideTicketsPayload,
+    description:
+      "Approve or reject several APPROVAL tickets with one comment. Each decision is its own transition, in its own\n" +
+      "transaction, audited and checked as approveTicket / rejectTicket check it (separation of duties included):\n" +
+      "one refused ticket does not stop the others. The results say, per ticket, what happened.",
+    args: { input: t.arg({ type: DecideTicketsInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const checked = await mutate(ctx, async () => {
+        listSize(input.ticketIds, 1, LIMITS.idList, ["input", "ticketIds"]);
+        distinct(input.ticketIds, ["input", "ticketIds"]);
+        return input.ticketIds;
+      });
+      if (!checked.value) return { results: [], errors: checked.errors };
+      const decision = input.decision === "APPROVE" ? "APPROVED" : "REJECTED";
+      const results: DecideTicketOutcome[] = [];
+      // One after the other: each decision commits (or is refused) on its own.
+      for (const [index, ticketId] of checked.value.entries()) {
+        const outcome = await mutate(ctx, async (viewer) => {
+          const id = decodeId(ticketId, "Ticket", ["input", "ticketIds", String(index)]);
+          await ctx.db.transact((work) =>
+            decideTicket(work, viewer, { ticketId: id, comment: input.comment ?? null }, decision),
+          );
+          return id;
+        });
+        results.push({ ticketId, decidedId: outcome.value, errors: outcome.errors });
+      }
+      return { results, errors: [] };
+    },
   }),
   reassignTicket: t.field({
     type: TicketPayload,

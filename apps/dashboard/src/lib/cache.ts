@@ -33,6 +33,8 @@ export const KEYLESS_TYPES = [
   "AuditEventEdge",
   "ConnectorHealth",
   "CreateRequestPayload",
+  "DecideTicketResult",
+  "DecideTicketsPayload",
   "DelegationPayload",
   "DeleteEventEndpointPayload",
   "EmailMessageConnection",
@@ -219,6 +221,16 @@ export const dashboardCache = () =>
         approveTicket: afterTicketMutation("approveTicket"),
         rejectTicket: afterTicketMutation("rejectTicket"),
         fulfillTicket: afterTicketMutation("fulfillTicket"),
+        declineFulfillment: afterTicketMutation("declineFulfillment"),
+        // Each decided ticket of a bulk decision moves its lists as one decision does.
+        decideTickets: (result, _args, cache) => {
+          const payload = result.decideTickets as DataFields | null;
+          const results = Array.isArray(payload?.results) ? (payload.results as DataFields[]) : [];
+          for (const decided of results) {
+            const ticket = entityKey(cache, { decided }, "decided", "ticket");
+            if (ticket) ticketChanged(cache, ticket);
+          }
+        },
         // The payload carries the revoked grant; the lists of active and past access follow.
         revokeGrant: (_result, _args, cache) => invalidateGrantLists(cache),
         // Read marks change the unread count and the unread-only lists.

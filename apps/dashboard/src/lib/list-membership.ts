@@ -18,6 +18,8 @@ interface ListFilter {
   requestId?: string | null;
   systemId?: string | null;
   identityId?: string | null;
+  /** Text the API matches against numbers, people and resources: the cache cannot tell. */
+  search?: string | null;
 }
 
 /** What a filter is checked against; each fact undefined when the cache does not hold it. */
@@ -90,6 +92,7 @@ function filterAdmits(filter: ListFilter, facts: Facts): Verdict {
     admits(filter.requestId, facts.requestId, (id) => id === facts.requestId),
     admits(filter.systemId, facts.systemIds, (id) => facts.systemIds?.includes(id) === true),
     admits(filter.identityId, facts.identityIds, (id) => facts.identityIds?.includes(id) === true),
+    filter.search ? undefined : true,
   ];
   if (verdicts.includes(false)) return false;
   return verdicts.includes(undefined) ? undefined : true;
@@ -123,8 +126,10 @@ function cachedPage(cache: Cache, field: FieldInfo): CachedPage | undefined {
  * Whether the entity belongs on the cached page: its filter admits it and, when the page is not
  * the whole list, it is newer than the page's oldest entry (the API lists by number, newest first).
  */
-function belongsOnPage(admitted: Verdict, page: CachedPage, number: unknown): Verdict {
+function belongsOnPage(admitted: Verdict, page: CachedPage, number: unknown, newestFirst: boolean): Verdict {
   if (admitted !== true || page.complete) return admitted;
+  // A later page, or oldest first: where a ticket falls depends on pages the cache may not hold.
+  if (!newestFirst) return undefined;
   if (typeof number !== "number") return undefined;
   return page.lowest === undefined || number > page.lowest;
 }
@@ -135,7 +140,8 @@ function reconcile(cache: Cache, listField: "tickets" | "requests", entity: stri
     if (field.fieldName !== listField) continue;
     const page = cachedPage(cache, field);
     const filter = (field.arguments?.filter ?? {}) as ListFilter;
-    const belongs = page && belongsOnPage(filterAdmits(filter, facts), page, number);
+    const newestFirst = !field.arguments?.after && (field.arguments?.orderBy ?? "CREATED_DESC") === "CREATED_DESC";
+    const belongs = page && belongsOnPage(filterAdmits(filter, facts), page, number, newestFirst);
     if (!page || belongs !== page.keys.includes(entity)) cache.invalidate("Query", field.fieldName, field.arguments);
   }
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectorSystem } from "@access/api/test/connector-helpers";
 import { dataOf, present } from "@access/api/test/harness";
 import { localInputValue } from "../../src/lib/access-ends.ts";
-import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+import { type DashboardUnderTest, openTicket, shot, startDashboard } from "./browser.ts";
 
 const DAY = 86_400_000;
 let dashboard: DashboardUnderTest;
@@ -76,13 +76,12 @@ describe("access that ends in the dashboard", () => {
 
     // Bob approves Wiki Editor as asked and GitHub Write Access with an earlier end.
     const bob = await dashboard.signedIn(t.org.tokens.bob, "/?section=tickets");
-    const bobTicket = (name: string) => bob.locator("article.ticket", { hasText: name });
-    await bobTicket("GitHub Write Access").waitFor();
-    await bobTicket("GitHub Write Access").getByRole("button", { name: "End access earlier…" }).click();
-    await bobTicket("GitHub Write Access").getByLabel("End access earlier (optional)").fill(localInputValue(in5Days));
+    const githubTicket = await openTicket(bob, "GitHub Write Access");
+    await githubTicket.getByRole("button", { name: "End access earlier…" }).click();
+    await githubTicket.getByLabel("End access earlier (optional)").fill(localInputValue(in5Days));
     await shot(bob, "access-approve-earlier");
-    await bobTicket("GitHub Write Access").getByRole("button", { name: "Approve" }).click();
-    await bobTicket("Wiki Editor").getByRole("button", { name: "Approve" }).click();
+    await githubTicket.getByRole("button", { name: "Approve" }).click();
+    await (await openTicket(bob, "Wiki Editor")).getByRole("button", { name: "Approve" }).click();
     await bob.getByText("Nothing is waiting for you").waitFor();
 
     // Alice keeps My access open: nothing yet.
@@ -93,7 +92,7 @@ describe("access that ends in the dashboard", () => {
     // Dave fulfils both; the fulfillment tickets say until when.
     const dave = await dashboard.signedIn(t.org.tokens.dave, "/?section=tickets");
     for (const name of ["GitHub Write Access", "Wiki Editor"]) {
-      const ticket = dave.locator("article.ticket", { hasText: name });
+      const ticket = await openTicket(dave, name);
       await ticket.getByText("Access until").waitFor();
       await ticket.getByLabel(/Comment|Evidence/).fill(`Granted ${name}.`);
       if (name === "GitHub Write Access") await shot(dave, "access-fulfil-until");
@@ -143,7 +142,7 @@ describe("access that ends in the dashboard", () => {
     await shot(alice, "my-access-past");
 
     // Dave is asked to remove it.
-    await dave.locator("article.ticket", { hasText: "Remove Alice Employee's access to Wiki Editor" }).waitFor();
+    await (await openTicket(dave, "Wiki Editor")).getByText("Remove Alice Employee's access to Wiki Editor").waitFor();
     await shot(dave, "access-revocation-ticket");
 
     // The admin filters Access by the Wiki system and downloads the CSV of that filter.

@@ -3,7 +3,7 @@
 // Content-Security-Policy violations seen on any page.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "@access/api/test/harness";
 import { repoRoot } from "@access/api/paths";
 
@@ -67,3 +67,19 @@ export async function startDashboard(env: Record<string, string> = {}): Promise<
 
 export const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+/** The row of a ticket table whose text has `text` (the first when several have it). */
+export const ticketRow = (page: Page, text: string | RegExp): Locator =>
+  page.locator("tr[data-ticket]", { hasText: text }).first();
+
+/**
+ * Opens the detail of the ticket whose row has `text` (its card, with the decision form) and
+ * returns the card.
+ */
+export async function openTicket(page: Page, text: string | RegExp): Promise<Locator> {
+  const row = ticketRow(page, text);
+  const toggle = row.getByRole("button", { name: /^Open/ });
+  await toggle.click();
+  const detail = await row.getByRole("button", { name: /^Close/ }).getAttribute("aria-controls");
+  return page.locator(`[id="${detail}"] article.ticket`);
+}

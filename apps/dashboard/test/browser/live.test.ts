@@ -6,7 +6,7 @@ import { IssueApiToken, RevokeApiToken, CreateRequest } from "@access/contract";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataOf, gid, present } from "@access/api/test/harness";
-import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+import { type DashboardUnderTest, openTicket, shot, startDashboard } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
 let t: DashboardUnderTest["t"];
@@ -82,7 +82,7 @@ describe("the live connection of a tab", () => {
     const admin = await dashboard.signedIn(t.org.tokens.admin, "/admin/systems");
     await admin.getByText("GitHub Organisation Owner").waitFor();
     await admin.getByRole("navigation").getByRole("link", { name: "All tickets" }).click();
-    await admin.locator("article.ticket").first().waitFor();
+    await admin.locator("tr[data-ticket]").first().waitFor();
     await expect.poll(streams).toBe(7);
     await alice.waitForLoadState("networkidle");
     await admin.waitForLoadState("networkidle");
@@ -91,11 +91,11 @@ describe("the live connection of a tab", () => {
 
     // Bob approves Alice's request in his own browser.
     const bob = await dashboard.signedIn(t.org.tokens.bob, "/?section=tickets");
-    await bob.locator("article.ticket").first().getByRole("button", { name: "Approve" }).click();
+    await (await openTicket(bob, /TKT-/)).getByRole("button", { name: "Approve" }).click();
     await bob.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
 
     await expect.poll(() => statusOfFirstRow(alice), { timeout: 5_000 }).toBe("APPROVED");
-    await admin.locator("article.ticket").getByText("Fulfillment").waitFor({ timeout: 5_000 });
+    await admin.locator("tr[data-ticket]").getByText("Fulfillment").waitFor({ timeout: 5_000 });
     await alice.waitForTimeout(500);
     await shot(alice, "my-requests-live");
     await shot(admin, "admin-tickets-live");
@@ -136,7 +136,7 @@ describe("the live connection of a tab", () => {
       .getByRole("navigation")
       .getByRole("link", { name: /My tickets/ })
       .click();
-    await bob.locator("article.ticket").first().getByRole("button", { name: "Approve" }).click();
+    await (await openTicket(bob, /TKT-/)).getByRole("button", { name: "Approve" }).click();
     await expect.poll(() => count.count(), { timeout: 5_000 }).toBe(0);
     await expect.poll(() => bob.title(), { timeout: 5_000 }).toBe("Access requests");
   });

@@ -7,7 +7,7 @@ import { ApproveTicket, CreateRequest, MyTickets } from "@access/contract";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataOf, gid } from "@access/api/test/harness";
-import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+import { type DashboardUnderTest, openTicket, shot, startDashboard, ticketRow } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
 let t: DashboardUnderTest["t"];
@@ -59,7 +59,7 @@ describe("notifications, settings and delegation in the dashboard", () => {
     await entry.getByRole("link").click();
     await expect.poll(() => unread.count(), { timeout: 5_000 }).toBe(0);
     expect(new URL(bob.url()).search).toBe("?section=tickets");
-    await bob.locator("article.ticket", { hasText: "Release duty next week" }).waitFor();
+    await (await openTicket(bob, "GitHub Write Access")).getByText("Release duty next week").waitFor();
   });
 
   it("lets Alice turn an email off, and keeps it off", async () => {
@@ -93,8 +93,8 @@ describe("notifications, settings and delegation in the dashboard", () => {
     // Alice's next request for her manager's approval goes to Dave.
     const created = await request(t.org.tokens.alice, t.org.resources.orgOwner, "On-call owner rota");
     const dave = await dashboard.signedIn(t.org.tokens.dave, "/?section=tickets");
-    const card = dave.locator(`article.ticket`, { hasText: "GitHub Organisation Owner" }).first();
-    await card.waitFor({ timeout: 10_000 });
+    await ticketRow(dave, "GitHub Organisation Owner").waitFor({ timeout: 10_000 });
+    const card = await openTicket(dave, "GitHub Organisation Owner");
     expect(await card.textContent()).toContain("On behalf of Bob Manager, who is away");
     expect(created?.number).toBeGreaterThan(0);
     await shot(dave, "delegated-ticket");
@@ -112,7 +112,7 @@ describe("notifications, settings and delegation in the dashboard", () => {
     expect(approved.approveTicket.errors).toEqual([]);
 
     const dave = await dashboard.signedIn(t.org.tokens.dave, "/?section=tickets");
-    const card = dave.locator("article.ticket", { hasText: "Fulfillment" }).first();
+    const card = await openTicket(dave, "Fulfillment");
     await card.getByRole("button", { name: "Take it" }).click();
     await card.getByTestId("claimed-by").waitFor();
     expect(await card.getByTestId("claimed-by").textContent()).toContain("You took this ticket");

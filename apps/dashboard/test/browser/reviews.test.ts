@@ -6,7 +6,7 @@ import { ApproveTicket, CreateRequest, FulfillTicket, MyTickets } from "@access/
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accepted, dataOf, gid, present } from "@access/api/test/harness";
-import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+import { type DashboardUnderTest, openTicket, shot, startDashboard, ticketRow } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
 let t: DashboardUnderTest["t"];
@@ -110,7 +110,12 @@ describe("an access review campaign in the dashboard", () => {
 
     // Dave (IT Fulfillers) has the revocation ticket for GitHub, a MANUAL system.
     const dave = await dashboard.signedIn(t.org.tokens.dave, "/?section=tickets");
-    await dave.getByText(/Remove Alice Employee's access to\s+GitHub Write Access/).waitFor({ timeout: 10_000 });
+    await ticketRow(dave, "Revocation").waitFor({ timeout: 10_000 });
+    await (
+      await openTicket(dave, "Revocation")
+    )
+      .getByText(/Remove Alice Employee's access to\s+GitHub Write Access/)
+      .waitFor();
     await shot(dave, "review-revocation-ticket");
 
     // The admin's page followed live; closing asks first.

@@ -3,7 +3,7 @@
 import { CancelRequest, CreateRequest, CreateResource, RequestDetail, Requests } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataOf, gid, present } from "@access/api/test/harness";
-import { type DashboardUnderTest, shot, startDashboard } from "./browser.ts";
+import { type DashboardUnderTest, openTicket, shot, startDashboard, ticketRow } from "./browser.ts";
 
 let dashboard: DashboardUnderTest;
 let t: DashboardUnderTest["t"];
@@ -56,19 +56,20 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await shot(alice, "my-requests");
 
     // Bob's ticket list shows the approval without a reload; he approves.
-    const bobTicket = bob.locator("article.ticket").first();
-    await bobTicket.waitFor({ timeout: 5_000 });
+    await ticketRow(bob, "GitHub Write Access").waitFor({ timeout: 5_000 });
     await shot(bob, "my-tickets");
-    // Rejecting needs a reason: the button waits for one.
-    await expect.poll(() => bobTicket.getByRole("button", { name: "Reject" }).isDisabled()).toBe(true);
-    await bobTicket.getByLabel("Comment").fill("Approved, docs team.");
-    await expect.poll(() => bobTicket.getByRole("button", { name: "Reject" }).isDisabled()).toBe(false);
+    const bobTicket = await openTicket(bob, "GitHub Write Access");
+    // Rejecting needs a reason: without one, the comment field says so and nothing is decided.
+    await bobTicket.getByRole("button", { name: "Reject" }).click();
+    await bobTicket.getByText("Say why you reject it: the requester is told the reason.").waitFor();
+    expect(await bobTicket.getByLabel(/^Comment/).getAttribute("aria-invalid")).toBe("true");
+    await bobTicket.getByLabel(/^Comment/).fill("Approved, docs team.");
     await bobTicket.getByRole("button", { name: "Approve" }).click();
     await bob.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
 
     // Dave's list shows the fulfillment ticket without a reload; he fulfills with evidence.
-    const daveTicket = dave.locator("article.ticket").first();
-    await daveTicket.getByText("Fulfillment").waitFor({ timeout: 5_000 });
+    await ticketRow(dave, "Fulfillment").waitFor({ timeout: 5_000 });
+    const daveTicket = await openTicket(dave, "Fulfillment");
     await daveTicket.getByLabel(/Comment|Evidence/).fill("Added alice to the docs-writers team.");
     await shot(dave, "fulfillment-ticket");
     await daveTicket.getByRole("button", { name: "Mark fulfilled" }).click();

@@ -12,6 +12,7 @@ import {
   CancelRequest,
   CreateRequest,
   CreateResource,
+  DecideTickets,
   MyTickets,
   RequestDetail,
   Requests,
@@ -197,6 +198,28 @@ describe("live changes and mutation payloads in the cache", () => {
     expect(named(decided, "ApproveTicket")).toHaveLength(1);
     expect(named(decided, "MyTickets").length).toBeGreaterThanOrEqual(1);
     expect(decided.filter((s) => !["ApproveTicket", "MyTickets"].includes(s.operationName))).toEqual([]);
+  });
+
+  it("takes every ticket a bulk decision decided out of a searched list, fetching that list only", async () => {
+    const bob = await openTab(t.org.tokens.bob);
+    const searched = watch(bob, MyTickets, { search: "Cache test" });
+    const first = await aliceRequests();
+    const second = await aliceRequests();
+    const ids = () => searched()?.tickets.edges.map((e) => e.node.id) ?? [];
+    await expect.poll(() => ids().includes(first.ticketId) && ids().includes(second.ticketId)).toBe(true);
+
+    const decided = await sentDuring(
+      bob,
+      () =>
+        bob.client
+          .mutation(DecideTickets, {
+            input: { ticketIds: [first.ticketId, second.ticketId], decision: "APPROVE", comment: "batch" },
+          })
+          .toPromise(),
+      () => !ids().includes(first.ticketId) && !ids().includes(second.ticketId),
+    );
+    expect(named(decided, "DecideTickets")).toHaveLength(1);
+    expect(decided.filter((s) => !["DecideTickets", "MyTickets"].includes(s.operationName))).toEqual([]);
   });
 
   it("updates a ticket in place when a change leaves it in the lists it was in: nothing is fetched", async () => {

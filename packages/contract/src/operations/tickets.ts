@@ -1,6 +1,6 @@
 // Tickets: the decisions on them, one ticket in detail, and ticket lists.
 import { graphql } from "../graphql.ts";
-import { RequestState, TicketDetailFields, TicketPayloadFields } from "./fragments.ts";
+import { RequestState, TicketDetailFields, TicketPayloadFields, UserErrorFields } from "./fragments.ts";
 import { TicketRoutingFields } from "./routing.ts";
 
 /** What a ticket card shows, and whether the viewer may act on it (the dashboard's ticket views). */
@@ -17,6 +17,9 @@ export const TicketCardFields = /* @__PURE__ */ graphql(
       viewerCanApprove
       viewerCanReject
       viewerCanFulfill
+      viewerCannotActReason
+      stepCount
+      nextStep
       ...TicketRoutingFields
       assignees {
         id
@@ -100,6 +103,44 @@ export const FulfillTicket = /* @__PURE__ */ graphql(
   [TicketPayloadFields],
 );
 
+/** A fulfiller cannot provision the access ("cannot fulfil"): the ticket fails with the reason. */
+export const DeclineFulfillment = /* @__PURE__ */ graphql(
+  `
+    mutation DeclineFulfillment($input: DeclineFulfillmentInput!) {
+      declineFulfillment(input: $input) {
+        ...TicketPayloadFields
+      }
+    }
+  `,
+  [TicketPayloadFields],
+);
+
+/** Approve or reject several approval tickets with one comment; each ticket's own result. */
+export const DecideTickets = /* @__PURE__ */ graphql(
+  `
+    mutation DecideTickets($input: DecideTicketsInput!) {
+      decideTickets(input: $input) {
+        results {
+          ticketId
+          ticket {
+            ...TicketDetailFields
+            request {
+              ...RequestState
+            }
+          }
+          errors {
+            ...UserErrorFields
+          }
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [TicketDetailFields, RequestState, UserErrorFields],
+);
+
 /** Starts a FAILED fulfillment again (admins and the system's fulfillers). */
 export const RetryFulfillment = /* @__PURE__ */ graphql(
   `
@@ -139,12 +180,26 @@ export const TicketDetail = /* @__PURE__ */ graphql(
   [TicketDetailFields, RequestState],
 );
 
-/** The tickets the viewer may act on now. */
+/** Where a ticket table is in its list: how many match, and the cursor of the next page. */
+const TicketTablePage = /* @__PURE__ */ graphql(`
+  fragment TicketTablePage on TicketConnection @_unmask {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+`);
+
+/**
+ * The tickets the viewer may act on now (waiting: false: every ticket they may see), searched,
+ * ordered and paged (after: the previous page's endCursor).
+ */
 export const MyTickets = /* @__PURE__ */ graphql(
   `
-    query MyTickets {
-      tickets(first: 100, filter: { actionableByViewer: true }) {
-        totalCount
+    query MyTickets($waiting: Boolean = true, $search: String, $orderBy: TicketOrder, $after: String) {
+      tickets(first: 100, after: $after, orderBy: $orderBy, filter: { actionableByViewer: $waiting, search: $search }) {
+        ...TicketTablePage
         edges {
           node {
             id
@@ -154,15 +209,15 @@ export const MyTickets = /* @__PURE__ */ graphql(
       }
     }
   `,
-  [TicketCardFields],
+  [TicketCardFields, TicketTablePage],
 );
 
 /** The admins' ticket list (everyone else gets the tickets they may see), with the systems to filter it by. */
 export const AdminTickets = /* @__PURE__ */ graphql(
   `
-    query AdminTickets($filter: TicketFilter) {
-      tickets(first: 100, filter: $filter) {
-        totalCount
+    query AdminTickets($filter: TicketFilter, $orderBy: TicketOrder, $after: String) {
+      tickets(first: 100, after: $after, orderBy: $orderBy, filter: $filter) {
+        ...TicketTablePage
         edges {
           node {
             id
@@ -180,7 +235,7 @@ export const AdminTickets = /* @__PURE__ */ graphql(
       }
     }
   `,
-  [TicketCardFields],
+  [TicketCardFields, TicketTablePage],
 );
 
 /**

@@ -110,7 +110,12 @@ export type AuditData = OnePerAction<{
   TICKET_APPROVED: TicketMoveData & Decision & { step: number | null; grantExpiresAt?: string };
   TICKET_REJECTED: TicketMoveData & Decision & { step: number | null };
   TICKET_FULFILLED: TicketMoveData & (Decision | { by: "connector"; verified: boolean | null });
-  TICKET_FAILED: TicketMoveData & { errorCode: string; error: string; attempts: number };
+  /**
+   * The connector's last attempt failed (its error code, plain message and attempts), or a
+   * fulfiller declined the ticket (by: "fulfiller"; the reason is the event's comment).
+   */
+  TICKET_FAILED: TicketMoveData &
+    ({ errorCode: string; error: string; attempts: number } | (Decision & { by: "fulfiller" }));
   TICKET_STATUS_CHANGED: TicketMoveData & ((Decision & { reason: "retry" }) | { reason: "request cancelled" });
   /**
    * An open ticket's assignment changed (status unchanged: previousStatus = status): a named

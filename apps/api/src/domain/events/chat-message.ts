@@ -105,6 +105,14 @@ export async function chatMessageOf(
         ),
       };
     case "TICKET_FAILED": {
+      if (data.by === "fulfiller") {
+        return {
+          text: withLink(
+            `${label}: ${what} for ${forWhom} could not be provisioned${actor ? ` (declined by ${escape(actor)})` : ""}${row.comment ? `: "${quote(row.comment)}"` : ""}.`,
+            "Open",
+          ),
+        };
+      }
       const code = typeof data.errorCode === "string" ? data.errorCode : "FAILED";
       const error = typeof data.error === "string" ? data.error : "the connector call failed";
       const attempts = typeof data.attempts === "number" ? ` after ${data.attempts} attempts` : "";

@@ -13,6 +13,7 @@ import type { AuditAction, NotificationKind, Prisma } from "../../generated/pris
 import type { AuditData } from "../audit/events.ts";
 import { fromGlobalId } from "../global-id.ts";
 import { parseKinds, readSettings, type OrganisationSettings } from "../settings/settings.ts";
+import { afterStep, stepCount } from "../tickets/chain.ts";
 import type { Tx, Work } from "../work.ts";
 import {
   dashboardPaths,
@@ -247,24 +248,6 @@ function askedFor(ticket: TicketFacts): string {
   return `${request.requester.displayName} asks for ${resource.name} on ${resource.system.name}${forWhom} (${requestLabel(request.number)}).`;
 }
 
-/** Who acts on an approval step, in words. */
-function stepApprovers(ticket: TicketFacts, order: number): string {
-  const step = ticket.resource.approvalSteps.find((s) => s.order === order);
-  if (!step) return "its approvers";
-  if (step.kind === "MANAGER") return `the manager of ${ticket.request.target.displayName}`;
-  if (step.kind === "GROUP") return `the group ${step.group?.name ?? "of approvers"}`;
-  return names(step.approvers.map((a) => a.displayName)) || "its named approvers";
-}
-
-/** What follows once the approval step `step` is approved. */
-function afterStep(ticket: TicketFacts, step: number): string {
-  const total = Math.max(ticket.resource.approvalSteps.length, step);
-  if (step < total) return `step ${step + 1} of ${total}, by ${stepApprovers(ticket, step + 1)}`;
-  const system = ticket.resource.system;
-  if (system.connector !== "MANUAL") return `the access is provisioned automatically on ${system.name}`;
-  return `fulfillment by ${system.fulfillersGroup?.name ?? "the admins"}`;
-}
-
 /** The approval chain around an approval ticket: step n of m, earlier deciders, who is next. */
 function chainLines(ticket: TicketFacts): string[] {
   if (ticket.kind === "FULFILLMENT") {
@@ -275,7 +258,7 @@ function chainLines(ticket: TicketFacts): string[] {
   }
   if (ticket.kind !== "APPROVAL" || ticket.step === null) return [];
   const step = ticket.step;
-  const total = Math.max(ticket.resource.approvalSteps.length, step);
+  const total = stepCount(ticket, step);
   const lines = [`This is approval step ${step} of ${total}.`];
   for (const earlier of ticket.item.tickets) {
     if (earlier.step !== null && earlier.step < step && earlier.status === "APPROVED" && earlier.decidedBy) {
@@ -409,7 +392,7 @@ async function decisionPlan(lookups: Lookups, event: Event, ticket: TicketFacts)
   const { request, resource } = ticket;
   const label = requestLabel(request.number);
   const step = data.step ?? ticket.step ?? 1;
-  const total = Math.max(ticket.resource.approvalSteps.length, step);
+  const total = stepCount(ticket, step);
   const stepText = `step ${step} of ${total}`;
   // A delegate decided: the requester is told for whom, so a stranger's decision makes sense.
   const onBehalf = ticket.delegatedFrom ? ` on behalf of ${ticket.delegatedFrom.displayName}, who is away,` : "";
@@ -438,22 +421,31 @@ async function decisionPlan(lookups: Lookups, event: Event, ticket: TicketFacts)
   ];
 }
 
-function failurePlan(event: Event, ticket: TicketFacts): Planned[] {
+async function failurePlan(lookups: Lookups, event: Event, ticket: TicketFacts): Promise<Planned[]> {
   // The plain error code and message only: the connector's own detail is for admins.
   const data = JSON.parse(event.data) as AuditData["TICKET_FAILED"];
   const { request, resource } = ticket;
   const label = requestLabel(request.number);
   const doing = ticket.kind === "REVOCATION" ? "Removing" : "Provisioning";
+  const what = `${resource.name} on ${resource.system.name} for ${request.target.displayName}`;
+  // A fulfiller declined it (declineFulfillment): who, and the reason they gave.
+  const lines =
+    "by" in data
+      ? [
+          `${event.actorId ? await lookups.name(event.actorId) : "A fulfiller"}${data.override ? " (as an admin)" : ""} ` +
+            `could not provision ${what}.`,
+          ...(event.comment ? [`Reason: ${quoted(event.comment)}`] : []),
+        ]
+      : [
+          `${doing} ${what} failed after ${data.attempts} attempt${data.attempts === 1 ? "" : "s"}: ` +
+            `${data.error} (${data.errorCode}).`,
+        ];
   return [
     {
       message: {
         kind: "REQUEST_FAILED",
         title: `${label}: ${doing.toLowerCase()} ${resource.name} on ${resource.system.name} failed`,
-        lines: [
-          `${doing} ${resource.name} on ${resource.system.name} for ${request.target.displayName} failed ` +
-            `after ${data.attempts} attempt${data.attempts === 1 ? "" : "s"}: ${data.error} (${data.errorCode}).`,
-          "Admins see the failure on the request and can retry it.",
-        ],
+        lines: [...lines, "Admins see the failure on the request and can retry it."],
         links: [{ label: `Request ${label}`, path: dashboardPaths.request(request.id) }],
         requestId: request.id,
         ticketId: ticket.id,
@@ -540,7 +532,7 @@ async function plansFor(lookups: Lookups, event: Event): Promise<Planned[]> {
     case "TICKET_REJECTED":
       return decisionPlan(lookups, event, ticket);
     case "TICKET_FAILED":
-      return failurePlan(event, ticket);
+      return failurePlan(lookups, event, ticket);
     case "TICKET_STATUS_CHANGED":
       return withdrawalPlan(lookups, event, ticket);
     default:

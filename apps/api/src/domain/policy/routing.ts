@@ -4,7 +4,7 @@
 // tickets of their request, admins and delegates included).
 import type { Prisma, Sensitivity, TicketKind, TicketStatus } from "../../generated/prisma/client.ts";
 import { DomainError } from "../errors.ts";
-import { actionableTicketWhere } from "../lifecycle.ts";
+import { actionableTicketWhere, isActionableTicket } from "../lifecycle.ts";
 import { readSettings } from "../settings/settings.ts";
 import { type Actor, isAdmin, type Tx } from "../work.ts";
 
@@ -244,6 +244,31 @@ export function actingRight(viewer: Actor, ticket: TicketFacts, viewerGroupIds: 
     (ticket.assigneeGroupId !== null && viewerGroupIds.has(ticket.assigneeGroupId)) ||
     (ticket.assignedToAdmins && isAdmin(viewer));
   return actingRightOf(viewer, ticket, assigned);
+}
+
+/** Why a closed or running ticket waits on nobody, by status (the actionable statuses are absent). */
+const CLOSED_REASONS: Partial<Record<TicketStatus, string>> = {
+  APPROVED: "Closed: it was approved.",
+  REJECTED: "Closed: it was rejected.",
+  FULFILLED: "Closed: it was done.",
+  CANCELLED: "Closed: the request was cancelled.",
+  IN_PROGRESS: "Its connector is provisioning the access; nobody needs to act.",
+};
+
+/**
+ * Why the viewer may not act on a ticket they see, in people's words; null when they may. The
+ * same rule as requireRight (separation of duties first, then the assignment), after the
+ * ticket's status: what a decision by this viewer would be refused for.
+ */
+export function cannotActReason(viewer: Actor, ticket: TicketFacts, right: ActingRight): string | null {
+  if (!isActionableTicket(ticket.kind, ticket.status)) return CLOSED_REASONS[ticket.status] ?? "Closed.";
+  if (right === "SELF") {
+    return viewer.id === ticket.requesterId
+      ? "You requested this: the requester may not act on the request's tickets."
+      : "This access is for you: the person who gets it may not act on its tickets.";
+  }
+  if (right === "NONE") return "It waits on its assignees, not on you.";
+  return null;
 }
 
 /** Throws the contract's error for a right that does not allow acting; returns whether it is an override. */

@@ -1,5 +1,5 @@
-// What people do to tickets: approve, reject, fulfill, retry, comment, and the cancellation of a
-// request's open tickets. Each function runs inside the caller's transaction, checks visibility,
+// What people do to tickets: approve, reject, fulfill, decline a fulfillment, retry, comment, and
+// the cancellation of a request's open tickets. Each function runs inside the caller's transaction, checks visibility,
 // the actor's right (separation of duties, admin override) and the ticket's state, then moves it
 // through the lifecycle's writer (a conditional update, so that of two simultaneous decisions
 // exactly one wins).
@@ -194,6 +194,33 @@ export async function fulfillTicket(work: Work, actor: Actor, input: DecideInput
     { identityId: item.targetId, resourceId: item.resourceId, requestId: item.requestId, itemId: item.itemId },
     actor.id,
   );
+  await refreshRequestStatus(work, ticket.requestId, actor.id);
+}
+
+/**
+ * A fulfiller cannot provision the access by hand ("cannot fulfil") and says why: the OPEN
+ * fulfillment ticket goes FAILED with the reason (the event's comment and a ticket comment), the
+ * item and request show FAILED, and the requester is told (TICKET_FAILED, as for a connector's
+ * failure). Only OPEN tickets: an IN_PROGRESS one is a connector's job under way, and a FAILED one
+ * has failed already. retryFulfillment or fulfillTicket still resolve it afterwards.
+ */
+export async function declineFulfillment(
+  work: Work,
+  actor: Actor,
+  input: { ticketId: string; reason: string },
+): Promise<void> {
+  const reason = requiredText(input.reason, LIMITS.reason, ["input", "reason"]);
+  const { ticket } = await loadTicket(work, actor, input.ticketId);
+  if (ticket.kind !== "FULFILLMENT") throw invalidState("Only fulfillment tickets are declined.");
+  const override = await requireRightToAct(work, actor, ticket);
+  if (ticket.status !== "OPEN") throw invalidState(`The ticket is ${ticket.status}, not OPEN.`);
+  await moveTicket(work, ticket, {
+    action: "TICKET_FAILED",
+    actorId: actor.id,
+    comment: reason,
+    data: { previousStatus: "OPEN", status: "FAILED", kind: "FULFILLMENT", by: "fulfiller", override },
+  });
+  await addComment(work, ticket.id, actor.id, reason);
   await refreshRequestStatus(work, ticket.requestId, actor.id);
 }
 
