@@ -19,6 +19,7 @@ import "./delegation.ts";
 import "./event-endpoint.ts";
 import "./notification.ts";
 import "./email-outbox.ts";
+import "./insights.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });
