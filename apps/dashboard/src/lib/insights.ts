@@ -47,6 +47,9 @@ const round1 = (value: number): string => (Math.round(value * 10) / 10).toLocale
 
 export const percent = (rate: number): string => `${Math.round(rate * 1000) / 10}%`;
 
+/** "1 request", "3 requests". */
+const counted = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 /** The colours of the series, also told apart by their legend and position. */
 const COLOURS = { requests: "#2754c5", approved: "#1f7a3d", rejected: "#b3261e", fulfilled: "#7a4fc5" } as const;
 
@@ -74,24 +77,40 @@ export function activitySummary(days: readonly InsightsDay[]): string {
   );
   const peak = busiest && busiest.requests > 0 ? `; the most requests, ${busiest.requests}, on ${busiest.date}` : "";
   return (
-    `Over ${days.length} days: ${total("requests")} requests made, ${total("approved")} steps approved, ` +
-    `${total("rejected")} rejected, ${total("fulfilled")} fulfilled${peak}.`
+    `Over ${counted(days.length, "day")}: ${counted(total("requests"), "request")} made, ` +
+    `${counted(total("approved"), "step")} approved, ${total("rejected")} rejected, ${total("fulfilled")} fulfilled${peak}.`
   );
 }
 
 const label = (stats: DurationStats): string =>
   stats.resource ? `${stats.resource.name} (${stats.system?.name ?? ""})` : (stats.system?.name ?? "All");
 
-/** Median and 90th percentile per system, in hours, as horizontal bars. */
+/** The unit a chart of durations up to `longest` seconds reads best in. */
+function durationUnit(longest: number): { name: string; seconds: number } {
+  if (longest < 2 * 3600) return { name: "minutes", seconds: 60 };
+  if (longest < 2 * 86_400) return { name: "hours", seconds: 3600 };
+  return { name: "days", seconds: 86_400 };
+}
+
+/** Median and 90th percentile per system as horizontal bars, in minutes, hours or days as fits the longest. */
 export function durationChart(groups: readonly DurationStats[]): ChartConfiguration<"bar"> {
-  const hours = (seconds: number | null) => (seconds === null ? 0 : Math.round((seconds / 3600) * 10) / 10);
+  const unit = durationUnit(Math.max(0, ...groups.map((g) => g.p90Seconds ?? 0)));
+  const inUnit = (seconds: number | null) => (seconds === null ? 0 : Math.round((seconds / unit.seconds) * 10) / 10);
   return {
     type: "bar",
     data: {
       labels: groups.map(label),
       datasets: [
-        { label: "Median (hours)", data: groups.map((g) => hours(g.medianSeconds)), backgroundColor: COLOURS.requests },
-        { label: "90th percentile (hours)", data: groups.map((g) => hours(g.p90Seconds)), backgroundColor: "#8fa9e6" },
+        {
+          label: `Median (${unit.name})`,
+          data: groups.map((g) => inUnit(g.medianSeconds)),
+          backgroundColor: COLOURS.requests,
+        },
+        {
+          label: `90th percentile (${unit.name})`,
+          data: groups.map((g) => inUnit(g.p90Seconds)),
+          backgroundColor: "#8fa9e6",
+        },
       ],
     },
     options: { ...STILL, indexAxis: "y", scales: { x: { beginAtZero: true } } },
@@ -103,7 +122,7 @@ export function durationSummary(what: string, overall: DurationStats, groups: re
   const slowest = groups[0];
   return (
     `${what[0]?.toUpperCase()}${what.slice(1)}: median ${formatDuration(overall.medianSeconds)}, 90th percentile ` +
-    `${formatDuration(overall.p90Seconds)} over ${overall.count}` +
+    `${formatDuration(overall.p90Seconds)} over ${counted(overall.count, "measurement")}` +
     (slowest ? `; slowest ${label(slowest)} at ${formatDuration(slowest.p90Seconds)} (90th percentile).` : ".")
   );
 }
