@@ -5,7 +5,7 @@
 import { Insights } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TicketStatus } from "../src/generated/prisma/client.ts";
-import { dataOf, gid, startTestServer, type TestServer } from "./harness.ts";
+import { dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
 
 let t: TestServer;
 const HOUR = 3_600_000;
@@ -70,6 +70,9 @@ async function history(
   });
 }
 
+/** The second ticket of a history (the one after its first approval). */
+const second = (tickets: string[]): string => present(tickets[1], "the second ticket");
+
 const approved = (decided: Date) => ({ kind: "APPROVAL" as const, status: "APPROVED" as const, decided });
 
 beforeAll(async () => {
@@ -96,17 +99,17 @@ beforeAll(async () => {
     approved(at(d0, 5)),
     { kind: "FULFILLMENT", status: "FULFILLED", opened: at(-1), decided: at(-1, 1.5) },
   ]);
-  [ids.openFulfilment] = (
-    await history(ids.r1, at(d0), [approved(at(d0, 3)), { kind: "FULFILLMENT", status: "OPEN", opened: at(-1, 2) }])
-  ).slice(1);
+  ids.openFulfilment = second(
+    await history(ids.r1, at(d0), [approved(at(d0, 3)), { kind: "FULFILLMENT", status: "OPEN", opened: at(-1, 2) }]),
+  );
   // A failed fulfilment stays open (a fulfiller retries it or provisions by hand).
-  [ids.failedFulfilment] = (
-    await history(ids.r2, at(d0), [approved(at(d0, 2)), { kind: "FULFILLMENT", status: "FAILED", opened: at(d0, 2) }])
-  ).slice(1);
+  ids.failedFulfilment = second(
+    await history(ids.r2, at(d0), [approved(at(d0, 2)), { kind: "FULFILLMENT", status: "FAILED", opened: at(d0, 2) }]),
+  );
   // A second step still open: its first approval counts that day, the item is not approved yet.
-  [ids.openStep] = (
-    await history(ids.r2, at(d0), [approved(at(d0, 1)), { kind: "APPROVAL", status: "OPEN", opened: at(d0, 1) }])
-  ).slice(1);
+  ids.openStep = second(
+    await history(ids.r2, at(d0), [approved(at(d0, 1)), { kind: "APPROVAL", status: "OPEN", opened: at(d0, 1) }]),
+  );
   await history(ids.r1, at(d0), [{ kind: "APPROVAL", status: "REJECTED", decided: at(d0, 4) }]);
   await history(ids.r3, at(-2), [
     approved(at(-2, 10)),
