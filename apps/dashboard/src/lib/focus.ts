@@ -3,9 +3,10 @@
 // a form's result (a confirmation, an error summary) after a submit.
 import { tick } from "svelte";
 
-/** Makes `element` focusable by script only (not a tab stop) and focuses it. */
+/** Focuses `element`; one that cannot take focus (a heading, a paragraph) is made focusable by script only, not a tab stop. */
 function focusHere(element: HTMLElement): void {
-  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  // A control or link keeps its place in the tab order.
+  if (element.tabIndex < 0 && !element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
   element.focus({ preventScroll: true });
 }
 
