@@ -134,5 +134,16 @@ describe("every page, as a plain user and as an admin", () => {
     const navHeight = await page.locator("nav[aria-label=Main]").evaluate((nav) => nav.getBoundingClientRect().height);
     expect(navHeight).toBeLessThan(120);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    // The current page's link, last of its row, is scrolled into view on a phone.
+    await page.goto(`${t.url}/admin/settings`);
+    await page.getByRole("heading", { level: 1 }).first().waitFor();
+    const current = page.locator("nav[aria-label=Main] a[aria-current=page]");
+    expect(await current.textContent()).toBe("Admin settings");
+    const [link, box] = await current.evaluate((a) => [
+      a.getBoundingClientRect().right,
+      (a.closest("ul") ?? a).getBoundingClientRect().right,
+    ]);
+    expect(link).toBeLessThanOrEqual((box ?? 0) + 1);
   });
 });
