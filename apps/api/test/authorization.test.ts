@@ -157,9 +157,21 @@ const VISIBLE: Record<EndUser, readonly RequestKey[]> = {
  * review campaigns or items the caller reviews (none for those who review nothing). settings:
  * the organisation's settings object (admins only). mine: the caller's own notifications (admins
  * too: nobody reads another person's), their own settings, or a preview of their own request.
+ * insights: the insights figures (admins only).
  */
 type QueryCell =
-  "401" | "forbidden" | "none" | "own" | "all" | "requestable" | "public" | "self" | "reviewed" | "settings" | "mine";
+  | "401"
+  | "forbidden"
+  | "none"
+  | "own"
+  | "all"
+  | "requestable"
+  | "public"
+  | "self"
+  | "reviewed"
+  | "settings"
+  | "mine"
+  | "insights";
 const F = "forbidden";
 const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   //                 anonymous uninvolved     requester      target         assignee       nonAssignee    fulfiller      admin
@@ -173,6 +185,7 @@ const QUERY_MATRIX: Record<string, Record<Caller, QueryCell>> = {
   grants: row("401", "none", "own", "own", "own", "own", "own", "all"),
   groups: row("401", F, F, F, F, F, F, "all"),
   identities: row("401", F, F, F, F, F, F, "all"),
+  insights: row("401", F, F, F, F, F, F, "insights"),
   people: row("401", "public", "public", "public", "public", "public", "public", "public"),
   organisationSettings: row("401", F, F, F, F, F, F, "settings"),
   myReviewItems: row("401", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "reviewed", "all"),
@@ -500,7 +513,7 @@ const EXPORT_MATRIX: Record<string, Record<Caller, 200 | 401 | 403>> = {
  * recognised on their own.
  */
 type FieldRule = "reader" | "selfOrAdmin" | "admin";
-/** settings: the organisation's settings, reached only through admin-only root fields (checked there). */
+/** settings: the organisation's settings or the insights, reached only through admin-only root fields (checked there). */
 type TypeKind = "directory" | "restricted" | "live" | "payload" | "structural" | "settings";
 const R = "reader";
 const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, FieldRule> }> = {
@@ -657,6 +670,25 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     },
   },
   IssueApiTokenPayload: { kind: "payload", fields: { apiToken: R, errors: R, token: R } },
+  Insights: {
+    kind: "settings",
+    fields: {
+      connectorCalls: R,
+      days: R,
+      from: R,
+      oldestOpenTickets: R,
+      timeToApprove: R,
+      timeToFulfil: R,
+      to: R,
+    },
+  },
+  InsightsDay: { kind: "settings", fields: { approved: R, date: R, fulfilled: R, rejected: R, requests: R } },
+  DurationBreakdown: { kind: "settings", fields: { byResource: R, bySystem: R, overall: R } },
+  DurationStats: {
+    kind: "settings",
+    fields: { count: R, medianSeconds: R, p90Seconds: R, resource: R, system: R },
+  },
+  ConnectorCallStats: { kind: "settings", fields: { failed: R, failureRate: R, succeeded: R, system: R } },
   OrganisationSettings: {
     kind: "settings",
     fields: { fallbackGroup: R, mandatoryEmailKinds: R, ticketSlaHours: R, updatedAt: R },
@@ -846,6 +878,10 @@ const QUERY_ARG_FIXTURES: Record<string, () => unknown> = {
   to: () => "2100-01-01T00:00:00.000Z",
 };
 const PAGE_ARGS = new Set(["first", "last", "before", "after"]);
+/** Filled arguments a root query needs narrower than QUERY_ARG_FIXTURES (insights covers at most 366 days). */
+const FILLED_QUERY_ARGS: Record<string, Record<string, unknown>> = {
+  insights: { from: "2026-01-01T00:00:00.000Z", to: "2026-12-31T00:00:00.000Z" },
+};
 
 // ================================================================== the schema, walked
 
@@ -1983,7 +2019,7 @@ describe("root queries", () => {
     if (cell === "own") expect(visible?.length ?? 0, `"own" for ${caller}`).toBeGreaterThan(0);
     if (cell === "all") expect(caller).toBe("admin");
     if (cell === "requestable" || cell === "forbidden") expect(caller).not.toBe("admin");
-    if (cell === "settings") expect(caller).toBe("admin");
+    if (cell === "settings" || cell === "insights") expect(caller).toBe("admin");
   }
 
   for (const field of rootFields("query")) {
@@ -2033,6 +2069,10 @@ describe("root queries", () => {
               expect(pick(value, "ticketSlaHours"), what).toEqual(expect.any(Number));
               continue;
             }
+            if (cell === "insights") {
+              expect(pick(value, "from"), what).toEqual(expect.any(String));
+              continue;
+            }
             // The caller's own settings: one per notification kind, nothing of anyone else's.
             if (cell === "mine" && Array.isArray(value)) {
               expect(value.length, what).toBeGreaterThan(0);
@@ -2063,7 +2103,7 @@ describe("root queries", () => {
       if (PAGE_ARGS.has(arg.name) || isNonNullType(arg.type)) continue;
       values[arg.name] = queryArgValue(arg.name, getNamedType(arg.type), isListType(arg.type));
     }
-    return operation("query", field, values, 0);
+    return operation("query", field, { ...values, ...FILLED_QUERY_ARGS[field.name] }, 0);
   }
 
   /** A field taking an id, asked for every instance (25 at a time): non-null exactly for what the caller may see. */

@@ -15,6 +15,7 @@ export type RouteName =
   | "admin-access"
   | "admin-reviews"
   | "admin-settings"
+  | "admin-insights"
   | "not-found";
 
 export interface Route {
@@ -36,7 +37,38 @@ const PATHS: Record<string, RouteName> = {
   "/admin/access": "admin-access",
   "/admin/reviews": "admin-reviews",
   "/admin/settings": "admin-settings",
+  "/admin/insights": "admin-insights",
 };
+
+/** Each page's own name in the tab's title (the app's name follows it). */
+const TITLES: Record<RouteName, string> = {
+  "my-requests": "My requests",
+  "my-tickets": "My tickets",
+  "my-reviews": "Reviews for me",
+  request: "Request access",
+  "my-access": "My access",
+  settings: "Settings",
+  notifications: "Notifications",
+  "admin-new-request": "Request for someone",
+  "admin-tickets": "All tickets",
+  "admin-requests": "All requests",
+  "admin-audit": "Audit",
+  "admin-systems": "Systems",
+  "admin-access": "Access",
+  "admin-reviews": "Access reviews",
+  "admin-settings": "Admin settings",
+  "admin-insights": "Insights",
+  "not-found": "Page not found",
+};
+
+export const APP_NAME = "Access requests";
+
+/** The tab's title: "(2) My tickets · Access requests", the count being what waits on the person (0: none shown). */
+export function pageTitle(route: Route, waiting: number): string {
+  // A request's page (`?request=`) is reached from several lists: it is named for what it shows.
+  const page = route.params.has("request") ? "Request" : TITLES[route.name];
+  return `${waiting > 0 ? `(${waiting}) ` : ""}${page} · ${APP_NAME}`;
+}
 
 /** The sections of `/` (`?section=`); none or an unknown one is "my-requests". */
 const SECTIONS: Record<string, RouteName> = {
@@ -56,6 +88,8 @@ export function parseRoute(pathname: string, search: string): Route {
 
 class Router {
   route = $state<Route>(parseRoute(location.pathname, location.search));
+  /** Client-side navigations so far (links, back and forward); 0 on the page the browser loaded. */
+  navigations = $state(0);
 
   constructor() {
     addEventListener("popstate", () => this.sync());
@@ -69,6 +103,7 @@ class Router {
 
   private sync(): void {
     this.route = parseRoute(location.pathname, location.search);
+    this.navigations += 1;
   }
 }
 

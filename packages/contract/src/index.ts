@@ -19,3 +19,4 @@ export * from "./operations/reviews.ts";
 export * from "./operations/routing.ts";
 export * from "./operations/events.ts";
 export * from "./operations/notifications.ts";
+export * from "./operations/insights.ts";

@@ -20,6 +20,7 @@ import "./event-endpoint.ts";
 import "./notification.ts";
 import "./email-outbox.ts";
 import "./request-preview.ts";
+import "./insights.ts";
 
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });

@@ -15,7 +15,8 @@ export const NotificationKindEnum = builder.enumType(NotificationKind, {
     },
     TICKET_REMINDER: { description: "A ticket you can act on is past its SLA." },
     TICKET_WITHDRAWN: {
-      description: "A ticket that waited on you was withdrawn because its request was cancelled, with the reason given.",
+      description:
+        "A ticket that waited on you was withdrawn because its request was cancelled, with the reason given.",
     },
     REQUEST_DECIDED: { description: "A step of your request (or one made for you) was approved or rejected." },
     REQUEST_FULFILLED: { description: "Your access was provisioned." },

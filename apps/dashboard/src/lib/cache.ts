@@ -2,8 +2,8 @@
 // one embedded in its parent, and what a live change or a mutation's payload does beyond updating
 // the entities it carries: the lists it moves an entity into or out of (list-membership.ts), the
 // audit trail of a request it touched, and the grant lists when access was given or taken away
-// (there is no grant stream: a fulfillment or revocation ticket's change stands for it). Nothing
-// else is fetched again because of a change.
+// (there is no grant stream: a fulfillment or revocation ticket's change stands for it), and the
+// insights, which every ticket and request change moves. Nothing else is fetched again because of a change.
 import {
   cacheExchange,
   type Cache,
@@ -31,12 +31,15 @@ export const KEYLESS_TYPES = [
   "ApprovalStepPreview",
   "AuditEventConnection",
   "AuditEventEdge",
+  "ConnectorCallStats",
   "ConnectorHealth",
   "CreateRequestPayload",
   "DecideTicketResult",
   "DecideTicketsPayload",
   "DelegationPayload",
   "DeleteEventEndpointPayload",
+  "DurationBreakdown",
+  "DurationStats",
   "EmailMessageConnection",
   "EmailMessageEdge",
   "EventDelivery",
@@ -53,6 +56,8 @@ export const KEYLESS_TYPES = [
   "IdentityConnection",
   "IdentityEdge",
   "IdentityPayload",
+  "Insights",
+  "InsightsDay",
   "IssueApiTokenPayload",
   "MarkNotificationsReadPayload",
   "NotificationConnection",
@@ -192,12 +197,15 @@ export const dashboardCache = () =>
     keys,
     updates: {
       Subscription: {
+        // Every ticket or request change moves the insights' figures (the admin's Insights page asks again).
         ticketStatusChanged: (result, _args, cache) => {
+          invalidateQueryField(cache, "insights");
           const ticket = entityKey(cache, result, "ticketStatusChanged", "ticket");
           const request = ticket && ticketChanged(cache, ticket);
           if (request) invalidateAuditTrail(cache, request);
         },
         requestStatusChanged: (result, _args, cache) => {
+          invalidateQueryField(cache, "insights");
           const request = entityKey(cache, result, "requestStatusChanged", "request");
           if (!request) return;
           requestChanged(cache, request);

@@ -117,7 +117,7 @@ describe("the live connection of a tab", () => {
       .getByTestId("nav-count");
     await bob.getByRole("heading", { level: 1 }).waitFor();
     expect(await count.count()).toBe(0);
-    expect(await bob.title()).toBe("Access requests");
+    expect(await bob.title()).toBe("My access · Access requests");
 
     // Dave (Bob's report too) asks for write access: Bob's approval is waiting.
     const asked = await dataOf(
@@ -127,7 +127,7 @@ describe("the live connection of a tab", () => {
     );
     expect(asked.createRequest.errors).toEqual([]);
     await expect.poll(() => count.textContent(), { timeout: 5_000 }).toBe("1");
-    await expect.poll(() => bob.title(), { timeout: 5_000 }).toBe("(1) Access requests");
+    await expect.poll(() => bob.title(), { timeout: 5_000 }).toBe("(1) My access · Access requests");
     expect(await count.getAttribute("aria-label")).toBe("1 waiting on you");
     await shot(bob, "waiting-count");
 
@@ -138,7 +138,7 @@ describe("the live connection of a tab", () => {
       .click();
     await (await openTicket(bob, /TKT-/)).getByRole("button", { name: "Approve" }).click();
     await expect.poll(() => count.count(), { timeout: 5_000 }).toBe(0);
-    await expect.poll(() => bob.title(), { timeout: 5_000 }).toBe("Access requests");
+    await expect.poll(() => bob.title(), { timeout: 5_000 }).toBe("My tickets · Access requests");
   });
 
   it("signs a tab out, saying why, when its token is revoked", async () => {
