@@ -26,6 +26,10 @@ describe("the request form", () => {
     const problems = alice.getByTestId("form-problems");
     await problems.waitFor();
     expect(await problems.getAttribute("role")).toBe("alert");
+    // The summary is the submit's result: focus lands on it.
+    await expect
+      .poll(() => alice.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("form-problems");
     expect(await problems.locator("li").allTextContents()).toEqual([
       "Pick at least one resource.",
       "Say why you need this access.",
