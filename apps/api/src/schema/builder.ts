@@ -8,6 +8,7 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import type { Context } from "../context.ts";
 import { fromGlobalId, toGlobalId, type NodeType } from "../domain/global-id.ts";
+import { LIMITS } from "../domain/validate.ts";
 import type PrismaTypes from "../generated/prisma/pothos-types.ts";
 import { getDatamodel } from "../generated/prisma/pothos-types.ts";
 import { canSeeNode } from "./node-access.ts";
@@ -65,11 +66,14 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
     encodeGlobalID: (typename, id) => toGlobalId(typename as NodeType, String(id)),
     decodeGlobalID: (globalId) => {
-      const decoded = fromGlobalId(globalId);
-      if (!decoded) {
-        throw new GraphQLError("Malformed id.", { extensions: { code: "VALIDATION" } });
+      if (globalId.length > LIMITS.id) {
+        throw new GraphQLError(`Id must be at most ${LIMITS.id} characters.`, {
+          extensions: { code: "VALIDATION", field: ["id"] },
+        });
       }
-      return { typename: decoded.type, id: decoded.id };
+      // A malformed id names no node: `node` answers null for it, as for an unknown one.
+      const decoded = fromGlobalId(globalId);
+      return decoded ? { typename: decoded.type, id: decoded.id } : { typename: "", id: "" };
     },
   },
 });

@@ -10,7 +10,7 @@ import type { Actor } from "../domain/work.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
-import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
+import { decodeId, decodeIds, decodeOptionalId, lookupId } from "./ids.ts";
 import { RequestStatusEnum } from "./scalars.ts";
 
 const RequestItem = builder.prismaObject("RequestItem", {
@@ -141,11 +141,10 @@ builder.queryFields((t) => ({
     type: "Request",
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.request.findFirst({
-        ...query,
-        where: { id: decodeId(args.id, "Request", ["id"]), ...visibleRequestWhere(viewerOf(ctx)) },
-      }),
+    resolve: (query, _root, args, ctx) => {
+      const id = lookupId(args.id, "Request", ["id"]);
+      return id === null ? null : ctx.prisma.request.findFirst({ ...query, where: { id, ...visibleRequestWhere(viewerOf(ctx)) } });
+    },
   }),
 }));
 

@@ -14,7 +14,7 @@ import { type Actor, isAdmin } from "../domain/work.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
-import { decodeId, decodeIds } from "./ids.ts";
+import { decodeId, decodeIds, lookupId } from "./ids.ts";
 import { subscribeOptions } from "./subscriptions.ts";
 
 export const ReviewStatusEnum = builder.enumType(ReviewStatus, {
@@ -242,11 +242,10 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "One campaign by id; null when it does not exist or the viewer may not see it.",
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.accessReview.findFirst({
-        ...query,
-        where: { id: decodeId(args.id, "AccessReview", ["id"]), ...visibleReviewWhere(viewerOf(ctx)) },
-      }),
+    resolve: (query, _root, args, ctx) => {
+      const id = lookupId(args.id, "AccessReview", ["id"]);
+      return id === null ? null : ctx.prisma.accessReview.findFirst({ ...query, where: { id, ...visibleReviewWhere(viewerOf(ctx)) } });
+    },
   }),
   myReviewItems: t.prismaConnection(
     {

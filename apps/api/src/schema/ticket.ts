@@ -29,7 +29,7 @@ import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { entityPayload, mutate } from "./errors.ts";
 import { Identity } from "./identity.ts";
-import { decodeId, decodeOptionalId } from "./ids.ts";
+import { decodeId, decodeOptionalId, lookupId } from "./ids.ts";
 import { TicketKindEnum, TicketStatusEnum } from "./scalars.ts";
 
 builder.prismaObject("TicketComment", {
@@ -229,11 +229,10 @@ builder.queryFields((t) => ({
     type: "Ticket",
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.ticket.findFirst({
-        ...query,
-        where: { id: decodeId(args.id, "Ticket", ["id"]), ...visibleTicketWhere(viewerOf(ctx)) },
-      }),
+    resolve: (query, _root, args, ctx) => {
+      const id = lookupId(args.id, "Ticket", ["id"]);
+      return id === null ? null : ctx.prisma.ticket.findFirst({ ...query, where: { id, ...visibleTicketWhere(viewerOf(ctx)) } });
+    },
   }),
 }));
 
