@@ -58,12 +58,50 @@ export const builder = new SchemaBuilder<{
     edgeCursorType: "String",
     pageInfoCursorType: "String",
     nodesQueryOptions: false,
+    // The descriptions below are the paging manual every connection shares (GraphiQL shows them).
+    nodeTypeOptions: {
+      description:
+        "Anything with a global id. `Query.node(id:)` looks any of them up; the same ids appear in the\n" +
+        "audit trail, connector calls, outbound events and links.",
+    },
+    idFieldOptions: {
+      description:
+        "The global id: opaque, stable, and accepted by `Query.node(id:)` and by every input that names\n" +
+        "this thing. Never parse it.",
+    },
     nodeQueryOptions: {
+      description:
+        "Any node by its global id, with the same visibility as the lists: null when the id is malformed,\n" +
+        "of no node type, unknown, or of something the viewer may not see.",
+      args: { id: { description: "A global id from any `id` field, connector call or outbound event." } },
       resolve: async (_root, args, ctx, _info, resolveNode) =>
         (await canSeeNode(ctx, args.id.typename, args.id.id)) ? resolveNode(args.id) : null,
     },
-    edgesFieldOptions: { nullable: false },
-    nodeFieldOptions: { nullable: false },
+    edgesFieldOptions: { nullable: false, description: "This page's entries, each with its cursor, in the list's order." },
+    nodeFieldOptions: { nullable: false, description: "The entry." },
+    cursorFieldOptions: {
+      description: "Opaque: pass it as `after` (or `before`) to continue from this entry. Valid until the entry goes.",
+    },
+    pageInfoFieldOptions: { description: "Whether there is more, and the cursors to ask for it." },
+    pageInfoTypeOptions: {
+      description: "Where a page sits in its list: whether there is more on either side, and its first and last cursors.",
+    },
+    hasNextPageFieldOptions: { description: "True when entries follow this page (ask with `after: endCursor`)." },
+    hasPreviousPageFieldOptions: {
+      description: "True when entries precede this page (ask with `before: startCursor`, `last`).",
+    },
+    startCursorFieldOptions: { description: "The first entry's cursor; null on an empty page." },
+    endCursorFieldOptions: { description: "The last entry's cursor; null on an empty page." },
+    firstArgOptions: {
+      description: `Page size from the start or from \`after\`: 1 to ${MAX_PAGE_SIZE} (VALIDATION otherwise); default ${DEFAULT_PAGE_SIZE}.`,
+    },
+    lastArgOptions: { description: `Page size counted back from the end or from \`before\`: 1 to ${MAX_PAGE_SIZE}.` },
+    afterArgOptions: { description: "A cursor from this list: the entries after it. A cursor of another list is VALIDATION." },
+    beforeArgOptions: { description: "A cursor from this list: the entries before it." },
+    defaultConnectionTypeOptions: {
+      description: "One page of a list, in the list's order, with its paging information and the size of the whole list.",
+    },
+    defaultEdgeTypeOptions: { description: "An entry of a page, with the cursor that pages on from it." },
     encodeGlobalID: (typename, id) => toGlobalId(typename as NodeType, String(id)),
     decodeGlobalID: (globalId) => {
       if (globalId.length > LIMITS.id) {
@@ -81,6 +119,7 @@ export const builder = new SchemaBuilder<{
 builder.globalConnectionField("totalCount", (t) =>
   t.int({
     nullable: false,
+    description: "How many entries the whole list holds (with its filter), across every page.",
     resolve: (parent) => (typeof parent.totalCount === "function" ? parent.totalCount() : parent.totalCount),
   }),
 );

@@ -9,7 +9,7 @@ import {
 import { isAdmin } from "../domain/work.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 
@@ -97,7 +97,7 @@ const DelegationPayload = builder.objectRef<Payload<string>>("DelegationPayload"
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.delegation.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 

@@ -13,7 +13,7 @@ import { notFound } from "../domain/errors.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { DeliveryOutcome, EndpointKind } from "../generated/prisma/enums.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate, type Payload, UserError } from "./errors.ts";
+import { entityPayload, mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 
 const EndpointKindEnum = builder.enumType(EndpointKind, {
@@ -201,7 +201,7 @@ const DeleteEventEndpointPayload = builder.objectRef<Payload<string>>("DeleteEve
       description: "The id of the deleted endpoint.",
       resolve: (payload) => (payload.value ? toGlobalId("EventEndpoint", payload.value) : null),
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
@@ -227,7 +227,7 @@ const TestEventEndpointPayload = builder
             ? ctx.prisma.eventDelivery.findUnique({ ...query, where: { id: payload.value.deliveryId } })
             : null,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 

@@ -11,7 +11,7 @@ import {
 import { visibleRequestWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { asLiveSession } from "../live/subscribe.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
 import { decodeIds } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -129,7 +129,7 @@ const MarkNotificationsReadPayload = builder.objectRef<Payload<number>>("MarkNot
       description: "How many notifications were unread and are now read.",
       resolve: (payload) => payload.value ?? 0,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
@@ -152,7 +152,7 @@ const UpdateNotificationSettingsPayload = builder
         nullable: true,
         resolve: (payload) => payload.value,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 

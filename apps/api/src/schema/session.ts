@@ -5,7 +5,7 @@ import { toGlobalId } from "../domain/global-id.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { endSession, workingSessionWhere } from "../domain/sessions/sessions.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
 
@@ -57,7 +57,7 @@ const RevokeSessionPayload = builder.objectRef<Payload<string>>("RevokeSessionPa
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.session.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 

@@ -2,7 +2,7 @@
 // kinds whose email nobody may turn off; read and changed by admins (domain/settings).
 import { readSettings, updateSettings, type OrganisationSettings } from "../domain/settings/settings.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
 import { decodeOptionalId } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -61,7 +61,7 @@ const UpdateOrganisationSettingsPayload = builder
         description: "The settings after the change (null when it was refused).",
         resolve: (payload) => payload.value,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 

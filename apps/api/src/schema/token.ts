@@ -7,7 +7,7 @@ import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { isUsableToken, issueApiToken, issueScimToken, revokeApiToken } from "../domain/tokens/tokens.ts";
 import { TokenScope } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
 
@@ -82,7 +82,7 @@ const IssueApiTokenPayload = builder.objectRef<Payload<Issued>>("IssueApiTokenPa
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value.tokenId } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
@@ -111,7 +111,7 @@ const RevokeApiTokenPayload = builder.objectRef<Payload<string>>("RevokeApiToken
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
