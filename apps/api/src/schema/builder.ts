@@ -77,14 +77,18 @@ export const builder = new SchemaBuilder<{
       resolve: async (_root, args, ctx, _info, resolveNode) =>
         (await canSeeNode(ctx, args.id.typename, args.id.id)) ? resolveNode(args.id) : null,
     },
-    edgesFieldOptions: { nullable: false, description: "This page's entries, each with its cursor, in the list's order." },
+    edgesFieldOptions: {
+      nullable: false,
+      description: "This page's entries, each with its cursor, in the list's order.",
+    },
     nodeFieldOptions: { nullable: false, description: "The entry." },
     cursorFieldOptions: {
       description: "Opaque: pass it as `after` (or `before`) to continue from this entry. Valid until the entry goes.",
     },
     pageInfoFieldOptions: { description: "Whether there is more, and the cursors to ask for it." },
     pageInfoTypeOptions: {
-      description: "Where a page sits in its list: whether there is more on either side, and its first and last cursors.",
+      description:
+        "Where a page sits in its list: whether there is more on either side, and its first and last cursors.",
     },
     hasNextPageFieldOptions: { description: "True when entries follow this page (ask with `after: endCursor`)." },
     hasPreviousPageFieldOptions: {
@@ -96,10 +100,13 @@ export const builder = new SchemaBuilder<{
       description: `Page size from the start or from \`after\`: 1 to ${MAX_PAGE_SIZE} (VALIDATION otherwise); default ${DEFAULT_PAGE_SIZE}.`,
     },
     lastArgOptions: { description: `Page size counted back from the end or from \`before\`: 1 to ${MAX_PAGE_SIZE}.` },
-    afterArgOptions: { description: "A cursor from this list: the entries after it. A cursor of another list is VALIDATION." },
+    afterArgOptions: {
+      description: "A cursor from this list: the entries after it. A cursor of another list is VALIDATION.",
+    },
     beforeArgOptions: { description: "A cursor from this list: the entries before it." },
     defaultConnectionTypeOptions: {
-      description: "One page of a list, in the list's order, with its paging information and the size of the whole list.",
+      description:
+        "One page of a list, in the list's order, with its paging information and the size of the whole list.",
     },
     defaultEdgeTypeOptions: { description: "An entry of a page, with the cursor that pages on from it." },
     encodeGlobalID: (typename, id) => toGlobalId(typename as NodeType, String(id)),

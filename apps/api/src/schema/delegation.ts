@@ -9,7 +9,7 @@ import {
 import { isAdmin } from "../domain/work.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 
@@ -107,7 +107,7 @@ builder.mutationFields((t) => ({
     description:
       "Name a delegate for your approvals for a period (admins: for someone else). Ends your current or upcoming\n" +
       "delegation, if any. Audited as DELEGATION_SET.",
-    args: { input: t.arg({ type: SetDelegationInput, required: true }) },
+    args: { input: t.arg({ type: SetDelegationInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const delegateId = decodeId(input.delegateId, "Identity", ["input", "delegateId"]);
@@ -131,7 +131,7 @@ builder.mutationFields((t) => ({
   endDelegation: t.field({
     type: DelegationPayload,
     description: "End a delegation now (its delegator or an admin). Audited as DELEGATION_ENDED.",
-    args: { input: t.arg({ type: EndDelegationInput, required: true }) },
+    args: { input: t.arg({ type: EndDelegationInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const id = decodeId(input.id, "Delegation", ["input", "id"]);

@@ -3,7 +3,7 @@
 import { EmailStatus } from "../generated/prisma/enums.ts";
 import { retryEmail } from "../domain/notifications/preferences.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -77,7 +77,7 @@ builder.mutationFields((t) => ({
     type: RetryEmailPayload,
     description:
       "Admins only: a FAILED email goes back to PENDING and is sent again now, with a fresh set of attempts.",
-    args: { input: t.arg({ type: RetryEmailInput, required: true }) },
+    args: { input: t.arg({ type: RetryEmailInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const emailId = decodeId(input.id, "EmailMessage", ["input", "id"]);

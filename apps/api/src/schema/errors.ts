@@ -9,7 +9,8 @@ import { builder } from "./builder.ts";
 const ERROR_CODES: Record<ErrorCode, { description: string }> = {
   UNAUTHENTICATED: { description: "No valid token or session: sign in again, or send a valid bearer token." },
   FORBIDDEN: {
-    description: "The viewer may not do this (e.g. an admin-only change, or naming someone else as a request's target).",
+    description:
+      "The viewer may not do this (e.g. an admin-only change, or naming someone else as a request's target).",
   },
   NOT_FOUND: {
     description:
@@ -20,7 +21,9 @@ const ERROR_CODES: Record<ErrorCode, { description: string }> = {
   INVALID_STATE: {
     description: "The thing is not in a state that allows this (e.g. deciding a ticket that is already decided).",
   },
-  SELF_APPROVAL: { description: "Separation of duties: nobody decides a ticket of a request they made or are the target of." },
+  SELF_APPROVAL: {
+    description: "Separation of duties: nobody decides a ticket of a request they made or are the target of.",
+  },
   ALREADY_REQUESTED: {
     description: "The target already has an open request for this resource; the message names it.",
   },
@@ -45,7 +48,9 @@ export const UserError = builder.objectRef<UserErrorShape>("UserError").implemen
     "One reason a mutation refused its input. A refused mutation changes nothing and returns its entity as null.",
   fields: (t) => ({
     code: t.field({ type: ErrorCodeEnum, description: "What kind of refusal, for programs.", resolve: (e) => e.code }),
-    message: t.exposeString("message", { description: "What went wrong, in people's words: show it next to the field." }),
+    message: t.exposeString("message", {
+      description: "What went wrong, in people's words: show it next to the field.",
+    }),
     field: t.stringList({
       nullable: true,
       description: 'Path to the offending input field, e.g. ["input", "justification"].',
@@ -73,6 +78,10 @@ export function toGraphQLError(error: DomainError): GraphQLError {
     extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
   });
 }
+
+/** The description of every mutation's `input` argument. */
+export const MUTATION_INPUT =
+  'What to change. A refusal names the offending input field as a path, e.g. ["input", "resourceIds", "0"].';
 
 /** The description of every payload's `errors` field. */
 export const USER_ERRORS = "Why nothing was changed; empty when the mutation succeeded.";

@@ -13,7 +13,7 @@ import { notFound } from "../domain/errors.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { DeliveryOutcome, EndpointKind } from "../generated/prisma/enums.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
+import { entityPayload, mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 
 const EndpointKindEnum = builder.enumType(EndpointKind, {
@@ -237,7 +237,7 @@ builder.mutationFields((t) => ({
   createEventEndpoint: t.field({
     type: EventEndpointPayload,
     description: "Admins only: registers an endpoint; it receives the events of its topics from fromSequence on.",
-    args: { input: t.arg({ type: CreateEventEndpointInput, required: true }) },
+    args: { input: t.arg({ type: CreateEventEndpointInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -262,7 +262,7 @@ builder.mutationFields((t) => ({
   updateEventEndpoint: t.field({
     type: EventEndpointPayload,
     description: "Admins only: changes an endpoint (absent fields stay). A new url or secret is tried at once.",
-    args: { input: t.arg({ type: UpdateEventEndpointInput, required: true }) },
+    args: { input: t.arg({ type: UpdateEventEndpointInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -290,7 +290,7 @@ builder.mutationFields((t) => ({
     type: EventEndpointPayload,
     description:
       "Admins only: moves the endpoint's cursor so that it receives its topics' events again from fromSequence on,\nin order (its failures are reset).",
-    args: { input: t.arg({ type: ReplayEventEndpointInput, required: true }) },
+    args: { input: t.arg({ type: ReplayEventEndpointInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -302,7 +302,7 @@ builder.mutationFields((t) => ({
   deleteEventEndpoint: t.field({
     type: DeleteEventEndpointPayload,
     description: "Admins only: deletes the endpoint and its delivery log.",
-    args: { input: t.arg({ type: EventEndpointIdInput, required: true }) },
+    args: { input: t.arg({ type: EventEndpointIdInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -313,7 +313,7 @@ builder.mutationFields((t) => ({
     type: TestEventEndpointPayload,
     description:
       "Admins only: sends the endpoint a test event now (type dev.access-requests.ping, or a chat message), outside\nits order; the attempt is in its delivery log as sequence 0.",
-    args: { input: t.arg({ type: EventEndpointIdInput, required: true }) },
+    args: { input: t.arg({ type: EventEndpointIdInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         requireAdmin(viewer);

@@ -7,7 +7,7 @@ import type { Context } from "../context.ts";
 import { maySeePersonal, visibleGrantWhere, visibleRequestWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId } from "./ids.ts";
 import { GrantStatusEnum } from "./scalars.ts";
@@ -153,7 +153,7 @@ builder.mutationFields((t) => ({
     description:
       "Take access away: admins, or the holder giving up their own. The grant is REVOKED at once; connector\n" +
       "systems revoke it in the connected system (a retried job), MANUAL systems' fulfillers get a revocation ticket.",
-    args: { input: t.arg({ type: RevokeGrantInput, required: true }) },
+    args: { input: t.arg({ type: RevokeGrantInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>

@@ -11,7 +11,7 @@ import {
 import { visibleRequestWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { asLiveSession } from "../live/subscribe.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeIds } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -162,7 +162,7 @@ builder.mutationFields((t) => ({
     description:
       "Marks the viewer's notifications read: those named, or all. An id that is not the viewer's\n" +
       "notification is NOT_FOUND and nothing changes. Not audited (a read mark changes no access).",
-    args: { input: t.arg({ type: MarkNotificationsReadInput, required: true }) },
+    args: { input: t.arg({ type: MarkNotificationsReadInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -183,7 +183,7 @@ builder.mutationFields((t) => ({
     description:
       "Sets which notification emails the viewer gets (audited as NOTIFICATION_SETTINGS_CHANGED). Muting\n" +
       "a kind an admin made mandatory is a VALIDATION error naming the kind.",
-    args: { input: t.arg({ type: UpdateNotificationSettingsInput, required: true }) },
+    args: { input: t.arg({ type: UpdateNotificationSettingsInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) => updateNotificationSettings(work, viewer, { mutedEmailKinds: input.mutedEmailKinds })),

@@ -13,7 +13,7 @@ import { visibleResourceWhere, visibleReviewItemWhere, visibleReviewWhere } from
 import { type Actor, isAdmin } from "../domain/work.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { decodeId, decodeIds, lookupId } from "./ids.ts";
 import { subscribeOptions } from "./subscriptions.ts";
 
@@ -244,7 +244,9 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => {
       const id = lookupId(args.id, "AccessReview", ["id"]);
-      return id === null ? null : ctx.prisma.accessReview.findFirst({ ...query, where: { id, ...visibleReviewWhere(viewerOf(ctx)) } });
+      return id === null
+        ? null
+        : ctx.prisma.accessReview.findFirst({ ...query, where: { id, ...visibleReviewWhere(viewerOf(ctx)) } });
     },
   }),
   myReviewItems: t.prismaConnection(
@@ -309,7 +311,7 @@ builder.mutationFields((t) => ({
   startAccessReview: t.field({
     type: AccessReviewPayload,
     description: "Admins only: start a campaign over the ACTIVE grants of the given systems and resources.",
-    args: { input: t.arg({ type: StartAccessReviewInput, required: true }) },
+    args: { input: t.arg({ type: StartAccessReviewInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const systemIds = decodeIds(input.systemIds ?? [], "System", ["input", "systemIds"]);
@@ -334,7 +336,7 @@ builder.mutationFields((t) => ({
     description:
       "Keep or revoke one item: its reviewers, admins for admin-assigned items, any admin as an override " +
       "(audited as such); never the holder. Once per item, while its campaign is OPEN.",
-    args: { input: t.arg({ type: DecideReviewItemInput, required: true }) },
+    args: { input: t.arg({ type: DecideReviewItemInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const itemId = decodeId(input.itemId, "AccessReviewItem", ["input", "itemId"]);
@@ -347,7 +349,7 @@ builder.mutationFields((t) => ({
     type: AccessReviewPayload,
     description:
       "Admins only: close an OPEN campaign before its deadline; undecided items get its onDeadline, as at the deadline.",
-    args: { input: t.arg({ type: CloseAccessReviewInput, required: true }) },
+    args: { input: t.arg({ type: CloseAccessReviewInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const reviewId = decodeId(input.reviewId, "AccessReview", ["input", "reviewId"]);

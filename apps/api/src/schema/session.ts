@@ -5,7 +5,7 @@ import { toGlobalId } from "../domain/global-id.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { endSession, workingSessionWhere } from "../domain/sessions/sessions.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
 
@@ -66,7 +66,7 @@ builder.mutationFields((t) => ({
     type: RevokeSessionPayload,
     description:
       "Signs a browser out: admins any session, everyone their own. It stops working at once, and\nlive connections that use it are closed.",
-    args: { input: t.arg({ type: RevokeSessionInput, required: true }) },
+    args: { input: t.arg({ type: RevokeSessionInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>

@@ -2,7 +2,7 @@
 // kinds whose email nobody may turn off; read and changed by admins (domain/settings).
 import { readSettings, updateSettings, type OrganisationSettings } from "../domain/settings/settings.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeOptionalId } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -78,7 +78,7 @@ builder.mutationFields((t) => ({
   updateOrganisationSettings: t.field({
     type: UpdateOrganisationSettingsPayload,
     description: "Change the organisation's settings (admins only); audited as CONFIG_CHANGED with what changed.",
-    args: { input: t.arg({ type: UpdateOrganisationSettingsInput, required: true }) },
+    args: { input: t.arg({ type: UpdateOrganisationSettingsInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         await ctx.db.transact((work) =>

@@ -7,7 +7,7 @@ import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { isUsableToken, issueApiToken, issueScimToken, revokeApiToken } from "../domain/tokens/tokens.ts";
 import { TokenScope } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, USER_ERRORS, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
 
@@ -119,7 +119,7 @@ builder.mutationFields((t) => ({
   issueApiToken: t.field({
     type: IssueApiTokenPayload,
     description: "Admins only.",
-    args: { input: t.arg({ type: IssueApiTokenInput, required: true }) },
+    args: { input: t.arg({ type: IssueApiTokenInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -135,7 +135,7 @@ builder.mutationFields((t) => ({
     type: IssueApiTokenPayload,
     description:
       "Admins only: a token of the viewer that works only on /scim/v2, for an identity provider to\nprovision people and groups. Revoke it with revokeApiToken; it also stops when the viewer is\ndeactivated or stops being an admin.",
-    args: { input: t.arg({ type: IssueScimTokenInput, required: true }) },
+    args: { input: t.arg({ type: IssueScimTokenInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -147,7 +147,7 @@ builder.mutationFields((t) => ({
     type: RevokeApiTokenPayload,
     description:
       "Admins revoke any token, everyone else their own. It stops working at once, and live\nconnections that authenticated with it are closed.",
-    args: { input: t.arg({ type: RevokeApiTokenInput, required: true }) },
+    args: { input: t.arg({ type: RevokeApiTokenInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
