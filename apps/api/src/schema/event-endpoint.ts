@@ -77,6 +77,12 @@ const EventDelivery = builder.prismaObject("EventDelivery", {
   }),
 });
 
+// Named here (with the names Pothos gave it inline) so that its totalCount is the described one.
+const EventDeliveryConnection = builder.connectionObject(
+  { type: EventDelivery, name: "EventEndpointDeliveriesConnection" },
+  { name: "EventEndpointDeliveriesConnectionEdge" },
+);
+
 export const EventEndpoint = builder.prismaNode("EventEndpoint", {
   id: { field: "id" },
   description:
@@ -124,12 +130,16 @@ export const EventEndpoint = builder.prismaNode("EventEndpoint", {
     }),
     lastError: t.exposeString("lastError", { nullable: true, description: "Why the last attempt failed." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was registered." }),
-    deliveries: t.relatedConnection("deliveries", {
-      cursor: "id",
-      totalCount: true,
-      description: "Its delivery log, newest first.",
-      query: () => ({ orderBy: [{ at: "desc" }, { id: "desc" }] }),
-    }),
+    deliveries: t.relatedConnection(
+      "deliveries",
+      {
+        cursor: "id",
+        totalCount: true,
+        description: "Its delivery log, newest first.",
+        query: () => ({ orderBy: [{ at: "desc" }, { id: "desc" }] }),
+      },
+      EventDeliveryConnection,
+    ),
   }),
 });
 
@@ -213,6 +223,7 @@ const TestEventEndpointPayload = builder
       endpoint: t.prismaField({
         type: EventEndpoint,
         nullable: true,
+        description: "The endpoint tested; null when `errors` is not empty.",
         resolve: (query, payload, _args, ctx) =>
           payload.value
             ? ctx.prisma.eventEndpoint.findUnique({ ...query, where: { id: payload.value.endpointId } })

@@ -12,7 +12,10 @@ import { Identity } from "./identity.ts";
 export const Session = builder.prismaObject("Session", {
   description: "A browser signed in through the identity provider (never its cookie).",
   fields: (t) => ({
-    id: t.id({ resolve: (session) => toGlobalId("Session", session.id) }),
+    id: t.id({
+      description: "The session's global id (what revokeSession takes); not its cookie.",
+      resolve: (session) => toGlobalId("Session", session.id),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the person signed in." }),
     lastSeenAt: t.expose("lastSeenAt", {
       type: "DateTime",
@@ -43,17 +46,20 @@ builder.prismaObjectField(Identity, "sessions", (t) =>
 );
 
 const RevokeSessionInput = builder.inputType("RevokeSessionInput", {
+  description: "The session to end.",
   fields: (t) => ({
-    sessionId: t.id({ required: true }),
-    reason: t.string(),
+    sessionId: t.id({ required: true, description: "The session's id (Session.id)." }),
+    reason: t.string({ description: "Why, at most 2000 characters; audited with SESSION_ENDED." }),
   }),
 });
 
 const RevokeSessionPayload = builder.objectRef<Payload<string>>("RevokeSessionPayload").implement({
+  description: "The ended session, or the errors.",
   fields: (t) => ({
     session: t.prismaField({
       type: "Session",
       nullable: true,
+      description: "The session, now ended; null when `errors` is not empty.",
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.session.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),

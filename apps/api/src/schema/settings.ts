@@ -54,6 +54,7 @@ const UpdateOrganisationSettingsInput = builder.inputType("UpdateOrganisationSet
 const UpdateOrganisationSettingsPayload = builder
   .objectRef<Payload<OrganisationSettings>>("UpdateOrganisationSettingsPayload")
   .implement({
+    description: "The organisation's settings after the change, or the errors.",
     fields: (t) => ({
       settings: t.field({
         type: OrganisationSettingsType,
