@@ -108,14 +108,18 @@ const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHeal
   }),
 });
 
+const GRANT_CHANGE_MEANINGS: Record<GrantChange["action"], string> = {
+  ACTIVATED: "The access was provisioned: the grant began.",
+  REVOKED: "The access was taken away early (an admin, a review, cancellation, a leaver).",
+  EXPIRED: "The grant reached its end.",
+  EXTENDED: "A fulfilled extension request moved the grant's end.",
+};
+
 const GrantChangeKindEnum = builder.enumType("GrantChangeKind", {
   description: "What happened to a grant.",
-  values: {
-    ACTIVATED: { description: "The access was provisioned: the grant began." },
-    REVOKED: { description: "The access was taken away early (an admin, a review, cancellation, a leaver)." },
-    EXPIRED: { description: "The grant reached its end." },
-    EXTENDED: { description: "A fulfilled extension request moved the grant's end." },
-  } satisfies Record<GrantChange["action"], { description: string }>,
+  values: Object.fromEntries(
+    GRANT_CHANGE_KINDS.map((kind) => [kind, { description: GRANT_CHANGE_MEANINGS[kind] }]),
+  ) as Record<GrantChange["action"], { description: string }>,
 });
 
 const GrantChangeType = builder.objectRef<GrantChange>("GrantChange").implement({
