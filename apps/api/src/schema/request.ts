@@ -253,8 +253,8 @@ builder.mutationFields((t) => ({
   cancelRequest: t.field({
     type: RequestPayload,
     description:
-      "Withdraws a request: its open tickets close, access already provisioned by it is revoked. Its requester,\n" +
-      "target or an admin; INVALID_STATE once nothing is open.",
+      "Withdraws a request: its open tickets are CANCELLED and connector calls under way are stopped and revoked.\n" +
+      "Its requester, target or an admin; INVALID_STATE once nothing is open.",
     args: { input: t.arg({ type: CancelRequestInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
