@@ -7,6 +7,7 @@ import {
   CreateSystem,
   FulfillTicket,
   IdentityGrants,
+  Node,
   RetryFulfillment,
   RevokeGrant,
   SystemHealthChanged,
@@ -125,9 +126,7 @@ describe("webhook fulfillment", () => {
     expect(idOf("system")).toBe(systemId);
     expect(idOf("identity")).toBe(gid("Identity", t.org.ids.alice));
     for (const [typename, id] of named) {
-      const { node } = await dataOf(
-        t.gql(t.org.tokens.admin, "query($id: ID!) { node(id: $id) { __typename id } }", { id }),
-      );
+      const { node } = await dataOf(t.gql(t.org.tokens.admin, Node, { id: String(id) }));
       expect(node, typename).toEqual({ __typename: typename, id });
     }
   });
