@@ -7,6 +7,7 @@ import {
   CreateSystem,
   FulfillTicket,
   IdentityGrants,
+  Node,
   RetryFulfillment,
   RevokeGrant,
   SystemHealthChanged,
@@ -20,7 +21,17 @@ import {
   systemHealth,
   until,
 } from "./connector-helpers.ts";
-import { codes, codesAndFields, collect, dataOf, present, startTestServer, type TestServer } from "./harness.ts";
+import {
+  codes,
+  codesAndFields,
+  collect,
+  dataOf,
+  gid,
+  jsonObject,
+  present,
+  startTestServer,
+  type TestServer,
+} from "./harness.ts";
 import { seededRandom } from "./random.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
 
@@ -91,6 +102,33 @@ describe("webhook fulfillment", () => {
       expect.objectContaining({ operation: "provision", outcome: "success", attempt: 1 }),
     ]);
     expect((await health()).status).toBe("HEALTHY");
+  });
+
+  it("names everything by the API's global ids, each of which node(id:) resolves", async () => {
+    peer.script(200);
+    const before = peer.calls.length;
+    const { requestId, ticketId } = await requestThroughWebhook();
+    await until(
+      () => requestState(requestId),
+      (r) => r.status === "FULFILLED",
+    );
+    const body = present(peer.calls.slice(before)[0], "the provision call").body;
+    const idOf = (key: string) => String(jsonObject(body[key], key).id);
+    const named: [string, unknown][] = [
+      ["Identity", idOf("identity")],
+      ["Resource", idOf("resource")],
+      ["System", idOf("system")],
+      ["Request", body.requestId],
+      ["Ticket", body.ticketId],
+    ];
+    expect(body.requestId).toBe(requestId);
+    expect(body.ticketId).toBe(ticketId);
+    expect(idOf("system")).toBe(systemId);
+    expect(idOf("identity")).toBe(gid("Identity", t.org.ids.alice));
+    for (const [typename, id] of named) {
+      const { node } = await dataOf(t.gql(t.org.tokens.admin, Node, { id: String(id) }));
+      expect(node, typename).toEqual({ __typename: typename, id });
+    }
   });
 
   it("retries a failing peer with the same idempotency key until it succeeds", async () => {

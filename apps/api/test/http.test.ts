@@ -115,14 +115,11 @@ describe("bad requests", () => {
     }
   });
 
-  it("answers malformed and wrongly typed ids in queries with VALIDATION, and unknown ones with null", async () => {
-    const malformed = await t.gql(t.org.tokens.alice, RequestDetail, { id: "%%%" });
-    expect(malformed.errors?.[0]?.extensions?.code).toBe("VALIDATION");
-    const wrongType = await t.gql(t.org.tokens.alice, RequestDetail, { id: gid("Ticket", "x") });
-    expect(wrongType.errors?.[0]?.extensions).toMatchObject({ code: "VALIDATION", field: ["id"] });
-    const id = gid("Request", "nope");
-    expect(await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id }))).toEqual({ request: null });
-    expect(await dataOf(t.gql(t.org.tokens.alice, Node, { id }))).toEqual({ node: null });
+  it("answers null to lookups by ids that name nothing: malformed, wrongly typed or unknown", async () => {
+    for (const id of ["%%%", gid("Ticket", "x"), gid("Request", "nope")]) {
+      expect(await dataOf(t.gql(t.org.tokens.alice, RequestDetail, { id }))).toEqual({ request: null });
+      expect(await dataOf(t.gql(t.org.tokens.alice, Node, { id }))).toEqual({ node: null });
+    }
   });
 
   it("answers a bad cursor with VALIDATION, not an internal error", async () => {

@@ -112,13 +112,13 @@ describe("createRequest", () => {
     expect(none.errors[0]).toMatchObject({ code: "VALIDATION", field: ["input", "resourceIds"] });
   });
 
-  it("rejects malformed ids, ids of another type, duplicates and unknown resources", async () => {
+  it("answers NOT_FOUND to malformed ids, ids of another type and unknown resources, VALIDATION to duplicates", async () => {
     expect((await request(t.org.tokens.alice, ["not an id!"])).errors[0]).toMatchObject({
-      code: "VALIDATION",
+      code: "NOT_FOUND",
       field: ["input", "resourceIds", "0"],
     });
     expect((await request(t.org.tokens.alice, [gid("Ticket", "x")])).errors[0]).toMatchObject({
-      code: "VALIDATION",
+      code: "NOT_FOUND",
       field: ["input", "resourceIds", "0"],
     });
     const id = gid("Resource", t.org.resources.writeAccess);

@@ -322,7 +322,7 @@ describe("bulk decisions", () => {
     );
     expect(withReason.decideTickets.results.map((r) => [r.ticket?.status ?? null, codesAndFields(r.errors)])).toEqual([
       ["REJECTED", []],
-      [null, [{ code: "VALIDATION", field: ["input", "ticketIds", "1"] }]],
+      [null, [{ code: "NOT_FOUND", field: ["input", "ticketIds", "1"] }]],
     ]);
     expect(await requestStatus(t.org.tokens.alice, one)).toBe("REJECTED");
   });

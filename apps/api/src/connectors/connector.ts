@@ -1,6 +1,7 @@
 // The one small interface every connector kind implements, and the errors it reports. A call
 // either succeeds, fails for now (retry later) or fails for good (no retry helps).
 
+/** Whom and what a call is about. Every id is the API's global id (what `node(id:)` takes), never a database id. */
 export interface ConnectorSubject {
   identity: { id: string; email: string; displayName: string };
   resource: { id: string; name: string };

@@ -15,6 +15,8 @@ export const LIMITS = {
   idempotencyKey: 200,
   resourcesPerRequest: 20,
   idList: 100,
+  /** A global id's length: longer input is refused as too long before it is read as an id. */
+  id: 200,
   search: 200,
   connectorConfig: 16 * 1024,
 } as const;

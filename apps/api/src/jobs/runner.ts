@@ -12,6 +12,7 @@ import { observedConnector } from "../observability/connectors.ts";
 import { connectorFor } from "../connectors/index.ts";
 import { OutboundPolicy } from "../connectors/outbound.ts";
 import type { Database } from "../db/database.ts";
+import { toGlobalId, toGlobalIdOrNull } from "../domain/global-id.ts";
 import { recordHealth } from "../domain/catalog/health.ts";
 import { recordConnectorFailure, recordConnectorSuccess } from "../domain/tickets/connector-outcome.ts";
 
@@ -145,12 +146,13 @@ export class JobRunner {
         job.system.name,
         this.metrics,
       );
+      // Everything that leaves carries the API's global ids, so a peer can look it up with node(id:).
       const subject: ConnectorSubject = {
-        identity,
-        resource: { id: resource.id, name: resource.name },
-        system: { id: job.system.id, name: job.system.name },
-        requestId: job.ticket?.requestId ?? null,
-        ticketId: job.ticket?.id ?? null,
+        identity: { ...identity, id: toGlobalId("Identity", identity.id) },
+        resource: { id: toGlobalId("Resource", resource.id), name: resource.name },
+        system: { id: toGlobalId("System", job.system.id), name: job.system.name },
+        requestId: toGlobalIdOrNull("Request", job.ticket?.requestId),
+        ticketId: toGlobalIdOrNull("Ticket", job.ticket?.id),
         idempotencyKey: job.id,
       };
       let verified: boolean | null;

@@ -14,24 +14,35 @@ export const AuditEvent = builder.prismaNode("AuditEvent", {
   description: "One entry of the append-only, hash-chained audit trail.",
   fields: (t) => ({
     sequence: t.exposeInt("sequence", { description: "Strictly increasing, without gaps, across the whole trail." }),
-    at: t.expose("at", { type: "DateTime" }),
+    at: t.expose("at", { type: "DateTime", description: "When it happened (the server's clock, UTC)." }),
     actor: t.relation("actor", {
       nullable: true,
       description: "Null when the system itself acted (policy, connector, expiry).",
     }),
-    action: t.expose("action", { type: AuditActionEnum }),
-    request: t.relation("request", { nullable: true }),
-    ticket: t.relation("ticket", { nullable: true }),
-    comment: t.exposeString("comment", { nullable: true }),
+    action: t.expose("action", { type: AuditActionEnum, description: "What happened; `data` holds its details." }),
+    request: t.relation("request", {
+      nullable: true,
+      description: "The request it concerns; null for events about no request (tokens, settings, health).",
+    }),
+    ticket: t.relation("ticket", { nullable: true, description: "The ticket it concerns, when it concerns one." }),
+    comment: t.exposeString("comment", {
+      nullable: true,
+      description: "What the actor wrote with it (a decision's comment, a reason); null when nothing was written.",
+    }),
     data: t.field({
       type: "JSON",
+      description:
+        "The event's details as recorded (ids are global ids), e.g. `{ from, to }` of a status change. Connector\n" +
+        "detail and health messages are left out for non-admins.",
       select: { data: true, action: true },
       resolve: (event, _args, ctx) => auditDataFor(ctx.viewer, event.action, event.data),
     }),
     hash: t.exposeString("hash", {
       description: "Hex SHA-256 of the previous event's hash and this event's canonical content.",
     }),
-    prevHash: t.exposeString("prevHash"),
+    prevHash: t.exposeString("prevHash", {
+      description: "The previous event's `hash` (64 zeros for the first event): what chains the trail.",
+    }),
   }),
 });
 
@@ -43,18 +54,25 @@ export const AuditEventConnection = builder.connectionObject(
 builder.prismaObjectField(Request, "auditEvents", (t) =>
   t.relatedConnection(
     "auditEvents",
-    { cursor: "sequence", totalCount: true, query: { orderBy: { sequence: "asc" } } },
+    {
+      cursor: "sequence",
+      totalCount: true,
+      description:
+        "This request's audit events, oldest first: its whole story. Whoever may see the request reads them.",
+      query: { orderBy: { sequence: "asc" } },
+    },
     AuditEventConnection,
   ),
 );
 
 const AuditEventFilter = builder.inputType("AuditEventFilter", {
+  description: "Narrows the audit trail; every field given must match. A malformed id is NOT_FOUND on its field.",
   fields: (t) => ({
-    requestId: t.id(),
-    actorId: t.id(),
-    action: t.field({ type: [AuditActionEnum] }),
-    from: t.field({ type: "DateTime" }),
-    to: t.field({ type: "DateTime" }),
+    requestId: t.id({ description: "Only events of this request." }),
+    actorId: t.id({ description: "Only events this identity caused." }),
+    action: t.field({ type: [AuditActionEnum], description: "Only events of these actions (at most 20)." }),
+    from: t.field({ type: "DateTime", description: "Only events at or after this instant." }),
+    to: t.field({ type: "DateTime", description: "Only events at or before this instant." }),
   }),
 });
 
@@ -86,9 +104,11 @@ builder.queryFields((t) => ({
     {
       type: "AuditEvent",
       cursor: "sequence",
-      description: "Admins only.",
+      description:
+        "The whole audit trail in `sequence` order, oldest first. Admins only (FORBIDDEN otherwise); others read a\n" +
+        "request's own events through `Request.auditEvents`.",
       authScopes: { admin: true },
-      args: { filter: t.arg({ type: AuditEventFilter }) },
+      args: { filter: t.arg({ type: AuditEventFilter, description: "Absent: every event." }) },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.auditEvent.findMany({
           ...query,

@@ -7,7 +7,7 @@ import { type Context, viewerOf } from "../context.ts";
 import { containsText, searchTerm } from "./text-search.ts";
 import { isAdmin } from "../domain/work.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
 import { ApproverKindEnum, ConnectorKindEnum, HealthStatusEnum, SensitivityEnum } from "./scalars.ts";
 
@@ -16,9 +16,15 @@ const ConnectorHealth = builder
     "ConnectorHealth",
   )
   .implement({
+    description: "A system's connector health as last checked (every HEALTH_CHECK_INTERVAL_MS, and after each call).",
     fields: (t) => ({
-      status: t.field({ type: HealthStatusEnum, resolve: (h) => h.status }),
-      checkedAt: t.field({ type: "DateTime", nullable: true, resolve: (h) => h.checkedAt }),
+      status: t.field({ type: HealthStatusEnum, description: "The verdict.", resolve: (h) => h.status }),
+      checkedAt: t.field({
+        type: "DateTime",
+        nullable: true,
+        description: "When it was last checked; null when never.",
+        resolve: (h) => h.checkedAt,
+      }),
       message: t.string({
         nullable: true,
         description: "Admins only (it may name internal hosts); null for everyone else.",
@@ -31,11 +37,12 @@ export const System = builder.prismaNode("System", {
   id: { field: "id" },
   description: "A connected system: where access lives and is provisioned.",
   fields: (t) => ({
-    name: t.exposeString("name"),
-    description: t.exposeString("description", { nullable: true }),
-    connector: t.expose("connector", { type: ConnectorKindEnum }),
+    name: t.exposeString("name", { description: "Unique." }),
+    description: t.exposeString("description", { nullable: true, description: "What the system is; null if unset." }),
+    connector: t.expose("connector", { type: ConnectorKindEnum, description: "How its access is provisioned." }),
     health: t.field({
       type: ConnectorHealth,
+      description: "Whether its connector answers. Everyone sees the status; only admins the message.",
       select: { healthStatus: true, healthCheckedAt: true, healthMessage: true },
       resolve: (system) => ({
         status: system.healthStatus,
@@ -62,9 +69,10 @@ export const SystemConnection = builder.connectionObject(
 );
 
 const ApprovalStep = builder.prismaObject("ApprovalStep", {
+  description: "One approval a request for a resource needs; each step is one APPROVAL ticket, in order.",
   fields: (t) => ({
     order: t.exposeInt("order", { description: "1-based position; steps run in order." }),
-    kind: t.expose("kind", { type: ApproverKindEnum }),
+    kind: t.expose("kind", { type: ApproverKindEnum, description: "Who decides it." }),
     approvers: t.relation("approvers", {
       description: "For EXPLICIT steps.",
       query: { orderBy: { displayName: "asc" } },
@@ -77,11 +85,19 @@ export const Resource = builder.prismaNode("Resource", {
   id: { field: "id" },
   description: "Access that can be requested, in one connected system.",
   fields: (t) => ({
-    name: t.exposeString("name"),
-    description: t.exposeString("description", { nullable: true }),
-    system: t.relation("system"),
-    sensitivity: t.expose("sensitivity", { type: SensitivityEnum }),
-    requestable: t.exposeBoolean("requestable"),
+    name: t.exposeString("name", { description: "Unique within its system." }),
+    description: t.exposeString("description", {
+      nullable: true,
+      description: "What the access gives, for requesters; null if unset.",
+    }),
+    system: t.relation("system", { description: "The system where the access lives." }),
+    sensitivity: t.expose("sensitivity", {
+      type: SensitivityEnum,
+      description: "How much it matters; picks the default approval steps.",
+    }),
+    requestable: t.exposeBoolean("requestable", {
+      description: "Whether people may request it; non-requestable resources are visible to admins only.",
+    }),
     approvalSteps: t.relation("approvalSteps", {
       type: ApprovalStep,
       description:
@@ -109,7 +125,7 @@ export const Resource = builder.prismaNode("Resource", {
       select: { maxGrantDuration: true, sensitivity: true },
       resolve: (resource) => maxGrantSeconds(resource),
     }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was added to the catalogue." }),
   }),
 });
 
@@ -124,6 +140,7 @@ builder.prismaObjectField(System, "resources", (t) =>
     {
       cursor: "id",
       totalCount: true,
+      description: "The system's resources the viewer may see (admins: all), by name.",
       query: (_args, ctx) => ({ where: visibleResourceWhere(viewerOf(ctx)), orderBy: { name: "asc" } }),
     },
     ResourceConnection,
@@ -150,6 +167,7 @@ builder.queryFields((t) => ({
     {
       type: "System",
       cursor: "id",
+      description: "Every connected system, by name. Anyone signed in.",
       resolve: (query, _root, _args, ctx) =>
         ctx.prisma.system.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
       totalCount: (_parent, _args, ctx) => ctx.prisma.system.count(),
@@ -160,8 +178,13 @@ builder.queryFields((t) => ({
     {
       type: "Resource",
       cursor: "id",
-      description: "Requestable resources (admins also see the others).",
-      args: { search: t.arg.string(), systemId: t.arg.id() },
+      description: "Requestable resources by name (admins also see the others). Anyone signed in.",
+      args: {
+        search: t.arg.string({
+          description: "Only resources whose name or system's name contains this, whatever the case (at most 200).",
+        }),
+        systemId: t.arg.id({ description: "Only this system's resources; a malformed id is NOT_FOUND." }),
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.resource.findMany({
           ...query,
@@ -187,36 +210,43 @@ const ResourcePayload = entityPayload("ResourcePayload", "resource", "Resource",
 );
 
 const CreateSystemInput = builder.inputType("CreateSystemInput", {
+  description: "A new connected system.",
   fields: (t) => ({
-    name: t.string({ required: true }),
-    description: t.string(),
-    connector: t.field({ type: ConnectorKindEnum, required: true }),
+    name: t.string({ required: true, description: "1 to 200 characters; unique (CONFLICT otherwise)." }),
+    description: t.string({ description: "At most 2000 characters." }),
+    connector: t.field({ type: ConnectorKindEnum, required: true, description: "How access is provisioned." }),
     connectorConfig: t.field({
       type: "JSON",
       description: "Connector settings (URL, credentials reference, group mapping); validated per connector kind.",
     }),
-    fulfillersGroupId: t.id(),
+    fulfillersGroupId: t.id({
+      description: "The group that works MANUAL fulfillment tickets (and PRIVILEGED default approvals).",
+    }),
     ticketSlaHours: t.int({ description: "The system's ticket SLA, whole hours from 1 to 8760 (omit: the default)." }),
   }),
 });
 
 const ApprovalStepInput = builder.inputType("ApprovalStepInput", {
+  description: "One approval step, in the order given.",
   fields: (t) => ({
-    kind: t.field({ type: ApproverKindEnum, required: true }),
-    approverIds: t.idList(),
-    groupId: t.id(),
+    kind: t.field({ type: ApproverKindEnum, required: true, description: "Who decides it." }),
+    approverIds: t.idList({ description: "EXPLICIT steps only (required then): the named approvers." }),
+    groupId: t.id({ description: "GROUP steps only (required then): the approving group." }),
   }),
 });
 
 const CreateResourceInput = builder.inputType("CreateResourceInput", {
+  description: "A new resource in a system's catalogue.",
   fields: (t) => ({
-    systemId: t.id({ required: true }),
-    name: t.string({ required: true }),
-    description: t.string(),
-    sensitivity: t.field({ type: SensitivityEnum, required: true }),
-    requestable: t.boolean(),
+    systemId: t.id({ required: true, description: "The system it lives in." }),
+    name: t.string({ required: true, description: "1 to 200 characters; unique within the system." }),
+    description: t.string({ description: "At most 2000 characters." }),
+    sensitivity: t.field({ type: SensitivityEnum, required: true, description: "Picks the default approval steps." }),
+    requestable: t.boolean({ description: "Default true." }),
     approvalSteps: t.field({ type: [ApprovalStepInput], description: "Omit to use the defaults for the sensitivity." }),
-    requiresFulfillmentEvidence: t.boolean(),
+    requiresFulfillmentEvidence: t.boolean({
+      description: "Default false: when true, fulfilling by hand needs a comment as evidence.",
+    }),
     maxGrantDuration: t.int({
       description: "Seconds (60 or more): the longest a grant may last. Requests asking for longer are refused.",
     }),
@@ -232,16 +262,23 @@ const CreateResourceInput = builder.inputType("CreateResourceInput", {
 });
 
 const UpdateResourceInput = builder.inputType("UpdateResourceInput", {
+  description: "Changes to a resource; absent fields stay as they are. Requests already made keep their steps.",
   fields: (t) => ({
-    resourceId: t.id({ required: true }),
-    name: t.string(),
-    description: t.string(),
-    sensitivity: t.field({ type: SensitivityEnum }),
-    requestable: t.boolean(),
-    approvalSteps: t.field({ type: [ApprovalStepInput] }),
-    requiresFulfillmentEvidence: t.boolean(),
+    resourceId: t.id({ required: true, description: "The resource to change." }),
+    name: t.string({ description: "1 to 200 characters." }),
+    description: t.string({ description: "At most 2000 characters; null clears it." }),
+    sensitivity: t.field({ type: SensitivityEnum, description: "The new sensitivity." }),
+    requestable: t.boolean({ description: "False stops new requests; open ones go on." }),
+    approvalSteps: t.field({
+      type: [ApprovalStepInput],
+      description: "Replaces the steps; an empty list means policy approves (STANDARD only, VALIDATION otherwise).",
+    }),
+    requiresFulfillmentEvidence: t.boolean({ description: "Whether fulfilling by hand needs a comment." }),
     maxGrantDuration: t.int({ description: "Seconds; null removes the resource's own maximum, absent keeps it." }),
-    connectorTarget: t.field({ type: "JSON" }),
+    connectorTarget: t.field({
+      type: "JSON",
+      description: "Replaces where the resource lives in the connector's system; null clears it.",
+    }),
     ticketSlaHours: t.int({
       description: "Whole hours from 1 to 8760; null removes the resource's own SLA, absent keeps it.",
     }),
@@ -265,7 +302,8 @@ function decodeSteps(steps: readonly StepArg[] | null | undefined): StepInput[] 
 builder.mutationFields((t) => ({
   createSystem: t.field({
     type: SystemPayload,
-    args: { input: t.arg({ type: CreateSystemInput, required: true }) },
+    description: "Adds a connected system; its connector settings are checked first. Admins only.",
+    args: { input: t.arg({ type: CreateSystemInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -282,7 +320,8 @@ builder.mutationFields((t) => ({
   }),
   createResource: t.field({
     type: ResourcePayload,
-    args: { input: t.arg({ type: CreateResourceInput, required: true }) },
+    description: "Adds a resource to a system's catalogue. Admins only.",
+    args: { input: t.arg({ type: CreateResourceInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -303,7 +342,8 @@ builder.mutationFields((t) => ({
   }),
   updateResource: t.field({
     type: ResourcePayload,
-    args: { input: t.arg({ type: UpdateResourceInput, required: true }) },
+    description: "Changes a resource (audited as CONFIG_CHANGED with what changed). Admins only.",
+    args: { input: t.arg({ type: UpdateResourceInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>

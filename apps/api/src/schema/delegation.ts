@@ -9,7 +9,7 @@ import {
 import { isAdmin } from "../domain/work.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 
@@ -21,9 +21,12 @@ export const Delegation = builder.prismaNode("Delegation", {
   fields: (t) => ({
     delegator: t.relation("delegator", { description: "Whose approvals are delegated." }),
     delegate: t.relation("delegate", { description: "Who gets them meanwhile." }),
-    startsAt: t.expose("startsAt", { type: "DateTime" }),
-    endsAt: t.expose("endsAt", { type: "DateTime" }),
-    reason: t.exposeString("reason", { nullable: true }),
+    startsAt: t.expose("startsAt", {
+      type: "DateTime",
+      description: "When new approvals start going to the delegate.",
+    }),
+    endsAt: t.expose("endsAt", { type: "DateTime", description: "When they stop (unless ended earlier: endedAt)." }),
+    reason: t.exposeString("reason", { nullable: true, description: 'Why, e.g. "holiday"; null if none was given.' }),
     endedAt: t.expose("endedAt", {
       type: "DateTime",
       nullable: true,
@@ -77,6 +80,7 @@ builder.objectField(Identity, "delegationsReceived", (t) =>
 );
 
 const SetDelegationInput = builder.inputType("SetDelegationInput", {
+  description: "A delegate for someone's approvals for a time; it replaces that person's current delegation.",
   fields: (t) => ({
     delegateId: t.id({ required: true, description: "Who gets the approvals (active, not the delegator)." }),
     startsAt: t.field({ type: "DateTime", description: "Default: now." }),
@@ -86,18 +90,21 @@ const SetDelegationInput = builder.inputType("SetDelegationInput", {
   }),
 });
 const EndDelegationInput = builder.inputType("EndDelegationInput", {
+  description: "The delegation to end.",
   fields: (t) => ({ id: t.id({ required: true, description: "The delegation to end now." }) }),
 });
 
 const DelegationPayload = builder.objectRef<Payload<string>>("DelegationPayload").implement({
+  description: "The delegation as it is after the change, or the errors.",
   fields: (t) => ({
     delegation: t.prismaField({
       type: "Delegation",
       nullable: true,
+      description: "The delegation after the change; null when `errors` is not empty.",
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.delegation.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
@@ -107,7 +114,7 @@ builder.mutationFields((t) => ({
     description:
       "Name a delegate for your approvals for a period (admins: for someone else). Ends your current or upcoming\n" +
       "delegation, if any. Audited as DELEGATION_SET.",
-    args: { input: t.arg({ type: SetDelegationInput, required: true }) },
+    args: { input: t.arg({ type: SetDelegationInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const delegateId = decodeId(input.delegateId, "Identity", ["input", "delegateId"]);
@@ -131,7 +138,7 @@ builder.mutationFields((t) => ({
   endDelegation: t.field({
     type: DelegationPayload,
     description: "End a delegation now (its delegator or an admin). Audited as DELEGATION_ENDED.",
-    args: { input: t.arg({ type: EndDelegationInput, required: true }) },
+    args: { input: t.arg({ type: EndDelegationInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const id = decodeId(input.id, "Delegation", ["input", "id"]);

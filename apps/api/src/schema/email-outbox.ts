@@ -3,7 +3,7 @@
 import { EmailStatus } from "../generated/prisma/enums.ts";
 import { retryEmail } from "../domain/notifications/preferences.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -23,9 +23,9 @@ export const EmailMessage = builder.prismaNode("EmailMessage", {
   fields: (t) => ({
     to: t.exposeString("toAddress", { description: "The address it goes to (the person's email when it was queued)." }),
     recipient: t.relation("identity", { nullable: true, description: "The person it is for." }),
-    kind: t.expose("kind", { type: NotificationKindEnum }),
-    subject: t.exposeString("subject"),
-    status: t.expose("status", { type: EmailStatusEnum }),
+    kind: t.expose("kind", { type: NotificationKindEnum, description: "What the email is about." }),
+    subject: t.exposeString("subject", { description: "Its subject line." }),
+    status: t.expose("status", { type: EmailStatusEnum, description: "Whether it was sent." }),
     attempts: t.exposeInt("attempts", {
       description: "Sending attempts so far (a retry by an admin starts again at 0).",
     }),
@@ -33,8 +33,12 @@ export const EmailMessage = builder.prismaNode("EmailMessage", {
       nullable: true,
       description: "What the SMTP server (or the connection) said at the last failed attempt.",
     }),
-    sentAt: t.expose("sentAt", { type: "DateTime", nullable: true }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    sentAt: t.expose("sentAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the SMTP server accepted it; null until SENT.",
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was queued." }),
   }),
 });
 
@@ -65,6 +69,7 @@ builder.queryFields((t) => ({
 }));
 
 const RetryEmailInput = builder.inputType("RetryEmailInput", {
+  description: "The email to send again.",
   fields: (t) => ({ id: t.id({ required: true, description: "A FAILED email of the outbox." }) }),
 });
 
@@ -77,7 +82,7 @@ builder.mutationFields((t) => ({
     type: RetryEmailPayload,
     description:
       "Admins only: a FAILED email goes back to PENDING and is sent again now, with a fresh set of attempts.",
-    args: { input: t.arg({ type: RetryEmailInput, required: true }) },
+    args: { input: t.arg({ type: RetryEmailInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const emailId = decodeId(input.id, "EmailMessage", ["input", "id"]);

@@ -6,19 +6,31 @@ import type { Context } from "../context.ts";
 import type { Actor } from "../domain/work.ts";
 import { builder } from "./builder.ts";
 
-const ERROR_CODES: readonly ErrorCode[] = [
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "VALIDATION",
-  "CONFLICT",
-  "INVALID_STATE",
-  "SELF_APPROVAL",
-  "ALREADY_REQUESTED",
-  "ALREADY_GRANTED",
-  "NOT_REQUESTABLE",
-  "RATE_LIMITED",
-];
+const ERROR_CODES: Record<ErrorCode, { description: string }> = {
+  UNAUTHENTICATED: { description: "No valid token or session: sign in again, or send a valid bearer token." },
+  FORBIDDEN: {
+    description:
+      "The viewer may not do this (e.g. an admin-only change, or naming someone else as a request's target).",
+  },
+  NOT_FOUND: {
+    description:
+      "An id names nothing the viewer may see: malformed, of another type, unknown or hidden. `field` names the input.",
+  },
+  VALIDATION: { description: "An input is out of bounds or malformed (too long, empty, in the past…); see `field`." },
+  CONFLICT: { description: "Something with the same unique name or email already exists." },
+  INVALID_STATE: {
+    description: "The thing is not in a state that allows this (e.g. deciding a ticket that is already decided).",
+  },
+  SELF_APPROVAL: {
+    description: "Separation of duties: nobody decides a ticket of a request they made or are the target of.",
+  },
+  ALREADY_REQUESTED: {
+    description: "The target already has an open request for this resource; the message names it.",
+  },
+  ALREADY_GRANTED: { description: "The target already holds active access to this resource." },
+  NOT_REQUESTABLE: { description: "The resource is not open to requests (its `requestable` is false)." },
+  RATE_LIMITED: { description: "Too many calls from this token or address; wait and try again." },
+};
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", {
   description: "Why a mutation did not do what was asked. Mutations never use top-level GraphQL errors for these.",
@@ -32,9 +44,13 @@ export interface UserErrorShape {
 }
 
 export const UserError = builder.objectRef<UserErrorShape>("UserError").implement({
+  description:
+    "One reason a mutation refused its input. A refused mutation changes nothing and returns its entity as null.",
   fields: (t) => ({
-    code: t.field({ type: ErrorCodeEnum, resolve: (e) => e.code }),
-    message: t.exposeString("message"),
+    code: t.field({ type: ErrorCodeEnum, description: "What kind of refusal, for programs.", resolve: (e) => e.code }),
+    message: t.exposeString("message", {
+      description: "What went wrong, in people's words: show it next to the field.",
+    }),
     field: t.stringList({
       nullable: true,
       description: 'Path to the offending input field, e.g. ["input", "justification"].',
@@ -62,6 +78,13 @@ export function toGraphQLError(error: DomainError): GraphQLError {
     extensions: { code: error.code, ...(error.field ? { field: error.field } : {}) },
   });
 }
+
+/** The description of every mutation's `input` argument. */
+export const MUTATION_INPUT =
+  'What to change. A refusal names the offending input field as a path, e.g. ["input", "resourceIds", "0"].';
+
+/** The description of every payload's `errors` field. */
+export const USER_ERRORS = "Why nothing was changed; empty when the mutation succeeded.";
 
 export interface Payload<T> {
   value: T | null;
@@ -103,13 +126,15 @@ export function entityPayload<Model extends PayloadModel>(
   load: (ctx: Context, query: object, id: string) => Promise<unknown>,
 ) {
   return builder.objectRef<Payload<string>>(name).implement({
+    description: `The outcome of a mutation: the ${model} as it is after the change, or the errors that refused it.`,
     fields: (t) => ({
       [field]: t.prismaField({
         type: model,
         nullable: true,
+        description: `The ${model} after the change, read after commit; null when \`errors\` is not empty.`,
         resolve: (query, payload, _args, ctx) => (payload.value ? load(ctx, query, payload.value) : null) as never,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 }

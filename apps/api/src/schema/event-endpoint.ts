@@ -13,7 +13,7 @@ import { notFound } from "../domain/errors.ts";
 import { toGlobalId } from "../domain/global-id.ts";
 import { DeliveryOutcome, EndpointKind } from "../generated/prisma/enums.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate, type Payload, UserError } from "./errors.ts";
+import { entityPayload, mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeId, decodeOptionalId } from "./ids.ts";
 
 const EndpointKindEnum = builder.enumType(EndpointKind, {
@@ -77,6 +77,12 @@ const EventDelivery = builder.prismaObject("EventDelivery", {
   }),
 });
 
+// Named here (with the names Pothos gave it inline) so that its totalCount is the described one.
+const EventDeliveryConnection = builder.connectionObject(
+  { type: EventDelivery, name: "EventEndpointDeliveriesConnection" },
+  { name: "EventEndpointDeliveriesConnectionEdge" },
+);
+
 export const EventEndpoint = builder.prismaNode("EventEndpoint", {
   id: { field: "id" },
   description:
@@ -124,12 +130,16 @@ export const EventEndpoint = builder.prismaNode("EventEndpoint", {
     }),
     lastError: t.exposeString("lastError", { nullable: true, description: "Why the last attempt failed." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was registered." }),
-    deliveries: t.relatedConnection("deliveries", {
-      cursor: "id",
-      totalCount: true,
-      description: "Its delivery log, newest first.",
-      query: () => ({ orderBy: [{ at: "desc" }, { id: "desc" }] }),
-    }),
+    deliveries: t.relatedConnection(
+      "deliveries",
+      {
+        cursor: "id",
+        totalCount: true,
+        description: "Its delivery log, newest first.",
+        query: () => ({ orderBy: [{ at: "desc" }, { id: "desc" }] }),
+      },
+      EventDeliveryConnection,
+    ),
   }),
 });
 
@@ -201,7 +211,7 @@ const DeleteEventEndpointPayload = builder.objectRef<Payload<string>>("DeleteEve
       description: "The id of the deleted endpoint.",
       resolve: (payload) => (payload.value ? toGlobalId("EventEndpoint", payload.value) : null),
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
@@ -213,6 +223,7 @@ const TestEventEndpointPayload = builder
       endpoint: t.prismaField({
         type: EventEndpoint,
         nullable: true,
+        description: "The endpoint tested; null when `errors` is not empty.",
         resolve: (query, payload, _args, ctx) =>
           payload.value
             ? ctx.prisma.eventEndpoint.findUnique({ ...query, where: { id: payload.value.endpointId } })
@@ -227,7 +238,7 @@ const TestEventEndpointPayload = builder
             ? ctx.prisma.eventDelivery.findUnique({ ...query, where: { id: payload.value.deliveryId } })
             : null,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 
@@ -237,7 +248,7 @@ builder.mutationFields((t) => ({
   createEventEndpoint: t.field({
     type: EventEndpointPayload,
     description: "Admins only: registers an endpoint; it receives the events of its topics from fromSequence on.",
-    args: { input: t.arg({ type: CreateEventEndpointInput, required: true }) },
+    args: { input: t.arg({ type: CreateEventEndpointInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -262,7 +273,7 @@ builder.mutationFields((t) => ({
   updateEventEndpoint: t.field({
     type: EventEndpointPayload,
     description: "Admins only: changes an endpoint (absent fields stay). A new url or secret is tried at once.",
-    args: { input: t.arg({ type: UpdateEventEndpointInput, required: true }) },
+    args: { input: t.arg({ type: UpdateEventEndpointInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -290,7 +301,7 @@ builder.mutationFields((t) => ({
     type: EventEndpointPayload,
     description:
       "Admins only: moves the endpoint's cursor so that it receives its topics' events again from fromSequence on,\nin order (its failures are reset).",
-    args: { input: t.arg({ type: ReplayEventEndpointInput, required: true }) },
+    args: { input: t.arg({ type: ReplayEventEndpointInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -302,7 +313,7 @@ builder.mutationFields((t) => ({
   deleteEventEndpoint: t.field({
     type: DeleteEventEndpointPayload,
     description: "Admins only: deletes the endpoint and its delivery log.",
-    args: { input: t.arg({ type: EventEndpointIdInput, required: true }) },
+    args: { input: t.arg({ type: EventEndpointIdInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         requireAdmin(viewer);
@@ -313,7 +324,7 @@ builder.mutationFields((t) => ({
     type: TestEventEndpointPayload,
     description:
       "Admins only: sends the endpoint a test event now (type dev.access-requests.ping, or a chat message), outside\nits order; the attempt is in its delivery log as sequence 0.",
-    args: { input: t.arg({ type: EventEndpointIdInput, required: true }) },
+    args: { input: t.arg({ type: EventEndpointIdInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         requireAdmin(viewer);

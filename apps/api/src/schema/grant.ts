@@ -7,7 +7,7 @@ import type { Context } from "../context.ts";
 import { maySeePersonal, visibleGrantWhere, visibleRequestWhere } from "../domain/policy/visibility.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { Identity } from "./identity.ts";
 import { decodeId } from "./ids.ts";
 import { GrantStatusEnum } from "./scalars.ts";
@@ -30,8 +30,8 @@ export const Grant = builder.prismaNode("Grant", {
   id: { field: "id" },
   description: "Access that an identity holds, because a request for it was fulfilled.",
   fields: (t) => ({
-    identity: t.relation("identity"),
-    resource: t.relation("resource"),
+    identity: t.relation("identity", { description: "Who holds the access." }),
+    resource: t.relation("resource", { description: "What the access is to." }),
     request: t.prismaField({
       type: "Request",
       nullable: true,
@@ -44,8 +44,8 @@ export const Grant = builder.prismaNode("Grant", {
             })
           : null,
     }),
-    status: t.expose("status", { type: GrantStatusEnum }),
-    grantedAt: t.expose("grantedAt", { type: "DateTime" }),
+    status: t.expose("status", { type: GrantStatusEnum, description: "Whether the access is held now." }),
+    grantedAt: t.expose("grantedAt", { type: "DateTime", description: "When the access was provisioned." }),
     expiresAt: t.expose("expiresAt", {
       type: "DateTime",
       nullable: true,
@@ -53,7 +53,11 @@ export const Grant = builder.prismaNode("Grant", {
         "When the access ends (null: it does not end by itself). At that time, within\n" +
         "GRANT_EXPIRY_CHECK_MS, the grant turns EXPIRED and the access is removed in its system.",
     }),
-    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    revokedAt: t.expose("revokedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was revoked; null unless REVOKED.",
+    }),
     endReason: t.exposeString("endReason", {
       nullable: true,
       description:
@@ -107,7 +111,7 @@ const GrantFilter = builder.inputType("GrantFilter", {
   fields: (t) => ({
     status: t.field({ type: [GrantStatusEnum], description: "Any of these statuses." }),
     identityId: t.id({ description: "Held by this identity." }),
-    resourceId: t.id(),
+    resourceId: t.id({ description: "Of this resource." }),
     systemId: t.id({ description: "Of a resource of this system." }),
     expiresBefore: t.field({
       type: "DateTime",
@@ -124,7 +128,7 @@ builder.queryFields((t) => ({
       description:
         "Who has what. End users see their own grants; admins see everyone's. Newest first. The same\n" +
         "rows as CSV or JSONL: GET /access/export.csv or .jsonl (admins) with the filter as query parameters.",
-      args: { filter: t.arg({ type: GrantFilter }) },
+      args: { filter: t.arg({ type: GrantFilter, description: "Absent: every grant the viewer may see." }) },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.grant.findMany({
           ...query,
@@ -140,7 +144,13 @@ builder.queryFields((t) => ({
 // ---------------------------------------------------------------- mutations
 
 const RevokeGrantInput = builder.inputType("RevokeGrantInput", {
-  fields: (t) => ({ grantId: t.id({ required: true }), reason: t.string() }),
+  description: "The grant to end, and why.",
+  fields: (t) => ({
+    grantId: t.id({ required: true, description: "An ACTIVE grant (INVALID_STATE otherwise)." }),
+    reason: t.string({
+      description: "Why, at most 2000 characters: the grant's endReason, told to the holder and audited.",
+    }),
+  }),
 });
 
 const GrantPayload = entityPayload("GrantPayload", "grant", "Grant", (ctx, query, id) =>
@@ -153,7 +163,7 @@ builder.mutationFields((t) => ({
     description:
       "Take access away: admins, or the holder giving up their own. The grant is REVOKED at once; connector\n" +
       "systems revoke it in the connected system (a retried job), MANUAL systems' fulfillers get a revocation ticket.",
-    args: { input: t.arg({ type: RevokeGrantInput, required: true }) },
+    args: { input: t.arg({ type: RevokeGrantInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>

@@ -5,20 +5,31 @@ import { changeGroupMembership, createGroup, createIdentity, updateIdentity } fr
 import { type Context, viewerOf } from "../context.ts";
 import { containsText, searchTerm } from "./text-search.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
 import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
 import { RoleEnum } from "./scalars.ts";
 
 export const Identity = builder.prismaNode("Identity", {
   id: { field: "id" },
+  description:
+    "A person of the directory (created by admins or provisioned over SCIM). Every signed-in identity may read the\n" +
+    "directory; what they hold and request is visible only to themselves, the people acting on it, and admins.",
   fields: (t) => ({
-    email: t.exposeString("email"),
-    displayName: t.exposeString("displayName"),
-    role: t.expose("role", { type: RoleEnum }),
-    active: t.exposeBoolean("active"),
-    manager: t.relation("manager", { nullable: true }),
-    groups: t.relation("groups", { query: { orderBy: { name: "asc" } } }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    email: t.exposeString("email", { description: "Lower-case, unique; how sign-in and connectors find the person." }),
+    displayName: t.exposeString("displayName", { description: "The name shown to people." }),
+    role: t.expose("role", { type: RoleEnum, description: "END_USER or ADMIN." }),
+    active: t.exposeBoolean("active", {
+      description: "False once deactivated (a leaver): cannot sign in, holds no access, and tickets route around them.",
+    }),
+    manager: t.relation("manager", {
+      nullable: true,
+      description: "Who approves MANAGER steps of requests for this person; null when none is on record.",
+    }),
+    groups: t.relation("groups", {
+      description: "The groups this person belongs to, by name.",
+      query: { orderBy: { name: "asc" } },
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When the identity was created." }),
   }),
 });
 
@@ -29,12 +40,22 @@ export const IdentityConnection = builder.connectionObject(
 
 export const Group = builder.prismaNode("Group", {
   id: { field: "id" },
+  description:
+    "A set of identities that acts as one: GROUP approval steps, a system's fulfillers, the fallback approvers.",
   fields: (t) => ({
-    name: t.exposeString("name"),
-    description: t.exposeString("description", { nullable: true }),
+    name: t.exposeString("name", { description: "Unique." }),
+    description: t.exposeString("description", {
+      nullable: true,
+      description: "What the group is for; null if unset.",
+    }),
     members: t.relatedConnection(
       "members",
-      { cursor: "id", totalCount: true, query: { orderBy: { displayName: "asc" } } },
+      {
+        cursor: "id",
+        totalCount: true,
+        description: "The group's members by name, inactive ones included.",
+        query: { orderBy: { displayName: "asc" } },
+      },
       IdentityConnection,
     ),
   }),
@@ -86,9 +107,11 @@ builder.queryFields((t) => ({
     {
       type: "Identity",
       cursor: "id",
-      description: "Admins only.",
+      description: "Every identity, active or not, by name. Admins only (FORBIDDEN otherwise).",
       authScopes: { admin: true },
-      args: { search: t.arg.string() },
+      args: {
+        search: t.arg.string({ description: "Only identities whose name or email contains this, whatever the case." }),
+      },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.identity.findMany({
           ...query,
@@ -103,7 +126,7 @@ builder.queryFields((t) => ({
     {
       type: "Group",
       cursor: "id",
-      description: "Admins only.",
+      description: "Every group, by name. Admins only (FORBIDDEN otherwise).",
       authScopes: { admin: true },
       resolve: (query, _root, _args, ctx) =>
         ctx.prisma.group.findMany({ ...query, orderBy: [{ name: "asc" }, { id: "asc" }] }),
@@ -123,45 +146,56 @@ const GroupPayload = entityPayload("GroupPayload", "group", "Group", (ctx, query
 );
 
 const CreateIdentityInput = builder.inputType("CreateIdentityInput", {
+  description: "A new person of the directory.",
   fields: (t) => ({
-    email: t.string({ required: true }),
-    displayName: t.string({ required: true }),
-    role: t.field({ type: RoleEnum }),
-    managerId: t.id(),
-    groupIds: t.idList(),
+    email: t.string({
+      required: true,
+      description: "A valid address, at most 254 characters; unique (CONFLICT otherwise).",
+    }),
+    displayName: t.string({ required: true, description: "1 to 200 characters." }),
+    role: t.field({ type: RoleEnum, description: "Default END_USER." }),
+    managerId: t.id({ description: "Their manager, an existing identity." }),
+    groupIds: t.idList({ description: "Groups to add them to." }),
   }),
 });
 
 const UpdateIdentityInput = builder.inputType("UpdateIdentityInput", {
+  description: "Changes to a person; absent fields stay as they are.",
   fields: (t) => ({
-    identityId: t.id({ required: true }),
-    displayName: t.string(),
-    role: t.field({ type: RoleEnum }),
-    managerId: t.id(),
-    active: t.boolean(),
+    identityId: t.id({ required: true, description: "The identity to change." }),
+    displayName: t.string({ description: "1 to 200 characters." }),
+    role: t.field({ type: RoleEnum, description: "A role change ends the person's browser sessions." }),
+    managerId: t.id({
+      description: "The new manager (not the person themself). Their open MANAGER tickets move to the new manager.",
+    }),
+    active: t.boolean({
+      description: "False deactivates a leaver: sessions and tokens end, grants are revoked, open requests cancelled.",
+    }),
   }),
 });
 
 const CreateGroupInput = builder.inputType("CreateGroupInput", {
+  description: "A new group.",
   fields: (t) => ({
-    name: t.string({ required: true }),
-    description: t.string(),
-    memberIds: t.idList(),
+    name: t.string({ required: true, description: "1 to 200 characters; unique (CONFLICT otherwise)." }),
+    description: t.string({ description: "At most 2000 characters." }),
+    memberIds: t.idList({ description: "Its first members (at most 1000)." }),
   }),
 });
 
 const GroupMembershipInput = builder.inputType("GroupMembershipInput", {
+  description: "One person and one group.",
   fields: (t) => ({
-    groupId: t.id({ required: true }),
-    identityId: t.id({ required: true }),
+    groupId: t.id({ required: true, description: "The group." }),
+    identityId: t.id({ required: true, description: "The person joining or leaving it." }),
   }),
 });
 
 builder.mutationFields((t) => ({
   createIdentity: t.field({
     type: IdentityPayload,
-    description: "Admins only, as are all mutations below.",
-    args: { input: t.arg({ type: CreateIdentityInput, required: true }) },
+    description: "Adds a person to the directory. Admins only, as are all the directory's mutations.",
+    args: { input: t.arg({ type: CreateIdentityInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -177,7 +211,8 @@ builder.mutationFields((t) => ({
   }),
   updateIdentity: t.field({
     type: IdentityPayload,
-    args: { input: t.arg({ type: UpdateIdentityInput, required: true }) },
+    description: "Changes a person's name, role, manager or active state; audited as CONFIG_CHANGED. Admins only.",
+    args: { input: t.arg({ type: UpdateIdentityInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -193,7 +228,8 @@ builder.mutationFields((t) => ({
   }),
   createGroup: t.field({
     type: GroupPayload,
-    args: { input: t.arg({ type: CreateGroupInput, required: true }) },
+    description: "Creates a group. Admins only.",
+    args: { input: t.arg({ type: CreateGroupInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -207,12 +243,14 @@ builder.mutationFields((t) => ({
   }),
   addGroupMember: t.field({
     type: GroupPayload,
-    args: { input: t.arg({ type: GroupMembershipInput, required: true }) },
+    description: "Adds a person to a group; adding a member again changes nothing. Admins only.",
+    args: { input: t.arg({ type: GroupMembershipInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) => changeMembership(ctx, input, "add"),
   }),
   removeGroupMember: t.field({
     type: GroupPayload,
-    args: { input: t.arg({ type: GroupMembershipInput, required: true }) },
+    description: "Removes a person from a group; open group tickets stop counting them. Admins only.",
+    args: { input: t.arg({ type: GroupMembershipInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) => changeMembership(ctx, input, "remove"),
   }),
 }));

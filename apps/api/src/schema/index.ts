@@ -22,9 +22,24 @@ import "./email-outbox.ts";
 import "./request-preview.ts";
 import "./insights.ts";
 
-builder.queryType({ authScopes: { authenticated: true } });
-builder.mutationType({ authScopes: { authenticated: true } });
-builder.subscriptionType({ authScopes: { authenticated: true } });
+builder.queryType({
+  description:
+    "What the viewer may read. Every field needs a signed-in viewer (UNAUTHENTICATED otherwise); admin-only\n" +
+    "fields say so and answer FORBIDDEN to others. Bad arguments answer a GraphQL error with extensions.code.",
+  authScopes: { authenticated: true },
+});
+builder.mutationType({
+  description:
+    "What the viewer may change. Each mutation is one transaction with its audit events; refusals come back in\n" +
+    "the payload's `errors` (never as top-level GraphQL errors), and a refused mutation changes nothing.",
+  authScopes: { authenticated: true },
+});
+builder.subscriptionType({
+  description:
+    "Live changes over graphql-ws or Server-Sent Events, filtered to what the viewer may see, in audit sequence\n" +
+    "order; most resume after a disconnect with afterSequence, without gaps or duplicates.",
+  authScopes: { authenticated: true },
+});
 
 export const schema: GraphQLSchema = builder.toSchema();
 

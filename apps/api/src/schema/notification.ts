@@ -11,7 +11,7 @@ import {
 import { visibleRequestWhere, visibleTicketWhere } from "../domain/policy/visibility.ts";
 import { asLiveSession } from "../live/subscribe.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeIds } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -21,7 +21,7 @@ export const Notification = builder.prismaNode("Notification", {
     "Something a person should know about an access request, written for them when it happened (from one " +
     "audit event). Only its person sees it.",
   fields: (t) => ({
-    kind: t.expose("kind", { type: NotificationKindEnum }),
+    kind: t.expose("kind", { type: NotificationKindEnum, description: "What it is about." }),
     sequence: t.exposeInt("sequence", {
       description:
         "The audit sequence of the event it came from (several notifications of one event share it). " +
@@ -33,7 +33,7 @@ export const Notification = builder.prismaNode("Notification", {
     body: t.exposeString("body", {
       description: "Plain sentences, one per line: who, what, why, and what comes next.",
     }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was written." }),
     readAt: t.expose("readAt", {
       type: "DateTime",
       nullable: true,
@@ -76,7 +76,7 @@ export const NotificationConnection = builder.connectionObject(
 const NotificationSettingType = builder.objectRef<NotificationSetting>("NotificationSetting").implement({
   description: "Whether the viewer gets one kind of notification by email (in-app notifications are always kept).",
   fields: (t) => ({
-    kind: t.field({ type: NotificationKindEnum, resolve: (s) => s.kind }),
+    kind: t.field({ type: NotificationKindEnum, description: "The kind of notification.", resolve: (s) => s.kind }),
     email: t.exposeBoolean("email", { description: "Emails of this kind reach the viewer." }),
     mandatory: t.exposeBoolean("mandatory", {
       description: "An admin made this kind's email mandatory: it cannot be turned off.",
@@ -117,6 +117,7 @@ builder.queryFields((t) => ({
 }));
 
 const MarkNotificationsReadInput = builder.inputType("MarkNotificationsReadInput", {
+  description: "Which of the viewer's notifications to mark read: some by id, or all.",
   fields: (t) => ({
     ids: t.idList({ description: "The viewer's notifications to mark read (at most 100)." }),
     all: t.boolean({ description: "Mark every unread notification of the viewer read (ids are then ignored)." }),
@@ -124,16 +125,18 @@ const MarkNotificationsReadInput = builder.inputType("MarkNotificationsReadInput
 });
 
 const MarkNotificationsReadPayload = builder.objectRef<Payload<number>>("MarkNotificationsReadPayload").implement({
+  description: "How many were marked read, or the errors.",
   fields: (t) => ({
     count: t.int({
       description: "How many notifications were unread and are now read.",
       resolve: (payload) => payload.value ?? 0,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
 const UpdateNotificationSettingsInput = builder.inputType("UpdateNotificationSettingsInput", {
+  description: "The viewer's email preferences, as a whole.",
   fields: (t) => ({
     mutedEmailKinds: t.field({
       type: [NotificationKindEnum],
@@ -146,13 +149,15 @@ const UpdateNotificationSettingsInput = builder.inputType("UpdateNotificationSet
 const UpdateNotificationSettingsPayload = builder
   .objectRef<Payload<NotificationSetting[]>>("UpdateNotificationSettingsPayload")
   .implement({
+    description: "The viewer's email preferences after the change, or the errors.",
     fields: (t) => ({
       settings: t.field({
         type: [NotificationSettingType],
         nullable: true,
+        description: "Every kind with whether its email reaches the viewer; null when `errors` is not empty.",
         resolve: (payload) => payload.value,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 
@@ -162,7 +167,7 @@ builder.mutationFields((t) => ({
     description:
       "Marks the viewer's notifications read: those named, or all. An id that is not the viewer's\n" +
       "notification is NOT_FOUND and nothing changes. Not audited (a read mark changes no access).",
-    args: { input: t.arg({ type: MarkNotificationsReadInput, required: true }) },
+    args: { input: t.arg({ type: MarkNotificationsReadInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -183,7 +188,7 @@ builder.mutationFields((t) => ({
     description:
       "Sets which notification emails the viewer gets (audited as NOTIFICATION_SETTINGS_CHANGED). Muting\n" +
       "a kind an admin made mandatory is a VALIDATION error naming the kind.",
-    args: { input: t.arg({ type: UpdateNotificationSettingsInput, required: true }) },
+    args: { input: t.arg({ type: UpdateNotificationSettingsInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) => updateNotificationSettings(work, viewer, { mutedEmailKinds: input.mutedEmailKinds })),

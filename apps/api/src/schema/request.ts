@@ -9,15 +9,18 @@ import { LIMITS, listSize } from "../domain/validate.ts";
 import type { Actor } from "../domain/work.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
-import { decodeId, decodeIds, decodeOptionalId } from "./ids.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
+import { decodeId, decodeIds, decodeOptionalId, lookupId } from "./ids.ts";
 import { RequestStatusEnum } from "./scalars.ts";
 
 const RequestItem = builder.prismaObject("RequestItem", {
   description: "One requested resource inside a request, with its own progress.",
   fields: (t) => ({
-    id: t.id({ resolve: (item) => toGlobalId("RequestItem", item.id) }),
-    resource: t.relation("resource"),
+    id: t.id({
+      description: "The item's global id (it appears in audit data; items are read through their request).",
+      resolve: (item) => toGlobalId("RequestItem", item.id),
+    }),
+    resource: t.relation("resource", { description: "The resource asked for." }),
     status: t.expose("status", {
       type: RequestStatusEnum,
       description: [
@@ -25,7 +28,10 @@ const RequestItem = builder.prismaObject("RequestItem", {
         ...Object.entries(ITEM_STATUSES).map(([status, meaning]) => `${status}: ${meaning}`),
       ].join("\n"),
     }),
-    tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
+    tickets: t.relation("tickets", {
+      description: "This item's tickets in the order they were opened: its approval steps, then its fulfillment.",
+      query: { orderBy: { number: "asc" } },
+    }),
     grantExpiresAt: t.expose("grantExpiresAt", {
       type: "DateTime",
       nullable: true,
@@ -43,27 +49,44 @@ const RequestItem = builder.prismaObject("RequestItem", {
 
 export const Request = builder.prismaNode("Request", {
   id: { field: "id" },
+  description:
+    "Someone asking for access to one or more resources, with a justification. Visible to its requester, its\n" +
+    "target, the people its tickets are assigned to, and admins.",
   fields: (t) => ({
     number: t.exposeInt("number", { description: "Human-friendly sequence number, shown as REQ-<number>." }),
-    requester: t.relation("requester"),
+    requester: t.relation("requester", { description: "Who made the request." }),
     target: t.relation("target", {
       description:
         "Whom the access is for: the requester, or another identity when an admin requested on their behalf.",
     }),
-    justification: t.exposeString("justification"),
-    status: t.expose("status", { type: RequestStatusEnum }),
+    justification: t.exposeString("justification", {
+      description: "Why the access is needed, as the requester wrote it (at most 2000 characters).",
+    }),
+    status: t.expose("status", { type: RequestStatusEnum, description: "Where the request stands as a whole." }),
     grantExpiresAt: t.expose("grantExpiresAt", {
       type: "DateTime",
       nullable: true,
       description: "The end of access the requester asked for (null: none). Each item says what applies.",
     }),
-    items: t.relation("items", { type: RequestItem, query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
-    tickets: t.relation("tickets", { query: { orderBy: { number: "asc" } } }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
-    closedAt: t.expose("closedAt", { type: "DateTime", nullable: true }),
+    items: t.relation("items", {
+      type: RequestItem,
+      description: "One per requested resource, in the order asked.",
+      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    }),
+    tickets: t.relation("tickets", {
+      description: "Every ticket of every item, by number (TKT-<number>).",
+      query: { orderBy: { number: "asc" } },
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was made." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When anything of it last changed." }),
+    closedAt: t.expose("closedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it reached a final status (fulfilled, rejected, cancelled, failed); null while open.",
+    }),
     viewerCanCancel: t.boolean({
-      description: "Whether the viewer may cancel this request now",
+      description:
+        "Whether the viewer may cancel this request now: its requester, target or an admin, while an item is open.",
       select: { requesterId: true, targetId: true, _count: { select: { items: { where: openItemWhere } } } },
       resolve: (request, _args, ctx) => mayCancelRequest(viewerOf(ctx), request, request._count.items > 0),
     }),
@@ -89,8 +112,9 @@ export const RequestConnection = builder.connectionObject(
 );
 
 const RequestFilter = builder.inputType("RequestFilter", {
+  description: "Narrows a list of requests; every field given must match. A malformed id is NOT_FOUND on its field.",
   fields: (t) => ({
-    status: t.field({ type: [RequestStatusEnum] }),
+    status: t.field({ type: [RequestStatusEnum], description: "Only requests in one of these statuses (at most 10)." }),
     identityId: t.id({ description: "Only requests whose requester or target is this identity." }),
     systemId: t.id({ description: "Only requests that include a resource of this system." }),
   }),
@@ -120,8 +144,8 @@ builder.queryFields((t) => ({
     {
       type: "Request",
       cursor: "id",
-      description: "End users see the requests they made or that target them; admins see all.",
-      args: { filter: t.arg({ type: RequestFilter }) },
+      description: "Requests, newest first. End users see the requests they made or that target them; admins see all.",
+      args: { filter: t.arg({ type: RequestFilter, description: "Absent: every request the viewer may see." }) },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.request.findMany({
           ...query,
@@ -140,21 +164,29 @@ builder.queryFields((t) => ({
   request: t.prismaField({
     type: "Request",
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.request.findFirst({
-        ...query,
-        where: { id: decodeId(args.id, "Request", ["id"]), ...visibleRequestWhere(viewerOf(ctx)) },
-      }),
+    description:
+      "One request by id; null when the id names no request (malformed, another type's, unknown) or one the\n" +
+      "viewer may not see.",
+    args: { id: t.arg.id({ required: true, description: "The request's global id." }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = lookupId(args.id, "Request", ["id"]);
+      return id === null
+        ? null
+        : ctx.prisma.request.findFirst({ ...query, where: { id, ...visibleRequestWhere(viewerOf(ctx)) } });
+    },
   }),
 }));
 
 // ---------------------------------------------------------------- mutations
 
 const CreateRequestInput = builder.inputType("CreateRequestInput", {
+  description: "What to ask for, for whom, and why.",
   fields: (t) => ({
-    resourceIds: t.idList({ required: true }),
-    justification: t.string({ required: true }),
+    resourceIds: t.idList({
+      required: true,
+      description: "1 to 20 distinct requestable resources the target holds no access to and has no open request for.",
+    }),
+    justification: t.string({ required: true, description: "Why the access is needed: 1 to 2000 characters." }),
     targetIdentityId: t.id({
       description: "Admins only: request on behalf of another identity. Defaults to the viewer.",
     }),
@@ -179,9 +211,12 @@ const CreateRequestInput = builder.inputType("CreateRequestInput", {
 });
 
 const CancelRequestInput = builder.inputType("CancelRequestInput", {
+  description: "The request to withdraw.",
   fields: (t) => ({
-    requestId: t.id({ required: true }),
-    reason: t.string(),
+    requestId: t.id({ required: true, description: "A request with an open item." }),
+    reason: t.string({
+      description: "Optional, at most 2000 characters; shown to the approvers and in the audit trail.",
+    }),
   }),
 });
 
@@ -193,7 +228,10 @@ const RequestPayload = entityPayload("RequestPayload", "request", "Request", loa
 builder.mutationFields((t) => ({
   createRequest: t.field({
     type: CreateRequestPayload,
-    args: { input: t.arg({ type: CreateRequestInput, required: true }) },
+    description:
+      "Asks for access. Routing opens each item's first ticket (or approves it by policy) in the same\n" +
+      "transaction. Anyone signed in, for themselves; admins also for others (FORBIDDEN for non-admins).",
+    args: { input: t.arg({ type: CreateRequestInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         listSize(input.resourceIds, 1, LIMITS.resourcesPerRequest, ["input", "resourceIds"]);
@@ -214,7 +252,10 @@ builder.mutationFields((t) => ({
   }),
   cancelRequest: t.field({
     type: RequestPayload,
-    args: { input: t.arg({ type: CancelRequestInput, required: true }) },
+    description:
+      "Withdraws a request: its open tickets are CANCELLED and connector calls under way are stopped and revoked.\n" +
+      "Its requester, target or an admin; INVALID_STATE once nothing is open.",
+    args: { input: t.arg({ type: CancelRequestInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const requestId = decodeId(input.requestId, "Request", ["input", "requestId"]);

@@ -13,12 +13,13 @@ import { visibleResourceWhere, visibleReviewItemWhere, visibleReviewWhere } from
 import { type Actor, isAdmin } from "../domain/work.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate } from "./errors.ts";
-import { decodeId, decodeIds } from "./ids.ts";
-import { subscribeOptions } from "./subscriptions.ts";
+import { entityPayload, mutate, MUTATION_INPUT } from "./errors.ts";
+import { decodeId, decodeIds, lookupId } from "./ids.ts";
+import { AFTER_SEQUENCE, subscribeOptions } from "./subscriptions.ts";
 
 export const ReviewStatusEnum = builder.enumType(ReviewStatus, {
   name: "ReviewStatus",
+  description: "Whether a campaign is still being decided.",
   values: {
     OPEN: { description: "Reviewers are deciding; undecided items get the campaign's onDeadline when it closes." },
     CLOSED: { description: "Every item has its decision; nothing changes any more." },
@@ -42,6 +43,7 @@ export const ReviewerRuleEnum = builder.enumType(ReviewerRule, {
 
 export const ReviewDecisionEnum = builder.enumType(ReviewDecision, {
   name: "ReviewDecision",
+  description: "A reviewer's verdict on one grant.",
   values: {
     KEEP: { description: "The access stays." },
     REVOKE: {
@@ -62,10 +64,10 @@ interface ReviewProgress {
 const ReviewProgressType = builder.objectRef<ReviewProgress>("ReviewProgress").implement({
   description: "How far a campaign is, over all of its items (whoever reviews them).",
   fields: (t) => ({
-    total: t.exposeInt("total"),
-    kept: t.exposeInt("kept"),
-    revoked: t.exposeInt("revoked"),
-    undecided: t.exposeInt("undecided"),
+    total: t.exposeInt("total", { description: "Items in the campaign: kept + revoked + undecided." }),
+    kept: t.exposeInt("kept", { description: "Items decided KEEP." }),
+    revoked: t.exposeInt("revoked", { description: "Items decided REVOKE." }),
+    undecided: t.exposeInt("undecided", { description: "Items nobody has decided yet." }),
   }),
 });
 
@@ -77,10 +79,10 @@ export const AccessReview = builder.prismaNode("AccessReview", {
     "they review at least one item.",
   fields: (t) => ({
     number: t.exposeInt("number", { description: "Human-friendly sequence number, shown as REV-<number>." }),
-    name: t.exposeString("name"),
-    description: t.exposeString("description", { nullable: true }),
-    status: t.expose("status", { type: ReviewStatusEnum }),
-    reviewerRule: t.expose("reviewerRule", { type: ReviewerRuleEnum }),
+    name: t.exposeString("name", { description: 'What the campaign is called, e.g. "Q4 GitHub review".' }),
+    description: t.exposeString("description", { nullable: true, description: "Why it runs; null if unset." }),
+    status: t.expose("status", { type: ReviewStatusEnum, description: "OPEN while being decided, then CLOSED." }),
+    reviewerRule: t.expose("reviewerRule", { type: ReviewerRuleEnum, description: "Who reviews each item." }),
     onDeadline: t.expose("onDeadline", {
       type: ReviewDecisionEnum,
       description: "What items nobody decided get when the campaign closes (REVOKE unless chosen otherwise).",
@@ -89,9 +91,13 @@ export const AccessReview = builder.prismaNode("AccessReview", {
       type: "DateTime",
       description: "When the system closes the campaign (admins may close it earlier).",
     }),
-    startedBy: t.relation("startedBy"),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    closedAt: t.expose("closedAt", { type: "DateTime", nullable: true }),
+    startedBy: t.relation("startedBy", { description: "The admin who started it." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it started." }),
+    closedAt: t.expose("closedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it closed (by an admin or at the deadline); null while OPEN.",
+    }),
     systems: t.relation("systems", {
       description: "The systems in scope: every resource of theirs.",
       query: { orderBy: { name: "asc" } },
@@ -106,6 +112,7 @@ export const AccessReview = builder.prismaNode("AccessReview", {
     }),
     progress: t.field({
       type: ReviewProgressType,
+      description: "Counts over all of its items, whatever the viewer may see of them.",
       select: { id: true },
       resolve: async (review, _args, ctx) => {
         const counts = await ctx.prisma.accessReviewItem.groupBy({
@@ -162,10 +169,10 @@ export const AccessReviewItem = builder.prismaNode("AccessReviewItem", {
     "One grant under review. Visible to its reviewers and admins; never to its holder, so that reviewers " +
     "decide freely (a holder whose access is revoked sees the grant end, with the reviewer's reason).",
   fields: (t) => ({
-    review: t.relation("review"),
+    review: t.relation("review", { description: "The campaign it belongs to." }),
     grant: t.relation("grant", { description: "The access under review, with its status now." }),
     identity: t.relation("identity", { description: "Who holds the access." }),
-    resource: t.relation("resource"),
+    resource: t.relation("resource", { description: "The resource the access is to." }),
     reviewers: t.relation("reviewers", {
       description: "Who may decide it (chosen by the campaign's rule when it started).",
       query: { orderBy: { displayName: "asc" } },
@@ -173,12 +180,20 @@ export const AccessReviewItem = builder.prismaNode("AccessReviewItem", {
     assignedToAdmins: t.exposeBoolean("assignedToAdmins", {
       description: "The rule named nobody but the holder: the admins review it.",
     }),
-    decision: t.expose("decision", { type: ReviewDecisionEnum, nullable: true }),
+    decision: t.expose("decision", {
+      type: ReviewDecisionEnum,
+      nullable: true,
+      description: "KEEP or REVOKE; null while undecided.",
+    }),
     decidedBy: t.relation("decidedBy", {
       nullable: true,
       description: "Null for an undecided item, and for one decided by the deadline.",
     }),
-    decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true }),
+    decidedAt: t.expose("decidedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was decided; null while undecided.",
+    }),
     comment: t.exposeString("comment", { nullable: true, description: "The reviewer's reason (required to revoke)." }),
     viewerCanDecide: t.boolean({
       description: "Whether the viewer may decide this item now (decideReviewItem).",
@@ -225,7 +240,7 @@ builder.queryFields((t) => ({
       cursor: "id",
       description:
         "Access review campaigns, newest first. Admins see all; others the campaigns where they review at least one item.",
-      args: { status: t.arg({ type: ReviewStatusEnum }) },
+      args: { status: t.arg({ type: ReviewStatusEnum, description: "Only campaigns in this status." }) },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.accessReview.findMany({
           ...query,
@@ -240,13 +255,16 @@ builder.queryFields((t) => ({
   accessReview: t.prismaField({
     type: "AccessReview",
     nullable: true,
-    description: "One campaign by id; null when it does not exist or the viewer may not see it.",
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.accessReview.findFirst({
-        ...query,
-        where: { id: decodeId(args.id, "AccessReview", ["id"]), ...visibleReviewWhere(viewerOf(ctx)) },
-      }),
+    description:
+      "One campaign by id; null when the id names no campaign (malformed, another type's, unknown) or one the\n" +
+      "viewer may not see.",
+    args: { id: t.arg.id({ required: true, description: "The campaign's global id." }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = lookupId(args.id, "AccessReview", ["id"]);
+      return id === null
+        ? null
+        : ctx.prisma.accessReview.findFirst({ ...query, where: { id, ...visibleReviewWhere(viewerOf(ctx)) } });
+    },
   }),
   myReviewItems: t.prismaConnection(
     {
@@ -255,7 +273,7 @@ builder.queryFields((t) => ({
       description:
         "The review items the viewer reviews in OPEN campaigns (admins: also those assigned to the admins), " +
         "oldest first. decided: false lists what is still to do.",
-      args: { decided: t.arg.boolean() },
+      args: { decided: t.arg.boolean({ description: "true: only decided items; false: only undecided ones." }) },
       resolve: (query, _root, args, ctx) =>
         ctx.prisma.accessReviewItem.findMany({
           ...query,
@@ -272,12 +290,13 @@ builder.queryFields((t) => ({
 // ---------------------------------------------------------------- mutations
 
 const StartAccessReviewInput = builder.inputType("StartAccessReviewInput", {
+  description: "A new campaign: its scope, its reviewers and its deadline.",
   fields: (t) => ({
-    name: t.string({ required: true }),
-    description: t.string(),
+    name: t.string({ required: true, description: "1 to 200 characters." }),
+    description: t.string({ description: "At most 2000 characters." }),
     systemIds: t.idList({ description: "Review every grant of these systems' resources." }),
     resourceIds: t.idList({ description: "Review every grant of these resources. Name systems, resources or both." }),
-    reviewerRule: t.field({ type: ReviewerRuleEnum, required: true }),
+    reviewerRule: t.field({ type: ReviewerRuleEnum, required: true, description: "Who reviews each item." }),
     reviewerIds: t.idList({ description: "NAMED only (required then): the identities who review every item." }),
     deadline: t.field({ type: "DateTime", required: true, description: "In the future." }),
     onDeadline: t.field({
@@ -288,15 +307,17 @@ const StartAccessReviewInput = builder.inputType("StartAccessReviewInput", {
 });
 
 const DecideReviewItemInput = builder.inputType("DecideReviewItemInput", {
+  description: "A verdict on one review item.",
   fields: (t) => ({
-    itemId: t.id({ required: true }),
-    decision: t.field({ type: ReviewDecisionEnum, required: true }),
+    itemId: t.id({ required: true, description: "The item (AccessReviewItem.id)." }),
+    decision: t.field({ type: ReviewDecisionEnum, required: true, description: "KEEP or REVOKE." }),
     comment: t.string({ description: "Required to REVOKE (the holder is told it); optional to KEEP." }),
   }),
 });
 
 const CloseAccessReviewInput = builder.inputType("CloseAccessReviewInput", {
-  fields: (t) => ({ reviewId: t.id({ required: true }) }),
+  description: "The campaign to close.",
+  fields: (t) => ({ reviewId: t.id({ required: true, description: "An OPEN campaign." }) }),
 });
 
 const AccessReviewPayload = entityPayload("AccessReviewPayload", "accessReview", "AccessReview", (ctx, query, id) =>
@@ -310,7 +331,7 @@ builder.mutationFields((t) => ({
   startAccessReview: t.field({
     type: AccessReviewPayload,
     description: "Admins only: start a campaign over the ACTIVE grants of the given systems and resources.",
-    args: { input: t.arg({ type: StartAccessReviewInput, required: true }) },
+    args: { input: t.arg({ type: StartAccessReviewInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const systemIds = decodeIds(input.systemIds ?? [], "System", ["input", "systemIds"]);
@@ -335,7 +356,7 @@ builder.mutationFields((t) => ({
     description:
       "Keep or revoke one item: its reviewers, admins for admin-assigned items, any admin as an override " +
       "(audited as such); never the holder. Once per item, while its campaign is OPEN.",
-    args: { input: t.arg({ type: DecideReviewItemInput, required: true }) },
+    args: { input: t.arg({ type: DecideReviewItemInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const itemId = decodeId(input.itemId, "AccessReviewItem", ["input", "itemId"]);
@@ -348,7 +369,7 @@ builder.mutationFields((t) => ({
     type: AccessReviewPayload,
     description:
       "Admins only: close an OPEN campaign before its deadline; undecided items get its onDeadline, as at the deadline.",
-    args: { input: t.arg({ type: CloseAccessReviewInput, required: true }) },
+    args: { input: t.arg({ type: CloseAccessReviewInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) => {
         const reviewId = decodeId(input.reviewId, "AccessReview", ["input", "reviewId"]);
@@ -360,6 +381,7 @@ builder.mutationFields((t) => ({
 // ---------------------------------------------------------------- live
 
 const ReviewChangeActionEnum = builder.enumType("AccessReviewChangeAction", {
+  description: "What changed in an access review.",
   values: {
     REVIEW_STARTED: { description: "The campaign started (item is null)." },
     REVIEW_ITEM_DECIDED: { description: "An item was decided, by a reviewer or by the deadline." },
@@ -370,19 +392,30 @@ const ReviewChangeActionEnum = builder.enumType("AccessReviewChangeAction", {
 const AccessReviewChangeType = builder.objectRef<AccessReviewChange>("AccessReviewChange").implement({
   description: "A change of an access review campaign or of one of its items.",
   fields: (t) => ({
-    action: t.field({ type: ReviewChangeActionEnum, resolve: (change) => change.action }),
+    action: t.field({
+      type: ReviewChangeActionEnum,
+      description: "What happened.",
+      resolve: (change) => change.action,
+    }),
     review: t.prismaField({
       type: "AccessReview",
+      description: "The campaign as it is now.",
       resolve: (query, change, _args, ctx) =>
         ctx.prisma.accessReview.findUniqueOrThrow({ ...query, where: { id: change.reviewId } }),
     }),
     item: t.prismaField({
       type: "AccessReviewItem",
       nullable: true,
+      description: "The decided item; null for a campaign's start or close.",
       resolve: (query, change, _args, ctx) =>
         change.itemId ? ctx.prisma.accessReviewItem.findUnique({ ...query, where: { id: change.itemId } }) : null,
     }),
-    decision: t.field({ type: ReviewDecisionEnum, nullable: true, resolve: (change) => change.decision }),
+    decision: t.field({
+      type: ReviewDecisionEnum,
+      nullable: true,
+      description: "The item's decision; null for a campaign's start or close.",
+      resolve: (change) => change.decision,
+    }),
     actor: t.prismaField({
       type: "Identity",
       nullable: true,
@@ -390,7 +423,7 @@ const AccessReviewChangeType = builder.objectRef<AccessReviewChange>("AccessRevi
       resolve: (query, change, _args, ctx) =>
         change.actorId ? ctx.prisma.identity.findUnique({ ...query, where: { id: change.actorId } }) : null,
     }),
-    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
+    at: t.field({ type: "DateTime", description: "When the change happened.", resolve: (change) => change.at }),
     sequence: t.exposeInt("sequence", {
       description: "The audit sequence of the change; pass it back as afterSequence to resume.",
     }),
@@ -404,7 +437,7 @@ builder.subscriptionFields((t) => ({
       "Campaigns starting and closing and items being decided, for admins and the reviewers (an item's change\n" +
       "reaches its reviewers, a start or close every reviewer of the campaign). With afterSequence, the changes\n" +
       "missed since that sequence come first, then live ones, with no gap and no duplicate.",
-    args: { afterSequence: t.arg.int() },
+    args: { afterSequence: t.arg.int({ description: AFTER_SEQUENCE }) },
     subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("review", args)),
     resolve: (change) => change,
   }),

@@ -5,14 +5,17 @@ import { toGlobalId } from "../domain/global-id.ts";
 import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { endSession, workingSessionWhere } from "../domain/sessions/sessions.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
 
 export const Session = builder.prismaObject("Session", {
   description: "A browser signed in through the identity provider (never its cookie).",
   fields: (t) => ({
-    id: t.id({ resolve: (session) => toGlobalId("Session", session.id) }),
+    id: t.id({
+      description: "The session's global id (what revokeSession takes); not its cookie.",
+      resolve: (session) => toGlobalId("Session", session.id),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the person signed in." }),
     lastSeenAt: t.expose("lastSeenAt", {
       type: "DateTime",
@@ -43,21 +46,24 @@ builder.prismaObjectField(Identity, "sessions", (t) =>
 );
 
 const RevokeSessionInput = builder.inputType("RevokeSessionInput", {
+  description: "The session to end.",
   fields: (t) => ({
-    sessionId: t.id({ required: true }),
-    reason: t.string(),
+    sessionId: t.id({ required: true, description: "The session's id (Session.id)." }),
+    reason: t.string({ description: "Why, at most 2000 characters; audited with SESSION_ENDED." }),
   }),
 });
 
 const RevokeSessionPayload = builder.objectRef<Payload<string>>("RevokeSessionPayload").implement({
+  description: "The ended session, or the errors.",
   fields: (t) => ({
     session: t.prismaField({
       type: "Session",
       nullable: true,
+      description: "The session, now ended; null when `errors` is not empty.",
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.session.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
@@ -66,7 +72,7 @@ builder.mutationFields((t) => ({
     type: RevokeSessionPayload,
     description:
       "Signs a browser out: admins any session, everyone their own. It stops working at once, and\nlive connections that use it are closed.",
-    args: { input: t.arg({ type: RevokeSessionInput, required: true }) },
+    args: { input: t.arg({ type: RevokeSessionInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>

@@ -2,7 +2,7 @@
 // kinds whose email nobody may turn off; read and changed by admins (domain/settings).
 import { readSettings, updateSettings, type OrganisationSettings } from "../domain/settings/settings.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeOptionalId } from "./ids.ts";
 import { NotificationKindEnum } from "./notification-kind.ts";
 
@@ -54,6 +54,7 @@ const UpdateOrganisationSettingsInput = builder.inputType("UpdateOrganisationSet
 const UpdateOrganisationSettingsPayload = builder
   .objectRef<Payload<OrganisationSettings>>("UpdateOrganisationSettingsPayload")
   .implement({
+    description: "The organisation's settings after the change, or the errors.",
     fields: (t) => ({
       settings: t.field({
         type: OrganisationSettingsType,
@@ -61,7 +62,7 @@ const UpdateOrganisationSettingsPayload = builder
         description: "The settings after the change (null when it was refused).",
         resolve: (payload) => payload.value,
       }),
-      errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+      errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
     }),
   });
 
@@ -78,7 +79,7 @@ builder.mutationFields((t) => ({
   updateOrganisationSettings: t.field({
     type: UpdateOrganisationSettingsPayload,
     description: "Change the organisation's settings (admins only); audited as CONFIG_CHANGED with what changed.",
-    args: { input: t.arg({ type: UpdateOrganisationSettingsInput, required: true }) },
+    args: { input: t.arg({ type: UpdateOrganisationSettingsInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         await ctx.db.transact((work) =>

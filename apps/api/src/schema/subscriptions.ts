@@ -16,10 +16,21 @@ import { builder } from "./builder.ts";
 import { decodeOptionalId } from "./ids.ts";
 import { HealthStatusEnum, RequestStatusEnum, TicketStatusEnum } from "./scalars.ts";
 
+/** The description of every subscription's `afterSequence` argument (review.ts uses it too). */
+export const AFTER_SEQUENCE =
+  "Resume: first deliver the changes after this audit sequence (the last `sequence` you received), then live\n" +
+  "ones. 0 or more (VALIDATION otherwise); absent: live changes only.";
+
+const AT = "When the change happened.";
+const SEQUENCE = "The change's audit sequence; pass the last one you received back as afterSequence to resume.";
+const REQUEST_ID = "Only changes of this request; a malformed id or another type's is NOT_FOUND.";
+
 const TicketStatusChangeType = builder.objectRef<TicketStatusChange>("TicketStatusChange").implement({
+  description: "A ticket was created or changed status (or was reassigned: previousStatus equals status).",
   fields: (t) => ({
     ticket: t.prismaField({
       type: "Ticket",
+      description: "The ticket as it is now.",
       resolve: (query, change, _args, ctx) =>
         ctx.prisma.ticket.findUniqueOrThrow({ ...query, where: { id: change.ticketId } }),
     }),
@@ -29,31 +40,45 @@ const TicketStatusChangeType = builder.objectRef<TicketStatusChange>("TicketStat
       description: "Null when the ticket was just created.",
       resolve: (change) => change.previousStatus,
     }),
-    status: t.field({ type: TicketStatusEnum, resolve: (change) => change.status }),
+    status: t.field({
+      type: TicketStatusEnum,
+      description: "Its status after the change.",
+      resolve: (change) => change.status,
+    }),
     actor: t.prismaField({
       type: "Identity",
       nullable: true,
+      description: "Who changed it; null when the system did (policy, a connector, the sweeper).",
       resolve: (query, change, _args, ctx) =>
         change.actorId ? ctx.prisma.identity.findUnique({ ...query, where: { id: change.actorId } }) : null,
     }),
-    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
-    sequence: t.exposeInt("sequence", {
-      description: "The audit sequence of the change; pass it back as afterSequence to resume.",
-    }),
+    at: t.field({ type: "DateTime", description: AT, resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence", { description: SEQUENCE }),
   }),
 });
 
 const RequestStatusChangeType = builder.objectRef<RequestStatusChange>("RequestStatusChange").implement({
+  description: "A request was created or changed status.",
   fields: (t) => ({
     request: t.prismaField({
       type: "Request",
+      description: "The request as it is now.",
       resolve: (query, change, _args, ctx) =>
         ctx.prisma.request.findUniqueOrThrow({ ...query, where: { id: change.requestId } }),
     }),
-    previousStatus: t.field({ type: RequestStatusEnum, nullable: true, resolve: (change) => change.previousStatus }),
-    status: t.field({ type: RequestStatusEnum, resolve: (change) => change.status }),
-    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
-    sequence: t.exposeInt("sequence"),
+    previousStatus: t.field({
+      type: RequestStatusEnum,
+      nullable: true,
+      description: "Null when the request was just created.",
+      resolve: (change) => change.previousStatus,
+    }),
+    status: t.field({
+      type: RequestStatusEnum,
+      description: "Its status after the change.",
+      resolve: (change) => change.status,
+    }),
+    at: t.field({ type: "DateTime", description: AT, resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence", { description: SEQUENCE }),
   }),
 });
 
@@ -62,20 +87,39 @@ const SystemHealthChangeType = builder.objectRef<SystemHealthChange>("SystemHeal
   fields: (t) => ({
     system: t.prismaField({
       type: "System",
+      description: "The system, as it is now.",
       resolve: (query, change, _args, ctx) =>
         ctx.prisma.system.findUniqueOrThrow({ ...query, where: { id: change.systemId } }),
     }),
-    previousStatus: t.field({ type: HealthStatusEnum, nullable: true, resolve: (change) => change.previousStatus }),
-    status: t.field({ type: HealthStatusEnum, resolve: (change) => change.status }),
-    message: t.string({ nullable: true, resolve: (change) => change.message }),
-    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
-    sequence: t.exposeInt("sequence"),
+    previousStatus: t.field({
+      type: HealthStatusEnum,
+      nullable: true,
+      description: "Null on the first check.",
+      resolve: (change) => change.previousStatus,
+    }),
+    status: t.field({ type: HealthStatusEnum, description: "The new health.", resolve: (change) => change.status }),
+    message: t.string({
+      nullable: true,
+      description: "What the check or call said (may name internal hosts); null when healthy.",
+      resolve: (change) => change.message,
+    }),
+    at: t.field({ type: "DateTime", description: AT, resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence", { description: SEQUENCE }),
   }),
 });
 
+const GRANT_CHANGE_MEANINGS: Record<GrantChange["action"], string> = {
+  ACTIVATED: "The access was provisioned: the grant began.",
+  REVOKED: "The access was taken away early (an admin, a review, cancellation, a leaver).",
+  EXPIRED: "The grant reached its end.",
+  EXTENDED: "A fulfilled extension request moved the grant's end.",
+};
+
 const GrantChangeKindEnum = builder.enumType("GrantChangeKind", {
   description: "What happened to a grant.",
-  values: Object.fromEntries(GRANT_CHANGE_KINDS.map((kind) => [kind, {}])) as Record<GrantChange["action"], object>,
+  values: Object.fromEntries(
+    GRANT_CHANGE_KINDS.map((kind) => [kind, { description: GRANT_CHANGE_MEANINGS[kind] }]),
+  ) as Record<GrantChange["action"], { description: string }>,
 });
 
 const GrantChangeType = builder.objectRef<GrantChange>("GrantChange").implement({
@@ -84,10 +128,11 @@ const GrantChangeType = builder.objectRef<GrantChange>("GrantChange").implement(
   fields: (t) => ({
     grant: t.prismaField({
       type: "Grant",
+      description: "The grant as it is now.",
       resolve: (query, change, _args, ctx) =>
         ctx.prisma.grant.findUniqueOrThrow({ ...query, where: { id: change.grantId } }),
     }),
-    change: t.field({ type: GrantChangeKindEnum, resolve: (change) => change.action }),
+    change: t.field({ type: GrantChangeKindEnum, description: "What happened.", resolve: (change) => change.action }),
     actor: t.prismaField({
       type: "Identity",
       nullable: true,
@@ -95,8 +140,8 @@ const GrantChangeType = builder.objectRef<GrantChange>("GrantChange").implement(
       resolve: (query, change, _args, ctx) =>
         change.actorId ? ctx.prisma.identity.findUnique({ ...query, where: { id: change.actorId } }) : null,
     }),
-    at: t.field({ type: "DateTime", resolve: (change) => change.at }),
-    sequence: t.exposeInt("sequence"),
+    at: t.field({ type: "DateTime", description: AT, resolve: (change) => change.at }),
+    sequence: t.exposeInt("sequence", { description: SEQUENCE }),
   }),
 });
 
@@ -117,13 +162,22 @@ builder.subscriptionFields((t) => ({
     type: TicketStatusChangeType,
     description:
       "Every ticket change that the viewer may see, in sequence order, optionally only\nfor one request. With afterSequence, the changes the viewer missed since that\nsequence are delivered first, then live ones, with no gap and no duplicate.",
-    args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
+    args: {
+      requestId: t.arg.id({ description: REQUEST_ID }),
+      afterSequence: t.arg.int({ description: AFTER_SEQUENCE }),
+    },
     subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("ticket", args)),
     resolve: (change) => change,
   }),
   requestStatusChanged: t.field({
     type: RequestStatusChangeType,
-    args: { requestId: t.arg.id(), afterSequence: t.arg.int() },
+    description:
+      "Every request change that the viewer may see, in sequence order, optionally only for one request;\n" +
+      "resumable with afterSequence like ticketStatusChanged.",
+    args: {
+      requestId: t.arg.id({ description: REQUEST_ID }),
+      afterSequence: t.arg.int({ description: AFTER_SEQUENCE }),
+    },
     subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("request", args)),
     resolve: (change) => change,
   }),
@@ -132,7 +186,7 @@ builder.subscriptionFields((t) => ({
     description:
       "Every change of a grant the viewer holds (admins: of every grant), resumable with afterSequence\n" +
       "like the others: access granted, extended, revoked, or expired by the sweeper.",
-    args: { afterSequence: t.arg.int() },
+    args: { afterSequence: t.arg.int({ description: AFTER_SEQUENCE }) },
     subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("grant", args)),
     resolve: (change) => change,
   }),
@@ -140,7 +194,7 @@ builder.subscriptionFields((t) => ({
     type: SystemHealthChangeType,
     description: "Admins only: every change of a connector system's health, resumable like the others.",
     authScopes: { admin: true },
-    args: { afterSequence: t.arg.int() },
+    args: { afterSequence: t.arg.int({ description: AFTER_SEQUENCE }) },
     subscribe: (_root, args, ctx) => subscribeLive(ctx, viewerOf(ctx), subscribeOptions("health", args)),
     resolve: (change) => change,
   }),

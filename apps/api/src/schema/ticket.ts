@@ -30,18 +30,22 @@ import type { Actor, Work } from "../domain/work.ts";
 import type { Identity as IdentityRow } from "../generated/prisma/client.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
-import { entityPayload, mutate, UserError, type UserErrorShape } from "./errors.ts";
+import { entityPayload, mutate, MUTATION_INPUT, UserError, type UserErrorShape } from "./errors.ts";
 import { Identity } from "./identity.ts";
-import { decodeId, decodeOptionalId } from "./ids.ts";
+import { decodeId, decodeOptionalId, lookupId } from "./ids.ts";
 import { containsText, searchTerm } from "./text-search.ts";
 import { TicketKindEnum, TicketStatusEnum } from "./scalars.ts";
 
 builder.prismaObject("TicketComment", {
+  description: "A note on a ticket, visible to whoever may see the ticket.",
   fields: (t) => ({
-    id: t.id({ resolve: (comment) => toGlobalId("TicketComment", comment.id) }),
-    author: t.relation("author"),
-    body: t.exposeString("body"),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    id: t.id({
+      description: "The comment's global id.",
+      resolve: (comment) => toGlobalId("TicketComment", comment.id),
+    }),
+    author: t.relation("author", { description: "Who wrote it." }),
+    body: t.exposeString("body", { description: "What they wrote (at most 4000 characters)." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was written." }),
   }),
 });
 
@@ -66,12 +70,15 @@ function defaultSlaHoursOf(ctx: Context): Promise<number> {
 
 export const Ticket = builder.prismaNode("Ticket", {
   id: { field: "id" },
+  description:
+    "One unit of work on a request item: an approval step, its fulfillment, or removing revoked access. Visible\n" +
+    "to its assignees, the request's requester and target, and admins.",
   fields: (t) => ({
     number: t.exposeInt("number", { description: "Human-friendly sequence number, shown as TKT-<number>." }),
-    kind: t.expose("kind", { type: TicketKindEnum }),
-    status: t.expose("status", { type: TicketStatusEnum }),
-    request: t.relation("request"),
-    resource: t.relation("resource"),
+    kind: t.expose("kind", { type: TicketKindEnum, description: "What the ticket asks for." }),
+    status: t.expose("status", { type: TicketStatusEnum, description: "Where it stands." }),
+    request: t.relation("request", { description: "The request it belongs to." }),
+    resource: t.relation("resource", { description: "The resource of its request item." }),
     step: t.exposeInt("step", { nullable: true, description: "Approval step order, for APPROVAL tickets." }),
     grantExpiresAt: t.field({
       type: "DateTime",
@@ -110,14 +117,28 @@ export const Ticket = builder.prismaNode("Ticket", {
       nullable: true,
       description: "Set when the ticket is assigned to a group.",
     }),
-    decidedBy: t.relation("decidedBy", { nullable: true }),
-    decidedAt: t.expose("decidedAt", { type: "DateTime", nullable: true }),
-    comments: t.relation("comments", { query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+    decidedBy: t.relation("decidedBy", {
+      nullable: true,
+      description: "Who closed it (approved, rejected, fulfilled); null while open or when policy or a connector did.",
+    }),
+    decidedAt: t.expose("decidedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was closed; null while open.",
+    }),
+    comments: t.relation("comments", {
+      description: "Its comments, oldest first.",
+      query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+    }),
     viewerCanApprove: t.boolean({
+      description:
+        "An open APPROVAL ticket the viewer may approve now: assigned to them, or an admin's override, never for a\n" +
+        "request they made or are the target of.",
       select: ticketFactsSelect,
       resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, ["APPROVAL"]),
     }),
     viewerCanReject: t.boolean({
+      description: "The same as viewerCanApprove: whoever may approve a ticket may reject it.",
       select: ticketFactsSelect,
       resolve: (ticket, _args, ctx) => viewerMayAct(ctx, ticket, ["APPROVAL"]),
     }),
@@ -162,8 +183,8 @@ export const Ticket = builder.prismaNode("Ticket", {
       nullable: true,
       description: "The approver away whose delegate got this ticket (Identity.delegation).",
     }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was opened." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When anything of it last changed." }),
     stepCount: t.int({
       nullable: true,
       description:
@@ -202,16 +223,17 @@ export const TicketConnection = builder.connectionObject(
 );
 
 const TicketFilter = builder.inputType("TicketFilter", {
+  description: "Narrows a list of tickets; every field given must match. A malformed id is NOT_FOUND on its field.",
   fields: (t) => ({
-    status: t.field({ type: [TicketStatusEnum] }),
-    kind: t.field({ type: [TicketKindEnum] }),
+    status: t.field({ type: [TicketStatusEnum], description: "Only tickets in one of these statuses (at most 10)." }),
+    kind: t.field({ type: [TicketKindEnum], description: "Only tickets of these kinds." }),
     actionableByViewer: t.boolean({ description: "Only tickets that the viewer may act on now." }),
     assignedToViewer: t.boolean({
       description:
         "Only tickets that wait on the viewer: open to them by name, through one of their groups, or (admins) " +
         "assigned to the admins. Unlike actionableByViewer, it leaves out tickets an admin could only override.",
     }),
-    requestId: t.id(),
+    requestId: t.id({ description: "Only the tickets of this request." }),
     systemId: t.id({ description: "Only tickets for resources of this system." }),
     search: t.string({
       description:
@@ -292,9 +314,11 @@ builder.queryFields((t) => ({
     {
       type: "Ticket",
       cursor: "id",
-      description: "End users see the tickets they may act on and those of their own requests; admins see all.",
+      description:
+        "Tickets, newest first unless `orderBy` says otherwise. End users see the tickets they may act on and those\n" +
+        "of their own requests; admins see all.",
       args: {
-        filter: t.arg({ type: TicketFilter }),
+        filter: t.arg({ type: TicketFilter, description: "Absent: every ticket the viewer may see." }),
         orderBy: t.arg({
           type: TicketOrderEnum,
           defaultValue: "CREATED_DESC",
@@ -314,21 +338,28 @@ builder.queryFields((t) => ({
   ticket: t.prismaField({
     type: "Ticket",
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.ticket.findFirst({
-        ...query,
-        where: { id: decodeId(args.id, "Ticket", ["id"]), ...visibleTicketWhere(viewerOf(ctx)) },
-      }),
+    description:
+      "One ticket by id; null when the id names no ticket (malformed, another type's, unknown) or one the viewer\n" +
+      "may not see.",
+    args: { id: t.arg.id({ required: true, description: "The ticket's global id." }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = lookupId(args.id, "Ticket", ["id"]);
+      return id === null
+        ? null
+        : ctx.prisma.ticket.findFirst({ ...query, where: { id, ...visibleTicketWhere(viewerOf(ctx)) } });
+    },
   }),
 }));
 
 // ---------------------------------------------------------------- mutations
 
 const DecideTicketInput = builder.inputType("DecideTicketInput", {
+  description: "A decision on one ticket.",
   fields: (t) => ({
-    ticketId: t.id({ required: true }),
-    comment: t.string(),
+    ticketId: t.id({ required: true, description: "The ticket to decide." }),
+    comment: t.string({
+      description: "Shown to the requester and in the audit trail; at most 4000 characters.",
+    }),
     grantExpiresAt: t.field({
       type: "DateTime",
       description:
@@ -338,24 +369,37 @@ const DecideTicketInput = builder.inputType("DecideTicketInput", {
   }),
 });
 const FulfillTicketInput = builder.inputType("FulfillTicketInput", {
-  fields: (t) => ({ ticketId: t.id({ required: true }), comment: t.string() }),
+  description: "Closing a FULFILLMENT or REVOCATION ticket done by hand.",
+  fields: (t) => ({
+    ticketId: t.id({ required: true, description: "The ticket." }),
+    comment: t.string({
+      description:
+        "Evidence of what was done; required for REVOCATION tickets and for resources that require fulfillment\n" +
+        "evidence (VALIDATION otherwise). At most 4000 characters.",
+    }),
+  }),
 });
 const CommentOnTicketInput = builder.inputType("CommentOnTicketInput", {
-  fields: (t) => ({ ticketId: t.id({ required: true }), body: t.string({ required: true }) }),
+  description: "A comment on a ticket.",
+  fields: (t) => ({
+    ticketId: t.id({ required: true, description: "The ticket." }),
+    body: t.string({ required: true, description: "1 to 4000 characters." }),
+  }),
 });
 
 const ReassignTicketInput = builder.inputType("ReassignTicketInput", {
   description: "Exactly one of assigneeId and groupId.",
   fields: (t) => ({
-    ticketId: t.id({ required: true }),
+    ticketId: t.id({ required: true, description: "An open ticket." }),
     assigneeId: t.id({ description: "The one person who gets the ticket (active, not the requester or target)." }),
     groupId: t.id({ description: "The group that gets the ticket (with a member who may act on it)." }),
     reason: t.string({ required: true, description: "Why: recorded as the audit event's comment." }),
   }),
 });
 const ClaimTicketInput = builder.inputType("ClaimTicketInput", {
+  description: "Taking a ticket, or giving it back.",
   fields: (t) => ({
-    ticketId: t.id({ required: true }),
+    ticketId: t.id({ required: true, description: "An open ticket the viewer may act on." }),
     release: t.boolean({
       defaultValue: false,
       description: "Give the ticket back instead of taking it (your own claim; admins: anyone's).",
@@ -428,8 +472,16 @@ const DecideTicketsPayload = builder.objectRef<{ results: DecideTicketOutcome[];
 DecideTicketsPayload.implement({
   description: "One result per ticket, in the order sent; errors: the input as a whole was refused (nothing decided).",
   fields: (t) => ({
-    results: t.field({ type: [DecideTicketResult], resolve: (payload) => payload.results }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    results: t.field({
+      type: [DecideTicketResult],
+      description: "One per ticket sent, in the order sent: each ticket's own outcome (empty when errors is not).",
+      resolve: (payload) => payload.results,
+    }),
+    errors: t.field({
+      type: [UserError],
+      description: "Why the input as a whole was refused (no ids, too many, an id twice); nothing was decided then.",
+      resolve: (payload) => payload.errors,
+    }),
   }),
 });
 
@@ -449,13 +501,19 @@ function actOnTicket(
 builder.mutationFields((t) => ({
   approveTicket: t.field({
     type: TicketPayload,
-    args: { input: t.arg({ type: DecideTicketInput, required: true }) },
+    description:
+      "Approves an open APPROVAL ticket: the item moves to its next step or to fulfillment. Its assignees (or an\n" +
+      "admin's override); SELF_APPROVAL for the request's requester or target, INVALID_STATE once decided.",
+    args: { input: t.arg({ type: DecideTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "APPROVED")),
   }),
   rejectTicket: t.field({
     type: TicketPayload,
-    args: { input: t.arg({ type: DecideTicketInput, required: true }) },
+    description:
+      "Rejects an open APPROVAL ticket: the item is rejected and the requester told, with the comment. Who may:\n" +
+      "as approveTicket.",
+    args: { input: t.arg({ type: DecideTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       actOnTicket(ctx, input, (work, viewer, i) => decideTicket(work, viewer, i, "REJECTED")),
   }),
@@ -464,13 +522,13 @@ builder.mutationFields((t) => ({
     description:
       "Close a FULFILLMENT ticket (the access was provisioned) or a REVOCATION ticket (the access was removed; " +
       "a comment is required as evidence).",
-    args: { input: t.arg({ type: FulfillTicketInput, required: true }) },
+    args: { input: t.arg({ type: FulfillTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, fulfillTicket),
   }),
   retryFulfillment: t.field({
     type: TicketPayload,
     description: "Retry a FAILED fulfillment ticket (admins and the system's fulfillers).",
-    args: { input: t.arg({ type: DecideTicketInput, required: true }) },
+    args: { input: t.arg({ type: DecideTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) => actOnTicket(ctx, input, retryFulfillment),
   }),
   declineFulfillment: t.field({
@@ -480,7 +538,7 @@ builder.mutationFields((t) => ({
       "with the reason (audited as TICKET_FAILED), its request shows FAILED and the requester is told. The same\n" +
       "people as fulfillTicket (separation of duties; admins override). retryFulfillment or fulfillTicket resolve\n" +
       "it afterwards.",
-    args: { input: t.arg({ type: DeclineFulfillmentInput, required: true }) },
+    args: { input: t.arg({ type: DeclineFulfillmentInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
@@ -494,7 +552,7 @@ builder.mutationFields((t) => ({
       "Approve or reject several APPROVAL tickets with one comment. Each decision is its own transition, in its own\n" +
       "transaction, audited and checked as approveTicket / rejectTicket check it (separation of duties included):\n" +
       "one refused ticket does not stop the others. The results say, per ticket, what happened.",
-    args: { input: t.arg({ type: DecideTicketsInput, required: true }) },
+    args: { input: t.arg({ type: DecideTicketsInput, required: true, description: MUTATION_INPUT }) },
     resolve: async (_root, { input }, ctx) => {
       const checked = await mutate(ctx, async () => {
         listSize(input.ticketIds, 1, LIMITS.idList, ["input", "ticketIds"]);
@@ -523,7 +581,7 @@ builder.mutationFields((t) => ({
     description:
       "Admins: give an open ticket to one person or one group instead of its assignees, with the reason\n" +
       "(audited as TICKET_REASSIGNED, the reason as its comment). The ticket's claim is dropped.",
-    args: { input: t.arg({ type: ReassignTicketInput, required: true }) },
+    args: { input: t.arg({ type: ReassignTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
@@ -540,7 +598,7 @@ builder.mutationFields((t) => ({
     description:
       "Take a ticket you may act on (Ticket.claimedBy), so the others assigned see it is handled, or give it back\n" +
       "(release). A signal, not a lock: everyone assigned may still act on it.",
-    args: { input: t.arg({ type: ClaimTicketInput, required: true }) },
+    args: { input: t.arg({ type: ClaimTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, async (viewer) => {
         const ticketId = decodeId(input.ticketId, "Ticket", ["input", "ticketId"]);
@@ -550,7 +608,8 @@ builder.mutationFields((t) => ({
   }),
   commentOnTicket: t.field({
     type: TicketPayload,
-    args: { input: t.arg({ type: CommentOnTicketInput, required: true }) },
+    description: "Adds a comment to a ticket; anyone who may see the ticket (NOT_FOUND otherwise).",
+    args: { input: t.arg({ type: CommentOnTicketInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       actOnTicket(ctx, { ticketId: input.ticketId, comment: input.body }, (work, viewer, i) =>
         commentOnTicket(work, viewer, { ticketId: i.ticketId, body: i.comment ?? "" }),

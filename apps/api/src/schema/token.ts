@@ -7,7 +7,7 @@ import { maySeePersonal } from "../domain/policy/visibility.ts";
 import { isUsableToken, issueApiToken, issueScimToken, revokeApiToken } from "../domain/tokens/tokens.ts";
 import { TokenScope } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
-import { mutate, type Payload, UserError } from "./errors.ts";
+import { mutate, type Payload, USER_ERRORS, UserError, MUTATION_INPUT } from "./errors.ts";
 import { decodeId } from "./ids.ts";
 import { Identity } from "./identity.ts";
 
@@ -26,17 +26,28 @@ const TokenScopeEnum = builder.enumType(TokenScope, {
 export const ApiToken = builder.prismaObject("ApiToken", {
   description: "An API token's metadata (never the token itself).",
   fields: (t) => ({
-    id: t.id({ resolve: (token) => toGlobalId("ApiToken", token.id) }),
-    name: t.exposeString("name"),
-    scope: t.expose("scope", { type: TokenScopeEnum }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    id: t.id({
+      description: "The token's global id (what revokeApiToken takes); not the token.",
+      resolve: (token) => toGlobalId("ApiToken", token.id),
+    }),
+    name: t.exposeString("name", { description: "What it is for, as named when issued." }),
+    scope: t.expose("scope", { type: TokenScopeEnum, description: "Where it is accepted." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was issued." }),
     lastUsedAt: t.expose("lastUsedAt", {
       type: "DateTime",
       nullable: true,
       description: "When a request last authenticated with it (to the minute).",
     }),
-    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
-    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    expiresAt: t.expose("expiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it stops working by itself; null: it lasts until revoked.",
+    }),
+    revokedAt: t.expose("revokedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was revoked; null while not revoked.",
+    }),
     usable: t.boolean({
       description: "Neither revoked nor expired (the identity must also be active).",
       resolve: (token) => isUsableToken(token),
@@ -54,9 +65,10 @@ builder.prismaObjectField(Identity, "apiTokens", (t) =>
 );
 
 const IssueApiTokenInput = builder.inputType("IssueApiTokenInput", {
+  description: "A new API token for an identity (an integration acts as that identity).",
   fields: (t) => ({
-    identityId: t.id({ required: true }),
-    name: t.string({ required: true }),
+    identityId: t.id({ required: true, description: "The active identity the token acts as." }),
+    name: t.string({ required: true, description: "What it is for, 1 to 200 characters." }),
     expiresAt: t.field({
       type: "DateTime",
       description: "Optional; at most two years ahead. Without it the token lasts until revoked.",
@@ -70,6 +82,7 @@ interface Issued {
 }
 
 const IssueApiTokenPayload = builder.objectRef<Payload<Issued>>("IssueApiTokenPayload").implement({
+  description: "The issued token (its secret shown this once) and its metadata, or the errors.",
   fields: (t) => ({
     token: t.string({
       nullable: true,
@@ -79,14 +92,16 @@ const IssueApiTokenPayload = builder.objectRef<Payload<Issued>>("IssueApiTokenPa
     apiToken: t.prismaField({
       type: "ApiToken",
       nullable: true,
+      description: "The new token's metadata; null when `errors` is not empty.",
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value.tokenId } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
 const IssueScimTokenInput = builder.inputType("IssueScimTokenInput", {
+  description: "A new SCIM token of the viewer, for an identity provider.",
   fields: (t) => ({
     name: t.string({ required: true, description: 'Says which identity provider holds it, e.g. "Okta".' }),
     expiresAt: t.field({
@@ -97,29 +112,33 @@ const IssueScimTokenInput = builder.inputType("IssueScimTokenInput", {
 });
 
 const RevokeApiTokenInput = builder.inputType("RevokeApiTokenInput", {
+  description: "The token to revoke.",
   fields: (t) => ({
-    tokenId: t.id({ required: true }),
-    reason: t.string(),
+    tokenId: t.id({ required: true, description: "The token's id (ApiToken.id)." }),
+    reason: t.string({ description: "Why, at most 2000 characters; audited." }),
   }),
 });
 
 const RevokeApiTokenPayload = builder.objectRef<Payload<string>>("RevokeApiTokenPayload").implement({
+  description: "The revoked token's metadata, or the errors.",
   fields: (t) => ({
     apiToken: t.prismaField({
       type: "ApiToken",
       nullable: true,
+      description: "The token, now revoked; null when `errors` is not empty.",
       resolve: (query, payload, _args, ctx) =>
         payload.value ? ctx.prisma.apiToken.findUnique({ ...query, where: { id: payload.value } }) : null,
     }),
-    errors: t.field({ type: [UserError], resolve: (payload) => payload.errors }),
+    errors: t.field({ type: [UserError], description: USER_ERRORS, resolve: (payload) => payload.errors }),
   }),
 });
 
 builder.mutationFields((t) => ({
   issueApiToken: t.field({
     type: IssueApiTokenPayload,
-    description: "Admins only.",
-    args: { input: t.arg({ type: IssueApiTokenInput, required: true }) },
+    description:
+      "Issues an API token acting as an identity; the token is in the payload once and never again. Admins only.",
+    args: { input: t.arg({ type: IssueApiTokenInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -135,7 +154,7 @@ builder.mutationFields((t) => ({
     type: IssueApiTokenPayload,
     description:
       "Admins only: a token of the viewer that works only on /scim/v2, for an identity provider to\nprovision people and groups. Revoke it with revokeApiToken; it also stops when the viewer is\ndeactivated or stops being an admin.",
-    args: { input: t.arg({ type: IssueScimTokenInput, required: true }) },
+    args: { input: t.arg({ type: IssueScimTokenInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
@@ -147,7 +166,7 @@ builder.mutationFields((t) => ({
     type: RevokeApiTokenPayload,
     description:
       "Admins revoke any token, everyone else their own. It stops working at once, and live\nconnections that authenticated with it are closed.",
-    args: { input: t.arg({ type: RevokeApiTokenInput, required: true }) },
+    args: { input: t.arg({ type: RevokeApiTokenInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>
         ctx.db.transact((work) =>
