@@ -118,8 +118,11 @@ describe("/metrics", () => {
     // An operation answered with a GraphQL error counts as an error of its name.
     const failed = { operation_name: "MalformedId", operation_type: "query", outcome: "error" };
     const failedBefore = sample(after, "access_graphql_operations_total", failed);
-    const answer = await t.gql(t.org.tokens.alice, `query MalformedId { node(id: "not-an-id") { id } }`);
-    expect(answer.errors?.[0]?.extensions?.code).toBe("VALIDATION");
+    const answer = await t.gql(
+      t.org.tokens.alice,
+      `query MalformedId { tickets(filter: { requestId: "not-an-id" }) { totalCount } }`,
+    );
+    expect(answer.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect(sample(await scrape(), "access_graphql_operations_total", failed)).toBe(failedBefore + 1);
   });
 
