@@ -80,7 +80,17 @@ describe("the request form", () => {
     await expect.poll(() => admin.getByTestId("form-problems").count()).toBe(0);
     const chain = admin.getByTestId("approval-chain");
     await expect.poll(() => chain.textContent()).toContain("Step 1 goes to the admins instead: no manager on record.");
+    await expect.poll(() => chain.textContent()).toContain("You are making this request, so you cannot decide it");
     await shot(admin, "request-form-fallback-warning");
+
+    // Switching to Alice, who has already asked for it: the pick is refused before anything is sent.
+    await admin.getByLabel("Find a person").fill("alice");
+    await admin.getByLabel("Requested for").selectOption({ label: "Alice Employee (alice@example.com)" });
+    await admin.getByRole("button", { name: "Submit request" }).click();
+    await expect
+      .poll(() => admin.getByTestId("form-problems").textContent())
+      .toMatch(/GitHub Write Access: requested in REQ-\d+\. Untick it\./);
+    expect(admin.url()).toContain("/admin/requests/new");
   });
 
   it("fits a phone: the form never scrolls sideways", async () => {
@@ -122,7 +132,7 @@ describe("the request's page and list", () => {
     await expect
       .poll(stepTexts)
       .toEqual([
-        expect.stringMatching(/^Now: Approval, step 1 of 2 · Waiting on Bob Manager since .+ · TKT-\d+$/),
+        expect.stringMatching(/^Now: Approval, step 1 of 2 · Waiting on Bob Manager, opened .+\s*·\s*TKT-\d+$/),
         "To come: Approval, step 2 of 2 · Then Carol Security",
         "To come: Access set up · Then set up by anyone in IT Fulfillers",
       ]);
@@ -135,8 +145,8 @@ describe("the request's page and list", () => {
     await expect
       .poll(stepTexts)
       .toEqual([
-        expect.stringMatching(/^Done: Approval, step 1 of 2 · Approved by Bob Manager, .+ · TKT-\d+$/),
-        expect.stringMatching(/^Now: Approval, step 2 of 2 · Waiting on Carol Security since .+ · TKT-\d+$/),
+        expect.stringMatching(/^Done: Approval, step 1 of 2 · Approved by Bob Manager,.+\s*·\s*TKT-\d+$/),
+        expect.stringMatching(/^Now: Approval, step 2 of 2 · Waiting on Carol Security, opened .+\s*·\s*TKT-\d+$/),
         "To come: Access set up · Then set up by anyone in IT Fulfillers",
       ]);
     await expect
@@ -155,12 +165,12 @@ describe("the request's page and list", () => {
     await expect.poll(() => alice.getByRole("heading", { level: 1 }).textContent()).toContain("Approved, being set up");
     await expect
       .poll(stepTexts)
-      .toContainEqual(expect.stringMatching(/^Now: Access set up · Waiting on .+ to set it up since/));
+      .toContainEqual(expect.stringMatching(/^Now: Access set up · Waiting on .+ to set it up, opened /));
     await shot(alice, "request-progress");
 
     await alice.getByRole("navigation").getByRole("link", { name: "My requests" }).click();
     const row = alice.locator(`tr[data-request="REQ-${request.number}"]`);
-    await expect.poll(() => row.getByTestId("waiting-on").textContent()).toMatch(/IT Fulfillers, since .+/);
+    await expect.poll(() => row.getByTestId("waiting-on").textContent()).toMatch(/IT Fulfillers, opened .+/);
     expect(await row.locator("[data-status]").textContent()).toBe("Approved, being set up");
   });
 });

@@ -30,6 +30,10 @@ export const RequestRow = /* @__PURE__ */ graphql(`
       kind
       status
       createdAt
+      # Known rights keep the cached ticket classifiable by the lists' live reconciliation.
+      viewerCanApprove
+      viewerCanReject
+      viewerCanFulfill
       assignees {
         id
         displayName
@@ -93,6 +97,7 @@ export const RequestDetail = /* @__PURE__ */ graphql(
             expiresAt
           }
           resource {
+            grantDurationLimit
             system {
               id
               name
