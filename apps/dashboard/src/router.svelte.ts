@@ -64,9 +64,10 @@ const TITLES: Record<RouteName, string> = {
 export const APP_NAME = "Access requests";
 
 /** The tab's title: "(2) My tickets · Access requests", the count being what waits on the person (0: none shown). */
-export function pageTitle(route: Route, waiting: number): string {
-  // A request's page (`?request=`) is reached from several lists: it is named for what it shows.
-  const page = route.params.has("request") ? "Request" : TITLES[route.name];
+export function pageTitle(route: Route, waiting: number, subject: string | null = null): string {
+  // A request's page (`?request=`) is reached from several lists: it is named for what it shows,
+  // its number once the page knows it ("REQ-12").
+  const page = route.params.has("request") ? (subject ?? "Request") : TITLES[route.name];
   return `${waiting > 0 ? `(${waiting}) ` : ""}${page} · ${APP_NAME}`;
 }
 
@@ -88,6 +89,8 @@ export function parseRoute(pathname: string, search: string): Route {
 
 class Router {
   route = $state<Route>(parseRoute(location.pathname, location.search));
+  /** What the page shows, for its title, when the route alone cannot say ("REQ-12"); views set it. */
+  subject = $state<string | null>(null);
   /** Client-side navigations so far (links, back and forward); 0 on the page the browser loaded. */
   navigations = $state(0);
 

@@ -82,6 +82,15 @@ describe("format", () => {
     expect(auditText("SESSION_ENDED", { sessionId: "x", reason: "identity deactivated" })).toBe(
       "Session ended: identity deactivated",
     );
+    expect(
+      auditText(
+        "TICKET_STATUS_CHANGED",
+        { previousStatus: "OPEN", status: "CANCELLED", reason: "request cancelled" },
+        {
+          number: 3,
+        },
+      ),
+    ).toBe("TKT-3 status changed: withdrawn because the request was cancelled");
     // A reassignment keeps its status: no arrow.
     expect(auditText("TICKET_REASSIGNED", { previousStatus: "OPEN", status: "OPEN" })).toBe("Ticket reassigned");
   });

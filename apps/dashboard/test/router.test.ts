@@ -31,5 +31,6 @@ describe("routes of the product documentation", () => {
     expect(pageTitle(parseRoute("/", "?section=tickets"), 2)).toBe("(2) My tickets · Access requests");
     expect(pageTitle(parseRoute("/admin/insights", ""), 0)).toBe("Insights · Access requests");
     expect(pageTitle(parseRoute("/", "?request=abc"), 0)).toBe("Request · Access requests");
+    expect(pageTitle(parseRoute("/", "?request=abc"), 1, "REQ-12")).toBe("(1) REQ-12 · Access requests");
   });
 });

@@ -142,8 +142,19 @@ function ticketChanged(cache: Cache, ticket: string): string | null {
   if (kind === "FULFILLMENT" || kind === "REVOCATION") invalidateGrantLists(cache);
   const request = cache.resolve(ticket, "request");
   if (typeof request !== "string") return null;
+  addToRequestTickets(cache, request, ticket);
   requestChanged(cache, request);
   return request;
+}
+
+/**
+ * A ticket new to its cached request (the next step's, the fulfillment's) joins the request's
+ * `tickets`, so what a request waits on stays current without fetching it again.
+ */
+function addToRequestTickets(cache: Cache, request: string, ticket: string): void {
+  const tickets: unknown = cache.resolve(request, "tickets");
+  if (!Array.isArray(tickets) || tickets.includes(ticket)) return;
+  cache.link(request, "tickets", [...(tickets as string[]), ticket]);
 }
 
 /** A live change appended events to this request's audit trail: its cached pages are stale. */

@@ -108,6 +108,9 @@ function auditDetail(action: AuditAction, data: Record<string, unknown>): string
     if (typeof data.role === "string") notes.push(`role ${data.role}`);
   }
   if (action === "SESSION_ENDED" && typeof data.reason === "string") notes.push(data.reason);
+  if (action === "TICKET_STATUS_CHANGED" && data.reason === "request cancelled")
+    notes.push("withdrawn because the request was cancelled");
+  if (action === "TICKET_STATUS_CHANGED" && data.reason === "retry") notes.push("reopened to try again");
   if (action === "TOKEN_ISSUED" && data.scope === "SCIM") notes.push("SCIM token");
   if (data.source === "SCIM") notes.push("via SCIM");
   return notes.length > 0 ? notes.join(", ") : null;

@@ -121,6 +121,7 @@ describe("the request's page and list", () => {
     );
     const request = present(created.request, "request");
     const alice = await dashboard.signedIn(t.org.tokens.alice, `/?request=${encodeURIComponent(request.id)}`);
+    await expect.poll(() => alice.title()).toBe(`REQ-${request.number} · Access requests`);
     const steps = alice.locator('section[data-item="GitHub Organisation Owner"] li.step');
     const stepTexts = async () =>
       (await steps.allTextContents()).map((text) =>

@@ -445,7 +445,11 @@ async function failurePlan(lookups: Lookups, event: Event, ticket: TicketFacts):
       message: {
         kind: "REQUEST_FAILED",
         title: `${label}: ${doing.toLowerCase()} ${resource.name} on ${resource.system.name} failed`,
-        lines: [...lines, "Admins see the failure on the request and can retry it."],
+        lines: [
+          ...lines,
+          `${resource.system.fulfillersGroup?.name ?? "The admins"} (and any admin) can try again or do it by hand from ` +
+            `${ticketLabel(ticket.number)}; the request page shows where it stands.`,
+        ],
         links: [{ label: `Request ${label}`, path: dashboardPaths.request(request.id) }],
         requestId: request.id,
         ticketId: ticket.id,
