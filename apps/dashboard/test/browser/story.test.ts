@@ -66,6 +66,11 @@ describe("the GitHub Write Access story in the dashboard", () => {
     await bobTicket.getByLabel(/^Comment/).fill("Approved, docs team.");
     await bobTicket.getByRole("button", { name: "Approve" }).click();
     await bob.getByText("Nothing is waiting for you").waitFor({ timeout: 5_000 });
+    // The row left the list; what was done stays above it, with focus.
+    expect(await bob.getByTestId("bulk-outcomes").textContent()).toMatch(/TKT-\d+: approved/);
+    await expect
+      .poll(() => bob.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("bulk-outcomes");
 
     // Dave's list shows the fulfillment ticket without a reload; he fulfills with evidence.
     await ticketRow(dave, "Fulfillment").waitFor({ timeout: 5_000 });
