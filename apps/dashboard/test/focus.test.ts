@@ -27,6 +27,26 @@ describe("focus after a navigation", () => {
     expect(document.activeElement?.textContent).toBe("Insights");
   });
 
+  it("moves on to the new page's heading when the previous page's goes away after it was focused", async () => {
+    const page = main("<h1>All tickets</h1>");
+    const cancel = focusHeadingWhenShown(page);
+    expect(document.activeElement?.textContent).toBe("All tickets");
+    page.innerHTML = "<h1>Insights</h1>";
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(document.activeElement?.textContent).toBe("Insights");
+    cancel();
+  });
+
+  it("leaves focus where the person put it meanwhile", async () => {
+    const page = main("<h1>Audit</h1><input aria-label='From'>");
+    const cancel = focusHeadingWhenShown(page);
+    page.querySelector("input")?.focus();
+    page.querySelector("h1")?.replaceWith(Object.assign(document.createElement("h1"), { textContent: "Audit" }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(document.activeElement?.tagName).toBe("INPUT");
+    cancel();
+  });
+
   it("stops waiting when the next navigation cancels it", async () => {
     const page = main("<p>Loading…</p>");
     focusHeadingWhenShown(page)();

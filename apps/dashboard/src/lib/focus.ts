@@ -12,21 +12,29 @@ function focusHere(element: HTMLElement): void {
 
 /**
  * Focuses the first h1 inside `container` as soon as there is one: at once, or when the view
- * renders it (admin views load their code first). Returns the cancel function (the next
- * navigation cancels a wait that is still on).
+ * renders it (admin views load their code first). A heading that goes away meanwhile (the previous
+ * page's, replaced once the new view's code has loaded) hands focus to the one that replaces it,
+ * for a few seconds after the navigation. Returns the cancel function (the next navigation cancels
+ * a wait that is still on).
  */
-export function focusHeadingWhenShown(container: HTMLElement): () => void {
-  const found = (): boolean => {
+export function focusHeadingWhenShown(container: HTMLElement, settleMs = 3000): () => void {
+  let focused: HTMLElement | null = null;
+  const focusHeading = (): void => {
+    if (focused?.isConnected) return;
+    // Focus went somewhere on purpose (the person moved on): leave it there.
+    if (focused && document.activeElement && document.activeElement !== document.body) return;
     const heading = container.querySelector("h1");
+    focused = heading;
     if (heading) focusHere(heading);
-    return heading !== null;
   };
-  if (found()) return () => undefined;
-  const observer = new MutationObserver(() => {
-    if (found()) observer.disconnect();
-  });
+  focusHeading();
+  const observer = new MutationObserver(focusHeading);
   observer.observe(container, { childList: true, subtree: true });
-  return () => observer.disconnect();
+  const settled = setTimeout(() => observer.disconnect(), settleMs);
+  return () => {
+    clearTimeout(settled);
+    observer.disconnect();
+  };
 }
 
 /**

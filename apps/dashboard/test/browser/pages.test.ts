@@ -113,9 +113,18 @@ describe("every page, as a plain user and as an admin", () => {
       .toBe("H1 Insights");
     expect(await page.title()).toBe("Insights · Access requests");
 
+    // From one admin page to the next: the previous page's heading is replaced, focus follows.
+    for (const name of ["Audit", "Systems", "Admin settings"]) {
+      await page.getByRole("navigation").getByRole("link", { name, exact: true }).click();
+      await page.waitForTimeout(300);
+      await expect
+        .poll(() => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent}`))
+        .toBe(`H1 ${name === "Audit" ? "Audit trail" : name}`);
+    }
+
     // Back goes back, and focus with it.
     await page.goBack();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("My access");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Systems");
   });
 
   it("keeps the admin's navigation on one line a row at 1280 px and scrolls it inside itself on a phone", async () => {

@@ -38,7 +38,9 @@ describe("the request form", () => {
     await shot(alice, "request-form-problems");
 
     const writeAccess = alice.locator('li[data-resource="GitHub Write Access"]');
-    await expect.poll(() => writeAccess.textContent()).toContain("Push to the company's repositories");
+    await expect
+      .poll(() => writeAccess.textContent())
+      .toContain("Push to the company's repositories · Set up by hand by IT Fulfillers");
     await alice.getByLabel(/GitHub Write Access/).check();
     const chain = alice.getByTestId("approval-chain");
     await expect

@@ -209,6 +209,10 @@ export const RequestableResources = /* @__PURE__ */ graphql(`
             id
             name
             connector
+            fulfillers {
+              id
+              name
+            }
           }
           accessOf(identityId: $identityId) @include(if: $withAccess) {
             grant {
