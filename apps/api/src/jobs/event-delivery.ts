@@ -17,6 +17,8 @@ import type { Config } from "../config.ts";
 import { OutboundPolicy, refusalIn } from "../connectors/outbound.ts";
 import { signWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from "../connectors/webhook.ts";
 import type { Database } from "../db/database.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { Tx } from "../domain/work.ts";
 import { chatMessageOf } from "../domain/events/chat-message.ts";
 import { type AuditRow, cloudEventOf, concernsSystem, eventSource } from "../domain/events/cloud-event.ts";
 import { auditHead } from "../domain/events/endpoints.ts";
@@ -208,7 +210,7 @@ export class EventDeliveryWorker {
       const expected = { id: endpoint.id, lockedBy: this.owner, deliveredSequence: committed };
       if (attempt.ok) {
         const moved = await this.db.transact(async ({ tx }) => {
-          await tx.eventDelivery.create({ data: delivery });
+          // The endpoint's row first: its lock orders this against a deletion (see recordAttempt).
           const { count } = await tx.eventEndpoint.updateMany({
             where: { ...expected, enabled: true },
             data: {
@@ -219,6 +221,7 @@ export class EventDeliveryWorker {
               lockedUntil: this.leaseEnd(),
             },
           });
+          await recordAttempt(tx, delivery, count === 1);
           return count === 1;
         });
         // Replayed, disabled or taken over meanwhile: this turn ends; the next starts from the row.
@@ -237,8 +240,7 @@ export class EventDeliveryWorker {
         "event delivery failed",
       );
       await this.db.transact(async ({ tx }) => {
-        await tx.eventDelivery.create({ data: delivery });
-        await tx.eventEndpoint.updateMany({
+        const { count } = await tx.eventEndpoint.updateMany({
           where: expected,
           data: {
             deliveredSequence: cursor,
@@ -249,6 +251,7 @@ export class EventDeliveryWorker {
             lockedUntil: null,
           },
         });
+        await recordAttempt(tx, delivery, count === 1);
       });
       return true;
     }
@@ -368,4 +371,15 @@ export class EventDeliveryWorker {
     );
     return delivery.id;
   }
+}
+
+/**
+ * Writes an attempt to the delivery log, after the endpoint's row was updated (or found unchanged)
+ * in the same transaction. An endpoint deleted meanwhile has no log any more: its attempt is not
+ * written (the deletion locks the row first, so on PostgreSQL the update above waited for it and
+ * the row is gone now; writing would break the foreign key).
+ */
+async function recordAttempt(tx: Tx, delivery: Prisma.EventDeliveryUncheckedCreateInput, updated: boolean) {
+  if (!updated && (await tx.eventEndpoint.count({ where: { id: delivery.endpointId } })) === 0) return;
+  await tx.eventDelivery.create({ data: delivery });
 }

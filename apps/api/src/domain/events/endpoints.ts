@@ -232,6 +232,9 @@ export async function deleteEventEndpoint(work: Work, actor: Actor, input: { id:
   requireAdmin(actor);
   const { tx } = work;
   const endpoint = await requireEndpoint(tx, input.id);
+  // The row's lock first: a delivery being recorded meanwhile either committed before (and its log
+  // row goes below) or waits and finds the endpoint gone (jobs/event-delivery.ts, recordAttempt).
+  await tx.eventEndpoint.updateMany({ where: { id: endpoint.id }, data: { lockedBy: null, lockedUntil: null } });
   await tx.eventDelivery.deleteMany({ where: { endpointId: endpoint.id } });
   await tx.eventEndpoint.delete({ where: { id: endpoint.id } });
   auditConfig(work, actor, "EventEndpoint", toGlobalId("EventEndpoint", endpoint.id), "deleted", {
