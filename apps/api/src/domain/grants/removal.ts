@@ -2,6 +2,7 @@
 // grant's latest REVOKE job on connector systems, else from the revocation ticket of the item that
 // granted it on MANUAL systems. Read in one batch for a page of grants.
 import type { Client } from "../../db/database.ts";
+import { TickBatch } from "../tick-batch.ts";
 
 export type GrantRemoval = "PENDING" | "DONE" | "FAILED";
 
@@ -51,19 +52,13 @@ export async function removalsOf(db: Client, grants: readonly EndedGrant[]): Pro
  * its `removal` fields): one batch per tick instead of two statements per grant.
  */
 export class RemovalLoader {
-  private pending: EndedGrant[] = [];
-  private batch: Promise<Map<string, GrantRemoval>> | null = null;
+  private readonly batch: TickBatch<EndedGrant, Map<string, GrantRemoval>>;
 
-  constructor(private readonly db: Client) {}
+  constructor(db: Client) {
+    this.batch = new TickBatch((grants) => removalsOf(db, grants));
+  }
 
   async load(grant: EndedGrant): Promise<GrantRemoval | null> {
-    this.pending.push(grant);
-    this.batch ??= Promise.resolve().then(() => {
-      const grants = this.pending;
-      this.pending = [];
-      this.batch = null;
-      return removalsOf(this.db, grants);
-    });
-    return (await this.batch).get(grant.id) ?? null;
+    return (await this.batch.load(grant)).get(grant.id) ?? null;
   }
 }

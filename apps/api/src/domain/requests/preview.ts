@@ -6,6 +6,7 @@ import { DomainError, invalid, notFound } from "../errors.ts";
 import { activeGrantKey } from "../grants/grants.ts";
 import { applyDelegations, routeApprovalStep, type Routing } from "../policy/routing.ts";
 import { visibleResourceWhere } from "../policy/visibility.ts";
+import { TickBatch } from "../tick-batch.ts";
 import { distinct, LIMITS, listSize } from "../validate.ts";
 import { type Actor, isAdmin, type Tx } from "../work.ts";
 import { openItemKey } from "./request-actions.ts";
@@ -62,25 +63,27 @@ export async function standingsOf(
  * a list of 100 resources reads two statements, not two hundred.
  */
 export class StandingLoader {
-  private pending = new Map<string, Set<string>>();
-  private batch: Promise<Map<string, Map<string, ResourceStanding>>> | null = null;
+  private readonly batch: TickBatch<
+    { identityId: string; resourceId: string },
+    Map<string, Map<string, ResourceStanding>>
+  >;
 
-  constructor(private readonly db: Client) {}
+  constructor(db: Client) {
+    this.batch = new TickBatch(async (asked) => {
+      const byIdentity = new Map<string, string[]>();
+      for (const { identityId, resourceId } of asked) {
+        byIdentity.set(identityId, [...(byIdentity.get(identityId) ?? []), resourceId]);
+      }
+      const standings = new Map<string, Map<string, ResourceStanding>>();
+      for (const [identityId, resourceIds] of byIdentity) {
+        standings.set(identityId, await standingsOf(db, identityId, [...new Set(resourceIds)]));
+      }
+      return standings;
+    });
+  }
 
   async load(identityId: string, resourceId: string): Promise<ResourceStanding> {
-    const wanted = this.pending.get(identityId) ?? new Set<string>();
-    wanted.add(resourceId);
-    this.pending.set(identityId, wanted);
-    this.batch ??= Promise.resolve().then(async () => {
-      const asked = this.pending;
-      this.pending = new Map();
-      this.batch = null;
-      const byIdentity = new Map<string, Map<string, ResourceStanding>>();
-      for (const [identity, resources] of asked)
-        byIdentity.set(identity, await standingsOf(this.db, identity, [...resources]));
-      return byIdentity;
-    });
-    const standing = (await this.batch).get(identityId)?.get(resourceId);
+    const standing = (await this.batch.load({ identityId, resourceId })).get(identityId)?.get(resourceId);
     return standing ?? { grantId: null, openRequestId: null };
   }
 }
