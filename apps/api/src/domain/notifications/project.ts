@@ -190,17 +190,13 @@ class Lookups {
     return group;
   }
 
-  /** Who a ticket is assigned to now: its named assignees, its group's members, the admins. */
-  async assignedNow(ticketId: string): Promise<string[]> {
+  /** A ticket's assignment as it stands now (local ids), null for a ticket that is gone. */
+  async assignmentNow(ticketId: string): Promise<LocalAssignment | null> {
     const row = await this.tx.ticket.findUnique({
       where: { id: ticketId },
       select: { assignees: { select: { id: true } }, assigneeGroupId: true, assignedToAdmins: true },
     });
-    if (!row) return [];
-    const ids = new Set(row.assignees.map((a) => a.id));
-    if (row.assigneeGroupId) for (const id of (await this.group(row.assigneeGroupId)).memberIds) ids.add(id);
-    if (row.assignedToAdmins) for (const id of await this.admins()) ids.add(id);
-    return [...ids];
+    return row && { ...row, assigneeIds: row.assignees.map((a) => a.id) };
   }
 
   /** The cancellation (REQUEST_CANCELLED, written after its tickets' in one transaction) that followed `sequence`. */
@@ -232,14 +228,32 @@ interface Assignment {
   assignedToAdmins: boolean;
 }
 
+const NOBODY: LocalAssignment = { assigneeIds: [], assigneeGroupId: null, assignedToAdmins: false };
+
+/** An assignment with the database's own ids (a ticket row's). */
+interface LocalAssignment {
+  assigneeIds: readonly string[];
+  assigneeGroupId: string | null;
+  assignedToAdmins: boolean;
+}
+
 /** Who an assignment reaches: the named assignees, the group's members, the admins. */
-async function assignedPeople(lookups: Lookups, assignment: Assignment): Promise<string[]> {
-  const ids = new Set(localIds(assignment.assigneeIds));
-  const groupId = localId(assignment.assigneeGroupId);
-  if (groupId) for (const id of (await lookups.group(groupId)).memberIds) ids.add(id);
+async function peopleOf(lookups: Lookups, assignment: LocalAssignment): Promise<string[]> {
+  const ids = new Set(assignment.assigneeIds);
+  if (assignment.assigneeGroupId) {
+    for (const id of (await lookups.group(assignment.assigneeGroupId)).memberIds) ids.add(id);
+  }
   if (assignment.assignedToAdmins) for (const id of await lookups.admins()) ids.add(id);
   return [...ids];
 }
+
+/** Who an assignment recorded in a ticket event reaches. */
+const assignedPeople = (lookups: Lookups, assignment: Assignment): Promise<string[]> =>
+  peopleOf(lookups, {
+    assigneeIds: localIds(assignment.assigneeIds),
+    assigneeGroupId: localId(assignment.assigneeGroupId),
+    assignedToAdmins: assignment.assignedToAdmins,
+  });
 
 /** "Alice Employee asks for GitHub Write Access on GitHub (REQ-3)", naming the target when someone else. */
 function askedFor(ticket: TicketFacts): string {
@@ -568,7 +582,7 @@ async function withdrawalPlan(lookups: Lookups, event: Event, ticket: TicketFact
       requestId: ticket.request.id,
       ticketId: ticket.id,
     },
-    recipients: await lookups.assignedNow(ticket.id),
+    recipients: await peopleOf(lookups, (await lookups.assignmentNow(ticket.id)) ?? NOBODY),
   };
   return [withoutRequestPeople(plan, ticket)];
 }
