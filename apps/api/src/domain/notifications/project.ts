@@ -525,6 +525,10 @@ async function plansFor(lookups: Lookups, event: Event): Promise<Planned[]> {
     case "GRANT_EXPIRED":
     case "GRANT_REVOKED":
       return grantPlan(lookups, event);
+    case "TICKET_STATUS_CHANGED":
+      // Most status changes tell nobody: the ticket is read only for a withdrawal.
+      if (!isWithdrawal(event)) return [];
+      break;
     default:
       break;
   }
@@ -558,13 +562,17 @@ async function plansFor(lookups: Lookups, event: Event): Promise<Planned[]> {
   }
 }
 
+/** A TICKET_STATUS_CHANGED that cancelled a ticket that waited on people (OPEN, or FAILED for the fulfillers). */
+function isWithdrawal(event: Event): boolean {
+  const data = JSON.parse(event.data) as { previousStatus?: string; status?: string };
+  return data.status === "CANCELLED" && (data.previousStatus === "OPEN" || data.previousStatus === "FAILED");
+}
+
 /**
- * A ticket that waited on people (OPEN, or FAILED for the fulfillers) was cancelled with its
- * request: they are told, with the reason the canceller gave, so nobody looks for it in vain.
+ * A withdrawn ticket's people are told, with the reason the canceller gave, so nobody looks for
+ * it in vain.
  */
 async function withdrawalPlan(lookups: Lookups, event: Event, ticket: TicketFacts): Promise<Planned[]> {
-  const data = JSON.parse(event.data) as { previousStatus?: string; status?: string };
-  if (data.status !== "CANCELLED" || (data.previousStatus !== "OPEN" && data.previousStatus !== "FAILED")) return [];
   const cancellation = await lookups.cancellationAfter(ticket.request.id, event.sequence);
   if (!cancellation) return [];
   const label = requestLabel(ticket.request.number);
