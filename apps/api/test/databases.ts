@@ -39,6 +39,20 @@ export async function freshDatabase(base = process.env.TEST_DATABASE_URL): Promi
   return { url: url.toString(), drop: () => onServer(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
+/**
+ * A fresh database holding the demo organisation, closed again: for suites whose servers run as
+ * child instances on it (restarts, several instances).
+ */
+export async function seededDatabase(): Promise<{ database: TestDatabase; org: DemoOrganisation }> {
+  const database = await freshDatabase();
+  const db = await openDatabase(database.url);
+  try {
+    return { database, org: await loadDemoOrganisation(db) };
+  } finally {
+    await db.close();
+  }
+}
+
 /** A fresh database, opened and holding the demo organisation: for tests of domain functions. */
 export async function demoDatabase(): Promise<{ db: Database; org: DemoOrganisation; close(): Promise<void> }> {
   const database = await freshDatabase();

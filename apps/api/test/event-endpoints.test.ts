@@ -23,13 +23,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../src/db/database.ts";
 import { chatMessageOf } from "../src/domain/events/chat-message.ts";
 import { fromGlobalId } from "../src/domain/global-id.ts";
 import { repoRoot } from "../src/paths.ts";
-import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
+import type { DemoOrganisation } from "../src/demo/demo-organisation.ts";
 import type { EventTopic } from "../src/domain/events/topics.ts";
-import { freshDatabase, type TestDatabase } from "./databases.ts";
+import { seededDatabase, type TestDatabase } from "./databases.ts";
 import { startEventReceiver, type EventReceiver } from "./event-receiver.ts";
 import {
   accepted,
@@ -589,10 +588,7 @@ describe("a restart in the middle of delivery", () => {
   const instances: Instance[] = [];
 
   beforeAll(async () => {
-    database = await freshDatabase();
-    const db = await openDatabase(database.url);
-    org = await loadDemoOrganisation(db);
-    await db.close();
+    ({ database, org } = await seededDatabase());
     r = await startEventReceiver(SECRET);
   });
   afterAll(async () => {

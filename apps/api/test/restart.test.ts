@@ -10,9 +10,8 @@ import {
   RequestDetail,
 } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation } from "../src/demo/demo-organisation.ts";
-import { openDatabase } from "../src/db/database.ts";
-import { freshDatabase, type TestDatabase } from "./databases.ts";
+import type { DemoOrganisation } from "../src/demo/demo-organisation.ts";
+import { seededDatabase, type TestDatabase } from "./databases.ts";
 import { dataOf, graphqlAt, jsonObject, present } from "./harness.ts";
 import { type Instance, startInstance } from "./instances.ts";
 import { startWebhookPeer, type WebhookPeer } from "./webhook-peer.ts";
@@ -24,10 +23,7 @@ let peer: WebhookPeer;
 const instances: Instance[] = [];
 
 beforeAll(async () => {
-  database = await freshDatabase();
-  const db = await openDatabase(database.url);
-  org = await loadDemoOrganisation(db);
-  await db.close();
+  ({ database, org } = await seededDatabase());
   peer = await startWebhookPeer(SECRET);
 });
 afterAll(async () => {

@@ -3,9 +3,8 @@
 // the receiver gets each event exactly once (no instance died: nothing in flight to repeat), in
 // strictly increasing sequence order.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../src/demo/demo-organisation.ts";
-import { openDatabase } from "../../src/db/database.ts";
-import { freshDatabase, type TestDatabase } from "../databases.ts";
+import type { DemoOrganisation } from "../../src/demo/demo-organisation.ts";
+import { seededDatabase, type TestDatabase } from "../databases.ts";
 import { startEventReceiver, type EventReceiver } from "../event-receiver.ts";
 import {
   type Api,
@@ -29,10 +28,7 @@ let a: Instance;
 let b: Instance;
 
 beforeAll(async () => {
-  database = await freshDatabase();
-  const db = await openDatabase(database.url);
-  org = await loadDemoOrganisation(db);
-  await db.close();
+  ({ database, org } = await seededDatabase());
   receiver = await startEventReceiver(SECRET);
   const env = {
     DATABASE_URL: database.url,

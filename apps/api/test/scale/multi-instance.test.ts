@@ -7,9 +7,8 @@ import { ApproveTicket, CreateRequest, CreateResource, TicketStatusSignal } from
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoOrganisation, type DemoOrganisation } from "../../src/demo/demo-organisation.ts";
-import { openDatabase } from "../../src/db/database.ts";
-import { freshDatabase, type TestDatabase } from "../databases.ts";
+import type { DemoOrganisation } from "../../src/demo/demo-organisation.ts";
+import { seededDatabase, type TestDatabase } from "../databases.ts";
 import { codes, dataOf, documentText, gid, graphqlAt, present } from "../harness.ts";
 import { type Instance, startInstance } from "../instances.ts";
 
@@ -20,10 +19,7 @@ let b: Instance;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  database = await freshDatabase();
-  const db = await openDatabase(database.url);
-  org = await loadDemoOrganisation(db);
-  await db.close();
+  ({ database, org } = await seededDatabase());
   const env = { DATABASE_URL: database.url, REDIS_URL: process.env.TEST_REDIS_URL ?? "" };
   [a, b] = await Promise.all([startInstance(env), startInstance(env)]);
 });
