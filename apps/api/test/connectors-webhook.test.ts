@@ -203,14 +203,17 @@ describe("webhook fulfillment", () => {
   it("revokes through the connector when a request is cancelled while its call is retrying", async () => {
     peer.script(503);
     const before = peer.calls.length;
+    const firstCall = peer.nextCall();
     const { requestId } = await requestThroughWebhook();
-    await until(
-      async () => peer.calls.length,
-      (n) => n > before,
-    );
-    peer.script(200);
+    // Hold the runner once the first call is out, so its retry waits and the cancel meets it
+    // still retrying (an unheld retry may win against the cancel on a slow machine).
+    await firstCall;
+    await t.server.jobs.stop();
+    expect((await connectorEvents(requestId)).map((e) => e.outcome)).toEqual(["failure"]);
     const cancelled = await dataOf(t.gql(t.org.tokens.alice, CancelRequest, { input: { requestId } }));
     expect(cancelled.cancelRequest.request?.status).toBe("CANCELLED");
+    peer.script(200);
+    t.server.jobs.start();
     await until(
       async () => peer.calls.slice(before).map((c) => c.event),
       (events) => events.includes("access.revoke"),

@@ -16,24 +16,31 @@ export interface WebhookPeer {
   url: string;
   calls: ReceivedCall[];
   script(...statuses: (number | "hang")[]): void;
+  /** Resolves when the next call arrives, before it is answered. */
+  nextCall(): Promise<ReceivedCall>;
   close(): Promise<void>;
 }
 
 export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
   let statuses: (number | "hang")[] = [200];
   const calls: ReceivedCall[] = [];
+  let waiters: ((call: ReceivedCall) => void)[] = [];
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk: Buffer) => (raw += chunk.toString()));
     req.on("end", () => {
       const timestamp = String(req.headers["x-access-timestamp"] ?? "");
       const body = jsonObject(JSON.parse(raw), "a webhook call's body");
-      calls.push({
+      const call: ReceivedCall = {
         event: String(body.event),
         idempotencyKey: req.headers["idempotency-key"] as string | undefined,
         signatureValid: req.headers["x-access-signature"] === signWebhook(secret, timestamp, raw),
         body,
-      });
+      };
+      calls.push(call);
+      const waiting = waiters;
+      waiters = [];
+      for (const resolve of waiting) resolve(call);
       const status = statuses.length > 1 ? statuses.shift() : statuses[0];
       if (status === "hang") return;
       res.writeHead(status ?? 200, { "content-type": "application/json" }).end("{}");
@@ -46,6 +53,7 @@ export async function startWebhookPeer(secret: string): Promise<WebhookPeer> {
     script: (...next) => {
       statuses = next;
     },
+    nextCall: () => new Promise<ReceivedCall>((resolve) => waiters.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
