@@ -33,6 +33,7 @@ import { startEventReceiver, type EventReceiver } from "./event-receiver.ts";
 import {
   accepted,
   codes,
+  codesAndFields,
   dataOf,
   gid,
   graphqlAt,
@@ -428,6 +429,25 @@ describe("event endpoints on one instance", () => {
       httpStatus: 200,
     });
     expect(r.accepted.map((call) => call.body.type)).toEqual(["dev.access-requests.ping"]);
+  });
+
+  it("answers NOT_FOUND, and writes no log, when the endpoint is deleted while its test event is out", async () => {
+    const r = await receiver();
+    r.outage("hang");
+    const created = await createEndpoint(api, { url: r.url, topics: ["SYSTEM_HEALTH"] });
+    const testing = dataOf(t.gql(admin(api), TestEventEndpoint, { input: { id: created.id } }));
+    await until(
+      async () => r.attempts,
+      (n) => n === 1,
+      "the test event's call",
+    );
+    const deleted = await dataOf(t.gql(admin(api), DeleteEventEndpoint, { input: { id: created.id } }));
+    accepted(deleted.deleteEventEndpoint, "deleteEventEndpoint");
+    // The call times out (EVENT_TIMEOUT_MS); the endpoint is gone by then.
+    const { testEventEndpoint } = await testing;
+    expect(codesAndFields(testEventEndpoint.errors)).toEqual([{ code: "NOT_FOUND", field: ["input", "id"] }]);
+    const id = present(fromGlobalId(created.id), "the endpoint's id").id;
+    expect(await t.server.db.read.eventDelivery.count({ where: { endpointId: id } })).toBe(0);
   });
 
   it("the README's receiver verifies, de-duplicates by sequence and accepts the deliveries; a wrong secret gets 401", async () => {

@@ -335,10 +335,12 @@ export class EventDeliveryWorker {
 
   /**
    * Sends the endpoint a test event now (`dev.access-requests.ping`, or a chat message), outside
-   * its order, and records it in its delivery log as sequence 0; returns the delivery's id.
+   * its order, and records it in its delivery log as sequence 0; returns the delivery's id, or
+   * null when there is no such endpoint (also when it was deleted while the test was sent).
    */
-  async ping(endpointId: string): Promise<string> {
-    const endpoint = await this.db.read.eventEndpoint.findUniqueOrThrow({ where: { id: endpointId } });
+  async ping(endpointId: string): Promise<string | null> {
+    const endpoint = await this.db.read.eventEndpoint.findUnique({ where: { id: endpointId } });
+    if (!endpoint) return null;
     const type = `${EVENT_TYPE_PREFIX}.ping`;
     const id = `ping-${randomUUID()}`;
     const body =
@@ -355,8 +357,15 @@ export class EventDeliveryWorker {
             data: { endpointId: toGlobalId("EventEndpoint", endpoint.id), name: endpoint.name },
           };
     const attempt = await this.post(endpoint, { type, id: endpoint.kind === "CHAT" ? null : id, body });
-    const delivery = await this.db.transact(({ tx }) =>
-      tx.eventDelivery.create({
+    return this.db.transact(async ({ tx }) => {
+      // The endpoint's row first, as a delivery does (see recordAttempt): a deletion that came
+      // first took the log with it, and the test's attempt is not written.
+      const { count } = await tx.eventEndpoint.updateMany({
+        where: { id: endpoint.id },
+        data: { updatedAt: new Date() },
+      });
+      if (count === 0) return null;
+      const delivery = await tx.eventDelivery.create({
         select: { id: true },
         data: {
           endpointId: endpoint.id,
@@ -367,9 +376,9 @@ export class EventDeliveryWorker {
           error: attempt.error,
           durationMs: attempt.durationMs,
         },
-      }),
-    );
-    return delivery.id;
+      });
+      return delivery.id;
+    });
   }
 }
 
