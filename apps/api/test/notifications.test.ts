@@ -131,7 +131,7 @@ describe("notifications", () => {
     const refused = await dataOf(t.gql(t.org.tokens.bob, MarkNotificationsRead, { input: { ids: [bobId, aliceId] } }));
     expect(refused.markNotificationsRead.count).toBe(0);
     expect(codesAndFields(refused.markNotificationsRead.errors)).toEqual([
-      { code: "NOT_FOUND", field: ["input", "ids"] },
+      { code: "NOT_FOUND", field: ["input", "ids", "1"] },
     ]);
     expect((await notificationsOf(t.org.tokens.bob, true)).totalCount).toBe(1);
     expect((await notificationsOf(t.org.tokens.alice, true)).totalCount).toBe(1);

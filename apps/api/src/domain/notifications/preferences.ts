@@ -74,7 +74,7 @@ export async function updateNotificationSettings(
 
 /**
  * Marks the actor's notifications read: the ones named (all must be the actor's: an unknown or
- * foreign id is NOT_FOUND and nothing changes), or all unread ones. Answers how many changed.
+ * foreign id is NOT_FOUND on its place in the list, and nothing changes), or all unread ones. Answers how many changed.
  */
 export async function markNotificationsRead(
   work: Work,
@@ -89,11 +89,20 @@ export async function markNotificationsRead(
     });
     return count;
   }
-  const ids = [...new Set(input.ids ?? [])];
+  const named = input.ids ?? [];
+  const ids = [...new Set(named)];
   if (ids.length === 0) throw invalid("Name the notifications to mark read, or ask for all.", ["input", "ids"]);
   if (ids.length > MAX_MARK_IDS) throw invalid(`At most ${MAX_MARK_IDS} ids at once.`, ["input", "ids"]);
-  const own = await work.tx.notification.count({ where: { id: { in: ids }, identityId: actor.id } });
-  if (own !== ids.length) throw notFound("A notification", ["input", "ids"]);
+  const own = await work.tx.notification.findMany({
+    where: { id: { in: ids }, identityId: actor.id },
+    select: { id: true },
+  });
+  if (own.length !== ids.length) {
+    // Points at the first id (by its place in the input) that is not one of the actor's.
+    const ownIds = new Set(own.map((n) => n.id));
+    const index = named.findIndex((id) => !ownIds.has(id));
+    throw notFound("A notification", ["input", "ids", String(index)]);
+  }
   const { count } = await work.tx.notification.updateMany({
     where: { id: { in: ids }, identityId: actor.id, readAt: null },
     data: { readAt: now },
