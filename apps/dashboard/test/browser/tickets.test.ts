@@ -193,5 +193,12 @@ describe("the ticket table", () => {
     await shot(alice, "tickets-cannot-fulfil-requester");
     const page = await dashboard.signedIn(t.org.tokens.alice, `/?request=${encodeURIComponent(created.id)}`);
     await page.locator("h1 [data-status='FAILED'], [data-status='FAILED']").first().waitFor();
+
+    // An admin's All tickets starts on what needs attention, failed tickets included.
+    const admin = await dashboard.signedIn(t.org.tokens.admin, "/admin/tickets");
+    expect(await admin.getByLabel("Status").inputValue()).toBe("ATTENTION");
+    await expect
+      .poll(() => ticketRow(admin, "Cannot Do").locator("[data-status]").getAttribute("data-status"))
+      .toBe("FAILED");
   });
 });
