@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { verifyLines } from "@access/audit-chain";
-import { ApproveTicket, CreateRequest, RequestDetail, Requests } from "@access/contract";
+import { ApproveTicket, AuditEvents, CreateRequest, RequestDetail, Requests, UpdateResource } from "@access/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../src/paths.ts";
 import { codes, dataOf, gid, present, startTestServer, type TestServer } from "./harness.ts";
@@ -39,6 +39,37 @@ describe("concurrent decisions", () => {
     expect(errors.filter((e) => e === "INVALID_STATE")).toHaveLength(11);
     const approvals = await t.server.db.read.auditEvent.count({ where: { action: "TICKET_APPROVED" } });
     expect(approvals).toBe(1);
+  });
+});
+
+describe("whom and what an event is about", () => {
+  const eventsOf = async (action: ("TOKEN_ISSUED" | "CONFIG_CHANGED" | "TICKET_APPROVED")[]) =>
+    (await dataOf(t.gql(t.org.tokens.admin, AuditEvents, { first: 100, filter: { action } }))).auditEvents.edges.map(
+      (e) => e.node,
+    );
+
+  it("names the token's owner, the changed resource, and nothing for a ticket's own events", async () => {
+    // Each demo person's token was issued to them: the event names them.
+    const issued = await eventsOf(["TOKEN_ISSUED"]);
+    const owners = new Set(issued.map((e) => e.subjectIdentity?.displayName));
+    for (const person of t.org.people) expect(owners).toContain(person.displayName);
+    expect(issued.every((e) => e.subjectResource === null)).toBe(true);
+
+    const resourceId = gid("Resource", t.org.resources.orgOwner);
+    const updated = await dataOf(
+      t.gql(t.org.tokens.admin, UpdateResource, { input: { resourceId, description: "Owners of the organisation." } }),
+    );
+    expect(updated.updateResource.errors).toEqual([]);
+    // Its creation by the seed, then this update: both name it.
+    const changed = (await eventsOf(["CONFIG_CHANGED"])).filter((e) => e.subjectResource?.id === resourceId);
+    expect(changed.map((e) => (e.data as { change: string }).change)).toEqual(["created", "updated"]);
+    expect(changed.at(-1)?.subjectResource?.name).toBe(updated.updateResource.resource?.name);
+    expect(changed.at(-1)?.subjectIdentity).toBeNull();
+
+    // The approvals of the first test name their request and ticket instead.
+    const approvals = await eventsOf(["TICKET_APPROVED"]);
+    expect(approvals.length).toBeGreaterThan(0);
+    for (const e of approvals) expect([e.subjectIdentity, e.subjectResource]).toEqual([null, null]);
   });
 });
 

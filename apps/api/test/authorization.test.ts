@@ -580,6 +580,8 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
       prevHash: R,
       request: R,
       sequence: R,
+      subjectIdentity: R,
+      subjectResource: R,
       ticket: R,
     },
   },

@@ -2,6 +2,7 @@
 // (Canonical JSON and the chain hash are tested in packages/audit-chain.)
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
+import { auditSubjectOf } from "../src/domain/audit/subjects.ts";
 import { fromGlobalId, toGlobalId } from "../src/domain/global-id.ts";
 import { checkEnd, describeSeconds, grantEndFor } from "../src/domain/grants/grant-ends.ts";
 import { deriveRequestStatus } from "../src/domain/lifecycle.ts";
@@ -22,6 +23,38 @@ describe("deriveRequestStatus", () => {
     [["REJECTED", "CANCELLED"], "REJECTED"],
   ] as const)("derives %j as %s", (items, status) => {
     expect(deriveRequestStatus(items)).toBe(status);
+  });
+});
+
+describe("auditSubjectOf", () => {
+  const person = toGlobalId("Identity", "p1");
+  const resource = toGlobalId("Resource", "r1");
+  const of = (action: string, data: Record<string, unknown>) => auditSubjectOf(action, JSON.stringify(data));
+
+  it("reads the person and the resource an event names, and nothing from ids of another type", () => {
+    expect(
+      of("GRANT_REVOKED", { grantId: toGlobalId("Grant", "g"), identityId: person, resourceId: resource }),
+    ).toEqual({
+      identityId: "p1",
+      resourceId: "r1",
+    });
+    expect(of("DELEGATION_SET", { delegatorId: person, delegateId: toGlobalId("Identity", "p2") })).toEqual({
+      identityId: "p1",
+      resourceId: null,
+    });
+    expect(of("POLICY_APPLIED", { policy: "AUTO_APPROVAL", resourceId: resource })).toEqual({
+      identityId: null,
+      resourceId: "r1",
+    });
+    expect(of("CONFIG_CHANGED", { entity: "Identity", entityId: person, change: "updated" })).toEqual({
+      identityId: "p1",
+      resourceId: null,
+    });
+    expect(of("CONFIG_CHANGED", { entity: "Group", entityId: toGlobalId("Group", "g"), change: "created" })).toEqual({
+      identityId: null,
+      resourceId: null,
+    });
+    expect(of("TOKEN_ISSUED", { identityId: resource, name: "x" })).toEqual({ identityId: null, resourceId: null });
   });
 });
 

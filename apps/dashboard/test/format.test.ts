@@ -56,42 +56,71 @@ describe("format", () => {
   });
 
   it("writes audit events in people's words, naming the ticket and the status they changed from and to", () => {
-    expect(auditText("REQUEST_STATUS_CHANGED", { previousStatus: "APPROVED", status: "FULFILLED" })).toBe(
-      "Request status changed: Approved, being set up → Fulfilled",
-    );
-    expect(auditText("TICKET_APPROVED", { previousStatus: "OPEN", status: "APPROVED" }, { number: 3 })).toBe(
-      "TKT-3 approved: Open → Approved",
-    );
-    expect(auditText("TICKET_CREATED", { previousStatus: null, status: "OPEN" }, { number: 4 })).toBe(
-      "TKT-4 opened: Open",
-    );
-    expect(auditText("TICKET_FAILED", { previousStatus: "IN_PROGRESS", status: "FAILED" }, { number: 5 })).toBe(
-      "Fulfillment failed (TKT-5): In progress → Failed",
-    );
-    expect(auditText("TICKET_COMMENTED", { commentId: "x" })).toBe("Comment added");
-    expect(auditText("GRANT_ACTIVATED", null)).toBe("Access granted");
     expect(
-      auditText("CONFIG_CHANGED", {
-        entity: "Identity",
-        entityId: "x",
-        change: "updated",
-        active: false,
-        source: "SCIM",
+      auditText({ action: "REQUEST_STATUS_CHANGED", data: { previousStatus: "APPROVED", status: "FULFILLED" } }),
+    ).toBe("Request status changed: Approved, being set up → Fulfilled");
+    expect(
+      auditText({
+        action: "TICKET_APPROVED",
+        data: { previousStatus: "OPEN", status: "APPROVED" },
+        ticket: { number: 3 },
+      }),
+    ).toBe("TKT-3 approved: Open → Approved");
+    expect(
+      auditText({ action: "TICKET_CREATED", data: { previousStatus: null, status: "OPEN" }, ticket: { number: 4 } }),
+    ).toBe("TKT-4 opened: Open");
+    expect(
+      auditText({
+        action: "TICKET_FAILED",
+        data: { previousStatus: "IN_PROGRESS", status: "FAILED" },
+        ticket: { number: 5 },
+      }),
+    ).toBe("Fulfillment failed (TKT-5): In progress → Failed");
+    expect(auditText({ action: "TICKET_COMMENTED", data: { commentId: "x" } })).toBe("Comment added");
+    expect(auditText({ action: "GRANT_ACTIVATED", data: null })).toBe("Access granted");
+    // Whose access, and which resource, when the event names them.
+    expect(
+      auditText({
+        action: "GRANT_ACTIVATED",
+        data: { grantId: "g", identityId: "i", resourceId: "r" },
+        subjectIdentity: { displayName: "Alice Employee" },
+        subjectResource: { name: "GitHub Write Access" },
+      }),
+    ).toBe("Access granted (Alice Employee, GitHub Write Access)");
+    expect(
+      auditText({
+        action: "TOKEN_ISSUED",
+        data: { tokenId: "t", identityId: "i", name: "scim", scope: "SCIM" },
+        subjectIdentity: { displayName: "Erin Admin" },
+        subjectResource: null,
+      }),
+    ).toBe("API token issued (Erin Admin): SCIM token");
+    expect(
+      auditText({
+        action: "CONFIG_CHANGED",
+        data: { entity: "Identity", entityId: "x", change: "updated", active: false, source: "SCIM" },
       }),
     ).toBe("Configuration changed: Identity updated, deactivated, via SCIM");
-    expect(auditText("SESSION_ENDED", { sessionId: "x", reason: "identity deactivated" })).toBe(
+    expect(
+      auditText({
+        action: "CONFIG_CHANGED",
+        data: { entity: "Identity", entityId: "x", change: "created", role: "END_USER" },
+        subjectIdentity: { displayName: "Alice Employee" },
+      }),
+    ).toBe("Configuration changed (Alice Employee): Identity created, role: end user");
+    expect(auditText({ action: "SESSION_ENDED", data: { sessionId: "x", reason: "identity deactivated" } })).toBe(
       "Session ended: identity deactivated",
     );
     expect(
-      auditText(
-        "TICKET_STATUS_CHANGED",
-        { previousStatus: "OPEN", status: "CANCELLED", reason: "request cancelled" },
-        {
-          number: 3,
-        },
-      ),
+      auditText({
+        action: "TICKET_STATUS_CHANGED",
+        data: { previousStatus: "OPEN", status: "CANCELLED", reason: "request cancelled" },
+        ticket: { number: 3 },
+      }),
     ).toBe("TKT-3 status changed: withdrawn because the request was cancelled");
     // A reassignment keeps its status: no arrow.
-    expect(auditText("TICKET_REASSIGNED", { previousStatus: "OPEN", status: "OPEN" })).toBe("Ticket reassigned");
+    expect(auditText({ action: "TICKET_REASSIGNED", data: { previousStatus: "OPEN", status: "OPEN" } })).toBe(
+      "Ticket reassigned",
+    );
   });
 });

@@ -2,10 +2,13 @@
 // that request's events.
 import type { Prisma } from "../generated/prisma/client.ts";
 import { auditDataFor, visibleAuditEventWhere } from "../domain/policy/visibility.ts";
+import { auditSubjectOf } from "../domain/audit/subjects.ts";
 import { listSize } from "../domain/validate.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { decodeOptionalId } from "./ids.ts";
+import { Resource } from "./catalog.ts";
+import { Identity } from "./identity.ts";
 import { Request } from "./request.ts";
 import { AuditActionEnum } from "./scalars.ts";
 
@@ -36,6 +39,32 @@ export const AuditEvent = builder.prismaNode("AuditEvent", {
         "detail and health messages are left out for non-admins.",
       select: { data: true, action: true },
       resolve: (event, _args, ctx) => auditDataFor(ctx.viewer, event.action, event.data),
+    }),
+    subjectIdentity: t.field({
+      type: Identity,
+      nullable: true,
+      description:
+        "The person the event is about, when its data names one: whose access was granted, extended or ended,\n" +
+        "whose token or session, who delegated, whose settings or directory entry changed. Read with today's\n" +
+        "name; the data keeps the id.",
+      select: { data: true, action: true },
+      // Prisma batches the findUnique calls of one tick: a page of events costs one read per type.
+      resolve: (event, _args, ctx) => {
+        const { identityId } = auditSubjectOf(event.action, event.data);
+        return identityId ? ctx.prisma.identity.findUnique({ where: { id: identityId } }) : null;
+      },
+    }),
+    subjectResource: t.field({
+      type: Resource,
+      nullable: true,
+      description:
+        "The resource the event is about, when its data names one: a grant's, an automatic approval's, a\n" +
+        "changed resource. Request and ticket events name theirs through `request` and `ticket`.",
+      select: { data: true, action: true },
+      resolve: (event, _args, ctx) => {
+        const { resourceId } = auditSubjectOf(event.action, event.data);
+        return resourceId ? ctx.prisma.resource.findUnique({ where: { id: resourceId } }) : null;
+      },
     }),
     hash: t.exposeString("hash", {
       description: "Hex SHA-256 of the previous event's hash and this event's canonical content.",

@@ -94,10 +94,6 @@ export function whoMayAct(
   return who.length > 0 ? who.join(" or ") : null;
 }
 
-/**
- * An audit event in people's words: what happened and, for a status change, to what
- * ("Request status changed → Fulfilled"). The action's code stays on the row as its title.
- */
 /** What a configuration change, a session's end or a token's issue was, from its data. */
 function auditDetail(action: AuditAction, data: Record<string, unknown>): string | null {
   const notes: string[] = [];
@@ -105,7 +101,8 @@ function auditDetail(action: AuditAction, data: Record<string, unknown>): string
     if (typeof data.entity === "string" && typeof data.change === "string") notes.push(`${data.entity} ${data.change}`);
     if (data.active === false) notes.push("deactivated");
     if (data.active === true) notes.push("reactivated");
-    if (typeof data.role === "string") notes.push(`role ${data.role}`);
+    if (data.role === "ADMIN") notes.push("role: admin");
+    if (data.role === "END_USER") notes.push("role: end user");
   }
   if (action === "SESSION_ENDED" && typeof data.reason === "string") notes.push(data.reason);
   if (action === "TICKET_STATUS_CHANGED" && data.reason === "request cancelled")
@@ -122,20 +119,34 @@ function statusWords(value: unknown, ofRequest: boolean): string | null {
   return statusText(value as Status, ofRequest ? "request" : undefined);
 }
 
+/** What `auditText` reads of an audit event (the AuditEventFields fragment has it all). */
+export interface AuditEventLike {
+  action: AuditAction;
+  data: unknown;
+  ticket?: { number: number } | null;
+  subjectIdentity?: { displayName: string } | null;
+  subjectResource?: { name: string } | null;
+}
+
 /**
  * An audit event in people's words: what happened to what, and from what to what ("TKT-3
- * approved: Open → Approved", "Request status changed: Approved, being set up → Fulfilled"). The
- * action's code stays on the row as its title.
+ * approved: Open → Approved", "Request status changed: Approved, being set up → Fulfilled",
+ * "Access granted (Alice Employee, GitHub Write Access)"). The action's code stays on the row as
+ * its title.
  */
-export function auditText(action: AuditAction, data: unknown, ticket?: { number: number } | null): string {
+export function auditText(event: AuditEventLike): string {
+  const { action, data, ticket } = event;
   const record = data !== null && typeof data === "object" ? (data as Record<string, unknown>) : null;
   const label = auditActionLabels[action];
   // A ticket's events name it: "Ticket approved" reads "TKT-3 approved".
-  const what = !ticket
+  const named = !ticket
     ? label
     : label.startsWith("Ticket ")
       ? `${ticketLabel(ticket.number)} ${label.slice("Ticket ".length)}`
       : `${label} (${ticketLabel(ticket.number)})`;
+  // Whose access, token or session, and which resource: "Access granted (Alice Employee, GitHub)".
+  const subject = [event.subjectIdentity?.displayName, event.subjectResource?.name].filter(Boolean);
+  const what = subject.length > 0 ? `${named} (${subject.join(", ")})` : named;
   const detail = record ? auditDetail(action, record) : null;
   if (detail) return `${what}: ${detail}`;
   const ofRequest = action.startsWith("REQUEST_");

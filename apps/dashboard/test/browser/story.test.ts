@@ -171,6 +171,8 @@ describe("the GitHub Write Access story in the dashboard", () => {
     expect(total).toBeGreaterThan(0);
     // Sequences have no gaps: the newest event's number is the count.
     expect(Number(await erin.locator("tbody tr").first().locator("td").first().textContent())).toBe(total);
+    // An event about someone's access names whose, and what: Alice's grant from the first story.
+    await erin.getByRole("cell", { name: "Access granted (Alice Employee, GitHub Write Access)" }).waitFor();
     await shot(erin, "admin-audit");
   });
 

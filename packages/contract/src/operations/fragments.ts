@@ -175,5 +175,13 @@ export const AuditEventFields = /* @__PURE__ */ graphql(`
       id
       number
     }
+    subjectIdentity {
+      id
+      displayName
+    }
+    subjectResource {
+      id
+      name
+    }
   }
 `);
