@@ -471,6 +471,10 @@ const MUTATION_MATRIX: Record<string, MutationRow> = {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => ({ ticketSlaHours: 24 }),
   },
+  updateSystem: {
+    cells: row("401", D, D, D, D, D, D, "ok"),
+    subject: () => ({ systemId: fx.github, description: "changed by the matrix" }),
+  },
   updateResource: {
     cells: row("401", D, D, D, D, D, D, "ok"),
     subject: () => ({ resourceId: fx.writeAccess, requestable: false }),
@@ -765,6 +769,7 @@ const OBJECT_MATRIX: Record<string, { kind: TypeKind; fields: Record<string, Fie
     kind: "directory",
     fields: {
       connector: R,
+      connectorConfig: "admin",
       description: R,
       fulfillers: R,
       health: R,

@@ -1,7 +1,13 @@
 // Systems, resources and their approval steps: the catalogue people request from.
 import { maxGrantSeconds, PRIVILEGED_MAX_GRANT_SECONDS } from "../domain/grants/grant-ends.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { createResource, createSystem, updateResource, type StepInput } from "../domain/catalog/catalog.ts";
+import {
+  createResource,
+  createSystem,
+  updateResource,
+  updateSystem,
+  type StepInput,
+} from "../domain/catalog/catalog.ts";
 import { visibleResourceWhere } from "../domain/policy/visibility.ts";
 import { type Context, viewerOf } from "../context.ts";
 import { containsText, searchTerm } from "./text-search.ts";
@@ -59,6 +65,16 @@ export const System = builder.prismaNode("System", {
       description:
         "Hours an open ticket of this system's resources may wait before a reminder (escalation at twice that);\n" +
         "null: the organisation's default. A resource's own SLA comes first.",
+    }),
+    connectorConfig: t.field({
+      type: "JSON",
+      nullable: true,
+      description:
+        "Admins only (FORBIDDEN otherwise): the connector settings as stored, the shape `updateSystem` takes. Secrets\n" +
+        "appear only as references (env:ACCESS_SECRET_…), never as values. Null for MANUAL systems.",
+      authScopes: { admin: true },
+      select: { connectorConfig: true },
+      resolve: (system) => (system.connectorConfig ? (JSON.parse(system.connectorConfig) as unknown) : null),
     }),
   }),
 });
@@ -285,6 +301,29 @@ const UpdateResourceInput = builder.inputType("UpdateResourceInput", {
   }),
 });
 
+const UpdateSystemInput = builder.inputType("UpdateSystemInput", {
+  description:
+    "Changes to a system; absent fields stay as they are. The connector kind cannot change (its resources' targets\n" +
+    "and queued calls were made for it): create another system instead.",
+  fields: (t) => ({
+    systemId: t.id({ required: true, description: "The system to change." }),
+    name: t.string({ description: "1 to 200 characters; unique (CONFLICT otherwise)." }),
+    description: t.string({ description: "At most 2000 characters; null clears it." }),
+    connectorConfig: t.field({
+      type: "JSON",
+      description:
+        "Replaces the connector settings, checked for the system's connector kind as in `createSystem`. The next\n" +
+        "call and health check use them.",
+    }),
+    fulfillersGroupId: t.id({
+      description: "The group that works its MANUAL tickets from now on; null: the admins. Open tickets keep theirs.",
+    }),
+    ticketSlaHours: t.int({
+      description: "Whole hours from 1 to 8760; null: the organisation's default; absent keeps it.",
+    }),
+  }),
+});
+
 type StepArg = { kind: StepInput["kind"]; approverIds?: readonly string[] | null; groupId?: string | null };
 
 function decodeSteps(steps: readonly StepArg[] | null | undefined): StepInput[] | null {
@@ -314,6 +353,28 @@ builder.mutationFields((t) => ({
             connectorConfig: input.connectorConfig,
             fulfillersGroupId: decodeOptionalId(input.fulfillersGroupId, "Group", ["input", "fulfillersGroupId"]),
             ticketSlaHours: input.ticketSlaHours ?? null,
+          }),
+        ),
+      ),
+  }),
+  updateSystem: t.field({
+    type: SystemPayload,
+    description: "Changes a system (audited as CONFIG_CHANGED with what it is now). Admins only.",
+    args: { input: t.arg({ type: UpdateSystemInput, required: true, description: MUTATION_INPUT }) },
+    resolve: (_root, { input }, ctx) =>
+      mutate(ctx, (viewer) =>
+        ctx.db.transact((work) =>
+          updateSystem(work, viewer, {
+            systemId: decodeId(input.systemId, "System", ["input", "systemId"]),
+            name: input.name ?? null,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            ...(input.connectorConfig !== undefined ? { connectorConfig: input.connectorConfig } : {}),
+            ...(input.fulfillersGroupId !== undefined
+              ? {
+                  fulfillersGroupId: decodeOptionalId(input.fulfillersGroupId, "Group", ["input", "fulfillersGroupId"]),
+                }
+              : {}),
+            ...(input.ticketSlaHours !== undefined ? { ticketSlaHours: input.ticketSlaHours } : {}),
           }),
         ),
       ),

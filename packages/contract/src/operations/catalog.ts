@@ -68,6 +68,25 @@ export const CreateSystem = /* @__PURE__ */ graphql(
   [SystemFields, UserErrorFields],
 );
 
+/** Changes a system; answers it with its settings (admins only, as the mutation). */
+export const UpdateSystem = /* @__PURE__ */ graphql(
+  `
+    mutation UpdateSystem($input: UpdateSystemInput!) {
+      updateSystem(input: $input) {
+        system {
+          ...SystemFields
+          ticketSlaHours
+          connectorConfig
+        }
+        errors {
+          ...UserErrorFields
+        }
+      }
+    }
+  `,
+  [SystemFields, UserErrorFields],
+);
+
 export const CreateResource = /* @__PURE__ */ graphql(
   `
     mutation CreateResource($input: CreateResourceInput!) {
@@ -149,6 +168,8 @@ export const AdminSystems = /* @__PURE__ */ graphql(`
           name
           description
           connector
+          connectorConfig
+          ticketSlaHours
           health {
             status
             checkedAt

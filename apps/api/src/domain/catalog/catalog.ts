@@ -60,6 +60,66 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
   return system.id;
 }
 
+export interface UpdateSystemInput {
+  systemId: string;
+  /** Absent or null: unchanged. */
+  name?: string | null;
+  /** Absent: unchanged; null clears it. */
+  description?: string | null;
+  /** Absent: unchanged; replaces the settings, checked for the system's connector kind. */
+  connectorConfig?: unknown;
+  /** Absent: unchanged; null: the admins work its MANUAL tickets. */
+  fulfillersGroupId?: string | null;
+  /** Absent: unchanged; null: the organisation's default. */
+  ticketSlaHours?: number | null;
+}
+
+/**
+ * Changes a system (admins only), audited as CONFIG_CHANGED with what it is now. The connector
+ * kind stays: resources' targets and queued calls were made for it. Open tickets keep their
+ * assignment (an admin reassigns them); new tickets and the next connector call use the change.
+ */
+export async function updateSystem(work: Work, actor: Actor, input: UpdateSystemInput): Promise<string> {
+  requireAdmin(actor);
+  const current = await work.tx.system.findUnique({ where: { id: input.systemId } });
+  if (!current) throw notFound("System", ["input", "systemId"]);
+  const name = input.name != null ? requiredText(input.name, LIMITS.name, ["input", "name"]) : current.name;
+  const description =
+    input.description !== undefined
+      ? optionalText(input.description, LIMITS.description, ["input", "description"])
+      : current.description;
+  const connectorConfig =
+    input.connectorConfig !== undefined
+      ? storedConfig(parseConnectorConfig(current.connector, input.connectorConfig))
+      : current.connectorConfig;
+  const ticketSlaHours =
+    input.ticketSlaHours !== undefined
+      ? optionalSlaHours(input.ticketSlaHours, ["input", "ticketSlaHours"])
+      : current.ticketSlaHours;
+  const fulfillersGroupId = input.fulfillersGroupId !== undefined ? input.fulfillersGroupId : current.fulfillersGroupId;
+  if (fulfillersGroupId && fulfillersGroupId !== current.fulfillersGroupId) {
+    await requireGroup(work.tx, fulfillersGroupId, ["input", "fulfillersGroupId"]);
+  }
+  if (name !== current.name && (await work.tx.system.findUnique({ where: { name }, select: { id: true } }))) {
+    throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
+  }
+  await work.tx.system.update({
+    where: { id: current.id },
+    data: { name, description, connectorConfig, fulfillersGroupId, ticketSlaHours },
+  });
+  auditConfig(work, actor, "System", toGlobalId("System", current.id), "updated", {
+    name,
+    description,
+    fulfillersGroupId: fulfillersGroupId ? toGlobalId("Group", fulfillersGroupId) : null,
+    ticketSlaHours,
+    // Settings hold secrets only as references (env:ACCESS_SECRET_…), so they can be kept here.
+    ...(connectorConfig !== current.connectorConfig
+      ? { connectorConfig: connectorConfig ? (JSON.parse(connectorConfig) as JsonValue) : null }
+      : {}),
+  });
+  return current.id;
+}
+
 export interface StepInput {
   kind: ApproverKind;
   approverIds?: readonly string[] | null;
