@@ -32,6 +32,8 @@ export interface Config {
   healthCheckIntervalMs: number;
   /** How often each instance ends grants whose end passed (and closes due access reviews). */
   grantExpiryCheckMs: number;
+  /** Days delivery logs and sent emails are kept (0: kept forever); see domain/retention.ts. */
+  logRetentionDays: number;
   /** Requests per minute per API token and per client IP address (0 = no limit). */
   rateLimitPerToken: number;
   rateLimitPerIp: number;
@@ -467,6 +469,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...readEventDelivery(env),
     healthCheckIntervalMs: readPositiveInt(env, "HEALTH_CHECK_INTERVAL_MS", 60_000, 100, 86_400_000),
     grantExpiryCheckMs: readPositiveInt(env, "GRANT_EXPIRY_CHECK_MS", 60_000, 100, 86_400_000),
+    logRetentionDays: readPositiveInt(env, "LOG_RETENTION_DAYS", 90, 0, 36_500),
     rateLimitPerToken: readPositiveInt(env, "RATE_LIMIT_PER_TOKEN", 1_200, 0, 10_000_000),
     rateLimitPerIp: readPositiveInt(env, "RATE_LIMIT_PER_IP", 3_000, 0, 10_000_000),
     wsMaxConnectionsPerToken: readPositiveInt(env, "WS_MAX_CONNECTIONS_PER_TOKEN", 20, 1, 100_000),

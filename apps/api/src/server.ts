@@ -147,7 +147,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   events.start();
   await notifier.start();
   mailer?.start();
-  const sweeper = new Sweeper(db, config.grantExpiryCheckMs, log, options.clock);
+  const sweeper = new Sweeper(db, config, log, options.clock);
   sweeper.start();
 
   const services: Services = {
