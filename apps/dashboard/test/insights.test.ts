@@ -1,6 +1,6 @@
 // The Insights page's words: durations as people read them, the period's start, chart summaries.
 import { describe, expect, it } from "vitest";
-import { activitySummary, durationSummary, formatDuration, periodStart } from "../src/lib/insights.ts";
+import { activitySummary, customPeriod, durationSummary, formatDuration, periodStart } from "../src/lib/insights.ts";
 
 describe("insights wording", () => {
   it.each([
@@ -28,5 +28,23 @@ describe("insights wording", () => {
   it("says when nothing was measured", () => {
     const none = { system: null, resource: null, count: 0, medianSeconds: null, p90Seconds: null };
     expect(durationSummary("time to approve", none, [])).toBe("No time to approve measured in this period.");
+  });
+});
+
+describe("customPeriod", () => {
+  it("turns whole days into the API's period, the last day included, and says what is wrong otherwise", () => {
+    expect(customPeriod("2026-01-01", "2026-01-31")).toEqual({
+      from: "2026-01-01T00:00:00.000Z",
+      to: "2026-02-01T00:00:00.000Z",
+    });
+    expect(customPeriod("2026-03-05", "2026-03-05")).toEqual({
+      from: "2026-03-05T00:00:00.000Z",
+      to: "2026-03-06T00:00:00.000Z",
+    });
+    expect(customPeriod("", "2026-01-31")).toEqual({ problem: "Give both the first and the last day." });
+    expect(customPeriod("2026-02-01", "2026-01-31")).toEqual({ problem: "The last day must not be before the first." });
+    // 2024 is a leap year: 366 days fit, 367 do not.
+    expect(customPeriod("2024-01-01", "2024-12-31")).toHaveProperty("from");
+    expect(customPeriod("2024-01-01", "2025-01-01")).toEqual({ problem: "Choose at most 366 days." });
   });
 });

@@ -34,6 +34,24 @@ export function periodStart(days: number, now: number = Date.now()): string {
   return new Date(today - (days - 1) * DAY_MS).toISOString();
 }
 
+/** The longest period the API answers for (domain/insights: 366 days). */
+export const MAX_PERIOD_DAYS = 366;
+
+/**
+ * A chosen range of whole UTC days, `from` and `to` as YYYY-MM-DD (both included), as the API's
+ * `from` and `to` (the day after `to`, at midnight); or what is wrong with it, in words.
+ */
+export function customPeriod(from: string, to: string): { from: string; to: string } | { problem: string } {
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  if (!day.test(from) || !day.test(to)) return { problem: "Give both the first and the last day." };
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`) + DAY_MS;
+  if (Number.isNaN(start) || Number.isNaN(end)) return { problem: "Give both the first and the last day." };
+  if (end <= start) return { problem: "The last day must not be before the first." };
+  if ((end - start) / DAY_MS > MAX_PERIOD_DAYS) return { problem: `Choose at most ${MAX_PERIOD_DAYS} days.` };
+  return { from: new Date(start).toISOString(), to: new Date(end).toISOString() };
+}
+
 /** "45 s", "12 min", "3.5 h", "2.1 days"; "—" for nothing measured. */
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return "—";

@@ -86,4 +86,37 @@ describe("insights in the dashboard", () => {
     await shot(page, "insights-phone");
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
+
+  it("shows chosen days, says when they make no period, and keeps them in the address", async () => {
+    const page = await dashboard.signedIn(t.org.tokens.admin, "/admin/insights");
+    await page.getByTestId("figure-requests").waitFor();
+    await page.getByRole("combobox", { name: /^Period/ }).selectOption("custom");
+    const today = new Date().toISOString().slice(0, 10);
+    const longAgo = "2020-01-01";
+    // The last day before the first: said next to the days, and nothing is asked.
+    await page.getByLabel("First day").fill(today);
+    await page.getByLabel("Last day").fill(longAgo);
+    await page.getByText("The last day must not be before the first. Days are UTC days, both included.").waitFor();
+    expect(await page.getByLabel("Last day").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByTestId("insights-figures").count()).toBe(0);
+
+    // Long ago: nothing happened then.
+    await page.getByLabel("Last day").fill("2020-01-31");
+    await page.getByLabel("First day").fill(longAgo);
+    await expect.poll(() => page.getByTestId("figure-requests").textContent()).toBe("0");
+    // More than 366 days: said, and nothing asked.
+    await page.getByLabel("Last day").fill(today);
+    await page.getByText("Choose at most 366 days.").waitFor();
+    // The last 300 days, up to today: the two requests of the test before.
+    const first = new Date(Date.now() - 299 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel("First day").fill(first);
+    await expect.poll(() => page.getByTestId("figure-requests").textContent()).toBe("2");
+    await shot(page, "insights-custom");
+
+    const address = new URL(page.url());
+    expect(Object.fromEntries(address.searchParams)).toEqual({ period: "custom", from: first, to: today });
+    await page.reload();
+    await expect.poll(() => page.getByTestId("figure-requests").textContent()).toBe("2");
+    expect(await page.getByLabel("First day").inputValue()).toBe(first);
+  });
 });

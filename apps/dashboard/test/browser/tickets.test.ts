@@ -127,6 +127,15 @@ describe("the ticket table", () => {
     // The approved one left the list of open approvals; the refused one is still there, still picked.
     await expect.poll(() => admin.locator("tr[data-ticket]").count()).toBe(1);
     expect(await ticketRow(admin, "Bulk Beta").getByRole("checkbox").isChecked()).toBe(true);
+
+    // The filters are in the address: a reload (or the link, sent to someone) shows the same list.
+    expect(new URL(admin.url()).searchParams.get("kind")).toBe("APPROVAL");
+    expect(new URL(admin.url()).searchParams.get("search")).toBe("Bulk");
+    await admin.reload();
+    await expect.poll(() => admin.locator("tr[data-ticket]").count()).toBe(1);
+    expect(await admin.getByLabel("Kind").inputValue()).toBe("APPROVAL");
+    expect(await admin.getByLabel("Search").inputValue()).toBe("Bulk");
+    expect(await admin.getByLabel("Status").inputValue()).toBe("ATTENTION");
   });
 
   it("requires a rejection's reason next to its field, and the requester sees it", async () => {
