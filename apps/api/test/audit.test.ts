@@ -66,6 +66,14 @@ describe("whom and what an event is about", () => {
     expect(changed.at(-1)?.subjectResource?.name).toBe(updated.updateResource.resource?.name);
     expect(changed.at(-1)?.subjectIdentity).toBeNull();
 
+    // The seed's system and group, and its fulfillers' members, are named too.
+    const configuration = await eventsOf(["CONFIG_CHANGED"]);
+    const entity = (e: (typeof configuration)[number]) => (e.data as { entity: string; change: string }).entity;
+    expect(configuration.filter((e) => entity(e) === "System").map((e) => e.subjectSystem?.name)).toContain("GitHub");
+    const fulfillers = configuration.filter((e) => e.subjectGroup?.name === "IT Fulfillers");
+    expect(fulfillers.length).toBeGreaterThan(0);
+    expect(fulfillers.every((e) => entity(e) === "Group")).toBe(true);
+
     // The approvals of the first test name their request and ticket instead.
     const approvals = await eventsOf(["TICKET_APPROVED"]);
     expect(approvals.length).toBeGreaterThan(0);

@@ -29,32 +29,41 @@ describe("deriveRequestStatus", () => {
 describe("auditSubjectOf", () => {
   const person = toGlobalId("Identity", "p1");
   const resource = toGlobalId("Resource", "r1");
+  const system = toGlobalId("System", "s1");
+  const group = toGlobalId("Group", "g1");
+  const none = { identityId: null, resourceId: null, systemId: null, groupId: null };
   const of = (action: string, data: Record<string, unknown>) => auditSubjectOf(action, JSON.stringify(data));
 
-  it("reads the person and the resource an event names, and nothing from ids of another type", () => {
+  it("reads the person, resource, system and group an event names, and nothing from ids of another type", () => {
     expect(
       of("GRANT_REVOKED", { grantId: toGlobalId("Grant", "g"), identityId: person, resourceId: resource }),
     ).toEqual({
+      ...none,
       identityId: "p1",
       resourceId: "r1",
     });
     expect(of("DELEGATION_SET", { delegatorId: person, delegateId: toGlobalId("Identity", "p2") })).toEqual({
+      ...none,
       identityId: "p1",
-      resourceId: null,
     });
     expect(of("POLICY_APPLIED", { policy: "AUTO_APPROVAL", resourceId: resource })).toEqual({
-      identityId: null,
+      ...none,
       resourceId: "r1",
     });
+    expect(of("SYSTEM_HEALTH_CHANGED", { systemId: system, status: "DOWN" })).toEqual({ ...none, systemId: "s1" });
     expect(of("CONFIG_CHANGED", { entity: "Identity", entityId: person, change: "updated" })).toEqual({
+      ...none,
       identityId: "p1",
-      resourceId: null,
     });
-    expect(of("CONFIG_CHANGED", { entity: "Group", entityId: toGlobalId("Group", "g"), change: "created" })).toEqual({
-      identityId: null,
-      resourceId: null,
-    });
-    expect(of("TOKEN_ISSUED", { identityId: resource, name: "x" })).toEqual({ identityId: null, resourceId: null });
+    expect(
+      of("CONFIG_CHANGED", { entity: "Resource", entityId: resource, change: "created", systemId: system }),
+    ).toEqual({ ...none, resourceId: "r1", systemId: "s1" });
+    expect(
+      of("CONFIG_CHANGED", { entity: "Group", entityId: group, change: "member added", identityId: person }),
+    ).toEqual({ ...none, groupId: "g1", identityId: "p1" });
+    // An entity id counts only for its own entity; a token's "identity" that is not one, not at all.
+    expect(of("CONFIG_CHANGED", { entity: "Settings", entityId: group, change: "updated" })).toEqual(none);
+    expect(of("TOKEN_ISSUED", { identityId: resource, name: "x" })).toEqual(none);
   });
 });
 

@@ -98,6 +98,28 @@ describe("format", () => {
     expect(
       auditText({
         action: "CONFIG_CHANGED",
+        data: { entity: "Group", entityId: "g", change: "member added", identityId: "i" },
+        subjectIdentity: { displayName: "Dave Fulfiller" },
+        subjectGroup: { name: "IT Fulfillers" },
+      }),
+    ).toBe("Configuration changed (Dave Fulfiller, IT Fulfillers): Group member added");
+    expect(
+      auditText({
+        action: "SYSTEM_HEALTH_CHANGED",
+        data: { systemId: "s", previousStatus: "DEGRADED", status: "DOWN" },
+        subjectSystem: { name: "Wiki" },
+      }),
+    ).toBe("System health changed (Wiki): Degraded → Down");
+    // Deleted since: the name its change recorded.
+    expect(
+      auditText({
+        action: "CONFIG_CHANGED",
+        data: { entity: "Group", entityId: "g", change: "deleted", name: "Old team" },
+      }),
+    ).toBe("Configuration changed (Old team): Group deleted");
+    expect(
+      auditText({
+        action: "CONFIG_CHANGED",
         data: { entity: "Identity", entityId: "x", change: "updated", active: false, source: "SCIM" },
       }),
     ).toBe("Configuration changed: Identity updated, deactivated, via SCIM");

@@ -2,15 +2,25 @@
 // that request's events.
 import type { Prisma } from "../generated/prisma/client.ts";
 import { auditDataFor, visibleAuditEventWhere } from "../domain/policy/visibility.ts";
-import { auditSubjectOf } from "../domain/audit/subjects.ts";
+import { type AuditSubject, auditSubjectOf } from "../domain/audit/subjects.ts";
 import { listSize } from "../domain/validate.ts";
 import { viewerOf } from "../context.ts";
 import { builder } from "./builder.ts";
 import { decodeOptionalId } from "./ids.ts";
-import { Resource } from "./catalog.ts";
-import { Identity } from "./identity.ts";
+import { Resource, System } from "./catalog.ts";
+import { Group, Identity } from "./identity.ts";
 import { Request } from "./request.ts";
 import { AuditActionEnum } from "./scalars.ts";
+
+/** Looks up the event's subject of one kind, or answers null when its data names none. */
+function bySubject<T>(
+  event: { action: string; data: string },
+  key: keyof AuditSubject,
+  find: (id: string) => Promise<T>,
+): Promise<T> | null {
+  const id = auditSubjectOf(event.action, event.data)[key];
+  return id ? find(id) : null;
+}
 
 export const AuditEvent = builder.prismaNode("AuditEvent", {
   id: { field: "id" },
@@ -45,14 +55,12 @@ export const AuditEvent = builder.prismaNode("AuditEvent", {
       nullable: true,
       description:
         "The person the event is about, when its data names one: whose access was granted, extended or ended,\n" +
-        "whose token or session, who delegated, whose settings or directory entry changed. Read with today's\n" +
-        "name; the data keeps the id.",
+        "whose token or session, who delegated, whose settings or directory entry changed, who joined or left a\n" +
+        "group. Read with today's name; the data keeps the id. Null when there is none (or it was deleted).",
       select: { data: true, action: true },
       // Prisma batches the findUnique calls of one tick: a page of events costs one read per type.
-      resolve: (event, _args, ctx) => {
-        const { identityId } = auditSubjectOf(event.action, event.data);
-        return identityId ? ctx.prisma.identity.findUnique({ where: { id: identityId } }) : null;
-      },
+      resolve: (event, _args, ctx) =>
+        bySubject(event, "identityId", (id) => ctx.prisma.identity.findUnique({ where: { id } })),
     }),
     subjectResource: t.field({
       type: Resource,
@@ -61,10 +69,26 @@ export const AuditEvent = builder.prismaNode("AuditEvent", {
         "The resource the event is about, when its data names one: a grant's, an automatic approval's, a\n" +
         "changed resource. Request and ticket events name theirs through `request` and `ticket`.",
       select: { data: true, action: true },
-      resolve: (event, _args, ctx) => {
-        const { resourceId } = auditSubjectOf(event.action, event.data);
-        return resourceId ? ctx.prisma.resource.findUnique({ where: { id: resourceId } }) : null;
-      },
+      resolve: (event, _args, ctx) =>
+        bySubject(event, "resourceId", (id) => ctx.prisma.resource.findUnique({ where: { id } })),
+    }),
+    subjectSystem: t.field({
+      type: System,
+      nullable: true,
+      description:
+        "The system the event is about, when its data names one: a changed system, a health change, a connector\n" +
+        "call, a new resource's system.",
+      select: { data: true, action: true },
+      resolve: (event, _args, ctx) =>
+        bySubject(event, "systemId", (id) => ctx.prisma.system.findUnique({ where: { id } })),
+    }),
+    subjectGroup: t.field({
+      type: Group,
+      nullable: true,
+      description: "The group a configuration change is about (created, renamed, a member added or removed).",
+      select: { data: true, action: true },
+      resolve: (event, _args, ctx) =>
+        bySubject(event, "groupId", (id) => ctx.prisma.group.findUnique({ where: { id } })),
     }),
     hash: t.exposeString("hash", {
       description: "Hex SHA-256 of the previous event's hash and this event's canonical content.",

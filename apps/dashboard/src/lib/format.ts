@@ -126,6 +126,8 @@ export interface AuditEventLike {
   ticket?: { number: number } | null;
   subjectIdentity?: { displayName: string } | null;
   subjectResource?: { name: string } | null;
+  subjectSystem?: { name: string } | null;
+  subjectGroup?: { name: string } | null;
 }
 
 /**
@@ -139,14 +141,22 @@ export function auditText(event: AuditEventLike): string {
   const record = data !== null && typeof data === "object" ? (data as Record<string, unknown>) : null;
   const label = auditActionLabels[action];
   // A ticket's events name it: "Ticket approved" reads "TKT-3 approved".
-  const named = !ticket
+  const labelled = !ticket
     ? label
     : label.startsWith("Ticket ")
       ? `${ticketLabel(ticket.number)} ${label.slice("Ticket ".length)}`
       : `${label} (${ticketLabel(ticket.number)})`;
-  // Whose access, token or session, and which resource: "Access granted (Alice Employee, GitHub)".
-  const subject = [event.subjectIdentity?.displayName, event.subjectResource?.name].filter(Boolean);
-  const what = subject.length > 0 ? `${named} (${subject.join(", ")})` : named;
+  // Whose access, token or session, and which resource, group or system: "Access granted (Alice
+  // Employee, GitHub Write Access)". Something deleted since is named by the name its change recorded.
+  const names = [
+    event.subjectIdentity?.displayName,
+    event.subjectResource?.name,
+    event.subjectGroup?.name,
+    event.subjectSystem?.name,
+  ].filter((name): name is string => Boolean(name));
+  const subject =
+    names.length === 0 && action === "CONFIG_CHANGED" && typeof record?.name === "string" ? [record.name] : names;
+  const what = subject.length > 0 ? `${labelled} (${subject.join(", ")})` : labelled;
   const detail = record ? auditDetail(action, record) : null;
   if (detail) return `${what}: ${detail}`;
   const ofRequest = action.startsWith("REQUEST_");

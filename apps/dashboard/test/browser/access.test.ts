@@ -156,6 +156,17 @@ describe("access that ends in the dashboard", () => {
     expect(await row.textContent()).toContain("Wiki Editor");
     await shot(admin, "admin-access-wiki");
     await phoneShot(admin, "admin-access-wiki");
+    // Narrowed to Alice, then reloaded: the list, and the name in "Held by", are the same.
+    await admin.getByLabel("Find a person").fill("alice@");
+    await admin.getByLabel("Held by").selectOption({ label: "Alice Employee (alice@example.com)" });
+    await expect.poll(() => admin.getByTestId("access-count").textContent()).toContain("1 grant");
+    await expect.poll(() => new URL(admin.url()).searchParams.get("identityId")).not.toBeNull();
+    await admin.reload();
+    await expect
+      .poll(() => admin.getByLabel("Held by").evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent))
+      .toBe("Alice Employee (alice@example.com)");
+    await expect.poll(() => admin.getByTestId("access-count").textContent()).toContain("1 grant");
+    await admin.getByLabel("Held by").selectOption("");
     const [download] = await Promise.all([
       admin.waitForEvent("download"),
       admin.getByRole("button", { name: "Export CSV" }).click(),

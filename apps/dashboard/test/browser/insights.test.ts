@@ -92,6 +92,10 @@ describe("insights in the dashboard", () => {
     await page.getByTestId("figure-requests").waitFor();
     await page.getByRole("combobox", { name: /^Period/ }).selectOption("custom");
     const today = new Date().toISOString().slice(0, 10);
+    // It starts from the 30 days shown until then: nothing is wrong before anything is typed.
+    expect(await page.getByLabel("Last day").inputValue()).toBe(today);
+    expect(await page.getByLabel("First day").getAttribute("aria-invalid")).toBeNull();
+    await expect.poll(() => page.getByTestId("figure-requests").textContent()).toBe("2");
     const longAgo = "2020-01-01";
     // The last day before the first: said next to the days, and nothing is asked.
     await page.getByLabel("First day").fill(today);

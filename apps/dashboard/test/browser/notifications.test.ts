@@ -124,6 +124,8 @@ describe("notifications, settings and delegation in the dashboard", () => {
     const admin = await dashboard.signedIn(t.org.tokens.admin, "/admin/settings");
     await admin.getByText("No fallback group is configured").waitFor();
     const settings = admin.getByTestId("organisation-settings");
+    // Never saved: the form shows the defaults all the same.
+    await expect.poll(() => settings.getByLabel("Ticket SLA (hours)").inputValue()).toBe("24");
     await settings.getByLabel("Fallback approvers").selectOption({ label: "IT Fulfillers" });
     await settings.getByLabel("Ticket SLA (hours)").fill("8");
     await settings.getByRole("button", { name: "Save settings" }).click();

@@ -174,6 +174,13 @@ describe("the GitHub Write Access story in the dashboard", () => {
     // An event about someone's access names whose, and what: Alice's grant from the first story.
     await erin.getByRole("cell", { name: "Access granted (Alice Employee, GitHub Write Access)" }).waitFor();
     await shot(erin, "admin-audit");
+    // A "To" before the "From" is said, not shown as an empty trail; "Whole trail" clears both.
+    await erin.getByLabel("From").fill("2026-03-02T10:00");
+    await erin.getByLabel("To").fill("2026-03-01T10:00");
+    await erin.getByText("“To” is before “From”: nothing can match.").waitFor();
+    expect(await erin.getByLabel("To").getAttribute("aria-invalid")).toBe("true");
+    await erin.getByRole("button", { name: "Whole trail" }).click();
+    await expect.poll(() => erin.locator("tbody tr").count()).toBe(total);
   });
 
   it("refuses the admin pages to an end user", async () => {

@@ -40,6 +40,8 @@ describe("changing a system in the dashboard", () => {
     await erin.getByRole("button", { name: "Change Wiki" }).click();
     const form = erin.getByTestId("system-form");
     await form.waitFor();
+    // The form takes focus where it starts.
+    await expect.poll(() => erin.evaluate(() => document.activeElement?.id)).toMatch(/-name$/);
     const settings = form.getByLabel("Connector settings (JSON)");
     expect(JSON.parse(await settings.inputValue())).toEqual({
       url: "http://127.0.0.1:9/hooks/access",

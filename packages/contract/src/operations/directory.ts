@@ -103,6 +103,9 @@ export const Groups = /* @__PURE__ */ graphql(`
           id
           name
           description
+          members(first: 1) {
+            totalCount
+          }
         }
       }
     }

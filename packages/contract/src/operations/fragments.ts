@@ -183,5 +183,13 @@ export const AuditEventFields = /* @__PURE__ */ graphql(`
       id
       name
     }
+    subjectSystem {
+      id
+      name
+    }
+    subjectGroup {
+      id
+      name
+    }
   }
 `);

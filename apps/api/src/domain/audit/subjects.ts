@@ -1,7 +1,7 @@
 // Whom and what an audit event is about, read from its recorded data: the person whose access,
-// token, session, delegation or settings changed, and the resource concerned. The data keeps ids
-// only (it is hashed and never rewritten), so names are looked up when the trail is read, and a
-// renamed person or resource reads with today's name.
+// token, session, delegation, settings or group membership changed; the resource, the system and
+// the group concerned. The data keeps ids only (it is hashed and never rewritten), so names are
+// looked up when the trail is read, and a renamed thing reads with today's name.
 import { fromGlobalId } from "../global-id.ts";
 
 export interface AuditSubject {
@@ -9,31 +9,34 @@ export interface AuditSubject {
   identityId: string | null;
   /** The database id of the resource the event is about, when it names one. */
   resourceId: string | null;
+  /** The database id of the system the event is about, when it names one. */
+  systemId: string | null;
+  /** The database id of the group the event is about, when it names one. */
+  groupId: string | null;
 }
 
-/** The data keys that name the person an event is about, in the order they are looked for. */
-const IDENTITY_KEYS = ["identityId", "delegatorId"] as const;
+type SubjectType = "Identity" | "Resource" | "System" | "Group";
 
-function idOf(value: unknown, type: string): string | null {
+function idOf(value: unknown, type: SubjectType): string | null {
   if (typeof value !== "string") return null;
   const decoded = fromGlobalId(value);
   return decoded?.type === type ? decoded.id : null;
 }
 
 /**
- * The subject of an event with `action` and recorded `data` (JSON text). Request and ticket
- * events have their own `request` and `ticket`, and name no subject here; a configuration change
- * names the identity or resource it changed.
+ * The subject of an event with `action` and recorded `data` (JSON text). A configuration change
+ * names the identity, resource, system or group it changed (and the member a group gained or
+ * lost); other events name what their data's `identityId` (or `delegatorId`), `resourceId` and
+ * `systemId` point at. Request and ticket events have their own `request` and `ticket` besides.
  */
 export function auditSubjectOf(action: string, data: string): AuditSubject {
   const record = JSON.parse(data) as Record<string, unknown>;
-  if (action === "CONFIG_CHANGED") {
-    return {
-      identityId: record.entity === "Identity" ? idOf(record.entityId, "Identity") : null,
-      resourceId: record.entity === "Resource" ? idOf(record.entityId, "Resource") : null,
-    };
-  }
-  let identityId: string | null = null;
-  for (const key of IDENTITY_KEYS) identityId ??= idOf(record[key], "Identity");
-  return { identityId, resourceId: idOf(record.resourceId, "Resource") };
+  const changed = (type: SubjectType) =>
+    action === "CONFIG_CHANGED" && record.entity === type ? idOf(record.entityId, type) : null;
+  return {
+    identityId: changed("Identity") ?? idOf(record.identityId, "Identity") ?? idOf(record.delegatorId, "Identity"),
+    resourceId: changed("Resource") ?? idOf(record.resourceId, "Resource"),
+    systemId: changed("System") ?? idOf(record.systemId, "System"),
+    groupId: changed("Group"),
+  };
 }

@@ -30,6 +30,18 @@ async function requireGroup(tx: Tx, id: string, field: readonly string[]): Promi
   if (!(await tx.group.findUnique({ where: { id }, select: { id: true } }))) throw notFound("Group", field);
 }
 
+/**
+ * CONFLICT when another system has this name, whatever its case: "Wiki" and "wiki" would read
+ * as one system in every list, filter and audit row. (Systems are few: they are compared here
+ * rather than through a case-folded index, which SQLite and PostgreSQL spell differently.)
+ */
+async function requireFreeSystemName(tx: Tx, name: string, exceptId: string | null): Promise<void> {
+  const folded = name.toLowerCase();
+  const systems = await tx.system.findMany({ select: { id: true, name: true } });
+  const clash = systems.find((s) => s.id !== exceptId && s.name.toLowerCase() === folded);
+  if (clash) throw new DomainError("CONFLICT", `A system named ${clash.name} exists already.`, ["input", "name"]);
+}
+
 export async function createSystem(work: Work, actor: Actor | null, input: CreateSystemInput): Promise<string> {
   if (actor) requireAdmin(actor);
   const name = requiredText(input.name, LIMITS.name, ["input", "name"]);
@@ -37,9 +49,7 @@ export async function createSystem(work: Work, actor: Actor | null, input: Creat
   const connectorConfig = storedConfig(parseConnectorConfig(input.connector, input.connectorConfig));
   const ticketSlaHours = optionalSlaHours(input.ticketSlaHours, ["input", "ticketSlaHours"]);
   if (input.fulfillersGroupId) await requireGroup(work.tx, input.fulfillersGroupId, ["input", "fulfillersGroupId"]);
-  if (await work.tx.system.findUnique({ where: { name }, select: { id: true } })) {
-    throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
-  }
+  await requireFreeSystemName(work.tx, name, null);
   const system = await work.tx.system.create({
     data: {
       name,
@@ -100,9 +110,7 @@ export async function updateSystem(work: Work, actor: Actor, input: UpdateSystem
   if (fulfillersGroupId && fulfillersGroupId !== current.fulfillersGroupId) {
     await requireGroup(work.tx, fulfillersGroupId, ["input", "fulfillersGroupId"]);
   }
-  if (name !== current.name && (await work.tx.system.findUnique({ where: { name }, select: { id: true } }))) {
-    throw new DomainError("CONFLICT", `A system named ${name} exists already.`, ["input", "name"]);
-  }
+  if (name !== current.name) await requireFreeSystemName(work.tx, name, current.id);
   await work.tx.system.update({
     where: { id: current.id },
     data: { name, description, connectorConfig, fulfillersGroupId, ticketSlaHours },
