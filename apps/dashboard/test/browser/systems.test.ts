@@ -86,6 +86,7 @@ describe("changing a system in the dashboard", () => {
     expect(await confirmation.evaluate((el) => el === document.activeElement)).toBe(true);
     const card = erin.locator("section.card", { has: erin.getByRole("heading", { name: "Team wiki" }) });
     expect(await card.textContent()).toContain("Fulfillers: IT Fulfillers · SLA: 8 hours");
+    expect(await card.locator("header").textContent()).toContain("Webhook connector · ");
     await shot(erin, "system-saved");
 
     const saved = present(await systemNamed("Team wiki"), "the changed system");
