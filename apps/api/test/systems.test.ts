@@ -63,6 +63,7 @@ describe("updateSystem", () => {
       entity: "System",
       entityId: systemId,
       change: "updated",
+      changed: ["name", "description", "fulfillersGroupId", "ticketSlaHours"],
       name: "Team wiki",
       description: "Where the teams write things down.",
       fulfillersGroupId: groupId,

@@ -110,6 +110,18 @@ describe("format", () => {
         subjectSystem: { name: "Wiki" },
       }),
     ).toBe("System health changed (Wiki): Degraded → Down");
+    expect(
+      auditText({
+        action: "CONFIG_CHANGED",
+        data: {
+          entity: "System",
+          entityId: "s",
+          change: "updated",
+          changed: ["name", "ticketSlaHours", "connectorConfig"],
+        },
+        subjectSystem: { name: "Team wiki" },
+      }),
+    ).toBe("Configuration changed (Team wiki): System updated, changed name, SLA, connector settings");
     // Deleted since: the name its change recorded.
     expect(
       auditText({

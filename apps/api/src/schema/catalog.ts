@@ -359,7 +359,9 @@ builder.mutationFields((t) => ({
   }),
   updateSystem: t.field({
     type: SystemPayload,
-    description: "Changes a system (audited as CONFIG_CHANGED with what it is now). Admins only.",
+    description:
+      "Changes a system (audited as CONFIG_CHANGED with what it is now and, in `changed`, which settings changed).\n" +
+      "Admins only.",
     args: { input: t.arg({ type: UpdateSystemInput, required: true, description: MUTATION_INPUT }) },
     resolve: (_root, { input }, ctx) =>
       mutate(ctx, (viewer) =>

@@ -95,12 +95,23 @@ export function whoMayAct(
 }
 
 /** What a configuration change, a session's end or a token's issue was, from its data. */
+/** How a changed setting named in an audit event's `changed` reads. */
+const SETTING_WORDS: Record<string, string> = {
+  name: "name",
+  description: "description",
+  connectorConfig: "connector settings",
+  fulfillersGroupId: "fulfillers",
+  ticketSlaHours: "SLA",
+};
+
 function auditDetail(action: AuditAction, data: Record<string, unknown>): string | null {
   const notes: string[] = [];
   if (action === "CONFIG_CHANGED") {
     if (typeof data.entity === "string" && typeof data.change === "string") notes.push(`${data.entity} ${data.change}`);
     if (data.active === false) notes.push("deactivated");
     if (data.active === true) notes.push("reactivated");
+    if (Array.isArray(data.changed) && data.changed.length > 0)
+      notes.push(`changed ${data.changed.map((key) => SETTING_WORDS[String(key)] ?? String(key)).join(", ")}`);
     if (data.role === "ADMIN") notes.push("role: admin");
     if (data.role === "END_USER") notes.push("role: end user");
   }

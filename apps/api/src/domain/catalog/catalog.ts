@@ -111,11 +111,11 @@ export async function updateSystem(work: Work, actor: Actor, input: UpdateSystem
     await requireGroup(work.tx, fulfillersGroupId, ["input", "fulfillersGroupId"]);
   }
   if (name !== current.name) await requireFreeSystemName(work.tx, name, current.id);
-  await work.tx.system.update({
-    where: { id: current.id },
-    data: { name, description, connectorConfig, fulfillersGroupId, ticketSlaHours },
-  });
+  const after = { name, description, connectorConfig, fulfillersGroupId, ticketSlaHours };
+  await work.tx.system.update({ where: { id: current.id }, data: after });
   auditConfig(work, actor, "System", toGlobalId("System", current.id), "updated", {
+    // Which of its settings changed (the rest of the data is what the system is now).
+    changed: (Object.keys(after) as (keyof typeof after)[]).filter((key) => after[key] !== current[key]),
     name,
     description,
     fulfillersGroupId: fulfillersGroupId ? toGlobalId("Group", fulfillersGroupId) : null,
