@@ -12,13 +12,18 @@ import { Group, Identity } from "./identity.ts";
 import { Request } from "./request.ts";
 import { AuditActionEnum } from "./scalars.ts";
 
+/** Each event's subject, read once from its data for all four subject fields of its row. */
+const subjects = new WeakMap<object, AuditSubject>();
+
 /** Looks up the event's subject of one kind, or answers null when its data names none. */
 function bySubject<T>(
   event: { action: string; data: string },
   key: keyof AuditSubject,
   find: (id: string) => Promise<T>,
 ): Promise<T> | null {
-  const id = auditSubjectOf(event.action, event.data)[key];
+  let subject = subjects.get(event);
+  if (!subject) subjects.set(event, (subject = auditSubjectOf(event.action, event.data)));
+  const id = subject[key];
   return id ? find(id) : null;
 }
 
